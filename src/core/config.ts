@@ -1,0 +1,125 @@
+import { homedir } from "node:os";
+import { resolve } from "node:path";
+
+/**
+ * Platform configuration, read from the environment once, validated and frozen.
+ * Every variable is documented in README.md ("Configuration"); keep the two in step.
+ */
+export type RegistrationMode = "enabled" | "disabled" | "admin_only";
+
+export interface PlatformConfig {
+  /** Where the embedded database, git repositories and host keys live. */
+  readonly dataDir: string;
+  /** Address every server binds to. */
+  readonly host: string;
+  /** Port of the GraphQL API (queries, mutations and graphql-ws subscriptions on /graphql). */
+  readonly apiPort: number;
+  /** Apps answer at http://<app>.<domain>. */
+  readonly domain: string;
+  /** PostgreSQL URL; embedded PGlite under dataDir when unset. */
+  readonly databaseUrl: string | undefined;
+  /** Redis URL; in-process pub/sub, locks and counters when unset. */
+  readonly redisUrl: string | undefined;
+  /** etcd endpoints; an in-process store when empty. */
+  readonly etcdEndpoints: readonly string[];
+  readonly registrationMode: RegistrationMode;
+  /** Failed logins allowed per username and per client address in one window. */
+  readonly loginMaxAttempts: number;
+  readonly loginWindowSeconds: number;
+  /** Largest query depth and cost the API accepts. */
+  readonly maxQueryDepth: number;
+  readonly maxQueryComplexity: number;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly rule: string,
+  ) {
+    super(`${variable}: ${rule}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function text(env: Env, name: string, fallback: string): string {
+  const value = env[name];
+  return value === undefined || value.trim() === "" ? fallback : value.trim();
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be a URL, got "${raw}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(" or ")}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+function choice<T extends string>(env: Env, name: string, fallback: T, choices: readonly T[]): T {
+  const raw = text(env, name, fallback);
+  if (!(choices as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${choices.join(", ")}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+const DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+export function defaultDataDir(): string {
+  return resolve(homedir(), ".deis-ts");
+}
+
+export function loadConfig(env: Env = process.env): PlatformConfig {
+  const domain = text(env, "DEIS_DOMAIN", "localhost").toLowerCase();
+  if (!DOMAIN_RE.test(domain)) throw new ConfigError("DEIS_DOMAIN", `must be a DNS name, got "${domain}"`);
+  const etcd = optional(env, "ETCD_ENDPOINTS");
+  const etcdEndpoints = etcd ? etcd.split(",").map((e) => e.trim()).filter(Boolean) : [];
+  for (const endpoint of etcdEndpoints) {
+    if (!/^https?:\/\/[^\s/]+$/.test(endpoint)) {
+      throw new ConfigError("ETCD_ENDPOINTS", `each endpoint must look like http://host:port, got "${endpoint}"`);
+    }
+  }
+  const config: PlatformConfig = {
+    dataDir: resolve(text(env, "DEIS_DATA_DIR", defaultDataDir())),
+    host: text(env, "DEIS_HOST", "127.0.0.1"),
+    apiPort: integer(env, "DEIS_PORT", 8000, 0, 65535),
+    domain,
+    databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
+    redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
+    etcdEndpoints: Object.freeze(etcdEndpoints),
+    registrationMode: choice<RegistrationMode>(env, "DEIS_REGISTRATION_MODE", "enabled", [
+      "enabled",
+      "disabled",
+      "admin_only",
+    ]),
+    loginMaxAttempts: integer(env, "DEIS_LOGIN_MAX_ATTEMPTS", 10, 1, 10_000),
+    loginWindowSeconds: integer(env, "DEIS_LOGIN_WINDOW_SECONDS", 300, 1, 86_400),
+    maxQueryDepth: integer(env, "DEIS_MAX_QUERY_DEPTH", 12, 2, 100),
+    maxQueryComplexity: integer(env, "DEIS_MAX_QUERY_COMPLEXITY", 5000, 10, 1_000_000),
+    logLevel: text(env, "LOG_LEVEL", env.LOG === "1" ? "debug" : "info"),
+  };
+  return Object.freeze(config);
+}

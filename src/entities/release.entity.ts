@@ -1,0 +1,64 @@
+import { Field, ID, Int, ObjectType } from "type-graphql";
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from "typeorm";
+import { App } from "./app.entity";
+import { Build } from "./build.entity";
+import { Config } from "./config.entity";
+import { User } from "./user.entity";
+
+/** A numbered, immutable pairing of a build and a config: what runs. */
+@ObjectType({ description: "A numbered pairing of a build and a config." })
+@Entity("releases")
+@Unique(["appId", "version"])
+export class Release {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn("uuid")
+  id: string;
+
+  @ManyToOne(() => App, { onDelete: "CASCADE" })
+  @JoinColumn({ name: "appId" })
+  app: App;
+
+  @Column({ type: "uuid" })
+  appId: string;
+
+  @Field(() => Int)
+  @Column({ type: "int" })
+  version: number;
+
+  @ManyToOne(() => Build, { onDelete: "SET NULL", nullable: true })
+  @JoinColumn({ name: "buildId" })
+  build: Build | null;
+
+  @Column({ type: "uuid", nullable: true })
+  buildId: string | null;
+
+  @ManyToOne(() => Config, { onDelete: "RESTRICT" })
+  @JoinColumn({ name: "configId" })
+  config: Config;
+
+  @Column({ type: "uuid" })
+  configId: string;
+
+  @ManyToOne(() => User, { onDelete: "SET NULL", nullable: true })
+  @JoinColumn({ name: "ownerId" })
+  owner: User | null;
+
+  @Column({ type: "uuid", nullable: true })
+  ownerId: string | null;
+
+  @Field(() => String, { description: 'What changed, e.g. "alice added FOO, BAR".' })
+  @Column({ type: "text" })
+  summary: string;
+
+  @Field(() => Boolean, { description: "True when this release failed to deploy; it never served." })
+  @Column({ type: "boolean", default: false })
+  failed: boolean;
+
+  @Field(() => String, { nullable: true, description: "Why the release failed to deploy." })
+  @Column({ type: "text", nullable: true })
+  failureReason: string | null;
+
+  @Field(() => Date)
+  @CreateDateColumn({ type: "timestamptz", precision: 3 })
+  createdAt: Date;
+}

@@ -1,0 +1,54 @@
+import { mkdirSync } from "node:fs";
+import { DataSource, type Logger as TypeOrmLogger } from "typeorm";
+import { ENTITIES } from "../../entities";
+import { MIGRATIONS } from "../../entities/migrations";
+import { serializedPGliteDriver } from "./pglite-pool";
+
+export interface DatabaseOptions {
+  /** postgres:// URL of a real PostgreSQL; when absent, embedded PGlite is used. */
+  readonly url?: string;
+  /** PGlite's data directory; in memory when absent (throwaway tests). */
+  readonly pgliteDir?: string;
+  /** Receives every query when set (used to count queries in benchmarks and tests). */
+  readonly logger?: TypeOrmLogger;
+  readonly poolSize?: number;
+}
+
+/**
+ * The platform's one DataSource: PostgreSQL when a URL is given, otherwise PGlite. Both run the
+ * same explicit migrations; `synchronize` is never on.
+ */
+export function createDataSource(options: DatabaseOptions): DataSource {
+  const common = {
+    type: "postgres" as const,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    uuidExtension: "pgcrypto" as const,
+    installExtensions: false,
+    logging: options.logger ? (["query"] as ("query")[]) : false,
+    logger: options.logger,
+  };
+  if (options.url) {
+    return new DataSource({ ...common, url: options.url, poolSize: options.poolSize ?? 10 });
+  }
+  if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
+  return new DataSource({
+    ...common,
+    driver: serializedPGliteDriver({ dataDir: options.pgliteDir }),
+  });
+}
+
+/** Connects and brings the schema up to date. */
+export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
+  const dataSource = createDataSource(options);
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations({ transaction: "each" });
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return dataSource;
+}

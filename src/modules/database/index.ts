@@ -1,0 +1,1 @@
+export { type DatabaseOptions, createDataSource, openDatabase } from "./data-source";

@@ -1,0 +1,59 @@
+/**
+ * A push-based async iterator: producers `push`, one consumer iterates with `for await`.
+ * Bounded: past `limit` buffered items the oldest are dropped and counted, so a stalled
+ * subscriber cannot grow the heap without end. `onClose` runs once when the consumer stops.
+ */
+export class AsyncQueue<T> implements AsyncIterableIterator<T> {
+  private readonly buffer: T[] = [];
+  private readonly waiting: ((result: IteratorResult<T>) => void)[] = [];
+  private closed = false;
+  dropped = 0;
+
+  constructor(
+    private readonly onClose: () => void = () => undefined,
+    private readonly limit = 10_000,
+  ) {}
+
+  push(item: T): void {
+    if (this.closed) return;
+    const waiter = this.waiting.shift();
+    if (waiter) {
+      waiter({ value: item, done: false });
+      return;
+    }
+    this.buffer.push(item);
+    if (this.buffer.length > this.limit) {
+      this.buffer.shift();
+      this.dropped += 1;
+    }
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    const item = this.buffer.shift();
+    if (item !== undefined) return Promise.resolve({ value: item, done: false });
+    if (this.closed) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.close();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<T>> {
+    this.close();
+    return Promise.reject(error);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.buffer.length = 0;
+    for (const waiter of this.waiting.splice(0)) waiter({ value: undefined, done: true });
+    this.onClose();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}

@@ -1,0 +1,56 @@
+import { Redis } from "ioredis";
+import { type CounterStore, memoryCounterStore, redisCounterStore } from "./counters";
+import type { EventBus } from "./event-bus";
+import { type LockStore, memoryLockStore, redisLockStore } from "./locks";
+import { MemoryEventBus } from "./memory-event-bus";
+import { RedisEventBus } from "./redis-event-bus";
+
+export { AsyncQueue } from "./async-queue";
+export type { CounterStore } from "./counters";
+export { type EventBus, type Topic, topic } from "./event-bus";
+export type { Lease, LockStore } from "./locks";
+
+/** The cache module's public face: pub/sub, locks and counters, on Redis or in process. */
+export interface Cache {
+  readonly events: EventBus;
+  readonly locks: LockStore;
+  readonly counters: CounterStore;
+  readonly backend: "redis" | "memory";
+  close(): Promise<void>;
+}
+
+export interface CacheOptions {
+  /** redis:// URL; in-process when absent. */
+  readonly url?: string;
+  /** Prefix of every key and channel, so several platforms (or test files) can share one Redis. */
+  readonly prefix?: string;
+}
+
+export async function openCache(options: CacheOptions): Promise<Cache> {
+  if (!options.url) {
+    const events = new MemoryEventBus();
+    return {
+      events,
+      locks: memoryLockStore(),
+      counters: memoryCounterStore(),
+      backend: "memory",
+      close: () => events.close(),
+    };
+  }
+  const url = options.url;
+  const prefix = options.prefix ?? "deis:";
+  const connect = () => new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: false });
+  const client = connect();
+  await client.ping();
+  const events = new RedisEventBus(connect, prefix);
+  return {
+    events,
+    locks: redisLockStore(client, prefix),
+    counters: redisCounterStore(client, prefix),
+    backend: "redis",
+    async close() {
+      await events.close();
+      await client.quit();
+    },
+  };
+}

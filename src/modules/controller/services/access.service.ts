@@ -1,0 +1,47 @@
+import type { DataSource } from "typeorm";
+import type { RequestContext } from "../../../core/context";
+import { notAuthenticated, notFound, permissionDenied } from "../../../core/errors";
+import { App, type User } from "../../../entities";
+
+/**
+ * Who may do what. Collaborators may do everything to an app but destroy it, transfer it or manage
+ * its collaborators; those need the owner. Admins may do everything.
+ */
+export type AppRole = "collaborator" | "owner";
+
+export class AccessService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  requireUser(ctx: RequestContext): User {
+    if (!ctx.user) throw notAuthenticated();
+    return ctx.user;
+  }
+
+  requireAdmin(ctx: RequestContext): User {
+    const user = this.requireUser(ctx);
+    if (!user.isAdmin) throw permissionDenied("only an admin may do this");
+    return user;
+  }
+
+  /** Loads an app the caller may act on in `role`, in one query; NOT_FOUND or PERMISSION_DENIED otherwise. */
+  async requireApp(ctx: RequestContext, name: string, role: AppRole): Promise<App> {
+    const user = this.requireUser(ctx);
+    const { entities, raw } = await this.dataSource
+      .getRepository(App)
+      .createQueryBuilder("app")
+      .addSelect(
+        `EXISTS (SELECT 1 FROM collaborators c WHERE c."appId" = app.id AND c."userId" = :userId)`,
+        "is_collaborator",
+      )
+      .where("app.name = :name", { name, userId: user.id })
+      .getRawAndEntities<{ is_collaborator: boolean }>();
+    const app = entities[0];
+    if (!app) throw notFound("app", name);
+    if (user.isAdmin || app.ownerId === user.id) return app;
+    if (role === "collaborator" && raw[0]?.is_collaborator) return app;
+    if (role === "owner" && raw[0]?.is_collaborator) {
+      throw permissionDenied(`only the owner of ${name} (or an admin) may do this`);
+    }
+    throw permissionDenied(`you do not have access to ${name}`);
+  }
+}

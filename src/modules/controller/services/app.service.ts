@@ -1,0 +1,127 @@
+import type { DataSource } from "typeorm";
+import type { RequestContext } from "../../../core/context";
+import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
+import { App, Collaborator, Config, User } from "../../../entities";
+import type { EventBus } from "../../cache";
+import { type AppEventPayload, AppEventType, appEventsTopic } from "../events";
+import { type Page, type PageArgs, paginate } from "../pagination";
+import type { UnitOfWork } from "../unit-of-work";
+import { normalizeUsername, randomAppName, validateAppName } from "../validation/names";
+import type { AccessService } from "./access.service";
+import type { ReleaseService } from "./release.service";
+
+/** Apps: create (with release v1), list, look up, transfer and destroy. */
+export class AppService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly access: AccessService,
+    private readonly releases: ReleaseService,
+    private readonly events: EventBus,
+  ) {}
+
+  /**
+   * The app's events from now on, for a collaborator; the stream ends after the app is destroyed.
+   * Resolves once the subscription is live.
+   */
+  async subscribe(ctx: RequestContext, name: string): Promise<AsyncIterable<AppEventPayload>> {
+    await this.access.requireApp(ctx, name, "collaborator");
+    const events = await this.events.subscribe(appEventsTopic(name));
+    return (async function* untilDestroyed() {
+      try {
+        for await (const event of events) {
+          yield event;
+          if (event.type === AppEventType.APP_DESTROYED) return;
+        }
+      } finally {
+        await events.return?.();
+      }
+    })();
+  }
+
+  /** The apps the caller owns or collaborates on (every app, for an admin), by name. */
+  async list(ctx: RequestContext, page: PageArgs): Promise<Page<App>> {
+    const user = this.access.requireUser(ctx);
+    const query = this.dataSource.getRepository(App).createQueryBuilder("app");
+    if (!user.isAdmin) {
+      query.where(
+        `(app."ownerId" = :userId OR EXISTS (SELECT 1 FROM collaborators c WHERE c."appId" = app.id AND c."userId" = :userId))`,
+        { userId: user.id },
+      );
+    }
+    return paginate(query, [{ column: "app.name", value: (a) => a.name }], "ASC", page);
+  }
+
+  get(ctx: RequestContext, name: string): Promise<App> {
+    return this.access.requireApp(ctx, name, "collaborator");
+  }
+
+  /** Creates an app (a random adjective-noun name when none is given) and its release v1. */
+  async create(ctx: RequestContext, requestedName?: string | null): Promise<App> {
+    const user = this.access.requireUser(ctx);
+    const explicit = requestedName !== undefined && requestedName !== null;
+    if (explicit) validateAppName(requestedName);
+    for (let attempt = 0; ; attempt++) {
+      const name = explicit ? requestedName : randomAppName(attempt > 2);
+      if (!explicit && (await this.dataSource.getRepository(App).existsBy({ name })) && attempt < 10) continue;
+      try {
+        return await this.unitOfWork.run(ctx, async (tx) => {
+          const app = await tx.manager.save(tx.manager.create(App, { name, ownerId: user.id, structure: {} }));
+          const config = await tx.manager.save(tx.manager.create(Config, { appId: app.id, ownerId: user.id }));
+          await this.releases.create(ctx, tx, app, {
+            build: null,
+            config,
+            summary: `${user.username} created initial release`,
+          });
+          return app;
+        });
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        if (explicit || attempt >= 10) throw alreadyExists("name", `an app named "${name}" already exists`);
+      }
+    }
+  }
+
+  async destroy(ctx: RequestContext, name: string): Promise<boolean> {
+    const app = await this.access.requireApp(ctx, name, "owner");
+    await this.unitOfWork.run(ctx, async (tx) => {
+      await tx.manager.delete(App, { id: app.id });
+      tx.publish(appEventsTopic(app.name), {
+        type: AppEventType.APP_DESTROYED,
+        app: app.name,
+        actor: ctx.actorName,
+        at: new Date().toISOString(),
+      });
+    });
+    ctx.log.info({ app: name }, "app destroyed");
+    return true;
+  }
+
+  /** Gives the app to another user; the old owner keeps no access unless made a collaborator. */
+  async transfer(ctx: RequestContext, name: string, toUsername: string): Promise<App> {
+    const app = await this.access.requireApp(ctx, name, "owner");
+    const username = normalizeUsername(toUsername, "to");
+    return this.unitOfWork.run(ctx, async (tx) => {
+      const target = await tx.manager.findOneBy(User, { username });
+      if (!target) throw notFound("user", username);
+      if (target.id === app.ownerId) throw invalidInput("to", `${username} already owns ${name}`);
+      await tx.manager.delete(Collaborator, { appId: app.id, userId: target.id });
+      await tx.manager.update(App, { id: app.id }, { ownerId: target.id });
+      tx.publish(appEventsTopic(app.name), {
+        type: AppEventType.APP_TRANSFERRED,
+        app: app.name,
+        actor: ctx.actorName,
+        at: new Date().toISOString(),
+        username,
+      });
+      return tx.manager.findOneByOrFail(App, { id: app.id });
+    });
+  }
+}
+
+/** PostgreSQL's unique_violation. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string; driverError?: { code?: string } })?.code ??
+    (error as { driverError?: { code?: string } })?.driverError?.code;
+  return code === "23505";
+}

@@ -1,0 +1,155 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { DataSource, EntityManager } from "typeorm";
+import type { RegistrationMode } from "../../../core/config";
+import type { RequestContext } from "../../../core/context";
+import { DomainError, alreadyExists, invalidInput, permissionDenied } from "../../../core/errors";
+import { Token, User } from "../../../entities";
+import type { CounterStore } from "../../cache";
+import { normalizeUsername, validateEmail, validatePassword } from "../validation/names";
+import type { AccessService } from "./access.service";
+import { UNKNOWN_USER_HASH, hashPassword, verifyPassword } from "./password";
+
+export interface AuthSettings {
+  readonly registrationMode: RegistrationMode;
+  readonly loginMaxAttempts: number;
+  readonly loginWindowSeconds: number;
+}
+
+export interface Session {
+  readonly token: string;
+  readonly user: User;
+}
+
+export interface RegisterInput {
+  readonly username: string;
+  readonly password: string;
+  readonly email?: string | null;
+}
+
+const TOKEN_PREFIX = "dts_";
+
+function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/** Accounts and API tokens: registration, login (rate-limited), logout, passwords. */
+export class AuthService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+    private readonly counters: CounterStore,
+    private readonly settings: AuthSettings,
+  ) {}
+
+  /** The user behind a bearer token, in one query; null when the token is unknown. */
+  async authenticate(token: string): Promise<{ user: User; tokenId: string } | null> {
+    if (!token.startsWith(TOKEN_PREFIX) || token.length > 128) return null;
+    const row = await this.dataSource
+      .getRepository(Token)
+      .createQueryBuilder("token")
+      .innerJoinAndSelect("token.user", "user")
+      .where("token.hash = :hash", { hash: hashToken(token) })
+      .getOne();
+    return row ? { user: row.user, tokenId: row.id } : null;
+  }
+
+  async register(ctx: RequestContext, input: RegisterInput): Promise<Session> {
+    const username = normalizeUsername(input.username);
+    const password = validatePassword(input.password);
+    const email = validateEmail(input.email);
+    const passwordHash = await hashPassword(password);
+    const user = await this.dataSource.transaction(async (manager) => {
+      // Serialises registrations so exactly one first user becomes admin.
+      await manager.query(`LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`);
+      const first = (await manager.count(User)) === 0;
+      if (!first) this.checkRegistrationAllowed(ctx);
+      if (await manager.existsBy(User, { username })) {
+        throw alreadyExists("username", `username "${username}" is taken`);
+      }
+      return manager.save(manager.create(User, { username, email, passwordHash, isAdmin: first }));
+    });
+    ctx.log.info({ username, admin: user.isAdmin }, "user registered");
+    return { user, token: await this.issueToken(this.dataSource.manager, user.id) };
+  }
+
+  private checkRegistrationAllowed(ctx: RequestContext): void {
+    switch (this.settings.registrationMode) {
+      case "enabled":
+        return;
+      case "disabled":
+        throw permissionDenied("registration is disabled on this platform");
+      case "admin_only":
+        if (!ctx.user?.isAdmin) throw permissionDenied("only an admin may register users on this platform");
+        return;
+    }
+  }
+
+  async login(ctx: RequestContext, rawUsername: string, password: string): Promise<Session> {
+    const username = rawUsername.trim().toLowerCase();
+    if (username.length === 0) throw invalidInput("username", "must not be empty");
+    const userKey = `login:user:${username}`;
+    const addressKey = `login:address:${ctx.clientAddress ?? "unknown"}`;
+    const { loginMaxAttempts: max, loginWindowSeconds: window } = this.settings;
+    if ((await this.counters.current(userKey)) >= max || (await this.counters.current(addressKey)) >= max) {
+      throw new DomainError(
+        "TOO_MANY_ATTEMPTS",
+        `too many failed logins; wait up to ${window} seconds and try again`,
+      );
+    }
+    const user = await this.dataSource.getRepository(User).findOneBy({ username });
+    const valid = await verifyPassword(password, user?.passwordHash ?? UNKNOWN_USER_HASH);
+    if (!user || !valid) {
+      await this.counters.increment(userKey, window);
+      await this.counters.increment(addressKey, window);
+      throw new DomainError("NOT_AUTHENTICATED", "wrong username or password");
+    }
+    await this.counters.reset(userKey);
+    return { user, token: await this.issueToken(this.dataSource.manager, user.id) };
+  }
+
+  async logout(ctx: RequestContext): Promise<boolean> {
+    this.access.requireUser(ctx);
+    if (ctx.tokenId) await this.dataSource.getRepository(Token).delete({ id: ctx.tokenId });
+    return true;
+  }
+
+  /** Changes the caller's password and revokes every other token of theirs. */
+  async changePassword(ctx: RequestContext, current: string, next: string): Promise<boolean> {
+    const user = this.access.requireUser(ctx);
+    validatePassword(next, "newPassword");
+    const stored = await this.dataSource.getRepository(User).findOneByOrFail({ id: user.id });
+    if (!(await verifyPassword(current, stored.passwordHash))) {
+      throw invalidInput("password", "is not your current password");
+    }
+    const passwordHash = await hashPassword(next);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(User, { id: user.id }, { passwordHash });
+      const others = manager.createQueryBuilder().delete().from(Token).where(`"userId" = :id`, { id: user.id });
+      if (ctx.tokenId) others.andWhere("id != :tokenId", { tokenId: ctx.tokenId });
+      await others.execute();
+    });
+    return true;
+  }
+
+  /** Revokes every token of the user (the caller, or anyone for an admin) and issues a new one. */
+  async regenerateToken(ctx: RequestContext, username?: string | null): Promise<string> {
+    const caller = this.access.requireUser(ctx);
+    let userId = caller.id;
+    if (username && normalizeUsername(username) !== caller.username) {
+      this.access.requireAdmin(ctx);
+      const target = await this.dataSource.getRepository(User).findOneBy({ username: normalizeUsername(username) });
+      if (!target) throw new DomainError("NOT_FOUND", `user "${username}" not found`);
+      userId = target.id;
+    }
+    return this.dataSource.transaction(async (manager) => {
+      await manager.delete(Token, { userId });
+      return this.issueToken(manager, userId);
+    });
+  }
+
+  private async issueToken(manager: EntityManager, userId: string): Promise<string> {
+    const token = `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
+    await manager.insert(Token, { userId, hash: hashToken(token) });
+    return token;
+  }
+}

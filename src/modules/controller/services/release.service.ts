@@ -1,0 +1,137 @@
+import DataLoader from "dataloader";
+import type { DataSource, EntityManager } from "typeorm";
+import type { RequestContext } from "../../../core/context";
+import { invalidInput, notFound, stateConflict } from "../../../core/errors";
+import { type App, type Build, type Config, Release } from "../../../entities";
+import { AppEventType, appEventsTopic, releasesTopic } from "../events";
+import { type Page, type PageArgs, paginate } from "../pagination";
+import type { Tx, UnitOfWork } from "../unit-of-work";
+import type { AccessService } from "./access.service";
+
+export interface NewRelease {
+  readonly build: Build | null;
+  readonly config: Config;
+  readonly summary: string;
+}
+
+/**
+ * Numbered releases (DESIGN.md "Release semantics"): every build, config change and rollback makes
+ * version = latest + 1; a rollback copies an earlier release's build and config.
+ */
+export class ReleaseService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly access: AccessService,
+  ) {}
+
+  async list(ctx: RequestContext, appName: string, page: PageArgs): Promise<Page<Release>> {
+    const app = await this.access.requireApp(ctx, appName, "collaborator");
+    const query = this.dataSource
+      .getRepository(Release)
+      .createQueryBuilder("release")
+      .where(`release."appId" = :appId`, { appId: app.id });
+    return paginate(query, [{ column: "release.version", value: (r) => r.version }], "DESC", page);
+  }
+
+  async get(ctx: RequestContext, appName: string, version: number): Promise<Release> {
+    const app = await this.access.requireApp(ctx, appName, "collaborator");
+    const release = await this.dataSource.getRepository(Release).findOneBy({ appId: app.id, version });
+    if (!release) throw notFound("release", `${appName} v${version}`);
+    return release;
+  }
+
+  /** The newest release of an app (failed or not), batched per request: one query for a page of apps. */
+  latest(ctx: RequestContext, app: App): Promise<Release | null> {
+    const loader = ctx.scope(
+      "releases.latest",
+      () =>
+        new DataLoader<string, Release | null>(async (appIds) => {
+          const rows = await this.dataSource
+            .getRepository(Release)
+            .createQueryBuilder("release")
+            .distinctOn([`release."appId"`])
+            .where(`release."appId" IN (:...appIds)`, { appIds })
+            .orderBy(`release."appId"`)
+            .addOrderBy("release.version", "DESC")
+            .getMany();
+          const byApp = new Map(rows.map((r) => [r.appId, r]));
+          return appIds.map((id) => byApp.get(id) ?? null);
+        }),
+    );
+    return loader.load(app.id);
+  }
+
+  /** Inside a transaction: the app's newest release, with its build and config. */
+  async latestIn(manager: EntityManager, app: App): Promise<Release> {
+    const release = await manager.findOne(Release, {
+      where: { appId: app.id },
+      order: { version: "DESC" },
+      relations: { build: true, config: true },
+    });
+    if (!release) throw stateConflict(`${app.name} has no releases`);
+    return release;
+  }
+
+  /**
+   * Inside a transaction: allocates the next version under a lock on the app row, so two changes
+   * at once get distinct versions. Events go out after commit.
+   */
+  async create(ctx: RequestContext, tx: Tx, app: App, input: NewRelease): Promise<Release> {
+    await tx.manager.query(`SELECT id FROM apps WHERE id = $1 FOR UPDATE`, [app.id]);
+    const [{ max }] = (await tx.manager.query(
+      `SELECT COALESCE(MAX(version), 0)::int AS max FROM releases WHERE "appId" = $1`,
+      [app.id],
+    )) as { max: number }[];
+    const release = await tx.manager.save(
+      tx.manager.create(Release, {
+        appId: app.id,
+        version: max + 1,
+        buildId: input.build?.id ?? null,
+        configId: input.config.id,
+        ownerId: ctx.user?.id ?? null,
+        summary: input.summary,
+      }),
+    );
+    release.build = input.build;
+    release.config = input.config;
+    tx.publish(appEventsTopic(app.name), {
+      type: AppEventType.RELEASE_CREATED,
+      app: app.name,
+      actor: ctx.actorName,
+      at: release.createdAt.toISOString(),
+      version: release.version,
+      summary: release.summary,
+    });
+    tx.publish(releasesTopic, { app: app.name, version: release.version, releaseId: release.id });
+    ctx.log.info({ app: app.name, version: release.version, summary: release.summary }, "release created");
+    return release;
+  }
+
+  /** Rolls back to `version` (default: the one before the newest) by copying its build and config. */
+  async rollback(ctx: RequestContext, appName: string, version?: number | null): Promise<Release> {
+    const app = await this.access.requireApp(ctx, appName, "collaborator");
+    return this.unitOfWork.run(ctx, async (tx) => {
+      const latest = await this.latestIn(tx.manager, app);
+      const targetVersion = version ?? latest.version - 1;
+      if (!Number.isInteger(targetVersion) || targetVersion < 1) {
+        throw invalidInput("version", "must be a release number like 3 (from `releases`)");
+      }
+      if (targetVersion === 1) throw invalidInput("version", "cannot roll back to v1, the initial release has nothing to run");
+      if (targetVersion >= latest.version) {
+        throw invalidInput("version", `must be older than the current release v${latest.version}`);
+      }
+      const target = await tx.manager.findOne(Release, {
+        where: { appId: app.id, version: targetVersion },
+        relations: { build: true, config: true },
+      });
+      if (!target) throw notFound("release", `${app.name} v${targetVersion}`);
+      if (target.failed) throw invalidInput("version", `v${targetVersion} failed to deploy; pick a release that served`);
+      return this.create(ctx, tx, app, {
+        build: target.build,
+        config: target.config,
+        summary: `${ctx.actorName} rolled back to v${targetVersion}`,
+      });
+    });
+  }
+}

@@ -1,0 +1,59 @@
+import { invalidInput } from "../../../core/errors";
+import type { Healthcheck } from "../../../entities";
+
+const MEMORY_RE = /^(\d+(?:\.\d+)?)([BKMG])?$/i;
+const UNIT: Record<string, number> = { B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+const MIN_MEMORY = 6 * 1024 ** 2;
+const MAX_MEMORY = 1024 ** 4;
+
+/** "512M" -> bytes. Docker refuses less than 6 MiB. */
+export function parseMemory(value: string, field: string): number {
+  const match = MEMORY_RE.exec(value.trim());
+  if (!match) throw invalidInput(field, 'memory is a number with an optional unit B, K, M or G, e.g. "512M"');
+  const bytes = Math.floor(Number(match[1]) * UNIT[(match[2] ?? "B").toUpperCase()]);
+  if (bytes < MIN_MEMORY) throw invalidInput(field, "memory must be at least 6M");
+  if (bytes > MAX_MEMORY) throw invalidInput(field, "memory must be at most 1024G");
+  return bytes;
+}
+
+const CPU_RE = /^(\d+(?:\.\d+)?)(m)?$/;
+
+/** "500m" (millicores) or "1.5" (cores) -> nano-CPUs, as Docker takes them. */
+export function parseCpu(value: string, field: string): number {
+  const trimmed = value.trim();
+  if (trimmed.startsWith("-")) throw invalidInput(field, "cpu must be positive");
+  const match = CPU_RE.exec(trimmed);
+  if (!match) throw invalidInput(field, 'cpu is cores like "1.5" or millicores like "500m"');
+  const cores = match[2] ? Number(match[1]) / 1000 : Number(match[1]);
+  if (cores < 0.01) throw invalidInput(field, "cpu must be at least 10m");
+  if (cores > 64) throw invalidInput(field, "cpu must be at most 64 cores");
+  return Math.round(cores * 1e9);
+}
+
+export interface HealthcheckInput {
+  path?: string | null;
+  initialDelaySeconds?: number | null;
+  timeoutSeconds?: number | null;
+  periodSeconds?: number | null;
+  failureThreshold?: number | null;
+}
+
+function within(field: string, value: number | null | undefined, fallback: number, min: number, max: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min || v > max) throw invalidInput(field, `must be a whole number from ${min} to ${max}`);
+  return v;
+}
+
+export function validateHealthcheck(input: HealthcheckInput): Healthcheck {
+  const path = input.path ?? null;
+  if (path !== null && (!path.startsWith("/") || /\s/.test(path) || path.length > 1024)) {
+    throw invalidInput("path", 'must start with "/", have no spaces and be at most 1024 characters');
+  }
+  return {
+    path,
+    initialDelaySeconds: within("initialDelaySeconds", input.initialDelaySeconds, 0, 0, 600),
+    timeoutSeconds: within("timeoutSeconds", input.timeoutSeconds, 5, 1, 60),
+    periodSeconds: within("periodSeconds", input.periodSeconds, 2, 1, 300),
+    failureThreshold: within("failureThreshold", input.failureThreshold, 30, 1, 120),
+  };
+}

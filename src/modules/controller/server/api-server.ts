@@ -1,0 +1,214 @@
+import { randomUUID } from "node:crypto";
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer, HeaderMap } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { type GraphQLSchema, GraphQLError, parse, specifiedRules, validate } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
+import { RequestContext } from "../../../core/context";
+import type { Logger } from "../../../core/logger";
+import { type GraphQLContext, toClientError } from "../../../resolvers";
+import type { Services } from "../index";
+import { EXPLORER_ASSET_PREFIX, serveExplorerAsset, serveExplorerPage } from "./explorer";
+import { complexityError, complexityLimit, depthLimit } from "./query-limits";
+
+export interface ApiServerOptions {
+  readonly schema: GraphQLSchema;
+  readonly services: Services;
+  readonly log: Logger;
+  readonly host: string;
+  readonly port: number;
+  readonly maxQueryDepth: number;
+  readonly maxQueryComplexity: number;
+  /** Resolves when the platform can serve (e.g. the database answers); rejects otherwise. */
+  readonly health: () => Promise<void>;
+}
+
+export interface RunningApiServer {
+  /** http://host:port/graphql */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Big enough for a 1 MiB config value to reach validation and get a clear error, small enough to bound memory. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(body));
+}
+
+function bearer(authorization: unknown): string | null {
+  if (typeof authorization !== "string") return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+  return match ? match[1] : null;
+}
+
+/**
+ * The controller's HTTP face: GraphQL queries and mutations (Apollo Server) and subscriptions
+ * (graphql-ws) on one port and one path, /graphql; the offline explorer; /healthz.
+ */
+export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
+  const { schema, services, log } = options;
+
+  const contextFor = async (authorization: unknown, address: string | undefined): Promise<GraphQLContext> => {
+    const requestId = randomUUID();
+    const token = bearer(authorization);
+    const session = token ? await services.auth.authenticate(token) : null;
+    const ctx = new RequestContext(
+      requestId,
+      session?.user ?? null,
+      log.child({ requestId, user: session?.user.username }),
+      session?.tokenId ?? null,
+      address ?? null,
+    );
+    return { ctx, services };
+  };
+
+  const httpServer: Server = createServer();
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    validationRules: [depthLimit(options.maxQueryDepth)],
+    formatError: (formatted, error) => toClientError(error, log, formatted),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      complexityLimit(options.maxQueryComplexity),
+    ],
+  });
+  await apollo.start();
+
+  const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    let body: unknown = undefined;
+    if (req.method === "POST") {
+      const text = await readBody(req);
+      try {
+        body = text.length > 0 ? JSON.parse(text) : undefined;
+      } catch {
+        sendJson(res, 400, { errors: [{ message: "the request body is not JSON", extensions: { code: "BAD_REQUEST" } }] });
+        return;
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+    }
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
+      context: () => contextFor(req.headers.authorization, req.socket.remoteAddress),
+    });
+    for (const [name, value] of result.headers) res.setHeader(name, value);
+    res.statusCode = result.status ?? 200;
+    if (result.body.kind === "complete") {
+      res.end(result.body.string);
+      return;
+    }
+    for await (const chunk of result.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+
+  httpServer.on("request", (req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const route = async () => {
+      if (url.pathname === "/healthz") {
+        await options.health().then(
+          () => sendJson(res, 200, { status: "ok" }),
+          (error: unknown) => {
+            log.warn({ err: error }, "health check failed");
+            sendJson(res, 503, { status: "unavailable" });
+          },
+        );
+      } else if (url.pathname.startsWith(EXPLORER_ASSET_PREFIX) && req.method === "GET") {
+        if (!serveExplorerAsset(url.pathname, res)) sendJson(res, 404, { error: "not found" });
+      } else if (url.pathname === "/graphql" || url.pathname === "/graphql/") {
+        const wantsPage = req.method === "GET" && !url.searchParams.has("query") && (req.headers.accept ?? "").includes("text/html");
+        if (wantsPage) serveExplorerPage(res);
+        else await handleGraphQL(req, res, url);
+      } else if (url.pathname === "/") {
+        res.writeHead(302, { location: "/graphql" }).end();
+      } else {
+        sendJson(res, 404, { error: "not found: the API is at /graphql" });
+      }
+    };
+    route().catch((error: unknown) => {
+      if (error instanceof BodyTooLarge) {
+        sendJson(res, 413, { errors: [{ message: `the request body is over ${MAX_BODY_BYTES / 1024 / 1024} MiB`, extensions: { code: "BAD_REQUEST" } }] });
+        return;
+      }
+      log.error({ err: error }, "HTTP request failed");
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "internal server error" }] });
+      else res.end();
+    });
+  });
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
+  const rules = [...specifiedRules, depthLimit(options.maxQueryDepth)];
+  const wsCleanup = useServer<Record<string, unknown>, { request: IncomingMessage }>(
+    {
+      schema,
+      onSubscribe: async (wsCtx, _id, payload) => {
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError("the operation does not parse")];
+        }
+        const errors = validate(schema, document, rules);
+        const tooCostly = errors.length === 0
+          ? complexityError(schema, document, options.maxQueryComplexity, payload.operationName, payload.variables)
+          : null;
+        if (errors.length > 0 || tooCostly) {
+          return tooCostly ? [...errors, tooCostly] : errors;
+        }
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: await contextFor(wsCtx.connectionParams?.authorization, wsCtx.extra.request.socket.remoteAddress),
+        };
+      },
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => toClientError(e, log)) } : result,
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => toClientError(e, log)),
+    },
+    wsServer,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}/graphql`;
+  log.info({ url }, "API listening");
+
+  return {
+    url,
+    port,
+    async close() {
+      await wsCleanup.dispose();
+      for (const client of wsServer.clients) client.terminate();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      await apollo.stop();
+    },
+  };
+}

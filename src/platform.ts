@@ -1,0 +1,72 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { DataSource } from "typeorm";
+import type { PlatformConfig } from "./core/config";
+import { type Logger, createLogger } from "./core/logger";
+import { type Cache, openCache } from "./modules/cache";
+import { type Services, createServices } from "./modules/controller";
+import { type RunningApiServer, startApiServer } from "./modules/controller/server/api-server";
+import { type DatabaseOptions, openDatabase } from "./modules/database";
+import { buildApiSchema } from "./resolvers";
+
+export const PLATFORM_VERSION: string = (
+  JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { version: string }
+).version;
+
+export interface PlatformOptions {
+  /** Overrides how the database is opened (tests use a per-file database or in-memory PGlite). */
+  readonly database?: DatabaseOptions;
+  /** Prefix of Redis keys and channels (tests give each file its own). */
+  readonly cachePrefix?: string;
+  readonly log?: Logger;
+}
+
+export interface Platform {
+  readonly config: PlatformConfig;
+  readonly log: Logger;
+  readonly dataSource: DataSource;
+  readonly cache: Cache;
+  readonly services: Services;
+  readonly api: RunningApiServer;
+  stop(): Promise<void>;
+}
+
+/** The composition root: config -> adapters -> services -> schema -> servers. */
+export async function startPlatform(config: PlatformConfig, options: PlatformOptions = {}): Promise<Platform> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const stack: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const close of stack.reverse()) await close().catch((error: unknown) => log.error({ err: error }, "stop failed"));
+  };
+  try {
+    const dataSource = await openDatabase(
+      options.database ?? { url: config.databaseUrl, pgliteDir: join(config.dataDir, "pglite") },
+    );
+    stack.push(() => dataSource.destroy());
+    const cache = await openCache({ url: config.redisUrl, prefix: options.cachePrefix });
+    stack.push(() => cache.close());
+    const services = createServices({ dataSource, cache, config, version: PLATFORM_VERSION });
+    const schema = await buildApiSchema();
+    const api = await startApiServer({
+      schema,
+      services,
+      log,
+      host: config.host,
+      port: config.apiPort,
+      maxQueryDepth: config.maxQueryDepth,
+      maxQueryComplexity: config.maxQueryComplexity,
+      health: async () => {
+        await dataSource.query("SELECT 1");
+      },
+    });
+    stack.push(() => api.close());
+    log.info(
+      { database: config.databaseUrl ? "postgresql" : "pglite", cache: cache.backend, domain: config.domain },
+      "platform started",
+    );
+    return { config, log, dataSource, cache, services, api, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

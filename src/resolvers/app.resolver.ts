@@ -1,0 +1,73 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
+import { App, Release, User } from "../entities";
+import type { GraphQLContext } from "./context";
+import { ProcessCount } from "./types/objects";
+import { ConnectionType, pageComplexity } from "./types/pagination";
+import { PageArgsType } from "./user.resolver";
+
+export const AppConnection = ConnectionType(App, "App");
+
+@Resolver(() => App)
+export class AppResolver {
+  @Authorized()
+  @Query(() => AppConnection, {
+    description: "The apps you own or collaborate on (every app, for an admin), by name.",
+    complexity: pageComplexity,
+  })
+  async apps(@Args(() => PageArgsType) page: PageArgsType, @Ctx() { ctx, services }: GraphQLContext) {
+    return new AppConnection(await services.apps.list(ctx, page));
+  }
+
+  @Authorized()
+  @Query(() => App)
+  app(@Arg("name", () => String) name: string, @Ctx() { ctx, services }: GraphQLContext) {
+    return services.apps.get(ctx, name);
+  }
+
+  @Authorized()
+  @Mutation(() => App, { description: "Creates an app and its release v1; a random name when none is given." })
+  createApp(
+    @Arg("name", () => String, { nullable: true }) name: string | null,
+    @Ctx() { ctx, services }: GraphQLContext,
+  ) {
+    return services.apps.create(ctx, name);
+  }
+
+  @Authorized()
+  @Mutation(() => Boolean, { description: "Destroys an app with its releases, config and domains (owner only)." })
+  destroyApp(@Arg("name", () => String) name: string, @Ctx() { ctx, services }: GraphQLContext) {
+    return services.apps.destroy(ctx, name);
+  }
+
+  @Authorized()
+  @Mutation(() => App, { description: "Gives an app to another user (owner only)." })
+  transferApp(
+    @Arg("name", () => String) name: string,
+    @Arg("to", () => String, { description: "The new owner's username." }) to: string,
+    @Ctx() { ctx, services }: GraphQLContext,
+  ) {
+    return services.apps.transfer(ctx, name, to);
+  }
+
+  @FieldResolver(() => User)
+  async owner(@Root() app: App, @Ctx() { ctx, services }: GraphQLContext) {
+    return services.users.byId(ctx, app.ownerId);
+  }
+
+  @FieldResolver(() => String, { description: "Where the app answers, through the router." })
+  url(@Root() app: App, @Ctx() { services }: GraphQLContext) {
+    return services.platform.appUrl(app);
+  }
+
+  @FieldResolver(() => [ProcessCount], { description: "How many containers of each process type should run." })
+  structure(@Root() app: App): ProcessCount[] {
+    return Object.entries(app.structure)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([type, count]) => ({ type, count }));
+  }
+
+  @FieldResolver(() => Release, { nullable: true, description: "The newest release (batched across a page of apps)." })
+  latestRelease(@Root() app: App, @Ctx() { ctx, services }: GraphQLContext) {
+    return services.releases.latest(ctx, app);
+  }
+}

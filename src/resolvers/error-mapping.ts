@@ -1,0 +1,68 @@
+import { unwrapResolverError } from "@apollo/server/errors";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { DomainError, type DomainErrorCode } from "../core/errors";
+import type { Logger } from "../core/logger";
+
+/** The GraphQL `extensions.code` clients see for each domain error code. */
+export function graphqlCode(code: DomainErrorCode): string {
+  switch (code) {
+    case "INVALID_INPUT":
+      return "BAD_USER_INPUT";
+    case "NOT_AUTHENTICATED":
+      return "UNAUTHENTICATED";
+    case "PERMISSION_DENIED":
+      return "FORBIDDEN";
+    case "NOT_FOUND":
+      return "NOT_FOUND";
+    case "ALREADY_EXISTS":
+    case "STATE_CONFLICT":
+      return "CONFLICT";
+    case "TOO_MANY_ATTEMPTS":
+      return "TOO_MANY_REQUESTS";
+    case "UNAVAILABLE":
+      return "SERVICE_UNAVAILABLE";
+    default: {
+      const unmapped: never = code;
+      throw new Error(`no GraphQL code for domain error ${String(unmapped)}`);
+    }
+  }
+}
+
+/**
+ * The one place errors become what clients see, for HTTP (Apollo) and WebSocket (graphql-ws) alike.
+ * Domain errors keep their message, field and rule; GraphQL's own parse/validation errors pass; anything
+ * else is logged and replaced by a bare "internal server error" — no stack, no internal message.
+ */
+export function toClientError(error: unknown, log: Logger, formatted?: GraphQLFormattedError): GraphQLFormattedError {
+  const where = formatted ?? (error instanceof GraphQLError ? error.toJSON() : { message: "" });
+  const original = unwrapResolverError(error);
+  if (original instanceof DomainError) {
+    return {
+      message: original.message,
+      locations: where.locations,
+      path: where.path,
+      extensions: {
+        code: graphqlCode(original.code),
+        reason: original.code,
+        ...(original.details.field ? { field: original.details.field } : {}),
+        ...(original.details.rule ? { rule: original.details.rule } : {}),
+      },
+    };
+  }
+  if (original instanceof GraphQLError) {
+    const code = original.extensions?.code ?? where.extensions?.code ?? "GRAPHQL_VALIDATION_FAILED";
+    if (code === "UNAUTHENTICATED") {
+      return { ...where, message: "log in first: this operation needs a valid token", extensions: { code } };
+    }
+    if (code !== "INTERNAL_SERVER_ERROR") {
+      return { message: original.message, locations: where.locations, path: where.path, extensions: { code } };
+    }
+  }
+  log.error({ err: original, path: where.path }, "unexpected error in a GraphQL operation");
+  return {
+    message: "internal server error",
+    locations: where.locations,
+    path: where.path,
+    extensions: { code: "INTERNAL_SERVER_ERROR" },
+  };
+}

@@ -1,0 +1,59 @@
+import type { GraphQLSchema } from "graphql";
+import { type AuthChecker, buildSchema } from "type-graphql";
+import { AppEventsResolver } from "./app-events.resolver";
+import { AppResolver } from "./app.resolver";
+import { AuthResolver } from "./auth.resolver";
+import { BuildResolver } from "./build.resolver";
+import { CollaboratorResolver } from "./collaborator.resolver";
+import { ConfigResolver } from "./config.resolver";
+import type { GraphQLContext } from "./context";
+import { DomainResolver } from "./domain.resolver";
+import { KeyResolver } from "./key.resolver";
+import { PlatformResolver } from "./platform.resolver";
+import { ReleaseResolver } from "./release.resolver";
+import { UserResolver } from "./user.resolver";
+
+export type { GraphQLContext } from "./context";
+export { toClientError } from "./error-mapping";
+
+export const RESOLVERS = [
+  AuthResolver,
+  UserResolver,
+  KeyResolver,
+  AppResolver,
+  ConfigResolver,
+  ReleaseResolver,
+  BuildResolver,
+  DomainResolver,
+  CollaboratorResolver,
+  PlatformResolver,
+  AppEventsResolver,
+] as const;
+
+/** `@Authorized()` means "logged in"; what a user may do to an app is the services' call. */
+const authChecker: AuthChecker<GraphQLContext> = ({ context }) => context.ctx.user !== null;
+
+/**
+ * type-graphql insists on a PubSub even though every subscription here brings its own `subscribe`
+ * (which checks access first and reads the cache module's EventBus); this one refuses use.
+ */
+const noTopicPubSub = {
+  publish(): never {
+    throw new Error("publish through the cache module's EventBus");
+  },
+  subscribe(): never {
+    throw new Error("subscriptions must define their own subscribe");
+  },
+};
+
+/** Builds the API schema; `emitSchemaFile` writes schema/schema.graphql (see `npm run schema`). */
+export function buildApiSchema(emitSchemaFile?: string): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: [...RESOLVERS],
+    authChecker,
+    authMode: "error",
+    validate: false,
+    pubSub: noTopicPubSub,
+    emitSchemaFile: emitSchemaFile ? { path: emitSchemaFile, sortedSchema: true } : false,
+  });
+}

@@ -1,0 +1,113 @@
+import { Field, Int, ObjectType, registerEnumType } from "type-graphql";
+import { User } from "../../entities";
+import { AppEventType } from "../../modules/controller";
+
+@ObjectType({ description: "A new session: keep the token, it is shown only once." })
+export class AuthPayload {
+  @Field(() => String)
+  token: string;
+
+  @Field(() => User)
+  user: User;
+}
+
+@ObjectType({ description: "How many containers of one process type run." })
+export class ProcessCount {
+  @Field(() => String)
+  type: string;
+
+  @Field(() => Int)
+  count: number;
+}
+
+@ObjectType()
+export class ConfigVar {
+  @Field(() => String)
+  key: string;
+
+  @Field(() => String)
+  value: string;
+}
+
+@ObjectType({ description: "Resource limits of one process type." })
+export class ProcessLimits {
+  @Field(() => String)
+  type: string;
+
+  @Field(() => String, { nullable: true })
+  memory: string | null;
+
+  @Field(() => String, { nullable: true })
+  cpu: string | null;
+}
+
+@ObjectType({ description: "The healthcheck of one process type." })
+export class HealthcheckSettings {
+  @Field(() => String)
+  type: string;
+
+  @Field(() => String, { nullable: true, description: "GET this path; null means a TCP connect." })
+  path: string | null;
+
+  @Field(() => Int)
+  initialDelaySeconds: number;
+
+  @Field(() => Int)
+  timeoutSeconds: number;
+
+  @Field(() => Int)
+  periodSeconds: number;
+
+  @Field(() => Int)
+  failureThreshold: number;
+}
+
+@ObjectType({ description: "This platform." })
+export class Platform {
+  @Field(() => String, { description: "Apps answer at http://<app>.<domain>." })
+  domain: string;
+
+  @Field(() => String)
+  version: string;
+
+  @Field(() => String, { description: "enabled, disabled or admin_only." })
+  registrationMode: string;
+}
+
+registerEnumType(AppEventType, { name: "AppEventType" });
+
+@ObjectType({ description: "Something that happened to an app." })
+export class AppEvent {
+  @Field(() => AppEventType)
+  type: AppEventType;
+
+  @Field(() => String)
+  app: string;
+
+  @Field(() => String, { description: "Who did it." })
+  actor: string;
+
+  @Field(() => Date)
+  at: Date;
+
+  @Field(() => Int, { nullable: true })
+  version?: number | null;
+
+  @Field(() => String, { nullable: true })
+  domain?: string | null;
+
+  @Field(() => String, { nullable: true })
+  username?: string | null;
+
+  @Field(() => String, { nullable: true })
+  summary?: string | null;
+}
+
+@ObjectType({ description: "A process type and the command it runs, from the Procfile." })
+export class ProcessType {
+  @Field(() => String)
+  type: string;
+
+  @Field(() => String)
+  command: string;
+}

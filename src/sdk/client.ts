@@ -1,0 +1,111 @@
+import { type DocumentNode, OperationTypeNode, getOperationAST, print } from "graphql";
+import { type Client, createClient } from "graphql-ws";
+import WebSocket from "ws";
+import { type Requester, getSdk } from "./generated";
+
+export * from "./generated";
+
+/** An error the API returned, with its `extensions.code` and, for bad input, the field and rule. */
+export class DeisApiError extends Error {
+  readonly code: string;
+  readonly field?: string;
+  readonly rule?: string;
+
+  constructor(readonly errors: readonly GraphQLErrorLike[]) {
+    super(errors.map((e) => e.message).join("; ") || "the API returned an error");
+    this.name = "DeisApiError";
+    const extensions = errors[0]?.extensions ?? {};
+    this.code = typeof extensions.code === "string" ? extensions.code : "UNKNOWN";
+    if (typeof extensions.field === "string") this.field = extensions.field;
+    if (typeof extensions.rule === "string") this.rule = extensions.rule;
+  }
+}
+
+interface GraphQLErrorLike {
+  readonly message: string;
+  readonly extensions?: Record<string, unknown>;
+}
+
+interface Result<R> {
+  data?: R | null;
+  errors?: readonly GraphQLErrorLike[];
+}
+
+export interface DeisClientOptions {
+  /** The API's URL, e.g. http://127.0.0.1:8000/graphql; subscriptions use the same URL over ws://. */
+  readonly url: string;
+  readonly token?: string | null;
+}
+
+export type DeisSdk = ReturnType<typeof getSdk>;
+
+export interface DeisClient {
+  readonly sdk: DeisSdk;
+  /** Ends the subscription connection, if one was opened. */
+  close(): Promise<void>;
+}
+
+const printed = new WeakMap<DocumentNode, string>();
+
+function text(doc: DocumentNode): string {
+  let query = printed.get(doc);
+  if (query === undefined) {
+    query = print(doc);
+    printed.set(doc, query);
+  }
+  return query;
+}
+
+function unwrap<R>(result: Result<R>): R {
+  if (result.errors && result.errors.length > 0) throw new DeisApiError(result.errors);
+  if (result.data === undefined || result.data === null) throw new DeisApiError([{ message: "the API returned no data" }]);
+  return result.data;
+}
+
+/**
+ * The typed SDK over HTTP for queries and mutations and graphql-ws for subscriptions, with the
+ * bearer token on both. Errors come back as DeisApiError.
+ */
+export function createDeisClient(options: DeisClientOptions): DeisClient {
+  const authorization = options.token ? `Bearer ${options.token}` : undefined;
+  let ws: Client | null = null;
+  const websocket = () =>
+    (ws ??= createClient({
+      url: options.url.replace(/^http/, "ws"),
+      webSocketImpl: WebSocket,
+      lazy: true,
+      retryAttempts: 0,
+      connectionParams: authorization ? { authorization } : {},
+    }));
+
+  const requester: Requester = <R, V>(doc: DocumentNode, variables?: V): Promise<R> | AsyncIterable<R> => {
+    const query = text(doc);
+    if (getOperationAST(doc)?.operation === OperationTypeNode.SUBSCRIPTION) {
+      const iterator = websocket().iterate<R>({ query, variables: (variables ?? {}) as Record<string, unknown> });
+      return (async function* subscription() {
+        for await (const result of iterator) yield unwrap<R>(result as Result<R>);
+      })();
+    }
+    return (async () => {
+      const response = await fetch(options.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify({ query, variables: variables ?? {} }),
+      });
+      let body: Result<R>;
+      try {
+        body = (await response.json()) as Result<R>;
+      } catch {
+        throw new DeisApiError([{ message: `the API answered HTTP ${response.status} without JSON`, extensions: { code: "BAD_RESPONSE" } }]);
+      }
+      return unwrap(body);
+    })();
+  };
+
+  return {
+    sdk: getSdk(requester),
+    async close() {
+      await ws?.dispose();
+    },
+  };
+}

@@ -1,0 +1,3 @@
+import { describeCoreSuite } from "./core-suite";
+
+describeCoreSuite("embedded");

@@ -1,0 +1,88 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { findBinary, freePort, isRoot, postgresBinDir, run, startDaemon, stopPid, waitForPort } from "./processes";
+
+/** A running component of the platform that the harness started and will stop. */
+export interface Component {
+  readonly name: string;
+  stop(): Promise<void>;
+}
+
+/** A throwaway PostgreSQL cluster on a free loopback port (initdb + pg_ctl; as `postgres` when root). */
+export async function startPostgres(dir: string): Promise<Component & { url: string }> {
+  const bin = postgresBinDir();
+  const user = isRoot() ? "postgres" : undefined;
+  mkdirSync(dir, { recursive: true });
+  if (user) run("chown", [user, dir]);
+  const data = join(dir, "data");
+  const port = await freePort();
+  run(join(bin, "initdb"), ["-D", data, "--auth=trust", "-U", "postgres", "--no-sync", "-E", "UTF8"], user);
+  const options = [
+    `-p ${port}`,
+    `-k ${dir}`,
+    "-c listen_addresses=127.0.0.1",
+    "-c fsync=off",
+    "-c synchronous_commit=off",
+    "-c full_page_writes=off",
+    "-c max_connections=400",
+  ].join(" ");
+  run(join(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", join(dir, "postgres.log"), "-w", "-t", "60", "start"], user);
+  return {
+    name: "postgresql",
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async stop() {
+      run(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], user);
+    },
+  };
+}
+
+export async function startRedis(dir: string): Promise<Component & { url: string }> {
+  const binary = findBinary("redis-server", "redis-server");
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const log = join(dir, "redis.log");
+  const child = startDaemon(
+    binary,
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "yes"],
+    log,
+  );
+  await waitForPort(port, 15_000, "redis-server", log);
+  return {
+    name: "redis",
+    url: `redis://127.0.0.1:${port}`,
+    async stop() {
+      stopPid(child.pid);
+    },
+  };
+}
+
+export async function startEtcd(dir: string): Promise<Component & { endpoints: string }> {
+  const binary = findBinary("etcd", "etcd-server");
+  mkdirSync(dir, { recursive: true });
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const client = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const log = join(dir, "etcd.log");
+  const child = startDaemon(
+    binary,
+    [
+      "--name", "test",
+      "--data-dir", join(dir, "data"),
+      "--listen-client-urls", client,
+      "--advertise-client-urls", client,
+      "--listen-peer-urls", peer,
+      "--initial-advertise-peer-urls", peer,
+      "--initial-cluster", `test=${peer}`,
+      "--unsafe-no-fsync",
+    ],
+    log,
+  );
+  await waitForPort(clientPort, 20_000, "etcd", log);
+  return {
+    name: "etcd",
+    endpoints: client,
+    async stop() {
+      stopPid(child.pid);
+    },
+  };
+}

@@ -33,7 +33,7 @@ export class App {
   @Column({ type: "uuid" })
   ownerId: string;
 
-  @Column({ type: "jsonb", default: () => "'{}'::jsonb" })
+  @Column({ type: "jsonb", default: {} })
   structure: ProcessStructure;
 
   @Field(() => Date)

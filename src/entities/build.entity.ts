@@ -47,7 +47,7 @@ export class Build {
   @Column({ type: "varchar", length: 64, nullable: true })
   sha: string | null;
 
-  @Column({ type: "jsonb", default: () => "'{}'::jsonb" })
+  @Column({ type: "jsonb", default: {} })
   procfile: Procfile;
 
   @Field(() => String, { nullable: true, description: "The image's digest in the registry." })

@@ -27,7 +27,7 @@ export class Certificate {
   commonName: string;
 
   @Field(() => [String], { description: "Subject alternative names (DNS)." })
-  @Column({ type: "jsonb", default: () => "'[]'::jsonb" })
+  @Column({ type: "jsonb", default: [] })
   sans: string[];
 
   @Field(() => String, { description: "SHA-256 fingerprint of the certificate." })

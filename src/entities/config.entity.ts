@@ -47,16 +47,16 @@ export class Config {
   @Column({ type: "uuid", nullable: true })
   ownerId: string | null;
 
-  @Column({ type: "jsonb", default: () => "'{}'::jsonb" })
+  @Column({ type: "jsonb", default: {} })
   values: ConfigValues;
 
-  @Column({ type: "jsonb", default: () => "'{}'::jsonb" })
+  @Column({ type: "jsonb", default: {} })
   limits: LimitsByType;
 
-  @Column({ type: "jsonb", default: () => "'{}'::jsonb" })
+  @Column({ type: "jsonb", default: {} })
   healthchecks: HealthchecksByType;
 
-  @Column({ type: "jsonb", default: () => "'{}'::jsonb" })
+  @Column({ type: "jsonb", default: {} })
   tags: Tags;
 
   @Field(() => Date)

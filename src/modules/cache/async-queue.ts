@@ -57,3 +57,31 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     return this;
   }
 }
+
+/**
+ * Passes items through until one satisfies `isLast` (delivered, then the stream ends). Unlike an
+ * async generator, `return()` reaches the source at once, even while a `next()` is waiting.
+ */
+export function endAfter<T>(source: AsyncIterableIterator<T>, isLast: (item: T) => boolean): AsyncIterableIterator<T> {
+  let finished = false;
+  const iterator: AsyncIterableIterator<T> = {
+    async next() {
+      if (finished) return { value: undefined, done: true };
+      const result = await source.next();
+      if (!result.done && isLast(result.value)) {
+        finished = true;
+        await source.return?.();
+      }
+      return result;
+    },
+    async return() {
+      finished = true;
+      await source.return?.();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

@@ -17,7 +17,7 @@ export function topic<T>(name: string): Topic<T> {
 export interface EventBus {
   publish<T>(topic: Topic<T>, payload: T): Promise<void>;
   subscribe<T>(topic: Topic<T>): Promise<AsyncIterableIterator<T>>;
-  /** Live subscribers of a topic across the platform (tests wait on this before publishing). */
-  subscriberCount(topic: Topic<unknown>): Promise<number>;
+  /** Live subscriptions to a topic held by this process (tests wait on this before publishing). */
+  localSubscriberCount(topic: Topic<unknown>): number;
   close(): Promise<void>;
 }

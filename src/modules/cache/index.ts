@@ -5,7 +5,7 @@ import { type LockStore, memoryLockStore, redisLockStore } from "./locks";
 import { MemoryEventBus } from "./memory-event-bus";
 import { RedisEventBus } from "./redis-event-bus";
 
-export { AsyncQueue } from "./async-queue";
+export { AsyncQueue, endAfter } from "./async-queue";
 export type { CounterStore } from "./counters";
 export { type EventBus, type Topic, topic } from "./event-bus";
 export type { Lease, LockStore } from "./locks";

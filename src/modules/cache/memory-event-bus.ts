@@ -18,7 +18,7 @@ export class MemoryEventBus implements EventBus {
     return queue;
   }
 
-  async subscriberCount(topic: Topic<unknown>): Promise<number> {
+  localSubscriberCount(topic: Topic<unknown>): number {
     return this.emitter.listenerCount(topic.name);
   }
 

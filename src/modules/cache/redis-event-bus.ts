@@ -10,6 +10,7 @@ import type { EventBus, Topic } from "./event-bus";
 export class RedisEventBus implements EventBus {
   private readonly pubsub: RedisPubSub;
   private readonly publisher: Redis;
+  private readonly live = new Map<string, number>();
 
   /** Opens its own two connections (a subscribing connection can do nothing else); `close` ends them. */
   constructor(
@@ -33,16 +34,21 @@ export class RedisEventBus implements EventBus {
     let closed = false;
     const queue = new AsyncQueue<T>(() => {
       closed = true;
-      if (subscriptionId !== undefined) this.pubsub.unsubscribe(subscriptionId);
+      if (subscriptionId === undefined) return;
+      this.pubsub.unsubscribe(subscriptionId);
+      this.live.set(topic.name, (this.live.get(topic.name) ?? 1) - 1);
     });
     subscriptionId = await this.pubsub.subscribe(this.channel(topic), (payload: T) => queue.push(payload));
-    if (closed) this.pubsub.unsubscribe(subscriptionId);
+    if (closed) {
+      this.pubsub.unsubscribe(subscriptionId);
+    } else {
+      this.live.set(topic.name, (this.live.get(topic.name) ?? 0) + 1);
+    }
     return queue;
   }
 
-  async subscriberCount(topic: Topic<unknown>): Promise<number> {
-    const reply = (await this.publisher.call("PUBSUB", "NUMSUB", this.channel(topic))) as [string, number];
-    return Number(reply[1]);
+  localSubscriberCount(topic: Topic<unknown>): number {
+    return this.live.get(topic.name) ?? 0;
   }
 
   async close(): Promise<void> {

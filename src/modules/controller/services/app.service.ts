@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
 import { App, Collaborator, Config, User } from "../../../entities";
-import type { EventBus } from "../../cache";
+import { type EventBus, endAfter } from "../../cache";
 import { type AppEventPayload, AppEventType, appEventsTopic } from "../events";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
@@ -24,19 +24,10 @@ export class AppService {
    * The app's events from now on, for a collaborator; the stream ends after the app is destroyed.
    * Resolves once the subscription is live.
    */
-  async subscribe(ctx: RequestContext, name: string): Promise<AsyncIterable<AppEventPayload>> {
+  async subscribe(ctx: RequestContext, name: string): Promise<AsyncIterableIterator<AppEventPayload>> {
     await this.access.requireApp(ctx, name, "collaborator");
     const events = await this.events.subscribe(appEventsTopic(name));
-    return (async function* untilDestroyed() {
-      try {
-        for await (const event of events) {
-          yield event;
-          if (event.type === AppEventType.APP_DESTROYED) return;
-        }
-      } finally {
-        await events.return?.();
-      }
-    })();
+    return endAfter(events, (event) => event.type === AppEventType.APP_DESTROYED);
   }
 
   /** The apps the caller owns or collaborates on (every app, for an admin), by name. */

@@ -1,0 +1,95 @@
+import { appEventsTopic } from "../../src/modules/controller";
+import type { AppEventsSubscription, DeisClient } from "../../src/sdk/client";
+import { type TestPlatform, startTestPlatform } from "../harness/platform";
+
+type AppEvent = AppEventsSubscription["appEvents"];
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * Subscribes (as the only subscriber of the app's topic) and waits until the platform holds the
+ * subscription, so no event can slip past; the returned function gives the first `count` events.
+ */
+async function listen(client: DeisClient, t: TestPlatform, app: string, count: number): Promise<() => Promise<AppEvent[]>> {
+  const live = () => t.platform.cache.events.localSubscriberCount(appEventsTopic(app));
+  await until(() => live() === 0, "earlier subscriptions have ended");
+  const iterator = client.sdk.AppEvents({ app })[Symbol.asyncIterator]();
+  const events: AppEvent[] = [];
+  const done = (async () => {
+    while (events.length < count) {
+      const next = await iterator.next();
+      if (next.done) break;
+      events.push(next.value.appEvents);
+    }
+    await iterator.return?.();
+    return events;
+  })();
+  await until(() => live() === 1, "the subscription is live");
+  return () => done;
+}
+
+describe("appEvents subscription", () => {
+  let first: TestPlatform;
+  let second: TestPlatform;
+  let alice: DeisClient;
+  let aliceOnSecond: DeisClient;
+
+  beforeAll(async () => {
+    first = await startTestPlatform();
+    second = await startTestPlatform({ sharing: first });
+    const { token, client } = await first.signUp("alice");
+    alice = client;
+    aliceOnSecond = second.client(token);
+    await alice.sdk.CreateApp({ name: "events" });
+  });
+  afterAll(async () => {
+    await second.stop();
+    await first.stop();
+  });
+
+  test("delivers release, config and domain events in order after each commit", async () => {
+    const received = await listen(alice, first, "events", 4);
+    await alice.sdk.SetConfig({ app: "events", values: [{ key: "A", value: "1" }] });
+    await alice.sdk.AddDomain({ app: "events", domain: "events.example.com" });
+    await alice.sdk.RemoveDomain({ app: "events", domain: "events.example.com" });
+    const events = await received();
+    expect(events.map((e) => [e.type, e.version ?? e.domain])).toEqual([
+      ["RELEASE_CREATED", 2],
+      ["CONFIG_CHANGED", 2],
+      ["DOMAIN_ADDED", "events.example.com"],
+      ["DOMAIN_REMOVED", "events.example.com"],
+    ]);
+    expect(events[0]).toMatchObject({ app: "events", actor: "alice", summary: "alice added A" });
+    expect(new Date(events[0].at).getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  test("a change made through a second controller process reaches a subscriber of the first, through Redis", async () => {
+    const received = await listen(alice, first, "events", 2);
+    await aliceOnSecond.sdk.SetConfig({ app: "events", values: [{ key: "B", value: "2" }] });
+    const events = await received();
+    expect(events.map((e) => e.type)).toEqual(["RELEASE_CREATED", "CONFIG_CHANGED"]);
+    expect(events[0].summary).toBe("alice added B");
+  });
+
+  test("a failed change publishes nothing", async () => {
+    const received = await listen(alice, first, "events", 1);
+    await expect(alice.sdk.SetConfig({ app: "events", values: [{ key: "1BAD", value: "x" }] })).rejects.toThrow();
+    await alice.sdk.AddDomain({ app: "events", domain: "marker.example.com" });
+    const [event] = await received();
+    expect(event).toMatchObject({ type: "DOMAIN_ADDED", domain: "marker.example.com" });
+  });
+
+  test("the stream ends with APP_DESTROYED", async () => {
+    await alice.sdk.CreateApp({ name: "short-lived" });
+    const received = await listen(alice, first, "short-lived", 10);
+    await aliceOnSecond.sdk.DestroyApp({ name: "short-lived" });
+    const events = await received();
+    expect(events.map((e) => e.type)).toEqual(["APP_DESTROYED"]);
+  });
+});

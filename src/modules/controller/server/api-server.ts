@@ -39,6 +39,7 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 class BodyTooLarge extends Error {}
 
 async function readBody(req: IncomingMessage): Promise<string> {
+  if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) throw new BodyTooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -150,7 +151,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     };
     route().catch((error: unknown) => {
       if (error instanceof BodyTooLarge) {
-        sendJson(res, 413, { errors: [{ message: `the request body is over ${MAX_BODY_BYTES / 1024 / 1024} MiB`, extensions: { code: "BAD_REQUEST" } }] });
+        // Answer once the client has finished sending, so it reads the answer instead of a reset.
+        const answer = () =>
+          sendJson(res, 413, { errors: [{ message: `the request body is over ${MAX_BODY_BYTES / 1024 / 1024} MiB`, extensions: { code: "BAD_REQUEST" } }] });
+        if (req.readableEnded) answer();
+        else req.resume().once("end", answer);
         return;
       }
       log.error({ err: error }, "HTTP request failed");

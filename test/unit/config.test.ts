@@ -1,0 +1,47 @@
+import { ConfigError, loadConfig } from "../../src/core/config";
+
+describe("loadConfig", () => {
+  test("embedded defaults need nothing configured", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      host: "127.0.0.1",
+      apiPort: 8000,
+      domain: "localhost",
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      etcdEndpoints: [],
+      registrationMode: "enabled",
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  test("reads and normalises what is set", () => {
+    const config = loadConfig({
+      DEIS_PORT: "9000",
+      DEIS_DOMAIN: "Apps.Example.com",
+      DATABASE_URL: "postgres://u@db/deis",
+      REDIS_URL: "redis://cache:6379",
+      ETCD_ENDPOINTS: "http://a:2379, http://b:2379",
+      DEIS_REGISTRATION_MODE: "admin_only",
+    });
+    expect(config).toMatchObject({
+      apiPort: 9000,
+      domain: "apps.example.com",
+      etcdEndpoints: ["http://a:2379", "http://b:2379"],
+      registrationMode: "admin_only",
+    });
+  });
+
+  test.each([
+    ["DEIS_PORT", "eighty", /DEIS_PORT: must be a whole number/],
+    ["DEIS_PORT", "70000", /DEIS_PORT: must be between 0 and 65535/],
+    ["DATABASE_URL", "mysql://x/y", /DATABASE_URL: must use postgres: or postgresql:/],
+    ["REDIS_URL", "not a url", /REDIS_URL: must be a URL/],
+    ["ETCD_ENDPOINTS", "etcd:2379", /ETCD_ENDPOINTS: each endpoint must look like http:\/\/host:port/],
+    ["DEIS_REGISTRATION_MODE", "open", /DEIS_REGISTRATION_MODE: must be one of enabled, disabled, admin_only/],
+    ["DEIS_DOMAIN", "bad_domain!", /DEIS_DOMAIN: must be a DNS name/],
+  ])("%s=%s is refused with the variable and the rule", (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+});

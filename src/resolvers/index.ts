@@ -9,6 +9,7 @@ import { ConfigResolver } from "./config.resolver";
 import type { GraphQLContext } from "./context";
 import { DomainResolver } from "./domain.resolver";
 import { KeyResolver } from "./key.resolver";
+import { rejectNulCharacters } from "./middlewares/reject-nul";
 import { PlatformResolver } from "./platform.resolver";
 import { ReleaseResolver } from "./release.resolver";
 import { UserResolver } from "./user.resolver";
@@ -54,6 +55,7 @@ export function buildApiSchema(emitSchemaFile?: string): Promise<GraphQLSchema> 
     authMode: "error",
     validate: false,
     pubSub: noTopicPubSub,
+    globalMiddlewares: [rejectNulCharacters],
     emitSchemaFile: emitSchemaFile ? { path: emitSchemaFile, sortedSchema: true } : false,
   });
 }

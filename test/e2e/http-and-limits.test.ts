@@ -58,12 +58,14 @@ describe("HTTP surface", () => {
     expect(JSON.stringify(body)).not.toMatch(/\s+at\s+\S+\.(ts|js):\d+/);
   });
 
-  test("queries deeper than the limit are refused", async () => {
-    let selection = "__typename";
-    for (let i = 0; i < 15; i++) selection = `ofType { ${selection} }`;
+  test("the explorer's introspection query passes; runaway introspection does not", async () => {
+    const { getIntrospectionQuery } = await import("graphql");
+    const ok = await post(t, JSON.stringify({ query: getIntrospectionQuery() }));
+    expect(ok.body.errors).toBeUndefined();
+    let selection = "name";
+    for (let i = 0; i < 40; i++) selection = `ofType { ${selection} }`;
     const { body } = await post(t, JSON.stringify({ query: `{ __schema { queryType { fields { type { ${selection} } } } } }` }));
-    expect(body.errors?.[0].message).toMatch(/query depth \d+ exceeds the limit of 12/);
-    expect(body.errors?.[0].extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    expect(body.errors?.[0].message).toMatch(/introspection depth \d+ exceeds the limit of 32/);
   });
 
   test("queries costlier than the limit are refused", async () => {
@@ -83,6 +85,23 @@ describe("HTTP surface", () => {
     }
     const limited = await expectApiError(anonymous.sdk.Login({ username: "victim", password: "the-right-password" }), "TOO_MANY_REQUESTS");
     expect(limited.message).toMatch(/too many failed logins; wait up to 300 seconds/);
+  });
+});
+
+describe("query depth", () => {
+  test("operations deeper than DEIS_MAX_QUERY_DEPTH are refused before they run", async () => {
+    const t = await startTestPlatform({ env: { DEIS_MAX_QUERY_DEPTH: "4" } });
+    try {
+      const { token } = await t.signUp("deep");
+      const query = "{ apps { nodes { latestRelease { config { values { key } } } } } }";
+      const { body } = await post(t, JSON.stringify({ query }), { authorization: `Bearer ${token}` });
+      expect(body.errors?.[0]).toMatchObject({
+        message: "query depth 6 exceeds the limit of 4",
+        extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+      });
+    } finally {
+      await t.stop();
+    }
   });
 });
 

@@ -20,7 +20,24 @@ export const MAX_PAGE_SIZE = 100;
 /** A column the list is ordered by; the last one must be unique so the order is total. */
 export interface SortKey<T> {
   readonly column: string;
+  /** What a cursor must hold for this column, checked before it reaches the database. */
+  readonly type: "text" | "int" | "timestamp" | "uuid";
   readonly value: (row: T) => string | number | Date;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function fits(type: SortKey<never>["type"], value: unknown): boolean {
+  switch (type) {
+    case "text":
+      return typeof value === "string" && value.length <= 1024;
+    case "int":
+      return Number.isInteger(value) && Math.abs(value as number) <= 2 ** 31 - 1;
+    case "timestamp":
+      return typeof value === "string" && /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(value) && !Number.isNaN(Date.parse(value));
+    case "uuid":
+      return typeof value === "string" && UUID_RE.test(value);
+  }
 }
 
 function pageSize(first: number | null | undefined): number {
@@ -35,14 +52,10 @@ function encodeCursor(values: (string | number | Date)[]): string {
   return Buffer.from(JSON.stringify(values.map((v) => (v instanceof Date ? v.toISOString() : v)))).toString("base64url");
 }
 
-function decodeCursor(cursor: string, arity: number): (string | number)[] {
+function decodeCursor<T>(cursor: string, keys: readonly SortKey<T>[]): (string | number)[] {
   try {
     const values: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (
-      Array.isArray(values) &&
-      values.length === arity &&
-      values.every((v) => typeof v === "string" || typeof v === "number")
-    ) {
+    if (Array.isArray(values) && values.length === keys.length && values.every((v, i) => fits(keys[i].type, v))) {
       return values as (string | number)[];
     }
   } catch {
@@ -64,7 +77,7 @@ export async function paginate<T extends ObjectLiteral>(
   const size = pageSize(args.first);
   const counter = query.clone();
   if (args.after) {
-    const values = decodeCursor(args.after, keys.length);
+    const values = decodeCursor(args.after, keys);
     const columns = keys.map((k) => k.column).join(", ");
     const params = Object.fromEntries(values.map((v, i) => [`cursor${i}`, v]));
     const placeholders = values.map((_, i) => `:cursor${i}`).join(", ");

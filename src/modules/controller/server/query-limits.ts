@@ -4,6 +4,7 @@ import {
   type DocumentNode,
   type GraphQLSchema,
   type FragmentDefinitionNode,
+  type OperationDefinitionNode,
   GraphQLError,
   Kind,
   type SelectionSetNode,
@@ -12,19 +13,28 @@ import {
 } from "graphql";
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from "graphql-query-complexity";
 
-/** Refuses operations nested deeper than `max` fields (fragments followed, introspection included). */
+/** Introspection (GraphiQL's schema query nests ~15 deep) is bounded by this instead of the API's limit. */
+const INTROSPECTION_MAX_DEPTH = 32;
+
+/**
+ * Refuses operations nested deeper than `max` fields (fragments followed). Introspection fields
+ * (`__schema`, `__type`) are measured apart, against INTROSPECTION_MAX_DEPTH, so explorers work.
+ */
 export function depthLimit(max: number): ValidationRule {
   return (context: ValidationContext): ASTVisitor => {
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const definition of context.getDocument().definitions) {
       if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
     }
+    let introspectionDepth = 0;
     const depthOf = (set: SelectionSetNode | undefined, seen: Set<string>): number => {
       if (!set) return 0;
       let deepest = 0;
       for (const selection of set.selections) {
         if (selection.kind === Kind.FIELD) {
-          deepest = Math.max(deepest, selection.selectionSet ? 1 + depthOf(selection.selectionSet, seen) : 1);
+          const depth = selection.selectionSet ? 1 + depthOf(selection.selectionSet, seen) : 1;
+          if (selection.name.value.startsWith("__")) introspectionDepth = Math.max(introspectionDepth, depth);
+          else deepest = Math.max(deepest, depth);
         } else if (selection.kind === Kind.INLINE_FRAGMENT) {
           deepest = Math.max(deepest, depthOf(selection.selectionSet, seen));
         } else if (!seen.has(selection.name.value)) {
@@ -34,16 +44,15 @@ export function depthLimit(max: number): ValidationRule {
       }
       return deepest;
     };
+    const refuse = (node: OperationDefinitionNode, message: string) =>
+      context.reportError(new GraphQLError(message, { nodes: [node], extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }));
     return {
       OperationDefinition(node) {
+        introspectionDepth = 0;
         const depth = depthOf(node.selectionSet, new Set());
-        if (depth > max) {
-          context.reportError(
-            new GraphQLError(`query depth ${depth} exceeds the limit of ${max}`, {
-              nodes: [node],
-              extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
-            }),
-          );
+        if (depth > max) refuse(node, `query depth ${depth} exceeds the limit of ${max}`);
+        if (introspectionDepth > INTROSPECTION_MAX_DEPTH) {
+          refuse(node, `introspection depth ${introspectionDepth} exceeds the limit of ${INTROSPECTION_MAX_DEPTH}`);
         }
       },
     };

@@ -2,6 +2,7 @@ import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { notAuthenticated, notFound, permissionDenied } from "../../../core/errors";
 import { App, type User } from "../../../entities";
+import { APP_NAME_RE } from "../validation/names";
 
 /**
  * Who may do what. Collaborators may do everything to an app but destroy it, transfer it or manage
@@ -26,6 +27,8 @@ export class AccessService {
   /** Loads an app the caller may act on in `role`, in one query; NOT_FOUND or PERMISSION_DENIED otherwise. */
   async requireApp(ctx: RequestContext, name: string, role: AppRole): Promise<App> {
     const user = this.requireUser(ctx);
+    // No app has a name outside the rule: not found, without asking the database.
+    if (!APP_NAME_RE.test(name)) throw notFound("app", name);
     const { entities, raw } = await this.dataSource
       .getRepository(App)
       .createQueryBuilder("app")

@@ -40,7 +40,7 @@ export class AppService {
         { userId: user.id },
       );
     }
-    return paginate(query, [{ column: "app.name", value: (a) => a.name }], "ASC", page);
+    return paginate(query, [{ column: "app.name", type: "text", value: (a) => a.name }], "ASC", page);
   }
 
   get(ctx: RequestContext, name: string): Promise<App> {

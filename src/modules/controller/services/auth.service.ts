@@ -5,7 +5,7 @@ import type { RequestContext } from "../../../core/context";
 import { DomainError, alreadyExists, invalidInput, permissionDenied } from "../../../core/errors";
 import { Token, User } from "../../../entities";
 import type { CounterStore } from "../../cache";
-import { normalizeUsername, validateEmail, validatePassword } from "../validation/names";
+import { USERNAME_RE, normalizeUsername, validateEmail, validatePassword } from "../validation/names";
 import type { AccessService } from "./access.service";
 import { UNKNOWN_USER_HASH, hashPassword, verifyPassword } from "./password";
 
@@ -27,6 +27,8 @@ export interface RegisterInput {
 }
 
 const TOKEN_PREFIX = "dts_";
+/** Failed logins allowed from one client address, as a multiple of those allowed for one username. */
+const ADDRESS_FACTOR = 5;
 
 function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
@@ -90,13 +92,15 @@ export class AuthService {
     const userKey = `login:user:${username}`;
     const addressKey = `login:address:${ctx.clientAddress ?? "unknown"}`;
     const { loginMaxAttempts: max, loginWindowSeconds: window } = this.settings;
-    if ((await this.counters.current(userKey)) >= max || (await this.counters.current(addressKey)) >= max) {
+    // One address may fail for several users (a shared NAT), so it gets more room than one username.
+    if ((await this.counters.current(userKey)) >= max || (await this.counters.current(addressKey)) >= max * ADDRESS_FACTOR) {
       throw new DomainError(
         "TOO_MANY_ATTEMPTS",
         `too many failed logins; wait up to ${window} seconds and try again`,
       );
     }
-    const user = await this.dataSource.getRepository(User).findOneBy({ username });
+    // A name outside the rule belongs to nobody: a wrong login, at the same cost as any other.
+    const user = USERNAME_RE.test(username) ? await this.dataSource.getRepository(User).findOneBy({ username }) : null;
     const valid = await verifyPassword(password, user?.passwordHash ?? UNKNOWN_USER_HASH);
     if (!user || !valid) {
       await this.counters.increment(userKey, window);

@@ -21,8 +21,8 @@ export class BuildService {
     return paginate(
       query,
       [
-        { column: `build."createdAt"`, value: (b) => b.createdAt },
-        { column: "build.id", value: (b) => b.id },
+        { column: `build."createdAt"`, type: "timestamp", value: (b) => b.createdAt },
+        { column: "build.id", type: "uuid", value: (b) => b.id },
       ],
       "DESC",
       page,

@@ -23,7 +23,7 @@ export class CollaboratorService {
       .createQueryBuilder("collaborator")
       .innerJoinAndSelect("collaborator.user", "user")
       .where(`collaborator."appId" = :appId`, { appId: app.id });
-    return paginate(query, [{ column: "user.username", value: (c) => c.user.username }], "ASC", page);
+    return paginate(query, [{ column: "user.username", type: "text", value: (c) => c.user.username }], "ASC", page);
   }
 
   async add(ctx: RequestContext, appName: string, rawUsername: string): Promise<Collaborator> {

@@ -18,6 +18,8 @@ export interface LimitChange {
   readonly value: string | null;
 }
 
+const MAX_TAGS = 50;
+
 type ConfigFields = Pick<Config, "values" | "limits" | "healthchecks" | "tags">;
 
 /** What a change makes of the current config, and how the release describes it; null = no change. */
@@ -114,13 +116,17 @@ export class ConfigService {
 
   /** Tags place an app's containers on matching hosts (Swarm node labels). */
   setTags(ctx: RequestContext, appName: string, changes: readonly ConfigChange[]): Promise<Release> {
+    if (changes.length === 0) throw invalidInput("tags", "give at least one tag to set or unset");
     return this.change(ctx, appName, (current, actor) => {
       const tags = { ...current.tags };
       const added: string[] = [];
       const changed: string[] = [];
       const removed: string[] = [];
+      const seen = new Set<string>();
       for (const [i, { key, value }] of changes.entries()) {
         validateConfigKey(key, `tags[${i}].key`);
+        if (seen.has(key)) throw invalidInput(`tags.${key}`, "a tag may appear only once per change");
+        seen.add(key);
         if (value === null) {
           if (!(key in tags)) throw invalidInput(`tags.${key}`, "cannot unset a tag that is not set");
           delete tags[key];
@@ -132,6 +138,7 @@ export class ConfigService {
           tags[key] = value;
         }
       }
+      if (Object.keys(tags).length > MAX_TAGS) throw invalidInput("tags", `an app has at most ${MAX_TAGS} tags`);
       if (added.length + changed.length + removed.length === 0) return null;
       return { next: { tags }, summary: describeKeyChanges(actor, added, changed, removed, "tag") };
     });

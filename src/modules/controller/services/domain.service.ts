@@ -26,7 +26,7 @@ export class DomainService {
       .getRepository(Domain)
       .createQueryBuilder("domain")
       .where(`domain."appId" = :appId`, { appId: app.id });
-    return paginate(query, [{ column: "domain.domain", value: (d) => d.domain }], "ASC", page);
+    return paginate(query, [{ column: "domain.domain", type: "text", value: (d) => d.domain }], "ASC", page);
   }
 
   async add(ctx: RequestContext, appName: string, rawDomain: string): Promise<Domain> {

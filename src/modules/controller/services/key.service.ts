@@ -23,7 +23,7 @@ export class KeyService {
       .getRepository(SshKey)
       .createQueryBuilder("key")
       .where(`key."userId" = :userId`, { userId: user.id });
-    return paginate(query, [{ column: "key.name", value: (k) => k.name }], "ASC", page);
+    return paginate(query, [{ column: "key.name", type: "text", value: (k) => k.name }], "ASC", page);
   }
 
   async add(ctx: RequestContext, rawKey: string, requestedName?: string | null): Promise<SshKey> {

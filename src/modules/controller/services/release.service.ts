@@ -31,7 +31,7 @@ export class ReleaseService {
       .getRepository(Release)
       .createQueryBuilder("release")
       .where(`release."appId" = :appId`, { appId: app.id });
-    return paginate(query, [{ column: "release.version", value: (r) => r.version }], "DESC", page);
+    return paginate(query, [{ column: "release.version", type: "int", value: (r) => r.version }], "DESC", page);
   }
 
   async get(ctx: RequestContext, appName: string, version: number): Promise<Release> {

@@ -21,7 +21,7 @@ export class UserService {
   async list(ctx: RequestContext, page: PageArgs): Promise<Page<User>> {
     this.access.requireAdmin(ctx);
     const query = this.dataSource.getRepository(User).createQueryBuilder("user");
-    return paginate(query, [{ column: "user.username", value: (u) => u.username }], "ASC", page);
+    return paginate(query, [{ column: "user.username", type: "text", value: (u) => u.username }], "ASC", page);
   }
 
   /** Users by id, batched per request. */

@@ -35,7 +35,6 @@ function validateValue(key: string, value: string): void {
   if (Buffer.byteLength(value, "utf8") > MAX_VALUE_BYTES) {
     throw invalidInput(field, `a value is at most ${MAX_VALUE_BYTES / 1024} KiB`);
   }
-  if (value.includes("\u0000")) throw invalidInput(field, "a value must not contain NUL characters");
   if (key === "PORT" && !(/^\d{1,5}$/.test(value) && Number(value) >= 1 && Number(value) <= 65535)) {
     throw invalidInput(field, "PORT must be a whole number from 1 to 65535");
   }

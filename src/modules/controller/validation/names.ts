@@ -61,7 +61,8 @@ export function validatePassword(password: string, field = "password"): string {
   return password;
 }
 
-const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** No spaces or control characters (PostgreSQL text cannot hold NUL). */
+const EMAIL_RE = /^[^\s@\u0000-\u001f\u007f]+@[^\s@\u0000-\u001f\u007f]+\.[^\s@\u0000-\u001f\u007f]+$/;
 
 export function validateEmail(email: string | null | undefined, field = "email"): string | null {
   if (email === null || email === undefined || email.trim() === "") return null;

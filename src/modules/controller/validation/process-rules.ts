@@ -46,8 +46,8 @@ function within(field: string, value: number | null | undefined, fallback: numbe
 
 export function validateHealthcheck(input: HealthcheckInput): Healthcheck {
   const path = input.path ?? null;
-  if (path !== null && (!path.startsWith("/") || /\s/.test(path) || path.length > 1024)) {
-    throw invalidInput("path", 'must start with "/", have no spaces and be at most 1024 characters');
+  if (path !== null && (!path.startsWith("/") || /[\s\u0000-\u001f\u007f]/.test(path) || path.length > 1024)) {
+    throw invalidInput("path", 'must start with "/", have no spaces or control characters and be at most 1024 characters');
   }
   return {
     path,

@@ -38,8 +38,8 @@ report="$(mktemp)"
 status=0
 npm test --silent -- --ci --json --outputFile="$report" "$@" || status=$?
 node -e '
-  const r = require(process.argv[1]);
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
-' "$report" || true
+' "$report" || echo "jest wrote no report (it failed before running the tests)"
 rm -f "$report"
 exit "$status"

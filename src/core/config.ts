@@ -22,6 +22,8 @@ export interface PlatformConfig {
   readonly redisUrl: string | undefined;
   /** etcd endpoints; an in-process store when empty. */
   readonly etcdEndpoints: readonly string[];
+  /** A prefix for every etcd key, so several platforms can share one etcd. */
+  readonly etcdNamespace: string;
   readonly registrationMode: RegistrationMode;
   /** Failed logins allowed per username and per client address in one window. */
   readonly loginMaxAttempts: number;
@@ -110,6 +112,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
     redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
     etcdEndpoints: Object.freeze(etcdEndpoints),
+    etcdNamespace: text(env, "ETCD_NAMESPACE", ""),
     registrationMode: choice<RegistrationMode>(env, "DEIS_REGISTRATION_MODE", "enabled", [
       "enabled",
       "disabled",

@@ -1,0 +1,74 @@
+import { Etcd3, type Lease, type Namespace } from "etcd3";
+import type { DiscoveryEvent, DiscoveryLease, DiscoveryStore, DiscoveryWatch, Leadership, WatchHandlers } from "./store";
+
+/** Discovery on etcd v3 (etcd3): prefix reads and watches, leases with keep-alive, elections. */
+export class EtcdDiscoveryStore implements DiscoveryStore {
+  readonly backend = "etcd" as const;
+  private readonly connection: Etcd3;
+  /** Every key below `namespace`, so several platforms (or test files) can share one etcd. */
+  private readonly client: Etcd3 | Namespace;
+
+  constructor(endpoints: readonly string[], namespace = "") {
+    this.connection = new Etcd3({ hosts: [...endpoints], dialTimeout: 3_000 });
+    this.client = namespace ? this.connection.namespace(namespace) : this.connection;
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.client.get(key).string();
+  }
+
+  async getPrefix(prefix: string): Promise<Map<string, string>> {
+    return new Map(Object.entries(await this.client.getAll().prefix(prefix).strings()));
+  }
+
+  async put(key: string, value: string): Promise<void> {
+    await this.client.put(key).value(value);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.delete().key(key);
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    await this.client.delete().prefix(prefix);
+  }
+
+  async watchPrefix(prefix: string, handlers: WatchHandlers): Promise<DiscoveryWatch> {
+    const watcher = await this.client.watch().prefix(prefix).create();
+    const emit = (type: DiscoveryEvent["type"]) => (kv: { key: Buffer; value: Buffer }) =>
+      handlers.onEvent({ type, key: kv.key.toString(), value: type === "put" ? kv.value.toString() : null });
+    watcher.on("put", emit("put"));
+    watcher.on("delete", emit("delete"));
+    // etcd3 resumes a watch from its last revision after a reconnection; only a compacted
+    // history loses events, and then the watcher errors: the owner reloads.
+    watcher.on("error", () => handlers.onResync?.());
+    return { close: () => watcher.cancel() };
+  }
+
+  async lease(ttlSeconds: number): Promise<DiscoveryLease> {
+    const lease: Lease = this.client.lease(ttlSeconds, { autoKeepAlive: true });
+    await lease.grant();
+    return {
+      put: async (key, value) => {
+        await lease.put(key).value(value);
+      },
+      revoke: () => lease.revoke(),
+      onLost: (handler) => void lease.once("lost", () => handler()),
+    };
+  }
+
+  async campaign(election: string, candidate: string): Promise<Leadership> {
+    const campaign = this.client.election(election, 10).campaign(candidate);
+    const lost: (() => void)[] = [];
+    campaign.on("error", () => lost.splice(0).forEach((handler) => handler()));
+    await campaign.wait();
+    return {
+      resign: () => campaign.resign(),
+      onLost: (handler) => void lost.push(handler),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.connection.close();
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The discovery key layout (DESIGN.md "Contracts"), shared by the controller, the runtime and the
+ * router. The router reads nothing but these keys.
+ */
+export const ROOT = "/deis/";
+export const SERVICES = "/deis/services/";
+export const DOMAINS = "/deis/domains/";
+export const CERTS = "/deis/certs/";
+export const PLATFORM = "/deis/platform/";
+
+/** `host:port` of one routed container of an app, under its publisher's lease. */
+export function serviceKey(app: string, container: string): string {
+  return `${SERVICES}${app}/${container}`;
+}
+
+export function servicesOf(app: string): string {
+  return `${SERVICES}${app}/`;
+}
+
+/** The app a custom domain routes to. */
+export function domainKey(domain: string): string {
+  return `${DOMAINS}${domain}`;
+}
+
+/** A TLS certificate and key for a domain, as JSON ({@link CertificateEntry}). */
+export function certKey(domain: string): string {
+  return `${CERTS}${domain}`;
+}
+
+export interface CertificateEntry {
+  readonly certificate: string;
+  readonly key: string;
+}
+
+/** Platform settings the router needs, e.g. `domain`. */
+export function platformKey(name: "domain"): string {
+  return `${PLATFORM}${name}`;
+}
+
+export type ParsedKey =
+  | { kind: "service"; app: string; container: string }
+  | { kind: "domain"; domain: string }
+  | { kind: "cert"; domain: string }
+  | { kind: "platform"; name: string }
+  | { kind: "other" };
+
+export function parseKey(key: string): ParsedKey {
+  if (key.startsWith(SERVICES)) {
+    const [app, container] = key.slice(SERVICES.length).split("/");
+    if (app && container) return { kind: "service", app, container };
+  } else if (key.startsWith(DOMAINS)) {
+    return { kind: "domain", domain: key.slice(DOMAINS.length) };
+  } else if (key.startsWith(CERTS)) {
+    return { kind: "cert", domain: key.slice(CERTS.length) };
+  } else if (key.startsWith(PLATFORM)) {
+    return { kind: "platform", name: key.slice(PLATFORM.length) };
+  }
+  return { kind: "other" };
+}

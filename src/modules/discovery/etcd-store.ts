@@ -7,6 +7,7 @@ export class EtcdDiscoveryStore implements DiscoveryStore {
   private readonly connection: Etcd3;
   /** Every key below `namespace`, so several platforms (or test files) can share one etcd. */
   private readonly client: Etcd3 | Namespace;
+  private readonly leases = new Set<Lease>();
 
   constructor(endpoints: readonly string[], namespace = "") {
     this.connection = new Etcd3({ hosts: [...endpoints], dialTimeout: 3_000 });
@@ -48,11 +49,15 @@ export class EtcdDiscoveryStore implements DiscoveryStore {
   async lease(ttlSeconds: number): Promise<DiscoveryLease> {
     const lease: Lease = this.client.lease(ttlSeconds, { autoKeepAlive: true });
     await lease.grant();
+    this.leases.add(lease);
     return {
       put: async (key, value) => {
         await lease.put(key).value(value);
       },
-      revoke: () => lease.revoke(),
+      revoke: async () => {
+        this.leases.delete(lease);
+        await lease.revoke();
+      },
       onLost: (handler) => void lease.once("lost", () => handler()),
     };
   }
@@ -68,7 +73,13 @@ export class EtcdDiscoveryStore implements DiscoveryStore {
     };
   }
 
+  /**
+   * Stops renewing leases without revoking them: their keys (routes) live out their TTL, so a
+   * restarting controller does not take apps offline, and a dead one's routes still expire.
+   */
   async close(): Promise<void> {
+    for (const lease of this.leases) lease.release();
+    this.leases.clear();
     this.connection.close();
   }
 }

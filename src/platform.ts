@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { hostname } from "node:os";
 import type { DataSource } from "typeorm";
 import type { PlatformConfig } from "./core/config";
 import { type Logger, createLogger } from "./core/logger";
@@ -7,6 +8,8 @@ import { type Cache, openCache } from "./modules/cache";
 import { type Services, createServices } from "./modules/controller";
 import { type RunningApiServer, startApiServer } from "./modules/controller/server/api-server";
 import { type DatabaseOptions, openDatabase } from "./modules/database";
+import { type DiscoveryStore, openDiscovery } from "./modules/discovery";
+import { type Runtime, createRuntime } from "./modules/runtime";
 import { buildApiSchema } from "./resolvers";
 
 export const PLATFORM_VERSION: string = (
@@ -26,6 +29,8 @@ export interface Platform {
   readonly log: Logger;
   readonly dataSource: DataSource;
   readonly cache: Cache;
+  readonly discovery: DiscoveryStore;
+  readonly runtime: Runtime;
   readonly services: Services;
   readonly api: RunningApiServer;
   stop(): Promise<void>;
@@ -45,7 +50,24 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     stack.push(() => dataSource.destroy());
     const cache = await openCache({ url: config.redisUrl, prefix: options.cachePrefix });
     stack.push(() => cache.close());
-    const services = createServices({ dataSource, cache, config, version: PLATFORM_VERSION });
+    const discovery = openDiscovery(config.etcdEndpoints, config.etcdNamespace);
+    stack.push(() => discovery.close());
+    const runtime = createRuntime(
+      { dataSource, cache, discovery, log },
+      {
+        platformId: config.platformId,
+        hostIp: config.runtimeHost,
+        imagePrefix: "deis-apps/",
+        drainSeconds: config.drainSeconds,
+        reconcileSeconds: config.reconcileSeconds,
+        routeTtlSeconds: config.routeTtlSeconds,
+        candidate: `${hostname()}:${process.pid}`,
+      },
+    );
+    stack.push(() => runtime.stop());
+    const services = createServices({ dataSource, cache, discovery, runtime, config, version: PLATFORM_VERSION, log });
+    await services.routing.syncAll();
+    runtime.start();
     const schema = await buildApiSchema();
     const api = await startApiServer({
       schema,
@@ -64,7 +86,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       { database: config.databaseUrl ? "postgresql" : "pglite", cache: cache.backend, domain: config.domain },
       "platform started",
     );
-    return { config, log, dataSource, cache, services, api, stop };
+    return { config, log, dataSource, cache, discovery, runtime, services, api, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -32,6 +32,16 @@ export interface PlatformConfig {
   readonly maxQueryDepth: number;
   readonly maxQueryComplexity: number;
   readonly logLevel: string;
+  /** Marks this platform's containers on a shared Docker engine (label deis.platform). */
+  readonly platformId: string;
+  /** The address app containers publish their web port on (127.0.0.1 on a single host). */
+  readonly runtimeHost: string;
+  /** Seconds an old process keeps running after it stops getting requests, for those in flight. */
+  readonly drainSeconds: number;
+  /** Seconds between the reconciler's full passes. */
+  readonly reconcileSeconds: number;
+  /** Seconds a dead controller's routes live on in discovery. */
+  readonly routeTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -97,6 +107,10 @@ export function defaultDataDir(): string {
 export function loadConfig(env: Env = process.env): PlatformConfig {
   const domain = text(env, "DEIS_DOMAIN", "localhost").toLowerCase();
   if (!DOMAIN_RE.test(domain)) throw new ConfigError("DEIS_DOMAIN", `must be a DNS name, got "${domain}"`);
+  const platformId = text(env, "DEIS_PLATFORM_ID", "deis");
+  if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(platformId)) {
+    throw new ConfigError("DEIS_PLATFORM_ID", `must be lowercase letters, digits, '-' or '_', got "${platformId}"`);
+  }
   const etcd = optional(env, "ETCD_ENDPOINTS");
   const etcdEndpoints = etcd ? etcd.split(",").map((e) => e.trim()).filter(Boolean) : [];
   for (const endpoint of etcdEndpoints) {
@@ -123,6 +137,11 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     maxQueryDepth: integer(env, "DEIS_MAX_QUERY_DEPTH", 12, 2, 100),
     maxQueryComplexity: integer(env, "DEIS_MAX_QUERY_COMPLEXITY", 5000, 10, 1_000_000),
     logLevel: text(env, "LOG_LEVEL", env.LOG === "1" ? "debug" : "info"),
+    platformId,
+    runtimeHost: text(env, "DEIS_RUNTIME_HOST", "127.0.0.1"),
+    drainSeconds: integer(env, "DEIS_DRAIN_SECONDS", 2, 0, 300),
+    reconcileSeconds: integer(env, "DEIS_RECONCILE_SECONDS", 30, 1, 3600),
+    routeTtlSeconds: integer(env, "DEIS_ROUTE_TTL_SECONDS", 15, 2, 3600),
   };
   return Object.freeze(config);
 }

@@ -12,6 +12,7 @@ import { User } from "./user.entity";
 export { App, Build, Certificate, Collaborator, Config, Domain, Release, SshKey, Token, User };
 export type { ProcessStructure } from "./app.entity";
 export { BuildKind, type Procfile } from "./build.entity";
+export { ReleaseStatus } from "./release.entity";
 export type { ConfigValues, Healthcheck, HealthchecksByType, LimitsByType, ProcessLimit, Tags } from "./config.entity";
 
 export const ENTITIES = [User, Token, SshKey, App, Collaborator, Build, Config, Release, Domain, Certificate];

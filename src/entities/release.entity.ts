@@ -1,9 +1,21 @@
-import { Field, ID, Int, ObjectType } from "type-graphql";
+import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from "typeorm";
 import { App } from "./app.entity";
 import { Build } from "./build.entity";
 import { Config } from "./config.entity";
 import { User } from "./user.entity";
+
+export enum ReleaseStatus {
+  /** Made; its processes are being started (or wait for the app's deploy lock). */
+  PENDING = "pending",
+  /** Served: its processes came up healthy (or it has no build, so nothing to run). */
+  SUCCEEDED = "succeeded",
+  /** Its processes never became healthy; it never served and cannot be rolled back to. */
+  FAILED = "failed",
+  /** A newer release was deployed before this one got its turn. */
+  SUPERSEDED = "superseded",
+}
+registerEnumType(ReleaseStatus, { name: "ReleaseStatus", description: "Where a release is in its deploy." });
 
 /** A numbered, immutable pairing of a build and a config: what runs. */
 @ObjectType({ description: "A numbered pairing of a build and a config." })
@@ -50,9 +62,9 @@ export class Release {
   @Column({ type: "text" })
   summary: string;
 
-  @Field(() => Boolean, { description: "True when this release failed to deploy; it never served." })
-  @Column({ type: "boolean", default: false })
-  failed: boolean;
+  @Field(() => ReleaseStatus)
+  @Column({ type: "varchar", length: 16, default: ReleaseStatus.SUCCEEDED })
+  status: ReleaseStatus;
 
   @Field(() => String, { nullable: true, description: "Why the release failed to deploy." })
   @Column({ type: "text", nullable: true })

@@ -1,6 +1,7 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
-import { Build, User } from "../entities";
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Build, Release, User } from "../entities";
 import type { GraphQLContext } from "./context";
+import { ProcessTypeInput } from "./types/inputs";
 import { ProcessType } from "./types/objects";
 import { ConnectionType, pageComplexity } from "./types/pagination";
 import { PageArgsType } from "./user.resolver";
@@ -17,6 +18,20 @@ export class BuildResolver {
     @Ctx() { ctx, services }: GraphQLContext,
   ) {
     return new BuildConnection(await services.builds.list(ctx, app, page));
+  }
+
+  @Authorized()
+  @Mutation(() => Release, {
+    description: "Deploys a prebuilt image (tag required): a build, a release, and a deploy in the background.",
+  })
+  deployImage(
+    @Arg("app", () => String) app: string,
+    @Arg("image", () => String) image: string,
+    @Arg("procfile", () => [ProcessTypeInput], { nullable: true, description: "Without one, the image's CMD runs as `cmd`." })
+    procfile: ProcessTypeInput[] | null,
+    @Ctx() { ctx, services }: GraphQLContext,
+  ) {
+    return services.builds.deployImage(ctx, app, image, procfile);
   }
 
   @FieldResolver(() => [ProcessType], { description: "Process types from the Procfile." })

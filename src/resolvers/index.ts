@@ -11,6 +11,8 @@ import { DomainResolver } from "./domain.resolver";
 import { KeyResolver } from "./key.resolver";
 import { rejectNulCharacters } from "./middlewares/reject-nul";
 import { PlatformResolver } from "./platform.resolver";
+import { CertificateResolver } from "./certificate.resolver";
+import { ProcessResolver } from "./process.resolver";
 import { ReleaseResolver } from "./release.resolver";
 import { UserResolver } from "./user.resolver";
 
@@ -28,6 +30,8 @@ export const RESOLVERS = [
   DomainResolver,
   CollaboratorResolver,
   PlatformResolver,
+  ProcessResolver,
+  CertificateResolver,
   AppEventsResolver,
 ] as const;
 

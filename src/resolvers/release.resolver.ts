@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { Build, Config, Release, User } from "../entities";
+import { Build, Config, Release, ReleaseStatus, User } from "../entities";
 import type { GraphQLContext } from "./context";
 import { ConnectionType, pageComplexity } from "./types/pagination";
 import { PageArgsType } from "./user.resolver";
@@ -38,6 +38,11 @@ export class ReleaseResolver {
     @Ctx() { ctx, services }: GraphQLContext,
   ) {
     return services.releases.rollback(ctx, app, version);
+  }
+
+  @FieldResolver(() => Boolean, { description: "True when the release failed to deploy; it never served." })
+  failed(@Root() release: Release): boolean {
+    return release.status === ReleaseStatus.FAILED;
   }
 
   @FieldResolver(() => Build, { nullable: true, description: "Null until the app's first build." })

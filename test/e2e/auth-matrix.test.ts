@@ -9,7 +9,7 @@ import { ed25519Key } from "../harness/ssh-keys";
  * mutation never changes what the next case sees.
  */
 type Role = "anonymous" | "stranger" | "collaborator" | "owner" | "admin";
-type Outcome = "ok" | "UNAUTHENTICATED" | "FORBIDDEN" | "CONFLICT";
+type Outcome = "ok" | "UNAUTHENTICATED" | "FORBIDDEN" | "CONFLICT" | "BAD_USER_INPUT" | "NOT_FOUND";
 const ROLES: readonly Role[] = ["anonymous", "stranger", "collaborator", "owner", "admin"];
 const PASSWORD = "correct-horse-battery";
 
@@ -43,6 +43,8 @@ const ANY_USER: Record<Role, Outcome> = { ...OPEN, anonymous: "UNAUTHENTICATED" 
 const APP_WORK: Record<Role, Outcome> = { ...ANY_USER, stranger: "FORBIDDEN" };
 const OWNER_ONLY: Record<Role, Outcome> = { ...APP_WORK, collaborator: "FORBIDDEN" };
 const ADMIN_ONLY: Record<Role, Outcome> = { ...OWNER_ONLY, owner: "FORBIDDEN" };
+/** App work that gets past authorization and is then refused for the app's state (no build, bad input). */
+const APP_WORK_REFUSED = (outcome: Outcome): Record<Role, Outcome> => ({ ...APP_WORK, collaborator: outcome, owner: outcome, admin: outcome });
 
 let serial = 0;
 const unique = (prefix: string) => `${prefix}${++serial}`;
@@ -101,6 +103,15 @@ const OPERATIONS: readonly Operation[] = [
     name: "RemoveDomain", expected: APP_WORK, call: (sdk, app) => sdk.RemoveDomain({ app, domain: `${app}.example.com` }),
     setup: (s) => s.owner.AddDomain({ app: s.app, domain: `${s.app}.example.com` }),
   },
+  // processes and builds: the runtime tests show these working; here, that authorization comes first
+  { name: "Processes", expected: APP_WORK, call: (sdk, app) => sdk.Processes({ app }) },
+  { name: "Scale", expected: APP_WORK_REFUSED("CONFLICT"), call: (sdk, app) => sdk.Scale({ app, processes: [{ type: "web", count: 2 }] }) },
+  { name: "Restart", expected: APP_WORK_REFUSED("BAD_USER_INPUT"), call: (sdk, app) => sdk.Restart({ app }) },
+  { name: "Run", expected: APP_WORK_REFUSED("CONFLICT"), call: (sdk, app) => sdk.Run({ app, command: "true" }) },
+  { name: "DeployImage", expected: APP_WORK_REFUSED("BAD_USER_INPUT"), call: (sdk, app) => sdk.DeployImage({ app, image: "no-such-image:1" }) },
+  { name: "Certificates", expected: APP_WORK, call: (sdk, app) => sdk.Certificates({ app }) },
+  { name: "AddCertificate", expected: APP_WORK_REFUSED("BAD_USER_INPUT"), call: (sdk, app) => sdk.AddCertificate({ app, name: "c", certificate: "x", key: "y" }) },
+  { name: "RemoveCertificate", expected: APP_WORK_REFUSED("NOT_FOUND"), call: (sdk, app) => sdk.RemoveCertificate({ app, name: "none" }) },
   // the app's owner and admins only
   { name: "AddCollaborator", expected: OWNER_ONLY, other: true, call: (sdk, app, s) => sdk.AddCollaborator({ app, username: s.other }) },
   {
@@ -188,7 +199,9 @@ describe("authorization matrix (postgres)", () => {
     const reason: Record<Exclude<Outcome, "ok">, RegExp> = {
       UNAUTHENTICATED: /log in first/,
       FORBIDDEN: /only the owner of|you do not have access to|only an admin may/,
-      CONFLICT: /still owns apps/,
+      CONFLICT: /still owns apps|has no build yet|has nothing deployed yet/,
+      BAD_USER_INPUT: /no running process|no image no-such-image:1|must be a PEM certificate/,
+      NOT_FOUND: /certificate "none" not found/,
     };
     expect(error.message).toMatch(reason[outcome]);
     expect(await appState(scene.app)).toEqual(before);

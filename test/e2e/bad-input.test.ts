@@ -31,9 +31,9 @@ describe("bad input is refused, named, and changes nothing (postgres)", () => {
     await alice.sdk.AddKey({ publicKey: aliceKey.publicKey });
     await bob.sdk.CreateApp({ name: "bobs" });
     await bob.sdk.AddDomain({ app: "bobs", domain: "taken.example.com" });
-    // A release that failed to deploy (no runtime here): set directly, as the deploy would.
+    // A release that failed to deploy: set directly, as the deployer would.
     await t.platform.dataSource.query(
-      'UPDATE releases SET failed = true WHERE "appId" = (SELECT id FROM apps WHERE name = $1) AND version = $2',
+      'UPDATE releases SET status = \'failed\' WHERE "appId" = (SELECT id FROM apps WHERE name = $1) AND version = $2',
       ["shop", 3],
     );
   });

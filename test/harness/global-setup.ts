@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Component, startEtcd, startPostgres, startRedis } from "./components";
+import { prepareDocker } from "./docker";
 
 declare global {
   // Read back by global-teardown.ts (Jest runs both in the parent process).
@@ -23,6 +24,7 @@ export default async function globalSetup(): Promise<void> {
       startPostgres(join(root, "postgres")),
       startRedis(join(root, "redis")),
       startEtcd(join(root, "etcd")),
+      prepareDocker(),
     ]);
     started.push(postgres, redis, etcd);
     process.env.DEIS_TEST_ROOT = root;

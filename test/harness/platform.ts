@@ -33,6 +33,15 @@ interface Shared {
 
 const shared = new WeakMap<TestPlatform, Shared>();
 
+/** Containers and release images the platform left on the shared engine (apps a test did not destroy). */
+async function removeLeftovers(platform: Platform, apps: string[]): Promise<void> {
+  const { engine } = platform.runtime;
+  for (const container of await engine.listContainers([`deis.platform=${platform.config.platformId}`])) {
+    await engine.removeContainer(container.id);
+  }
+  for (const app of apps) await engine.removeImages(`deis-apps/${app}`);
+}
+
 /**
  * Boots the whole platform in this process on a free port: on the harness's PostgreSQL (a database
  * of its own) and Redis (a key prefix of its own), or embedded (in-memory PGlite, in-process cache).
@@ -46,7 +55,16 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     DEIS_PORT: "0",
     DEIS_HOST: "127.0.0.1",
     DEIS_DATA_DIR: `${testEnv.root}/data-${prefix.replace(/:/g, "")}`,
-    ...(backend === "postgres" ? { DATABASE_URL: database!.url, REDIS_URL: testEnv.redisUrl } : {}),
+    DEIS_PLATFORM_ID: `test-${prefix.split(":")[1]}`,
+    DEIS_DRAIN_SECONDS: "1",
+    ...(backend === "postgres"
+      ? {
+          DATABASE_URL: database!.url,
+          REDIS_URL: testEnv.redisUrl,
+          ETCD_ENDPOINTS: testEnv.etcdEndpoints,
+          ETCD_NAMESPACE: `/${prefix.replace(/:/g, "-")}`,
+        }
+      : {}),
     ...options.env,
   });
   const platform = await startPlatform(config, {
@@ -70,7 +88,9 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     },
     async stop() {
       for (const c of clients) await c.close();
+      const apps: { name: string }[] = await platform.dataSource.query(`SELECT name FROM apps`);
       await platform.stop();
+      if (!options.sharing) await removeLeftovers(platform, apps.map((a) => a.name));
       if (!options.sharing) await database?.drop();
     },
   };

@@ -1,4 +1,5 @@
 import { Initial1764000000000 } from "./1764000000000-initial";
+import { ReleaseStatus1764000000001 } from "./1764000000001-release-status";
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
-export const MIGRATIONS = [Initial1764000000000];
+export const MIGRATIONS = [Initial1764000000000, ReleaseStatus1764000000001];

@@ -1,13 +1,6 @@
-/** A named channel whose payloads are of type T (JSON-safe: ids, strings, numbers, ISO dates). */
-export interface Topic<T> {
-  readonly name: string;
-  /** Phantom: carries the payload type; never set. */
-  readonly payload?: T;
-}
+import type { Topic } from "../../core/topics";
 
-export function topic<T>(name: string): Topic<T> {
-  return { name };
-}
+export { type Topic, topic } from "../../core/topics";
 
 /**
  * Publish/subscribe across every process of the platform: Redis when configured, in-process

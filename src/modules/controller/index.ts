@@ -1,47 +1,61 @@
 import type { DataSource } from "typeorm";
 import type { PlatformConfig } from "../../core/config";
+import type { Logger } from "../../core/logger";
 import type { Cache } from "../cache";
+import type { DiscoveryStore } from "../discovery";
+import type { Runtime } from "../runtime";
 import { AccessService } from "./services/access.service";
 import { AppService } from "./services/app.service";
 import { AuthService } from "./services/auth.service";
 import { BuildService } from "./services/build.service";
+import { CertificateService } from "./services/certificate.service";
 import { CollaboratorService } from "./services/collaborator.service";
 import { ConfigService } from "./services/config.service";
 import { DomainService } from "./services/domain.service";
 import { KeyService } from "./services/key.service";
 import { PlatformService } from "./services/platform.service";
+import { ProcessService } from "./services/process.service";
 import { ReleaseService } from "./services/release.service";
+import { RoutingService } from "./services/routing.service";
 import { UserService } from "./services/user.service";
 import { UnitOfWork } from "./unit-of-work";
 
-export { AppEventType, type AppEventPayload, appEventsTopic, releasesTopic } from "./events";
+export { AppEventType, type AppEventPayload, appEventsTopic, releasesTopic } from "../../core/topics";
 export type { Page, PageArgs } from "./pagination";
 export type { ConfigChange } from "./validation/config-rules";
 export { fingerprintOf, parsePublicKey } from "./validation/ssh-public-key";
+export { structureFor } from "./services/process.service";
 
 export interface ControllerDeps {
   readonly dataSource: DataSource;
   readonly cache: Cache;
+  readonly discovery: DiscoveryStore;
+  readonly runtime: Runtime;
   readonly config: PlatformConfig;
   readonly version: string;
+  readonly log: Logger;
 }
 
 /** The controller's services, wired once by the composition root. */
-export function createServices({ dataSource, cache, config, version }: ControllerDeps) {
+export function createServices({ dataSource, cache, discovery, runtime, config, version, log }: ControllerDeps) {
   const unitOfWork = new UnitOfWork(dataSource, cache.events);
   const access = new AccessService(dataSource);
-  const releases = new ReleaseService(dataSource, unitOfWork, access);
+  const releases = new ReleaseService(dataSource, unitOfWork, access, runtime.deployer);
+  const routing = new RoutingService(dataSource, discovery, config.domain, log);
   return {
     access,
     auth: new AuthService(dataSource, access, cache.counters, config),
     users: new UserService(dataSource, access),
     keys: new KeyService(dataSource, access),
-    apps: new AppService(dataSource, unitOfWork, access, releases, cache.events),
+    apps: new AppService(dataSource, unitOfWork, access, releases, cache.events, runtime.deployer, routing),
     collaborators: new CollaboratorService(dataSource, unitOfWork, access),
     configs: new ConfigService(dataSource, unitOfWork, access, releases),
     releases,
-    builds: new BuildService(dataSource, access),
-    domains: new DomainService(dataSource, unitOfWork, access, config.domain),
+    builds: new BuildService(dataSource, unitOfWork, access, releases, runtime.engine),
+    processes: new ProcessService(dataSource, unitOfWork, access, runtime.deployer, cache.events),
+    domains: new DomainService(dataSource, unitOfWork, access, config.domain, routing),
+    certificates: new CertificateService(dataSource, unitOfWork, access, routing),
+    routing,
     platform: new PlatformService({ domain: config.domain, version, registrationMode: config.registrationMode }),
   };
 }

@@ -47,3 +47,21 @@ export class RegisterInput {
   @Field(() => String, { nullable: true })
   email?: string | null;
 }
+
+@InputType({ description: "How many processes of a type should run, e.g. web=3." })
+export class ProcessCountInput {
+  @Field(() => String)
+  type: string;
+
+  @Field(() => Int)
+  count: number;
+}
+
+@InputType({ description: "A Procfile line: a process type and its command." })
+export class ProcessTypeInput {
+  @Field(() => String)
+  type: string;
+
+  @Field(() => String)
+  command: string;
+}

@@ -111,3 +111,39 @@ export class ProcessType {
   @Field(() => String)
   command: string;
 }
+
+@ObjectType({ description: "One running (or stopped) process of an app, live from the engine." })
+export class Process {
+  @Field(() => String, { description: "<app>.v<release>.<type>.<num>" })
+  name: string;
+
+  @Field(() => String)
+  type: string;
+
+  @Field(() => Int)
+  num: number;
+
+  @Field(() => Int, { description: "The release it runs." })
+  version: number;
+
+  @Field(() => String, { description: "running, exited, created, restarting, ... as the engine reports it." })
+  state: string;
+
+  @Field(() => Date, { nullable: true })
+  startedAt: Date | null;
+
+  @Field(() => String, { nullable: true, description: "host:port the router sends requests to (web only)." })
+  address: string | null;
+}
+
+@ObjectType({ description: "What a one-off command did." })
+export class RunResult {
+  @Field(() => Int)
+  exitCode: number;
+
+  @Field(() => String, { description: "stdout and stderr together (at most 1 MiB)." })
+  output: string;
+
+  @Field(() => Boolean, { description: "True when the time limit ended it." })
+  timedOut: boolean;
+}

@@ -3,12 +3,14 @@ import type { RequestContext } from "../../../core/context";
 import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
 import { App, Collaborator, Config, User } from "../../../entities";
 import { type EventBus, endAfter } from "../../cache";
-import { type AppEventPayload, AppEventType, appEventsTopic } from "../events";
+import type { Deployer } from "../../runtime";
+import { type AppEventPayload, AppEventType, appEventsTopic } from "../../../core/topics";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
 import { normalizeUsername, randomAppName, validateAppName } from "../validation/names";
 import type { AccessService } from "./access.service";
 import type { ReleaseService } from "./release.service";
+import type { RoutingService } from "./routing.service";
 
 /** Apps: create (with release v1), list, look up, transfer and destroy. */
 export class AppService {
@@ -18,6 +20,8 @@ export class AppService {
     private readonly access: AccessService,
     private readonly releases: ReleaseService,
     private readonly events: EventBus,
+    private readonly deployer: Deployer,
+    private readonly routing: RoutingService,
   ) {}
 
   /**
@@ -77,6 +81,10 @@ export class AppService {
     const app = await this.access.requireApp(ctx, name, "owner");
     await this.unitOfWork.run(ctx, async (tx) => {
       await tx.manager.delete(App, { id: app.id });
+      tx.afterCommit(() => {
+        this.deployer.destroy(app.name);
+        this.routing.request(app.name);
+      });
       tx.publish(appEventsTopic(app.name), {
         type: AppEventType.APP_DESTROYED,
         app: app.name,

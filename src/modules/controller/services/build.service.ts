@@ -1,15 +1,48 @@
 import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
+import { invalidInput } from "../../../core/errors";
+import { App, Build, BuildKind, type Procfile, type Release } from "../../../entities";
+import type { DockerEngine } from "../../runtime";
 import { loadById } from "../loaders";
-import { Build } from "../../../entities";
 import { type Page, type PageArgs, paginate } from "../pagination";
+import type { UnitOfWork } from "../unit-of-work";
+import { validateProcessType } from "../validation/names";
 import type { AccessService } from "./access.service";
+import { structureFor } from "./process.service";
+import type { ReleaseService } from "./release.service";
 
-/** The builds of an app, newest first. */
+/** `[registry[:port]/]name[/name...]` with a tag or a digest; latest is never assumed. */
+const IMAGE_RE = /^(?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
+const MAX_PROCESS_TYPES = 20;
+
+export interface ProcessTypeInput {
+  readonly type: string;
+  readonly command: string;
+}
+
+/** Checks a Procfile given through the API: known-good type names, one command each. */
+export function validateProcfile(entries: readonly ProcessTypeInput[], field = "procfile"): Procfile {
+  if (entries.length > MAX_PROCESS_TYPES) throw invalidInput(field, `at most ${MAX_PROCESS_TYPES} process types`);
+  const procfile: Procfile = {};
+  for (const [i, { type, command }] of entries.entries()) {
+    validateProcessType(type, `${field}[${i}].type`);
+    if (type in procfile) throw invalidInput(`${field}.${type}`, "a process type may appear only once");
+    if (command.trim().length === 0 || command.length > 4096) {
+      throw invalidInput(`${field}.${type}`, "a command is 1 to 4096 characters");
+    }
+    procfile[type] = command.trim();
+  }
+  return procfile;
+}
+
+/** Builds: listing them, and Deis's `builds:create`: a release from a prebuilt image. */
 export class BuildService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly access: AccessService,
+    private readonly releases: ReleaseService,
+    private readonly engine: DockerEngine,
   ) {}
 
   async list(ctx: RequestContext, appName: string, page: PageArgs): Promise<Page<Build>> {
@@ -32,4 +65,31 @@ export class BuildService {
   byId(ctx: RequestContext, id: string): Promise<Build | null> {
     return loadById(ctx, this.dataSource.getRepository(Build), id);
   }
+
+  /**
+   * Deploys a prebuilt image (on the engine or in the platform registry): a build, a release and a
+   * deploy. Without a Procfile the image's own command runs as the routed `cmd` type.
+   */
+  async deployImage(ctx: RequestContext, appName: string, image: string, procfileInput: readonly ProcessTypeInput[] | null): Promise<Release> {
+    const app = await this.access.requireApp(ctx, appName, "collaborator");
+    const ref = image.trim();
+    if (!IMAGE_RE.test(ref)) {
+      throw invalidInput("image", "an image is name:tag or name@sha256:digest, lowercase (a tag is required; latest is not assumed)");
+    }
+    const procfile = validateProcfile(procfileInput ?? []);
+    if (!(await this.engine.inspectImage(ref))) {
+      throw invalidInput("image", `no image ${ref} on the platform: build it on the Docker engine or push it to the platform registry first`);
+    }
+    return this.unitOfWork.run(ctx, async (tx) => {
+      await tx.manager.query(`SELECT id FROM apps WHERE id = $1 FOR UPDATE`, [app.id]);
+      const current = await tx.manager.findOneByOrFail(App, { id: app.id });
+      const latest = await this.releases.latestIn(tx.manager, current);
+      const build = await tx.manager.save(
+        tx.manager.create(Build, { appId: app.id, ownerId: ctx.user?.id ?? null, kind: BuildKind.IMAGE, image: ref, procfile }),
+      );
+      await tx.manager.update(App, { id: app.id }, { structure: structureFor(procfile, current.structure) });
+      return this.releases.create(ctx, tx, current, { build, config: latest.config, summary: `${ctx.actorName} deployed ${ref}` });
+    });
+  }
 }
+

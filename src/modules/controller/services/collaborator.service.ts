@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
 import { Collaborator, User } from "../../../entities";
-import { AppEventType, appEventsTopic } from "../events";
+import { AppEventType, appEventsTopic } from "../../../core/topics";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
 import { normalizeUsername } from "../validation/names";

@@ -3,7 +3,7 @@ import type { RequestContext } from "../../../core/context";
 import { loadById } from "../loaders";
 import { invalidInput } from "../../../core/errors";
 import { type App, Config, type Release } from "../../../entities";
-import { AppEventType, appEventsTopic } from "../events";
+import { AppEventType, appEventsTopic } from "../../../core/topics";
 import type { UnitOfWork } from "../unit-of-work";
 import { type ConfigChange, applyConfigChanges, validateConfigKey } from "../validation/config-rules";
 import { validateProcessType } from "../validation/names";

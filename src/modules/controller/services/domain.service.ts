@@ -2,12 +2,13 @@ import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
 import { Domain } from "../../../entities";
-import { AppEventType, appEventsTopic } from "../events";
+import { AppEventType, appEventsTopic } from "../../../core/topics";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
 import { normalizeDomain } from "../validation/domain-rules";
 import type { AccessService } from "./access.service";
 import { isUniqueViolation } from "./app.service";
+import type { RoutingService } from "./routing.service";
 
 export const MAX_DOMAINS_PER_APP = 100;
 
@@ -18,6 +19,7 @@ export class DomainService {
     private readonly unitOfWork: UnitOfWork,
     private readonly access: AccessService,
     private readonly platformDomain: string,
+    private readonly routing: RoutingService,
   ) {}
 
   async list(ctx: RequestContext, appName: string, page: PageArgs): Promise<Page<Domain>> {
@@ -45,6 +47,7 @@ export class DomainService {
           throw invalidInput("domain", `an app has at most ${MAX_DOMAINS_PER_APP} domains`);
         }
         const domain = await tx.manager.save(tx.manager.create(Domain, { appId: app.id, domain: name }));
+        tx.afterCommit(() => this.routing.request(app.name));
         tx.publish(appEventsTopic(app.name), {
           type: AppEventType.DOMAIN_ADDED,
           app: app.name,
@@ -66,6 +69,7 @@ export class DomainService {
     await this.unitOfWork.run(ctx, async (tx) => {
       const result = await tx.manager.delete(Domain, { appId: app.id, domain: name });
       if (!result.affected) throw notFound("domain", name);
+      tx.afterCommit(() => this.routing.request(app.name));
       tx.publish(appEventsTopic(app.name), {
         type: AppEventType.DOMAIN_REMOVED,
         app: app.name,

@@ -2,8 +2,9 @@ import DataLoader from "dataloader";
 import type { DataSource, EntityManager } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { invalidInput, notFound, stateConflict } from "../../../core/errors";
-import { type App, type Build, type Config, Release } from "../../../entities";
-import { AppEventType, appEventsTopic, releasesTopic } from "../events";
+import { type App, type Build, type Config, Release, ReleaseStatus } from "../../../entities";
+import type { Deployer } from "../../runtime";
+import { AppEventType, appEventsTopic, releasesTopic } from "../../../core/topics";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { Tx, UnitOfWork } from "../unit-of-work";
 import type { AccessService } from "./access.service";
@@ -23,6 +24,7 @@ export class ReleaseService {
     private readonly dataSource: DataSource,
     private readonly unitOfWork: UnitOfWork,
     private readonly access: AccessService,
+    private readonly deployer: Deployer,
   ) {}
 
   async list(ctx: RequestContext, appName: string, page: PageArgs): Promise<Page<Release>> {
@@ -91,8 +93,11 @@ export class ReleaseService {
         configId: input.config.id,
         ownerId: ctx.user?.id ?? null,
         summary: input.summary,
+        // Without a build there is nothing to run, so the release is as deployed as it gets.
+        status: input.build ? ReleaseStatus.PENDING : ReleaseStatus.SUCCEEDED,
       }),
     );
+    if (input.build) tx.afterCommit(() => this.deployer.request(app.name));
     release.build = input.build;
     release.config = input.config;
     tx.publish(appEventsTopic(app.name), {
@@ -126,7 +131,9 @@ export class ReleaseService {
         relations: { build: true, config: true },
       });
       if (!target) throw notFound("release", `${app.name} v${targetVersion}`);
-      if (target.failed) throw invalidInput("version", `v${targetVersion} failed to deploy; pick a release that served`);
+      if (target.status === ReleaseStatus.FAILED) {
+        throw invalidInput("version", `v${targetVersion} failed to deploy; pick a release that served`);
+      }
       return this.create(ctx, tx, app, {
         build: target.build,
         config: target.config,

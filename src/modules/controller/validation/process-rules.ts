@@ -1,33 +1,27 @@
 import { invalidInput } from "../../../core/errors";
+import { memoryBytes, nanoCpus } from "../../../core/units";
 import type { Healthcheck } from "../../../entities";
 
-const MEMORY_RE = /^(\d+(?:\.\d+)?)([BKMG])?$/i;
-const UNIT: Record<string, number> = { B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
 const MIN_MEMORY = 6 * 1024 ** 2;
 const MAX_MEMORY = 1024 ** 4;
 
 /** "512M" -> bytes. Docker refuses less than 6 MiB. */
 export function parseMemory(value: string, field: string): number {
-  const match = MEMORY_RE.exec(value.trim());
-  if (!match) throw invalidInput(field, 'memory is a number with an optional unit B, K, M or G, e.g. "512M"');
-  const bytes = Math.floor(Number(match[1]) * UNIT[(match[2] ?? "B").toUpperCase()]);
+  const bytes = memoryBytes(value);
+  if (bytes === null) throw invalidInput(field, 'memory is a number with an optional unit B, K, M or G, e.g. "512M"');
   if (bytes < MIN_MEMORY) throw invalidInput(field, "memory must be at least 6M");
   if (bytes > MAX_MEMORY) throw invalidInput(field, "memory must be at most 1024G");
   return bytes;
 }
 
-const CPU_RE = /^(\d+(?:\.\d+)?)(m)?$/;
-
 /** "500m" (millicores) or "1.5" (cores) -> nano-CPUs, as Docker takes them. */
 export function parseCpu(value: string, field: string): number {
-  const trimmed = value.trim();
-  if (trimmed.startsWith("-")) throw invalidInput(field, "cpu must be positive");
-  const match = CPU_RE.exec(trimmed);
-  if (!match) throw invalidInput(field, 'cpu is cores like "1.5" or millicores like "500m"');
-  const cores = match[2] ? Number(match[1]) / 1000 : Number(match[1]);
-  if (cores < 0.01) throw invalidInput(field, "cpu must be at least 10m");
-  if (cores > 64) throw invalidInput(field, "cpu must be at most 64 cores");
-  return Math.round(cores * 1e9);
+  if (value.trim().startsWith("-")) throw invalidInput(field, "cpu must be positive");
+  const nanos = nanoCpus(value);
+  if (nanos === null) throw invalidInput(field, 'cpu is cores like "1.5" or millicores like "500m"');
+  if (nanos < 0.01e9) throw invalidInput(field, "cpu must be at least 10m");
+  if (nanos > 64e9) throw invalidInput(field, "cpu must be at most 64 cores");
+  return nanos;
 }
 
 export interface HealthcheckInput {

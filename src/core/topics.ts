@@ -1,8 +1,25 @@
-import { type Topic, topic } from "../cache";
+/** A named channel whose payloads are of type T (JSON-safe: ids, strings, numbers, ISO dates). */
+export interface Topic<T> {
+  readonly name: string;
+  /** Phantom: carries the payload type; never set. */
+  readonly payload?: T;
+}
+
+export function topic<T>(name: string): Topic<T> {
+  return { name };
+}
+
+// The platform's topics: the contract between the modules that publish and those that listen.
 
 /** What happened to an app; published on the app's topic after the change commits. */
 export enum AppEventType {
   RELEASE_CREATED = "RELEASE_CREATED",
+  /** The release's processes are up and routed; the previous release's are gone. */
+  RELEASE_DEPLOYED = "RELEASE_DEPLOYED",
+  /** The release never became healthy; the previous release keeps serving. */
+  RELEASE_FAILED = "RELEASE_FAILED",
+  /** Scaled or restarted. */
+  PROCESSES_CHANGED = "PROCESSES_CHANGED",
   CONFIG_CHANGED = "CONFIG_CHANGED",
   DOMAIN_ADDED = "DOMAIN_ADDED",
   DOMAIN_REMOVED = "DOMAIN_REMOVED",
@@ -22,6 +39,8 @@ export interface AppEventPayload {
   readonly domain?: string;
   readonly username?: string;
   readonly summary?: string;
+  /** Why a release failed. */
+  readonly reason?: string;
 }
 
 export function appEventsTopic(app: string): Topic<AppEventPayload> {

@@ -1,0 +1,126 @@
+import type { DataSource } from "typeorm";
+import type { RequestContext } from "../../../core/context";
+import { invalidInput, stateConflict } from "../../../core/errors";
+import { AppEventType, appEventsTopic } from "../../../core/topics";
+import { App, type Procfile, Release } from "../../../entities";
+import type { EventBus } from "../../cache";
+import type { Deployer, ProcessStatus, RunResult } from "../../runtime";
+import type { UnitOfWork } from "../unit-of-work";
+import { validateProcessType } from "../validation/names";
+import type { AccessService } from "./access.service";
+
+export const MAX_PROCESSES_PER_TYPE = 100;
+const MAX_RUN_SECONDS = 900;
+
+export interface ProcessCount {
+  readonly type: string;
+  readonly count: number;
+}
+
+/** The process types a build can run: its Procfile's, or `cmd` for an image without one. */
+export function processTypes(procfile: Procfile): string[] {
+  const types = Object.keys(procfile);
+  return types.length > 0 ? types : ["cmd"];
+}
+
+/**
+ * The scale after a new build: types it keeps keep their counts, types it drops go, and on the
+ * app's first build the routed type (web, or cmd for an image without a Procfile) gets one process.
+ */
+export function structureFor(procfile: Procfile, current: Readonly<Record<string, number>>): Record<string, number> {
+  const first = Object.keys(current).length === 0;
+  return Object.fromEntries(
+    processTypes(procfile).map((type) => [type, current[type] ?? (first && (type === "web" || type === "cmd") ? 1 : 0)]),
+  );
+}
+
+/** Scale, restart, list and run an app's processes. Scale and restart never make a release. */
+export class ProcessService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly access: AccessService,
+    private readonly deployer: Deployer,
+    private readonly events: EventBus,
+  ) {}
+
+  /** The build of the newest release that has one (what scale applies to). */
+  private async currentProcfile(app: App): Promise<Procfile> {
+    const release = await this.dataSource.getRepository(Release).findOne({
+      where: { appId: app.id },
+      order: { version: "DESC" },
+      relations: { build: true },
+    });
+    if (!release?.build) throw stateConflict(`${app.name} has no build yet: deploy an image or git push first`);
+    return release.build.procfile;
+  }
+
+  async scale(ctx: RequestContext, appName: string, counts: readonly ProcessCount[]): Promise<App> {
+    const app = await this.access.requireApp(ctx, appName, "collaborator");
+    if (counts.length === 0) throw invalidInput("processes", "give at least one type=count, e.g. web=2");
+    const types = processTypes(await this.currentProcfile(app));
+    const structure = { ...app.structure };
+    for (const [i, { type, count }] of counts.entries()) {
+      validateProcessType(type, `processes[${i}].type`);
+      if (!types.includes(type)) {
+        throw invalidInput(`processes[${i}].type`, `${type} is not a process type of this app (it has ${types.join(", ")})`);
+      }
+      if (!Number.isInteger(count) || count < 0 || count > MAX_PROCESSES_PER_TYPE) {
+        throw invalidInput(`processes.${type}`, `a count is a whole number from 0 to ${MAX_PROCESSES_PER_TYPE}`);
+      }
+      structure[type] = count;
+    }
+    const described = counts.map(({ type, count }) => `${type}=${count}`).join(" ");
+    return this.unitOfWork.run(ctx, async (tx) => {
+      await tx.manager.update(App, { id: app.id }, { structure });
+      tx.publish(appEventsTopic(app.name), {
+        type: AppEventType.PROCESSES_CHANGED,
+        app: app.name,
+        actor: ctx.actorName,
+        at: new Date().toISOString(),
+        summary: `${ctx.actorName} scaled ${described}`,
+      });
+      tx.afterCommit(() => this.deployer.request(app.name));
+      ctx.log.info({ app: app.name, structure }, "scaled");
+      return tx.manager.findOneByOrFail(App, { id: app.id });
+    });
+  }
+
+  async processes(ctx: RequestContext, appName: string): Promise<ProcessStatus[]> {
+    const app = await this.access.requireApp(ctx, appName, "collaborator");
+    return this.deployer.processes(app.name);
+  }
+
+  /** Restarts all processes, one type, or one process (type and num); waits until they serve again. */
+  async restart(ctx: RequestContext, appName: string, type?: string | null, num?: number | null): Promise<ProcessStatus[]> {
+    const app = await this.access.requireApp(ctx, appName, "collaborator");
+    if (type) validateProcessType(type, "type");
+    if (num !== null && num !== undefined && (!type || !Number.isInteger(num) || num < 1)) {
+      throw invalidInput("num", "a process number is 1 or more, and needs its type (e.g. web.2)");
+    }
+    const restarted = await this.deployer.restart(app.name, type, num);
+    if (restarted === 0) throw invalidInput(type ? "type" : "app", `no running process matches ${type ?? app.name}${num ? `.${num}` : ""}`);
+    await this.events.publish(appEventsTopic(app.name), {
+      type: AppEventType.PROCESSES_CHANGED,
+      app: app.name,
+      actor: ctx.actorName,
+      at: new Date().toISOString(),
+      summary: `${ctx.actorName} restarted ${type ? `${type}${num ? `.${num}` : ""}` : "all processes"}`,
+    });
+    return this.deployer.processes(app.name);
+  }
+
+  /** A one-off command in a new process with the app's image and config (`deis run`). */
+  async run(ctx: RequestContext, appName: string, command: string, timeoutSeconds: number): Promise<RunResult> {
+    const app = await this.access.requireApp(ctx, appName, "collaborator");
+    if (command.trim().length === 0) throw invalidInput("command", "must not be empty");
+    if (command.length > 10_000) throw invalidInput("command", "must be at most 10,000 characters");
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > MAX_RUN_SECONDS) {
+      throw invalidInput("timeoutSeconds", `must be a whole number from 1 to ${MAX_RUN_SECONDS}`);
+    }
+    const result = await this.deployer.run(app.name, command, timeoutSeconds * 1000);
+    if (!result) throw stateConflict(`${app.name} has nothing deployed yet: deploy an image or git push first`);
+    ctx.log.info({ app: app.name, exitCode: result.exitCode }, "one-off command ran");
+    return result;
+  }
+}

@@ -1,0 +1,67 @@
+import type { DataSource } from "typeorm";
+import type { Logger } from "../../../core/logger";
+import { App, Certificate, Domain } from "../../../entities";
+import { CERTS, type CertificateEntry, DOMAINS, type DiscoveryStore, certKey, domainKey, platformKey } from "../../discovery";
+
+/** Does a certificate name (exact, or `*.example.com` for one label) cover the domain? */
+export function covers(name: string, domain: string): boolean {
+  if (name === domain) return true;
+  return name.startsWith("*.") && domain.endsWith(name.slice(1)) && !domain.slice(0, -name.length + 1).includes(".");
+}
+
+/**
+ * Writes what the router needs into discovery from the database, the source of truth: the platform
+ * domain, each app's custom domains, and the certificate that covers each of them. Idempotent:
+ * keys that no longer match the database are removed.
+ */
+export class RoutingService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly discovery: DiscoveryStore,
+    private readonly platformDomain: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Brings one app's domain and certificate keys in line with the database (none, once it is gone). */
+  async syncApp(name: string): Promise<void> {
+    const app = await this.dataSource.getRepository(App).findOneBy({ name });
+    const domains = app ? await this.dataSource.getRepository(Domain).findBy({ appId: app.id }) : [];
+    const certificates = app ? await this.dataSource.getRepository(Certificate).findBy({ appId: app.id }) : [];
+    const wanted = new Set(domains.map((d) => d.domain));
+    for (const [key, owner] of await this.discovery.getPrefix(DOMAINS)) {
+      const domain = key.slice(DOMAINS.length);
+      if (owner === name && !wanted.has(domain)) {
+        await this.discovery.delete(key);
+        await this.discovery.delete(certKey(domain));
+      }
+    }
+    for (const { domain } of domains) {
+      await this.discovery.put(domainKey(domain), name);
+      const certificate = certificates.find((c) => [c.commonName, ...c.sans].some((n) => covers(n, domain)));
+      if (certificate) {
+        const entry: CertificateEntry = { certificate: certificate.certificate, key: certificate.key };
+        await this.discovery.put(certKey(domain), JSON.stringify(entry));
+      } else {
+        await this.discovery.delete(certKey(domain));
+      }
+    }
+  }
+
+  /** Asks for a sync after a change commits; failures are logged (the next start-up sync repairs them). */
+  request(name: string): void {
+    this.syncApp(name).catch((error: unknown) => this.log.error({ err: error, app: name }, "routing sync failed"));
+  }
+
+  /** Every app, the platform domain, and no keys for apps or domains that are gone. Run at start-up. */
+  async syncAll(): Promise<void> {
+    await this.discovery.put(platformKey("domain"), this.platformDomain);
+    const apps = new Set((await this.dataSource.getRepository(App).find({ select: { name: true } })).map((a) => a.name));
+    for (const owner of new Set((await this.discovery.getPrefix(DOMAINS)).values())) {
+      if (!apps.has(owner)) apps.add(owner);
+    }
+    for (const app of apps) await this.syncApp(app);
+    for (const key of (await this.discovery.getPrefix(CERTS)).keys()) {
+      if ((await this.discovery.get(domainKey(key.slice(CERTS.length)))) === null) await this.discovery.delete(key);
+    }
+  }
+}

@@ -1,0 +1,199 @@
+import { In, IsNull, Not, type DataSource } from "typeorm";
+import type { Logger } from "../../core/logger";
+import { memoryBytes, nanoCpus } from "../../core/units";
+import { AppEventType, appEventsTopic } from "../../core/topics";
+import { App, Release, ReleaseStatus } from "../../entities";
+import type { EventBus, LockStore } from "../cache";
+import type { DockerEngine } from "./docker-engine";
+import { DEFAULT_HEALTHCHECK } from "./health";
+import { type AppPlan, DeployFailed, type ProcessStatus, type RouteTable, type RunResult, type Scheduler } from "./scheduler";
+
+export interface DeployerOptions {
+  /** Repository prefix of release images, e.g. `127.0.0.1:5000/` with a registry, `deis-apps/` without. */
+  readonly imagePrefix: string;
+  /** PORT when neither the config nor the image says. */
+  readonly defaultPort: number;
+  /** Longest wait for another process's deploy of the same app. */
+  readonly lockTimeoutMs: number;
+}
+
+/** The image a release runs: `<prefix><app>:v<version>` (DESIGN.md "Images"). */
+export function releaseImage(prefix: string, app: string, version: number): string {
+  return `${prefix}${app}:v${version}`;
+}
+
+/**
+ * Makes what runs match what the database says: the app's newest release that has a build and has
+ * not failed, at the app's scale. One deploy per app at a time across the platform (a lock in the
+ * cache), parallel across apps. A new release that never becomes healthy is marked failed and the
+ * previous one keeps serving.
+ */
+export class Deployer {
+  private readonly active = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly scheduler: Scheduler,
+    private readonly routes: RouteTable,
+    private readonly engine: DockerEngine,
+    private readonly locks: LockStore,
+    private readonly events: EventBus,
+    private readonly options: DeployerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /** Asks for the app to be brought up to date soon; returns at once. Requests made meanwhile fold into one. */
+  request(app: string): void {
+    if (this.active.has(app)) {
+      this.again.add(app);
+      return;
+    }
+    const work = this.locked(app, () => this.converge(app))
+      .catch((error: unknown) => this.log.error({ err: error, app }, "deploy failed"))
+      .finally(() => {
+        this.active.delete(app);
+        if (this.again.delete(app)) this.request(app);
+      });
+    this.active.set(app, work);
+  }
+
+  /** Resolves when no deploy of the app (or of any app) is running or asked for in this process. */
+  async settled(app?: string): Promise<void> {
+    for (;;) {
+      const pending = app ? [this.active.get(app)].filter(Boolean) : [...this.active.values()];
+      if (pending.length === 0) return;
+      await Promise.all(pending);
+    }
+  }
+
+  private async locked<T>(app: string, work: () => Promise<T>): Promise<T> {
+    const lease = await this.locks.acquire(`deploy:${app}`, this.options.lockTimeoutMs);
+    try {
+      return await work();
+    } finally {
+      await lease.release();
+    }
+  }
+
+  /** The newest release of the app that can run: it has a build and did not fail. */
+  private runnable(appId: string, statuses = [ReleaseStatus.PENDING, ReleaseStatus.SUCCEEDED]): Promise<Release | null> {
+    return this.dataSource.getRepository(Release).findOne({
+      where: { appId, buildId: Not(IsNull()), status: In(statuses) },
+      order: { version: "DESC" },
+      relations: { build: true, config: true },
+    });
+  }
+
+  private async converge(name: string): Promise<void> {
+    for (;;) {
+      const app = await this.dataSource.getRepository(App).findOneBy({ name });
+      const release = app ? await this.runnable(app.id) : null;
+      if (!app || !release) {
+        await this.scheduler.remove(name, this.routes);
+        if (!app) await this.engine.removeImages(`${this.options.imagePrefix}${name}`);
+        return;
+      }
+      const isNew = release.status === ReleaseStatus.PENDING;
+      try {
+        await this.scheduler.converge(await this.plan(app, release), this.routes, isNew);
+      } catch (error) {
+        if (!(error instanceof DeployFailed) || !isNew) throw error;
+        await this.finish(app, release, ReleaseStatus.FAILED, error.message);
+        continue;
+      }
+      if (isNew) await this.finish(app, release, ReleaseStatus.SUCCEEDED);
+      return;
+    }
+  }
+
+  private async finish(app: App, release: Release, status: ReleaseStatus, reason?: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(Release, { id: release.id }, { status, failureReason: reason ?? null });
+      if (status === ReleaseStatus.SUCCEEDED) {
+        await manager
+          .createQueryBuilder()
+          .update(Release)
+          .set({ status: ReleaseStatus.SUPERSEDED })
+          .where(`"appId" = :appId AND version < :version AND status = :pending`, {
+            appId: app.id,
+            version: release.version,
+            pending: ReleaseStatus.PENDING,
+          })
+          .execute();
+      }
+    });
+    const failed = status === ReleaseStatus.FAILED;
+    if (failed) this.log.warn({ app: app.name, version: release.version, reason }, "release failed; the previous one keeps serving");
+    else this.log.info({ app: app.name, version: release.version }, "release deployed");
+    await this.events.publish(appEventsTopic(app.name), {
+      type: failed ? AppEventType.RELEASE_FAILED : AppEventType.RELEASE_DEPLOYED,
+      app: app.name,
+      actor: "deis",
+      at: new Date().toISOString(),
+      version: release.version,
+      ...(reason ? { reason } : {}),
+    });
+  }
+
+  /** What the release should run: its image tagged for the release, env, PORT and each type's count. */
+  private async plan(app: App, release: Release): Promise<AppPlan> {
+    const build = release.build!;
+    const config = release.config;
+    const image = await this.engine.inspectImage(build.image);
+    if (!image) throw new DeployFailed(`image ${build.image} is not on the Docker engine`);
+    const tagged = releaseImage(this.options.imagePrefix, app.name, release.version);
+    await this.engine.tagImage(build.image, tagged);
+    const port = Number(config.values.PORT ?? image.exposedPort ?? this.options.defaultPort);
+    const procfile = Object.keys(build.procfile).length > 0 ? build.procfile : null;
+    const types = procfile ? Object.keys(procfile) : ["cmd"];
+    return {
+      app: app.name,
+      version: release.version,
+      image: tagged,
+      port,
+      env: { ...config.values, PORT: String(port), DEIS_APP: app.name, DEIS_RELEASE: `v${release.version}` },
+      tags: config.tags,
+      processes: types.map((type) => ({
+        type,
+        count: app.structure[type] ?? 0,
+        command: procfile ? ["/bin/sh", "-c", procfile[type]] : null,
+        routed: type === "web" || (type === "cmd" && !procfile),
+        memoryBytes: memoryBytes(config.limits[type]?.memory ?? "") ?? undefined,
+        nanoCpus: nanoCpus(config.limits[type]?.cpu ?? "") ?? undefined,
+        healthcheck: config.healthchecks[type] ?? DEFAULT_HEALTHCHECK,
+      })),
+    };
+  }
+
+  /** The plan of what serves now (the newest succeeded release), or null when nothing can run. */
+  private async servingPlan(name: string): Promise<AppPlan | null> {
+    const app = await this.dataSource.getRepository(App).findOneBy({ name });
+    const release = app ? await this.runnable(app.id, [ReleaseStatus.SUCCEEDED]) : null;
+    return app && release ? this.plan(app, release) : null;
+  }
+
+  processes(app: string): Promise<ProcessStatus[]> {
+    return this.scheduler.processes(app);
+  }
+
+  /** Restarts processes of what serves; returns how many. */
+  restart(app: string, type?: string | null, num?: number | null): Promise<number> {
+    return this.locked(app, async () => {
+      const plan = await this.servingPlan(app);
+      return plan ? this.scheduler.restart(plan, this.routes, type, num) : 0;
+    });
+  }
+
+  /** Runs a one-off command with what serves; null when the app has nothing deployed. */
+  async run(app: string, command: string, timeoutMs: number): Promise<RunResult | null> {
+    const plan = await this.servingPlan(app);
+    return plan ? this.scheduler.run(plan, command, timeoutMs) : null;
+  }
+
+  /** Removes what a destroyed app left: processes, routes and its release images (the app is gone from the database). */
+  destroy(app: string): void {
+    this.request(app);
+  }
+}
+

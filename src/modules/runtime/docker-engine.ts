@@ -1,0 +1,288 @@
+import { PassThrough, type Readable } from "node:stream";
+import Docker from "dockerode";
+
+/** What the platform asks of one container. */
+export interface ContainerSpec {
+  readonly name: string;
+  readonly image: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Overrides the image's command; null keeps the image's CMD. */
+  readonly cmd: readonly string[] | null;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly memoryBytes?: number;
+  readonly nanoCpus?: number;
+  /** Publishes this container port on `hostIp` at a port Docker picks. */
+  readonly publish?: { readonly containerPort: number; readonly hostIp: string };
+}
+
+export interface ContainerState {
+  readonly id: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** created, running, exited, paused, restarting, removing, dead */
+  readonly state: string;
+  readonly startedAt: Date | null;
+  readonly exitCode: number | null;
+  /** The published host port of the web port, when there is one and the container runs. */
+  readonly hostPort: number | null;
+  /** The container's address on its Docker network, when it runs. */
+  readonly ip: string | null;
+}
+
+export interface ImageInfo {
+  readonly id: string;
+  /** The first EXPOSEd TCP port, if any. */
+  readonly exposedPort: number | null;
+}
+
+export interface EngineEvent {
+  readonly type: string;
+  readonly action: string;
+  readonly id: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** The Docker engine as the runtime needs it: one small adapter over dockerode. */
+export class DockerEngine {
+  readonly docker: Docker;
+
+  constructor(options: Docker.DockerOptions = {}) {
+    this.docker = new Docker(options);
+  }
+
+  async ping(): Promise<void> {
+    await this.docker.ping();
+  }
+
+  async inspectImage(ref: string): Promise<ImageInfo | null> {
+    try {
+      const info = await this.docker.getImage(ref).inspect();
+      const ports = Object.keys(info.Config?.ExposedPorts ?? {})
+        .filter((p) => p.endsWith("/tcp"))
+        .map((p) => Number(p.split("/")[0]))
+        .sort((a, b) => a - b);
+      return { id: info.Id, exposedPort: ports[0] ?? null };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      throw error;
+    }
+  }
+
+  /** Gives an image another name, e.g. the release's `<app>:v<N>`. */
+  async tagImage(source: string, target: string): Promise<void> {
+    const colon = target.lastIndexOf(":");
+    const slash = target.lastIndexOf("/");
+    const [repo, tag] = colon > slash ? [target.slice(0, colon), target.slice(colon + 1)] : [target, "latest"];
+    await this.docker.getImage(source).tag({ repo, tag });
+  }
+
+  /** Removes every tag of a repository (e.g. all of an app's release images). */
+  async removeImages(repository: string): Promise<void> {
+    const images = await this.docker.listImages({ filters: { reference: [`${repository}:*`] } });
+    for (const tag of images.flatMap((image) => image.RepoTags ?? [])) {
+      if (tag.startsWith(`${repository}:`)) await this.removeImage(tag);
+    }
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    try {
+      await this.docker.getImage(ref).remove({ force: true });
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    }
+  }
+
+  /** Builds an image from a tar context stream, passing each output line on. Throws with the engine's error. */
+  async buildImage(
+    context: Readable,
+    options: { tag: string; buildArgs?: Record<string, string>; memoryBytes?: number; nanoCpus?: number },
+    onLine: (line: string) => void = () => undefined,
+  ): Promise<void> {
+    const stream = await this.docker.buildImage(context, {
+      t: options.tag,
+      buildargs: options.buildArgs,
+      memory: options.memoryBytes,
+      cpuquota: options.nanoCpus ? Math.round(options.nanoCpus / 10_000) : undefined,
+      cpuperiod: options.nanoCpus ? 100_000 : undefined,
+      rm: true,
+      forcerm: true,
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (error: Error | null, output: { error?: string }[]) => {
+          const failure = error?.message ?? output.find((o) => o.error)?.error;
+          if (failure) reject(new Error(failure.trim()));
+          else resolve();
+        },
+        (event: { stream?: string; error?: string; status?: string }) => {
+          const text = event.stream ?? event.error ?? event.status;
+          if (text) for (const line of text.split("\n")) if (line.trim()) onLine(line.replace(/\s+$/, ""));
+        },
+      );
+    });
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    const portKey = spec.publish ? `${spec.publish.containerPort}/tcp` : undefined;
+    const container = await this.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+      Cmd: spec.cmd ? [...spec.cmd] : undefined,
+      Labels: { ...spec.labels },
+      ExposedPorts: portKey ? { [portKey]: {} } : undefined,
+      HostConfig: {
+        Memory: spec.memoryBytes,
+        NanoCpus: spec.nanoCpus,
+        PortBindings: portKey ? { [portKey]: [{ HostIp: spec.publish!.hostIp, HostPort: "" }] } : undefined,
+        LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "2" } },
+      },
+    });
+    return container.id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 304) throw error;
+    }
+  }
+
+  /** Stops (SIGTERM, then SIGKILL after `timeoutSeconds`) and removes a container; gone already is fine. */
+  async stopAndRemove(id: string, timeoutSeconds: number): Promise<void> {
+    const container = this.docker.getContainer(id);
+    try {
+      await container.stop({ t: timeoutSeconds });
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status !== 304 && status !== 404) throw error;
+    }
+    await this.removeContainer(id);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status !== 404 && status !== 409) throw error;
+    }
+  }
+
+  async restartContainer(id: string, timeoutSeconds: number): Promise<void> {
+    await this.docker.getContainer(id).restart({ t: timeoutSeconds });
+  }
+
+  /** Containers carrying every one of the labels (`key=value` or `key`), running or not. */
+  async listContainers(labels: readonly string[]): Promise<ContainerState[]> {
+    const found = await this.docker.listContainers({ all: true, filters: { label: [...labels] } });
+    return Promise.all(found.map((c) => this.inspectContainer(c.Id))).then((all) =>
+      all.filter((c): c is ContainerState => c !== null),
+    );
+  }
+
+  async inspectContainer(id: string): Promise<ContainerState | null> {
+    try {
+      const info = await this.docker.getContainer(id).inspect();
+      const bindings = Object.values(info.NetworkSettings?.Ports ?? {}).find((b) => b && b.length > 0);
+      const running = info.State.Running;
+      return {
+        id: info.Id,
+        name: info.Name.replace(/^\//, ""),
+        labels: info.Config.Labels ?? {},
+        state: info.State.Status,
+        startedAt: running && info.State.StartedAt ? new Date(info.State.StartedAt) : null,
+        exitCode: running ? null : info.State.ExitCode,
+        hostPort: running && bindings?.[0]?.HostPort ? Number(bindings[0].HostPort) : null,
+        ip: running ? (Object.values(info.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress ?? null) : null,
+      };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      throw error;
+    }
+  }
+
+  /** Runs a container to completion: its exit code and combined output (cut at `maxOutputBytes`). */
+  async runToCompletion(
+    spec: ContainerSpec,
+    timeoutMs: number,
+    maxOutputBytes: number,
+  ): Promise<{ exitCode: number; output: string; timedOut: boolean }> {
+    const id = await this.createContainer(spec);
+    const container = this.docker.getContainer(id);
+    try {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const sink = new PassThrough();
+      sink.on("data", (chunk: Buffer) => {
+        if (size < maxOutputBytes) chunks.push(chunk.subarray(0, maxOutputBytes - size));
+        size += chunk.length;
+      });
+      const attached = await container.attach({ stream: true, stdout: true, stderr: true });
+      this.docker.modem.demuxStream(attached, sink, sink);
+      await container.start();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        container.kill().catch(() => undefined);
+      }, timeoutMs);
+      const result = (await container.wait()) as { StatusCode: number };
+      clearTimeout(timer);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      let output = Buffer.concat(chunks).toString("utf8");
+      if (size > maxOutputBytes) output += `\n[output cut at ${maxOutputBytes} bytes]`;
+      return { exitCode: result.StatusCode, output, timedOut };
+    } finally {
+      await this.removeContainer(id);
+    }
+  }
+
+  /**
+   * Follows engine events matching the filters until the returned function is called. Reconnects
+   * after the engine goes away; `onConnected` runs on every (re)connection, so a caller can catch
+   * up on what it missed.
+   */
+  followEvents(
+    filters: Record<string, string[]>,
+    handlers: { onEvent(event: EngineEvent): void; onConnected(): void; onError(error: unknown): void },
+  ): () => void {
+    let stopped = false;
+    let current: (NodeJS.ReadableStream & { destroy?: () => void }) | null = null;
+    const follow = async () => {
+      while (!stopped) {
+        try {
+          const stream = (await this.docker.getEvents({ filters })) as unknown as NodeJS.ReadableStream;
+          current = stream;
+          handlers.onConnected();
+          let buffered = "";
+          await new Promise<void>((resolve) => {
+            stream.on("data", (chunk: Buffer) => {
+              buffered += chunk.toString("utf8");
+              let newline: number;
+              while ((newline = buffered.indexOf("\n")) >= 0) {
+                const line = buffered.slice(0, newline);
+                buffered = buffered.slice(newline + 1);
+                if (!line.trim()) continue;
+                const raw = JSON.parse(line) as { Type: string; Action: string; Actor: { ID: string; Attributes?: Record<string, string> } };
+                handlers.onEvent({ type: raw.Type, action: raw.Action, id: raw.Actor.ID, labels: raw.Actor.Attributes ?? {} });
+              }
+            });
+            stream.once("end", resolve);
+            stream.once("error", resolve);
+            stream.once("close", resolve);
+          });
+        } catch (error) {
+          if (!stopped) handlers.onError(error);
+        }
+        if (!stopped) await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    };
+    void follow();
+    return () => {
+      stopped = true;
+      current?.destroy?.();
+    };
+  }
+}

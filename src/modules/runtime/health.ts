@@ -1,0 +1,66 @@
+import { request } from "node:http";
+import { connect } from "node:net";
+import type { Healthcheck } from "../../entities";
+
+/** A web process is healthy when it accepts TCP on its port; this is the check without a configured one. */
+export const DEFAULT_HEALTHCHECK: Healthcheck = {
+  path: null,
+  initialDelaySeconds: 0,
+  timeoutSeconds: 2,
+  periodSeconds: 1,
+  failureThreshold: 60,
+};
+
+export class UnhealthyError extends Error {}
+
+function tcpProbe(host: string, port: number, timeoutMs: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (problem: string | null) => {
+      socket.destroy();
+      resolve(problem);
+    };
+    socket.setTimeout(timeoutMs, () => done(`no TCP answer on ${port} within ${timeoutMs} ms`));
+    socket.once("connect", () => done(null));
+    socket.once("error", (error) => done(`TCP connect to ${port}: ${error.message}`));
+  });
+}
+
+function httpProbe(host: string, port: number, path: string, timeoutMs: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const req = request({ host, port, path, method: "GET", timeout: timeoutMs, headers: { "user-agent": "deis-healthcheck" } }, (res) => {
+      res.resume();
+      const status = res.statusCode ?? 0;
+      resolve(status >= 200 && status < 400 ? null : `GET ${path} answered ${status}`);
+    });
+    req.once("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.once("error", (error) => resolve(`GET ${path}: ${error.message}`));
+    req.end();
+  });
+}
+
+/**
+ * Waits until the process answers its healthcheck, or throws UnhealthyError with the last reason
+ * after `failureThreshold` failed checks. `stillRunning` lets a crashed process fail fast.
+ */
+export async function waitUntilHealthy(
+  address: { host: string; port: number },
+  check: Healthcheck,
+  stillRunning: () => Promise<string | null>,
+): Promise<void> {
+  const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  await sleep(check.initialDelaySeconds);
+  let problem = "never checked";
+  for (let attempt = 1; attempt <= check.failureThreshold; attempt++) {
+    const exited = await stillRunning();
+    if (exited) throw new UnhealthyError(exited);
+    const timeoutMs = check.timeoutSeconds * 1000;
+    const result = check.path
+      ? await httpProbe(address.host, address.port, check.path, timeoutMs)
+      : await tcpProbe(address.host, address.port, timeoutMs);
+    if (result === null) return;
+    problem = result;
+    if (attempt < check.failureThreshold) await sleep(check.periodSeconds);
+  }
+  throw new UnhealthyError(`failed ${check.failureThreshold} healthchecks; last: ${problem}`);
+}

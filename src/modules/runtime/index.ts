@@ -1,0 +1,87 @@
+import type { DataSource } from "typeorm";
+import type { Logger } from "../../core/logger";
+import type { Cache } from "../cache";
+import type { DiscoveryStore } from "../discovery";
+import { ContainerScheduler } from "./container-scheduler";
+import { Deployer } from "./deployer";
+import { DockerEngine } from "./docker-engine";
+import { Reconciler } from "./reconciler";
+import { RoutePublisher } from "./route-publisher";
+import type { Scheduler } from "./scheduler";
+import { ensureStackImage } from "./stack-image";
+
+export { Deployer, releaseImage } from "./deployer";
+export { DockerEngine, type ImageInfo } from "./docker-engine";
+export type { ProcessStatus, RunResult, Scheduler } from "./scheduler";
+export { STACK_IMAGE, ensureStackImage } from "./stack-image";
+
+export interface RuntimeOptions {
+  readonly platformId: string;
+  readonly hostIp: string;
+  readonly imagePrefix: string;
+  readonly drainSeconds: number;
+  readonly reconcileSeconds: number;
+  readonly routeTtlSeconds: number;
+  /** This process, in the reconciler election. */
+  readonly candidate: string;
+}
+
+/** The runtime module's public face: the engine, the scheduler, the deployer and the reconciler. */
+export interface Runtime {
+  readonly engine: DockerEngine;
+  readonly scheduler: Scheduler;
+  readonly deployer: Deployer;
+  readonly reconciler: Reconciler;
+  /** Builds the stack image if needed and starts reconciling (when elected). */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createRuntime(
+  deps: { dataSource: DataSource; cache: Cache; discovery: DiscoveryStore; log: Logger },
+  options: RuntimeOptions,
+): Runtime {
+  const log = deps.log.child({ module: "runtime" });
+  const engine = new DockerEngine();
+  const scheduler = new ContainerScheduler(
+    engine,
+    { platformId: options.platformId, hostIp: options.hostIp, drainSeconds: options.drainSeconds, stopTimeoutSeconds: 10 },
+    log,
+  );
+  const routes = new RoutePublisher(deps.discovery, options.routeTtlSeconds, log);
+  const deployer = new Deployer(
+    deps.dataSource,
+    scheduler,
+    routes,
+    engine,
+    deps.cache.locks,
+    deps.cache.events,
+    { imagePrefix: options.imagePrefix, defaultPort: 5000, lockTimeoutMs: 10 * 60_000 },
+    log,
+  );
+  const reconciler = new Reconciler(
+    deps.dataSource,
+    scheduler,
+    deployer,
+    deps.discovery,
+    { intervalSeconds: options.reconcileSeconds, candidate: options.candidate, election: `${options.platformId}-reconciler` },
+    log,
+  );
+  return {
+    engine,
+    scheduler,
+    deployer,
+    reconciler,
+    start() {
+      ensureStackImage(engine, log).catch((error: unknown) =>
+        log.warn({ err: error }, "no stack image yet: is the Docker engine running? (buildpack builds need it)"),
+      );
+      reconciler.start();
+    },
+    async stop() {
+      await reconciler.stop();
+      await deployer.settled();
+      routes.close();
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/** DESIGN.md "Containers": names and labels every scheduler gives an app's processes. */
+export const LABELS = {
+  platform: "deis.platform",
+  app: "deis.app",
+  release: "deis.release",
+  type: "deis.type",
+  num: "deis.num",
+} as const;
+
+export function containerName(app: string, version: number, type: string, num: number): string {
+  return `${app}.v${version}.${type}.${num}`;
+}
+
+export function processLabels(platform: string, app: string, version: number, type: string, num: number): Record<string, string> {
+  return {
+    [LABELS.platform]: platform,
+    [LABELS.app]: app,
+    [LABELS.release]: `v${version}`,
+    [LABELS.type]: type,
+    [LABELS.num]: String(num),
+  };
+}
+
+export interface ProcessIdentity {
+  readonly app: string;
+  readonly version: number;
+  readonly type: string;
+  readonly num: number;
+}
+
+/** Reads a process's identity back from its labels; null for containers that are not processes. */
+export function identityFromLabels(labels: Readonly<Record<string, string>>): ProcessIdentity | null {
+  const version = Number(labels[LABELS.release]?.replace(/^v/, ""));
+  const num = Number(labels[LABELS.num]);
+  const app = labels[LABELS.app];
+  const type = labels[LABELS.type];
+  if (!app || !type || !Number.isInteger(version) || !Number.isInteger(num)) return null;
+  return { app, version, type, num };
+}

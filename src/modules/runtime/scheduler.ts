@@ -1,0 +1,79 @@
+import type { Healthcheck } from "../../entities";
+
+/** One process type of a release, as it should run. */
+export interface ProcessPlan {
+  readonly type: string;
+  readonly count: number;
+  /** The command, or null for the image's own CMD. */
+  readonly command: readonly string[] | null;
+  /** Routed processes (web, or cmd without a Procfile) publish PORT and get routes. */
+  readonly routed: boolean;
+  readonly memoryBytes?: number;
+  readonly nanoCpus?: number;
+  /** How to know a routed process is up; unrouted ones only need to stay running. */
+  readonly healthcheck: Healthcheck;
+}
+
+/** What an app should run: one release, its image, env and process counts. */
+export interface AppPlan {
+  readonly app: string;
+  readonly version: number;
+  readonly image: string;
+  /** Config + PORT + DEIS_APP + DEIS_RELEASE. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly port: number;
+  readonly processes: readonly ProcessPlan[];
+  /** Placement constraints (Swarm node labels). */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface ProcessStatus {
+  readonly name: string;
+  readonly type: string;
+  readonly num: number;
+  readonly version: number;
+  /** running, starting, crashed, exited, ... as the engine says */
+  readonly state: string;
+  readonly startedAt: Date | null;
+  /** host:port for routed processes that run. */
+  readonly address: string | null;
+}
+
+export interface RunResult {
+  readonly exitCode: number;
+  readonly output: string;
+  readonly timedOut: boolean;
+}
+
+/** Where routed processes are announced (discovery); schedulers call it at the right moments. */
+export interface RouteTable {
+  publish(app: string, process: string, address: string): Promise<void>;
+  unpublish(app: string, process: string): Promise<void>;
+  /** Names of the app's processes that have routes. */
+  published(app: string): Promise<string[]>;
+}
+
+/** A new release's processes never became healthy; they were removed, the old ones left alone. */
+export class DeployFailed extends Error {}
+
+/**
+ * Runs apps' processes: local Docker containers, or Docker Swarm services across hosts. `converge`
+ * is idempotent: the same plan twice starts nothing new; a newer plan replaces the old one with
+ * zero downtime (new processes healthy and routed before old ones are unrouted, drained, stopped).
+ */
+export interface Scheduler {
+  readonly kind: "containers" | "swarm";
+  /** `isNew`: the plan's release has never served, so failing to start it is a DeployFailed. */
+  converge(plan: AppPlan, routes: RouteTable, isNew: boolean): Promise<void>;
+  processes(app: string): Promise<ProcessStatus[]>;
+  /** Restarts the matching processes one at a time (each healthy and routed before the next). */
+  restart(plan: AppPlan, routes: RouteTable, type?: string | null, num?: number | null): Promise<number>;
+  /** Stops and removes everything the app runs, and its routes. */
+  remove(app: string, routes: RouteTable): Promise<void>;
+  /** A one-off process with the release's image and env, removed afterwards. */
+  run(plan: AppPlan, command: string, timeoutMs: number): Promise<RunResult>;
+  /** Apps that have processes on the engine (to find what a destroyed app left behind). */
+  apps(): Promise<string[]>;
+  /** Calls back with an app whose processes changed on their own (crash, engine restart); null: check all. */
+  watch(onChange: (app: string | null) => void): () => void;
+}

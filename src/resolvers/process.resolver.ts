@@ -1,0 +1,48 @@
+import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from "type-graphql";
+import { App } from "../entities";
+import type { GraphQLContext } from "./context";
+import { ProcessCountInput } from "./types/inputs";
+import { Process, RunResult } from "./types/objects";
+
+@Resolver()
+export class ProcessResolver {
+  @Authorized()
+  @Query(() => [Process], { description: "The app's processes, live from the engine." })
+  processes(@Arg("app", () => String) app: string, @Ctx() { ctx, services }: GraphQLContext) {
+    return services.processes.processes(ctx, app);
+  }
+
+  @Authorized()
+  @Mutation(() => App, {
+    description: "Sets how many processes of each type run (makes no release); the change rolls out in the background.",
+  })
+  scale(
+    @Arg("app", () => String) app: string,
+    @Arg("processes", () => [ProcessCountInput]) processes: ProcessCountInput[],
+    @Ctx() { ctx, services }: GraphQLContext,
+  ) {
+    return services.processes.scale(ctx, app, processes);
+  }
+
+  @Authorized()
+  @Mutation(() => [Process], { description: "Restarts every process, one type, or one process (type and num), one at a time." })
+  restart(
+    @Arg("app", () => String) app: string,
+    @Arg("type", () => String, { nullable: true }) type: string | null,
+    @Arg("num", () => Int, { nullable: true }) num: number | null,
+    @Ctx() { ctx, services }: GraphQLContext,
+  ) {
+    return services.processes.restart(ctx, app, type, num);
+  }
+
+  @Authorized()
+  @Mutation(() => RunResult, { description: "Runs a one-off command with the app's image and config, then removes it." })
+  run(
+    @Arg("app", () => String) app: string,
+    @Arg("command", () => String) command: string,
+    @Arg("timeoutSeconds", () => Int, { defaultValue: 60 }) timeoutSeconds: number,
+    @Ctx() { ctx, services }: GraphQLContext,
+  ) {
+    return services.processes.run(ctx, app, command, timeoutSeconds);
+  }
+}

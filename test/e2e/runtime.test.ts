@@ -98,6 +98,17 @@ describe("runtime on Docker", () => {
     expect(await webAddresses()).toEqual([after]);
   });
 
+  test("a process killed with SIGKILL is replaced and routed again", async () => {
+    const [before] = (await alice.sdk.Processes({ app })).processes;
+    const container = t.platform.runtime.engine.docker.getContainer(before.name);
+    await container.kill({ signal: "SIGKILL" });
+    const after = await eventually("the killed process back and routed", async () => {
+      const [address] = await routes();
+      return address && address !== before.address && (await get(address, "/health")).status === 200 ? address : undefined;
+    });
+    expect(await webAddresses()).toEqual([after]);
+  });
+
   test("a release that never becomes healthy is marked failed; the previous one keeps serving", async () => {
     await alice.sdk.SetHealthcheck({ app, healthcheck: { path: "/health", failureThreshold: 3, periodSeconds: 1, timeoutSeconds: 1 } });
     await settledRelease(alice, app, 6);

@@ -81,13 +81,20 @@ export class ContainerScheduler implements Scheduler {
   private async startHealthy(spec: ContainerSpec, process: ProcessPlan, port: number): Promise<ContainerState> {
     const id = await this.engine.createContainer(spec);
     await this.engine.startContainer(id);
+    const started = await this.engine.inspectContainer(id);
+    if (!started) throw new UnhealthyError("the container disappeared");
+    return this.checkHealthy(started, process, port);
+  }
+
+  /** Waits until a started process passes its check (routed) or keeps running a moment (unrouted). */
+  private async checkHealthy(started: ContainerState, process: ProcessPlan, port: number): Promise<ContainerState> {
+    const id = started.id;
     const exited = async () => {
       const state = await this.engine.inspectContainer(id);
       if (!state) return "the container disappeared";
       return state.state === "running" ? null : `exited with code ${state.exitCode ?? "?"} before it was healthy`;
     };
-    const started = await this.engine.inspectContainer(id);
-    if (!started || started.state !== "running") throw new UnhealthyError((await exited()) ?? "did not start");
+    if (started.state !== "running") throw new UnhealthyError((await exited()) ?? "did not start");
     if (process.routed) {
       if (!started.hostPort || !started.ip) throw new UnhealthyError("no published port or network address");
       await waitUntilHealthy({ host: started.ip, port }, process.healthcheck, exited);
@@ -116,6 +123,7 @@ export class ContainerScheduler implements Scheduler {
   async converge(plan: AppPlan, routes: RouteTable, isNew: boolean): Promise<void> {
     const existing = await this.existing(plan.app);
     const byName = new Map(existing.map((e) => [e.container.name, e]));
+    const routedBefore = new Set(await routes.published(plan.app));
     const wanted = new Set<string>();
     const starts: Promise<{ name: string; process: ProcessPlan; state: ContainerState } | { name: string; error: string }>[] = [];
 
@@ -126,8 +134,18 @@ export class ContainerScheduler implements Scheduler {
         const current = byName.get(spec.name)?.container;
         if (current?.state === "running") {
           if (current.startedAt && Date.now() - current.startedAt.getTime() > STABLE_AFTER_MS) this.crashes.delete(spec.name);
-          const address = this.address(current);
-          if (process.routed && address) await routes.publish(plan.app, spec.name, address);
+          if (!process.routed || routedBefore.has(spec.name)) {
+            const address = this.address(current);
+            if (address) await routes.publish(plan.app, spec.name, address);
+            continue;
+          }
+          // Running but never routed (its deploy was cut short, e.g. a controller died): check it first.
+          starts.push(
+            this.checkHealthy(current, process, plan.port).then(
+              (state) => ({ name: spec.name, process, state }),
+              (error: unknown) => ({ name: spec.name, error: error instanceof Error ? error.message : String(error) }),
+            ),
+          );
           continue;
         }
         if (current) {

@@ -17,6 +17,8 @@ export interface DeployerOptions {
   readonly lockTimeoutMs: number;
 }
 
+const DEPLOY_LOCK_TTL_MS = 10_000;
+
 /** The image a release runs: `<prefix><app>:v<version>` (DESIGN.md "Images"). */
 export function releaseImage(prefix: string, app: string, version: number): string {
   return `${prefix}${app}:v${version}`;
@@ -68,7 +70,8 @@ export class Deployer {
   }
 
   private async locked<T>(app: string, work: () => Promise<T>): Promise<T> {
-    const lease = await this.locks.acquire(`deploy:${app}`, this.options.lockTimeoutMs);
+    // A short TTL (renewed while held) so a crashed controller's lock frees up quickly.
+    const lease = await this.locks.acquire(`deploy:${app}`, this.options.lockTimeoutMs, DEPLOY_LOCK_TTL_MS);
     try {
       return await work();
     } finally {

@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+
+export interface PlatformProcess {
+  readonly url: string;
+  readonly pid: number;
+  /** SIGKILL: the controller dies mid-work, as in a crash. */
+  kill(): Promise<void>;
+  /** SIGTERM and wait for a clean exit. */
+  stop(): Promise<void>;
+}
+
+const root = join(__dirname, "..", "..");
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()));
+}
+
+/**
+ * The platform as its own OS process (`src/main.ts up` with tsx's loader), for tests that kill a
+ * controller. Resolves once it prints its API URL.
+ */
+export async function startPlatformProcess(env: Record<string, string>): Promise<PlatformProcess> {
+  // node itself with tsx's loader (not the tsx wrapper), so the PID is the controller's own.
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, "src", "main.ts"), "up"], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: process.env.LOG === "1" ? "info" : "warn", DEIS_PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the platform did not start within 60 s:\n${output}`)), 60_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /API and explorer: (\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout!.on("data", read);
+    child.stderr!.on("data", read);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the platform exited (${code}) before it started:\n${output}`));
+    });
+  });
+  if (process.env.LOG === "1") {
+    child.stdout!.pipe(process.stderr);
+    child.stderr!.pipe(process.stderr);
+  } else {
+    child.stdout!.resume();
+    child.stderr!.resume();
+  }
+  return {
+    url,
+    pid: child.pid!,
+    async kill() {
+      child.kill("SIGKILL");
+      await exited(child);
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      await exited(child);
+    },
+  };
+}

@@ -62,6 +62,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
         reconcileSeconds: config.reconcileSeconds,
         routeTtlSeconds: config.routeTtlSeconds,
         candidate: `${hostname()}:${process.pid}`,
+        scheduler: config.scheduler,
       },
     );
     stack.push(() => runtime.stop());

@@ -42,6 +42,8 @@ export interface PlatformConfig {
   readonly reconcileSeconds: number;
   /** Seconds a dead controller's routes live on in discovery. */
   readonly routeTtlSeconds: number;
+  /** Where app processes run: containers on the local Docker engine, or Docker Swarm services. */
+  readonly scheduler: "containers" | "swarm";
 }
 
 export class ConfigError extends Error {
@@ -142,6 +144,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     drainSeconds: integer(env, "DEIS_DRAIN_SECONDS", 2, 0, 300),
     reconcileSeconds: integer(env, "DEIS_RECONCILE_SECONDS", 30, 1, 3600),
     routeTtlSeconds: integer(env, "DEIS_ROUTE_TTL_SECONDS", 15, 2, 3600),
+    scheduler: choice<"containers" | "swarm">(env, "DEIS_SCHEDULER", "containers", ["containers", "swarm"]),
   };
   return Object.freeze(config);
 }

@@ -33,9 +33,12 @@ interface Shared {
 
 const shared = new WeakMap<TestPlatform, Shared>();
 
-/** Containers and release images the platform left on the shared engine (apps a test did not destroy). */
+/** Swarm services, containers and release images the platform left on the shared engine (apps a test did not destroy). */
 async function removeLeftovers(platform: Platform, apps: string[]): Promise<void> {
   const { engine } = platform.runtime;
+  if ((await engine.swarm.node()).manager) {
+    for (const service of await engine.swarm.listServices([`deis.platform=${platform.config.platformId}`])) await engine.swarm.removeService(service.id);
+  }
   for (const container of await engine.listContainers([`deis.platform=${platform.config.platformId}`])) {
     await engine.removeContainer(container.id);
   }

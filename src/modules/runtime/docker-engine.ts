@@ -1,5 +1,7 @@
 import { PassThrough, type Readable } from "node:stream";
 import Docker from "dockerode";
+import { statusOf } from "./docker-errors";
+import { DockerSwarm } from "./docker-swarm";
 
 /** What the platform asks of one container. */
 export interface ContainerSpec {
@@ -33,6 +35,8 @@ export interface ImageInfo {
   readonly id: string;
   /** The first EXPOSEd TCP port, if any. */
   readonly exposedPort: number | null;
+  /** `repo@sha256:...` when the image came from or went to a registry: a reference every node can pull. */
+  readonly repoDigest: string | null;
 }
 
 export interface EngineEvent {
@@ -42,12 +46,16 @@ export interface EngineEvent {
   readonly labels: Readonly<Record<string, string>>;
 }
 
+
 /** The Docker engine as the runtime needs it: one small adapter over dockerode. */
 export class DockerEngine {
   readonly docker: Docker;
+  /** The same engine's Swarm side: services, tasks and nodes. */
+  readonly swarm: DockerSwarm;
 
   constructor(options: Docker.DockerOptions = {}) {
     this.docker = new Docker(options);
+    this.swarm = new DockerSwarm(this.docker);
   }
 
   async ping(): Promise<void> {
@@ -61,9 +69,9 @@ export class DockerEngine {
         .filter((p) => p.endsWith("/tcp"))
         .map((p) => Number(p.split("/")[0]))
         .sort((a, b) => a - b);
-      return { id: info.Id, exposedPort: ports[0] ?? null };
+      return { id: info.Id, exposedPort: ports[0] ?? null, repoDigest: info.RepoDigests?.[0] ?? null };
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      if (statusOf(error) === 404) return null;
       throw error;
     }
   }
@@ -88,7 +96,7 @@ export class DockerEngine {
     try {
       await this.docker.getImage(ref).remove({ force: true });
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+      if (statusOf(error) !== 404) throw error;
     }
   }
 
@@ -146,7 +154,7 @@ export class DockerEngine {
     try {
       await this.docker.getContainer(id).start();
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 304) throw error;
+      if (statusOf(error) !== 304) throw error;
     }
   }
 
@@ -156,7 +164,7 @@ export class DockerEngine {
     try {
       await container.stop({ t: timeoutSeconds });
     } catch (error) {
-      const status = (error as { statusCode?: number }).statusCode;
+      const status = statusOf(error);
       if (status !== 304 && status !== 404) throw error;
     }
     await this.removeContainer(id);
@@ -166,7 +174,7 @@ export class DockerEngine {
     try {
       await this.docker.getContainer(id).remove({ force: true, v: true });
     } catch (error) {
-      const status = (error as { statusCode?: number }).statusCode;
+      const status = statusOf(error);
       if (status !== 404 && status !== 409) throw error;
     }
   }
@@ -199,7 +207,7 @@ export class DockerEngine {
         ip: running ? (Object.values(info.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress ?? null) : null,
       };
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      if (statusOf(error) === 404) return null;
       throw error;
     }
   }

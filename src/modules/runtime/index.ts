@@ -8,6 +8,7 @@ import { DockerEngine } from "./docker-engine";
 import { Reconciler } from "./reconciler";
 import { RoutePublisher } from "./route-publisher";
 import type { Scheduler } from "./scheduler";
+import { SwarmScheduler } from "./swarm-scheduler";
 import { ensureStackImage } from "./stack-image";
 
 export { Deployer, releaseImage } from "./deployer";
@@ -24,6 +25,8 @@ export interface RuntimeOptions {
   readonly routeTtlSeconds: number;
   /** This process, in the reconciler election. */
   readonly candidate: string;
+  /** Where processes run: containers on the local engine (default), or Swarm services across a swarm's nodes. */
+  readonly scheduler?: "containers" | "swarm";
 }
 
 /** The runtime module's public face: the engine, the scheduler, the deployer and the reconciler. */
@@ -43,11 +46,11 @@ export function createRuntime(
 ): Runtime {
   const log = deps.log.child({ module: "runtime" });
   const engine = new DockerEngine();
-  const scheduler = new ContainerScheduler(
-    engine,
-    { platformId: options.platformId, hostIp: options.hostIp, drainSeconds: options.drainSeconds, stopTimeoutSeconds: 10 },
-    log,
-  );
+  const schedulerOptions = { platformId: options.platformId, hostIp: options.hostIp, drainSeconds: options.drainSeconds, stopTimeoutSeconds: 10 };
+  const scheduler: Scheduler =
+    options.scheduler === "swarm"
+      ? new SwarmScheduler(engine, schedulerOptions, log)
+      : new ContainerScheduler(engine, schedulerOptions, log);
   const routes = new RoutePublisher(deps.discovery, options.routeTtlSeconds, log);
   const deployer = new Deployer(
     deps.dataSource,
@@ -76,6 +79,12 @@ export function createRuntime(
       ensureStackImage(engine, log).catch((error: unknown) =>
         log.warn({ err: error }, "no stack image yet: is the Docker engine running? (buildpack builds need it)"),
       );
+      if (scheduler.kind === "swarm") {
+        engine.swarm.node().then(
+          (node) => node.manager || log.warn({ swarm: node.state }, "the Docker engine is not a Swarm manager: apps cannot run (docker swarm init)"),
+          (error: unknown) => log.warn({ err: error }, "could not ask the Docker engine about its swarm"),
+        );
+      }
       reconciler.start();
     },
     async stop() {

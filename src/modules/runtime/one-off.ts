@@ -1,0 +1,22 @@
+import { randomBytes } from "node:crypto";
+import type { DockerEngine } from "./docker-engine";
+import { processLabels } from "./naming";
+import type { AppPlan, RunResult } from "./scheduler";
+
+/**
+ * A one-off process (`deis run`): a plain container on this engine with the release's image and
+ * env, its output kept (up to 1 MiB), removed afterwards. Both schedulers run one-offs this way.
+ */
+export function runOneOff(engine: DockerEngine, platformId: string, plan: AppPlan, command: string, timeoutMs: number): Promise<RunResult> {
+  return engine.runToCompletion(
+    {
+      name: `${plan.app}.run.${randomBytes(3).toString("hex")}`,
+      image: plan.image,
+      env: plan.env,
+      cmd: ["/bin/sh", "-c", command],
+      labels: { ...processLabels(platformId, plan.app, plan.version, "run", 0) },
+    },
+    timeoutMs,
+    1024 * 1024,
+  );
+}

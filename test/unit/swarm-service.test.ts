@@ -1,0 +1,63 @@
+import type { AppPlan } from "../../src/modules/runtime/scheduler";
+import { DEFAULT_HEALTHCHECK } from "../../src/modules/runtime/health";
+import { SPEC_LABEL, healthcheckCommand, serviceDefinition, serviceName } from "../../src/modules/runtime/swarm-service";
+
+const SWARM_NAME = /^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$/;
+const defaults = { platformId: "deis", stopTimeoutSeconds: 10, restartDelaySeconds: 3, monitorSeconds: 3 };
+
+function plan(overrides: Partial<AppPlan> = {}, count = 1): AppPlan {
+  return {
+    app: "shop",
+    version: 4,
+    image: "deis-apps/shop:v4",
+    env: { PORT: "5000", GREETING: "hi" },
+    port: 5000,
+    tags: {},
+    processes: [
+      { type: "web", count, command: ["/bin/sh", "-c", "node server.js"], routed: true, healthcheck: DEFAULT_HEALTHCHECK },
+      { type: "worker", count: 1, command: ["/bin/sh", "-c", "node worker.js"], routed: false, healthcheck: DEFAULT_HEALTHCHECK },
+    ],
+    ...overrides,
+  };
+}
+
+describe("Swarm services of an app", () => {
+  test("are named <app>_<type>, or a valid shortened name with a digest when Swarm would refuse that", () => {
+    expect(serviceName("shop", "web")).toBe("shop_web");
+    const long = `a${"b".repeat(61)}c`;
+    const names = [serviceName(long, "web"), serviceName(long, "worker"), serviceName("shop", "web-"), serviceName("shop", "job_")];
+    for (const name of names) {
+      expect(name.length).toBeLessThanOrEqual(63);
+      expect(name).toMatch(SWARM_NAME);
+    }
+    expect(new Set(names).size).toBe(names.length);
+    expect(serviceName(long, "web")).toBe(names[0]);
+  });
+
+  test("check health inside the container with wget/curl on the path, or nc on the port, quoting the path", () => {
+    const http = healthcheckCommand({ ...DEFAULT_HEALTHCHECK, path: "/it's" }, 5000);
+    expect(http).toContain(`'http://127.0.0.1:5000/it'\\''s'`);
+    expect(http).toMatch(/wget -q -O \/dev\/null/);
+    expect(healthcheckCommand(DEFAULT_HEALTHCHECK, 8080)).toMatch(/nc -z 127\.0\.0\.1 8080/);
+  });
+
+  test("carry a digest that changes with the spec but not with the scale or a restart", () => {
+    const web = (p: AppPlan, forceUpdate = 0) => serviceDefinition(p, p.processes[0], "sha256:abc", defaults, forceUpdate);
+    const base = web(plan());
+    expect(web(plan()).digest).toBe(base.digest);
+    expect(web(plan({}, 3)).digest).toBe(base.digest);
+    expect(web(plan(), 2)).toMatchObject({ digest: base.digest, definition: { forceUpdate: 2 } });
+    expect(web(plan({ env: { PORT: "5000", GREETING: "bonjour" } })).digest).not.toBe(base.digest);
+    expect(web(plan({ version: 5 })).digest).not.toBe(base.digest);
+    expect(base.definition.labels).toMatchObject({ "deis.app": "shop", "deis.type": "web", "deis.release": "v4", [SPEC_LABEL]: base.digest });
+    expect(base.definition).toMatchObject({ replicas: 1, publishPort: 5000, image: "sha256:abc" });
+  });
+
+  test("publish and health-check only routed types; tags become placement constraints", () => {
+    const p = plan({ tags: { region: "eu", disk: "ssd" } });
+    const worker = serviceDefinition(p, p.processes[1], "sha256:abc", defaults, 0).definition;
+    expect(worker).toMatchObject({ publishPort: null, healthcheck: null, constraints: ["node.labels.disk==ssd", "node.labels.region==eu"] });
+    const web = serviceDefinition(p, p.processes[0], "sha256:abc", defaults, 0).definition;
+    expect(web.healthcheck).toMatchObject({ intervalSeconds: 1, retries: 60, startSeconds: 0 });
+  });
+});

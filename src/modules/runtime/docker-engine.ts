@@ -92,6 +92,30 @@ export class DockerEngine {
     }
   }
 
+  /** Pushes an image to the registry its name points at; returns the digest the registry gave it. */
+  async pushImage(ref: string, onLine: (line: string) => void = () => undefined): Promise<string | null> {
+    const colon = ref.lastIndexOf(":");
+    const tag = colon > ref.lastIndexOf("/") ? ref.slice(colon + 1) : "latest";
+    const stream = await this.docker.getImage(ref).push({ tag, authconfig: { serveraddress: ref.split("/")[0] } });
+    let digest: string | null = null;
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (error: Error | null, output: { error?: string }[]) => {
+          const failure = error?.message ?? output.find((o) => o.error)?.error;
+          if (failure) reject(new Error(failure.trim()));
+          else resolve();
+        },
+        (event: { status?: string; error?: string; aux?: { Digest?: string } }) => {
+          if (event.aux?.Digest) digest = event.aux.Digest;
+          const text = event.error ?? event.status;
+          if (text && !/^(Preparing|Waiting|Pushing)$/.test(text)) onLine(text);
+        },
+      );
+    });
+    return digest;
+  }
+
   async removeImage(ref: string): Promise<void> {
     try {
       await this.docker.getImage(ref).remove({ force: true });

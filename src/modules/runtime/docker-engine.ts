@@ -127,7 +127,7 @@ export class DockerEngine {
   /** Builds an image from a tar context stream, passing each output line on. Throws with the engine's error. */
   async buildImage(
     context: Readable,
-    options: { tag: string; buildArgs?: Record<string, string>; memoryBytes?: number; nanoCpus?: number },
+    options: { tag: string; buildArgs?: Record<string, string>; memoryBytes?: number; nanoCpus?: number; timeoutMs?: number },
     onLine: (line: string) => void = () => undefined,
   ): Promise<void> {
     const stream = await this.docker.buildImage(context, {
@@ -139,6 +139,10 @@ export class DockerEngine {
       rm: true,
       forcerm: true,
     });
+    // Hanging up cancels the build in the engine.
+    const timer = options.timeoutMs
+      ? setTimeout(() => (stream as unknown as { destroy(e: Error): void }).destroy(new Error(`the build took longer than ${Math.round(options.timeoutMs! / 1000)} s and was stopped`)), options.timeoutMs)
+      : null;
     await new Promise<void>((resolve, reject) => {
       this.docker.modem.followProgress(
         stream,
@@ -152,7 +156,7 @@ export class DockerEngine {
           if (text) for (const line of text.split("\n")) if (line.trim()) onLine(line.replace(/\s+$/, ""));
         },
       );
-    });
+    }).finally(() => timer && clearTimeout(timer));
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {
@@ -165,6 +169,8 @@ export class DockerEngine {
       Labels: { ...spec.labels },
       ExposedPorts: portKey ? { [portKey]: {} } : undefined,
       HostConfig: {
+        // An init (tini) as PID 1 passes SIGTERM on: an app that is PID 1 itself would ignore it and wait for SIGKILL.
+        Init: true,
         Memory: spec.memoryBytes,
         NanoCpus: spec.nanoCpus,
         PortBindings: portKey ? { [portKey]: [{ HostIp: spec.publish!.hostIp, HostPort: "" }] } : undefined,

@@ -14,6 +14,8 @@ function dockerServiceSpec(def: ServiceDefinition): Docker.ServiceSpec {
     TaskTemplate: {
       ContainerSpec: {
         Image: def.image,
+        // An init passes SIGTERM on, so tasks stop when asked instead of at the grace period's end.
+        Init: true,
         Labels: { ...def.labels },
         Args: def.args ? [...def.args] : undefined,
         Env: Object.entries(def.env).map(([key, value]) => `${key}=${value.replaceAll("{{", '{{"{{"}}')}`),

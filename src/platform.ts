@@ -9,7 +9,10 @@ import { type Services, createServices } from "./modules/controller";
 import { type RunningApiServer, startApiServer } from "./modules/controller/server/api-server";
 import { type DatabaseOptions, openDatabase } from "./modules/database";
 import { type DiscoveryStore, openDiscovery } from "./modules/discovery";
-import { type Runtime, createRuntime } from "./modules/runtime";
+import { type Runtime, STACK_IMAGE, createRuntime } from "./modules/runtime";
+import { RegistryClient, startRegistry } from "./modules/registry";
+import { type RunningBuilder, startBuilder } from "./modules/builder";
+import { memoryBytes, nanoCpus } from "./core/units";
 import { buildApiSchema } from "./resolvers";
 
 export const PLATFORM_VERSION: string = (
@@ -33,6 +36,7 @@ export interface Platform {
   readonly runtime: Runtime;
   readonly services: Services;
   readonly api: RunningApiServer;
+  readonly builder: RunningBuilder;
   stop(): Promise<void>;
 }
 
@@ -52,12 +56,19 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     stack.push(() => cache.close());
     const discovery = openDiscovery(config.etcdEndpoints, config.etcdNamespace);
     stack.push(() => discovery.close());
+    if (config.registryPort !== undefined) {
+      const running = await startRegistry(join(config.dataDir, "registry"), "127.0.0.1", config.registryPort);
+      stack.push(() => running.stop());
+    }
+    const registry = config.registryUrl ? new RegistryClient(config.registryUrl) : null;
+    const imagePrefix = registry ? `${registry.host}/` : "deis-apps/";
     const runtime = createRuntime(
       { dataSource, cache, discovery, log },
       {
         platformId: config.platformId,
         hostIp: config.runtimeHost,
-        imagePrefix: "deis-apps/",
+        imagePrefix,
+        registry,
         drainSeconds: config.drainSeconds,
         reconcileSeconds: config.reconcileSeconds,
         routeTtlSeconds: config.routeTtlSeconds,
@@ -69,6 +80,23 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     const services = createServices({ dataSource, cache, discovery, runtime, config, version: PLATFORM_VERSION, log });
     await services.routing.syncAll();
     runtime.start();
+    const builder = await startBuilder(
+      { dataSource, services, cache, engine: runtime.engine, registry, log },
+      {
+        host: config.host,
+        port: config.builderPort,
+        dataDir: config.dataDir,
+        imagePrefix,
+        stackImage: STACK_IMAGE,
+        limits: {
+          memoryBytes: memoryBytes(config.buildMemory)!,
+          nanoCpus: nanoCpus(config.buildCpus)!,
+          timeoutSeconds: config.buildTimeoutSeconds,
+          concurrency: config.buildConcurrency,
+        },
+      },
+    );
+    stack.push(() => builder.close());
     const schema = await buildApiSchema();
     const api = await startApiServer({
       schema,
@@ -87,7 +115,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       { database: config.databaseUrl ? "postgresql" : "pglite", cache: cache.backend, domain: config.domain },
       "platform started",
     );
-    return { config, log, dataSource, cache, discovery, runtime, services, api, stop };
+    return { config, log, dataSource, cache, discovery, runtime, services, api, builder, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { resolve } from "node:path";
+import { memoryBytes, nanoCpus } from "./units";
 
 /**
  * Platform configuration, read from the environment once, validated and frozen.
@@ -44,6 +45,19 @@ export interface PlatformConfig {
   readonly routeTtlSeconds: number;
   /** Where app processes run: containers on the local Docker engine, or Docker Swarm services. */
   readonly scheduler: "containers" | "swarm";
+  /** The SSH port `git push` goes to. */
+  readonly builderPort: number;
+  /** The host name in apps' git remotes (ssh://git@<gitHost>:<builderPort>/<app>.git). */
+  readonly gitHost: string;
+  /** The platform registry (http://host:port); images stay in the local engine when unset. */
+  readonly registryUrl: string | undefined;
+  /** When set, `up` runs Debian's docker-registry on this loopback port, with data under dataDir. */
+  readonly registryPort: number | undefined;
+  /** Limits of one build: memory ("2G"), CPUs ("1.5"), seconds, and builds at once. */
+  readonly buildMemory: string;
+  readonly buildCpus: string;
+  readonly buildTimeoutSeconds: number;
+  readonly buildConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -100,6 +114,12 @@ function choice<T extends string>(env: Env, name: string, fallback: T, choices: 
   return raw as T;
 }
 
+function quantity(env: Env, name: string, fallback: string, parse: (value: string) => number | null): string {
+  const value = text(env, name, fallback);
+  if (!parse(value)) throw new ConfigError(name, `must be a quantity like ${fallback}, got "${value}"`);
+  return value;
+}
+
 const DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 export function defaultDataDir(): string {
@@ -120,6 +140,8 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
       throw new ConfigError("ETCD_ENDPOINTS", `each endpoint must look like http://host:port, got "${endpoint}"`);
     }
   }
+  const registryUrl = url(env, "REGISTRY_URL", ["http:", "https:"])?.replace(/\/+$/, "");
+  const registryPort = env.DEIS_REGISTRY_PORT?.trim() ? integer(env, "DEIS_REGISTRY_PORT", 5000, 1, 65535) : undefined;
   const config: PlatformConfig = {
     dataDir: resolve(text(env, "DEIS_DATA_DIR", defaultDataDir())),
     host: text(env, "DEIS_HOST", "127.0.0.1"),
@@ -145,6 +167,14 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     reconcileSeconds: integer(env, "DEIS_RECONCILE_SECONDS", 30, 1, 3600),
     routeTtlSeconds: integer(env, "DEIS_ROUTE_TTL_SECONDS", 15, 2, 3600),
     scheduler: choice<"containers" | "swarm">(env, "DEIS_SCHEDULER", "containers", ["containers", "swarm"]),
+    builderPort: integer(env, "DEIS_BUILDER_PORT", 2222, 0, 65535),
+    gitHost: text(env, "DEIS_GIT_HOST", text(env, "DEIS_HOST", "127.0.0.1")),
+    registryUrl: registryUrl ?? (registryPort !== undefined ? `http://127.0.0.1:${registryPort}` : undefined),
+    registryPort,
+    buildMemory: quantity(env, "DEIS_BUILD_MEMORY", "2G", memoryBytes),
+    buildCpus: quantity(env, "DEIS_BUILD_CPUS", "1", nanoCpus),
+    buildTimeoutSeconds: integer(env, "DEIS_BUILD_TIMEOUT_SECONDS", 1200, 10, 86_400),
+    buildConcurrency: integer(env, "DEIS_BUILD_CONCURRENCY", 2, 1, 64),
   };
   return Object.freeze(config);
 }

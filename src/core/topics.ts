@@ -55,3 +55,16 @@ export interface ReleaseCreatedPayload {
 }
 
 export const releasesTopic: Topic<ReleaseCreatedPayload> = topic<ReleaseCreatedPayload>("releases");
+
+/** One line of a build's output, as the pusher sees it. */
+export interface BuildLogLine {
+  readonly app: string;
+  /** The commit being built. */
+  readonly sha: string;
+  readonly line: string;
+  readonly at: string;
+}
+
+export function buildLogsTopic(app: string): Topic<BuildLogLine> {
+  return topic<BuildLogLine>(`app.${app}.build-logs`);
+}

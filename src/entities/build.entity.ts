@@ -54,6 +54,10 @@ export class Build {
   @Column({ type: "varchar", length: 128, nullable: true })
   digest: string | null;
 
+  @Field(() => String, { nullable: true, description: "What the build printed (git pushes)." })
+  @Column({ type: "text", nullable: true })
+  log: string | null;
+
   @Field(() => Date)
   @CreateDateColumn({ type: "timestamptz", precision: 3 })
   createdAt: Date;

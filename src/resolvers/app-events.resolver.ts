@@ -1,7 +1,8 @@
 import { Arg, Authorized, Resolver, Root, Subscription } from "type-graphql";
 import type { AppEventPayload } from "../modules/controller";
+import type { BuildLogLine as BuildLogPayload } from "../core/topics";
 import type { GraphQLContext } from "./context";
-import { AppEvent } from "./types/objects";
+import { AppEvent, BuildLogLine } from "./types/objects";
 
 @Resolver()
 export class AppEventsResolver {
@@ -15,5 +16,17 @@ export class AppEventsResolver {
   })
   appEvents(@Root() event: AppEventPayload, @Arg("app", () => String) _app: string): AppEvent {
     return { ...event, at: new Date(event.at) };
+  }
+
+  @Authorized()
+  @Subscription(() => BuildLogLine, {
+    description: "Each line of the app's builds (git pushes) as it is printed.",
+    subscribe: ({ args, context }) => {
+      const { ctx, services } = context as GraphQLContext;
+      return services.apps.subscribeBuildLogs(ctx, (args as { app: string }).app);
+    },
+  })
+  buildLogs(@Root() line: BuildLogPayload, @Arg("app", () => String) _app: string): BuildLogLine {
+    return { ...line, at: new Date(line.at) };
   }
 }

@@ -56,7 +56,12 @@ export class AppResolver {
 
   @FieldResolver(() => String, { description: "Where the app answers, through the router." })
   url(@Root() app: App, @Ctx() { services }: GraphQLContext) {
-    return services.platform.appUrl(app);
+    return services.platform.appUrl(app.name);
+  }
+
+  @FieldResolver(() => String, { description: "Add it as a git remote and `git push` to deploy." })
+  gitRemote(@Root() app: App, @Ctx() { services }: GraphQLContext) {
+    return services.platform.gitRemote(app.name);
   }
 
   @FieldResolver(() => [ProcessCount], { description: "How many containers of each process type should run." })

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { startRegistry } from "../../src/modules/registry";
 import { findBinary, freePort, isRoot, postgresBinDir, run, startDaemon, stopPid, waitForPort } from "./processes";
 
 /** A running component of the platform that the harness started and will stop. */
@@ -56,10 +57,19 @@ export async function startRedis(dir: string): Promise<Component & { url: string
   };
 }
 
-export async function startEtcd(dir: string): Promise<Component & { endpoints: string }> {
+export interface EtcdPorts {
+  readonly client: number;
+  readonly peer: number;
+}
+
+/**
+ * etcd on free loopback ports with its data in `dir`. Given the `ports` and `dir` of an earlier
+ * run, it starts again on the same address with the same data (a restart).
+ */
+export async function startEtcd(dir: string, ports?: EtcdPorts): Promise<Component & { endpoints: string; ports: EtcdPorts }> {
   const binary = findBinary("etcd", "etcd-server");
   mkdirSync(dir, { recursive: true });
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const [clientPort, peerPort] = ports ? [ports.client, ports.peer] : [await freePort(), await freePort()];
   const client = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const log = join(dir, "etcd.log");
@@ -81,8 +91,15 @@ export async function startEtcd(dir: string): Promise<Component & { endpoints: s
   return {
     name: "etcd",
     endpoints: client,
+    ports: { client: clientPort, peer: peerPort },
     async stop() {
       stopPid(child.pid);
     },
   };
+}
+
+/** Debian's docker-registry (Docker Distribution) on a free loopback port, storage in `dir`. */
+export async function startDockerRegistry(dir: string): Promise<Component & { url: string }> {
+  const registry = await startRegistry(dir, "127.0.0.1", await freePort());
+  return { name: "docker-registry", url: registry.url, stop: () => registry.stop() };
 }

@@ -15,6 +15,9 @@ export const testEnv = {
   get etcdEndpoints(): string {
     return required("DEIS_TEST_ETCD_ENDPOINTS");
   },
+  get registryUrl(): string {
+    return required("DEIS_TEST_REGISTRY_URL");
+  },
   get root(): string {
     return required("DEIS_TEST_ROOT");
   },

@@ -4,6 +4,7 @@ import { type Platform, startPlatform } from "../../src/platform";
 import { type DeisClient, createDeisClient } from "../../src/sdk/client";
 import { type TestDatabase, createTestDatabase } from "./database";
 import { testEnv } from "./env";
+import { freePort } from "./processes";
 
 export type Backend = "postgres" | "embedded";
 
@@ -59,6 +60,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     DEIS_HOST: "127.0.0.1",
     DEIS_DATA_DIR: `${testEnv.root}/data-${prefix.replace(/:/g, "")}`,
     DEIS_PLATFORM_ID: `test-${prefix.split(":")[1]}`,
+    DEIS_BUILDER_PORT: String(await freePort()),
     DEIS_DRAIN_SECONDS: "1",
     ...(backend === "postgres"
       ? {
@@ -66,6 +68,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
           REDIS_URL: testEnv.redisUrl,
           ETCD_ENDPOINTS: testEnv.etcdEndpoints,
           ETCD_NAMESPACE: `/${prefix.replace(/:/g, "-")}`,
+          REGISTRY_URL: testEnv.registryUrl,
         }
       : {}),
     ...options.env,

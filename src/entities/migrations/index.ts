@@ -1,5 +1,6 @@
 import { Initial1764000000000 } from "./1764000000000-initial";
 import { ReleaseStatus1764000000001 } from "./1764000000001-release-status";
+import { BuildLog1764000000002 } from "./1764000000002-build-log";
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
-export const MIGRATIONS = [Initial1764000000000, ReleaseStatus1764000000001];
+export const MIGRATIONS = [Initial1764000000000, ReleaseStatus1764000000001, BuildLog1764000000002];

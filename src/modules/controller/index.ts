@@ -56,7 +56,13 @@ export function createServices({ dataSource, cache, discovery, runtime, config, 
     domains: new DomainService(dataSource, unitOfWork, access, config.domain, routing),
     certificates: new CertificateService(dataSource, unitOfWork, access, routing),
     routing,
-    platform: new PlatformService({ domain: config.domain, version, registrationMode: config.registrationMode }),
+    platform: new PlatformService({
+      domain: config.domain,
+      version,
+      registrationMode: config.registrationMode,
+      gitHost: config.gitHost,
+      builderPort: config.builderPort,
+    }),
   };
 }
 

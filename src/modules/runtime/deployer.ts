@@ -4,6 +4,7 @@ import { memoryBytes, nanoCpus } from "../../core/units";
 import { AppEventType, appEventsTopic } from "../../core/topics";
 import { App, Release, ReleaseStatus } from "../../entities";
 import type { EventBus, LockStore } from "../cache";
+import type { RegistryClient } from "../registry";
 import type { DockerEngine } from "./docker-engine";
 import { DEFAULT_HEALTHCHECK } from "./health";
 import { type AppPlan, DeployFailed, type ProcessStatus, type RouteTable, type RunResult, type Scheduler } from "./scheduler";
@@ -11,6 +12,10 @@ import { type AppPlan, DeployFailed, type ProcessStatus, type RouteTable, type R
 export interface DeployerOptions {
   /** Repository prefix of release images, e.g. `127.0.0.1:5000/` with a registry, `deis-apps/` without. */
   readonly imagePrefix: string;
+  /** The platform registry: destroyed apps' repositories are deleted there. */
+  readonly registry: RegistryClient | null;
+  /** Push each release's image to the registry (Swarm nodes pull from it). */
+  readonly pushReleases: boolean;
   /** PORT when neither the config nor the image says. */
   readonly defaultPort: number;
   /** Longest wait for another process's deploy of the same app. */
@@ -94,7 +99,12 @@ export class Deployer {
       const release = app ? await this.runnable(app.id) : null;
       if (!app || !release) {
         await this.scheduler.remove(name, this.routes);
-        if (!app) await this.engine.removeImages(`${this.options.imagePrefix}${name}`);
+        if (!app) {
+          await this.engine.removeImages(`${this.options.imagePrefix}${name}`);
+          await this.options.registry?.deleteRepository(name).catch((error: unknown) =>
+            this.log.warn({ err: error, app: name }, "could not delete the app's images from the registry"),
+          );
+        }
         return;
       }
       const isNew = release.status === ReleaseStatus.PENDING;
@@ -147,6 +157,7 @@ export class Deployer {
     if (!image) throw new DeployFailed(`image ${build.image} is not on the Docker engine`);
     const tagged = releaseImage(this.options.imagePrefix, app.name, release.version);
     await this.engine.tagImage(build.image, tagged);
+    if (this.options.pushReleases) await this.engine.pushImage(tagged);
     const port = Number(config.values.PORT ?? image.exposedPort ?? this.options.defaultPort);
     const procfile = Object.keys(build.procfile).length > 0 ? build.procfile : null;
     const types = procfile ? Object.keys(procfile) : ["cmd"];

@@ -2,6 +2,7 @@ import type { DataSource } from "typeorm";
 import type { Logger } from "../../core/logger";
 import type { Cache } from "../cache";
 import type { DiscoveryStore } from "../discovery";
+import type { RegistryClient } from "../registry";
 import { ContainerScheduler } from "./container-scheduler";
 import { Deployer } from "./deployer";
 import { DockerEngine } from "./docker-engine";
@@ -20,6 +21,7 @@ export interface RuntimeOptions {
   readonly platformId: string;
   readonly hostIp: string;
   readonly imagePrefix: string;
+  readonly registry: RegistryClient | null;
   readonly drainSeconds: number;
   readonly reconcileSeconds: number;
   readonly routeTtlSeconds: number;
@@ -59,7 +61,13 @@ export function createRuntime(
     engine,
     deps.cache.locks,
     deps.cache.events,
-    { imagePrefix: options.imagePrefix, defaultPort: 5000, lockTimeoutMs: 10 * 60_000 },
+    {
+      imagePrefix: options.imagePrefix,
+      registry: options.registry,
+      pushReleases: options.registry !== null && options.scheduler === "swarm",
+      defaultPort: 5000,
+      lockTimeoutMs: 10 * 60_000,
+    },
     log,
   );
   const reconciler = new Reconciler(

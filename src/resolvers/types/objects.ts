@@ -147,3 +147,18 @@ export class RunResult {
   @Field(() => Boolean, { description: "True when the time limit ended it." })
   timedOut: boolean;
 }
+
+@ObjectType({ description: "One line of a build's output." })
+export class BuildLogLine {
+  @Field(() => String)
+  app: string;
+
+  @Field(() => String, { description: "The commit being built." })
+  sha: string;
+
+  @Field(() => String)
+  line: string;
+
+  @Field(() => Date)
+  at: Date;
+}

@@ -4,7 +4,7 @@ import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
 import { App, Collaborator, Config, User } from "../../../entities";
 import { type EventBus, endAfter } from "../../cache";
 import type { Deployer } from "../../runtime";
-import { type AppEventPayload, AppEventType, appEventsTopic } from "../../../core/topics";
+import { type AppEventPayload, AppEventType, type BuildLogLine, appEventsTopic, buildLogsTopic } from "../../../core/topics";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
 import { normalizeUsername, randomAppName, validateAppName } from "../validation/names";
@@ -23,6 +23,12 @@ export class AppService {
     private readonly deployer: Deployer,
     private readonly routing: RoutingService,
   ) {}
+
+  /** Lines of the app's builds from now on, for a collaborator. */
+  async subscribeBuildLogs(ctx: RequestContext, name: string): Promise<AsyncIterableIterator<BuildLogLine>> {
+    await this.access.requireApp(ctx, name, "collaborator");
+    return this.events.subscribe(buildLogsTopic(name));
+  }
 
   /**
    * The app's events from now on, for a collaborator; the stream ends after the app is destroyed.

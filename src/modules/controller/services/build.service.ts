@@ -15,6 +15,15 @@ import type { ReleaseService } from "./release.service";
 const IMAGE_RE = /^(?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
 const MAX_PROCESS_TYPES = 20;
 
+export interface PushedBuild {
+  readonly kind: BuildKind.DOCKERFILE | BuildKind.BUILDPACK;
+  readonly image: string;
+  readonly sha: string;
+  readonly procfile: Procfile;
+  readonly digest: string | null;
+  readonly log: string;
+}
+
 export interface ProcessTypeInput {
   readonly type: string;
   readonly command: string;
@@ -80,15 +89,24 @@ export class BuildService {
     if (!(await this.engine.inspectImage(ref))) {
       throw invalidInput("image", `no image ${ref} on the platform: build it on the Docker engine or push it to the platform registry first`);
     }
+    return this.record(ctx, app, { kind: BuildKind.IMAGE, image: ref, procfile }, `${ctx.actorName} deployed ${ref}`);
+  }
+
+  /** A build the builder made from a `git push`: recorded with a release that deploys in the background. */
+  async recordPush(ctx: RequestContext, appName: string, build: PushedBuild): Promise<Release> {
+    const app = await this.access.requireApp(ctx, appName, "collaborator");
+    return this.record(ctx, app, build, `${ctx.actorName} deployed ${build.sha.slice(0, 7)}`);
+  }
+
+  /** The build, the app's scale for its process types, and a release with the current config: one transaction. */
+  private record(ctx: RequestContext, app: App, fields: Partial<Build> & Pick<Build, "kind" | "image" | "procfile">, summary: string): Promise<Release> {
     return this.unitOfWork.run(ctx, async (tx) => {
       await tx.manager.query(`SELECT id FROM apps WHERE id = $1 FOR UPDATE`, [app.id]);
       const current = await tx.manager.findOneByOrFail(App, { id: app.id });
       const latest = await this.releases.latestIn(tx.manager, current);
-      const build = await tx.manager.save(
-        tx.manager.create(Build, { appId: app.id, ownerId: ctx.user?.id ?? null, kind: BuildKind.IMAGE, image: ref, procfile }),
-      );
-      await tx.manager.update(App, { id: app.id }, { structure: structureFor(procfile, current.structure) });
-      return this.releases.create(ctx, tx, current, { build, config: latest.config, summary: `${ctx.actorName} deployed ${ref}` });
+      const build = await tx.manager.save(tx.manager.create(Build, { ...fields, appId: app.id, ownerId: ctx.user?.id ?? null }));
+      await tx.manager.update(App, { id: app.id }, { structure: structureFor(fields.procfile, current.structure) });
+      return this.releases.create(ctx, tx, current, { build, config: latest.config, summary });
     });
   }
 }

@@ -1,10 +1,12 @@
 import type { RegistrationMode } from "../../../core/config";
-import type { App } from "../../../entities";
 
 export interface PlatformInfo {
   readonly domain: string;
   readonly version: string;
   readonly registrationMode: RegistrationMode;
+  /** Where `git push` goes: the builder's host and SSH port. */
+  readonly gitHost: string;
+  readonly builderPort: number;
 }
 
 /** Facts about this platform that clients need: its domain, version and how apps are reached. */
@@ -15,7 +17,12 @@ export class PlatformService {
     return this.info;
   }
 
-  appUrl(app: App): string {
-    return `http://${app.name}.${this.info.domain}`;
+  appUrl(app: string): string {
+    return `http://${app}.${this.info.domain}`;
+  }
+
+  /** The app's git remote: `git remote add deis <this>` then `git push deis main`. */
+  gitRemote(app: string): string {
+    return `ssh://git@${this.info.gitHost}:${this.info.builderPort}/${app}.git`;
   }
 }

@@ -1,0 +1,72 @@
+import { join } from "node:path";
+import type { DataSource } from "typeorm";
+import type { Logger } from "../../core/logger";
+import type { Cache } from "../cache";
+import type { Services } from "../controller";
+import type { RegistryClient } from "../registry";
+import type { DockerEngine } from "../runtime";
+import { GitRepos } from "./git-repos";
+import { HookRelay, hookScript } from "./hook-relay";
+import { loadHostKey } from "./host-key";
+import { type BuildLimits, PushBuilder } from "./push-builder";
+import { startSshServer } from "./ssh-server";
+
+export { parseProcfile, planBuild } from "./buildpacks";
+export { parseGitCommand } from "./git-command";
+export type { BuildLimits } from "./push-builder";
+
+export interface BuilderOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Holds the host key, the hook socket and the apps' bare repositories. */
+  readonly dataDir: string;
+  readonly imagePrefix: string;
+  readonly stackImage: string;
+  readonly limits: BuildLimits;
+}
+
+export interface RunningBuilder {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** The builder module: `git push` over SSH to a build, a release and a deploy. Runs inside `up`. */
+export async function startBuilder(
+  deps: { dataSource: DataSource; services: Services; cache: Cache; engine: DockerEngine; registry: RegistryClient | null; log: Logger },
+  options: BuilderOptions,
+): Promise<RunningBuilder> {
+  const log = deps.log.child({ module: "builder" });
+  const relay = new HookRelay(join(options.dataDir, "builder", "hooks.sock"));
+  const hostKey = loadHostKey(join(options.dataDir, "builder", "ssh_host_rsa_key"));
+  await relay.listen();
+  const repos = new GitRepos(join(options.dataDir, "git"), hookScript(process.execPath, relay.socketPath));
+  const builder = new PushBuilder(deps.dataSource, deps.services, repos, deps.engine, deps.registry, deps.cache.events, {
+    imagePrefix: options.imagePrefix,
+    stackImage: options.stackImage,
+    limits: options.limits,
+    deployTimeoutMs: 10 * 60_000,
+  });
+  try {
+    const ssh = await startSshServer({
+      host: options.host,
+      port: options.port,
+      hostKey,
+      services: deps.services,
+      repos,
+      relay,
+      builder,
+      locks: deps.cache.locks,
+      log,
+    });
+    return {
+      port: ssh.port,
+      async close() {
+        await ssh.close();
+        await relay.close();
+      },
+    };
+  } catch (error) {
+    await relay.close();
+    throw error;
+  }
+}

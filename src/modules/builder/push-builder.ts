@@ -1,0 +1,168 @@
+import type { DataSource } from "typeorm";
+import type { RequestContext } from "../../core/context";
+import { buildLogsTopic } from "../../core/topics";
+import { Build, BuildKind, Release, ReleaseStatus } from "../../entities";
+import type { EventBus } from "../cache";
+import type { Services } from "../controller";
+import type { RegistryClient } from "../registry";
+import type { DockerEngine } from "../runtime";
+import { BuildpackError, planBuild } from "./buildpacks";
+import type { GitRepos } from "./git-repos";
+import type { HookSession } from "./hook-relay";
+import { buildContext, hookGitEnv } from "./source-context";
+
+export interface BuildLimits {
+  readonly memoryBytes: number;
+  readonly nanoCpus: number;
+  readonly timeoutSeconds: number;
+  /** Builds at once across apps (one per app always). */
+  readonly concurrency: number;
+}
+
+const ZERO_SHA = /^0+$/;
+const DEPLOY_BRANCHES = new Set(["refs/heads/main", "refs/heads/master"]);
+const MAX_LOG_BYTES = 1024 * 1024;
+/** Opt-in to pass the app's config to `docker build` as build args (as Deis did). */
+export const BUILD_ARGS_KEY = "DEIS_DOCKER_BUILD_ARGS_ENABLED";
+
+/** A counting semaphore: builds wait here for a slot. */
+class Slots {
+  private waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+  async take(): Promise<() => void> {
+    if (this.free > 0) this.free -= 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free += 1;
+    };
+  }
+  get busy(): boolean {
+    return this.free === 0;
+  }
+}
+
+/**
+ * What happens between `git push` and its last line: build the pushed commit (its Dockerfile, or a
+ * buildpack on the stack image), tag it `<registry>/<app>:git-<sha7>`, push it to the registry,
+ * record the build and a release, wait for the deploy, and say how it went. Every line goes to
+ * the pusher, to the buildLogs subscription and into the build's log.
+ */
+export class PushBuilder {
+  private readonly slots: Slots;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly services: Services,
+    private readonly repos: GitRepos,
+    private readonly engine: DockerEngine,
+    private readonly registry: RegistryClient | null,
+    private readonly events: EventBus,
+    private readonly options: { imagePrefix: string; stackImage: string; limits: BuildLimits; deployTimeoutMs: number },
+  ) {
+    this.slots = new Slots(options.limits.concurrency);
+  }
+
+  /** Handles a push's pre-receive hook; the exit code accepts (0) or refuses the push. */
+  async handle(ctx: RequestContext, app: string, session: HookSession): Promise<number> {
+    const update = session.refs.find((r) => DEPLOY_BRANCHES.has(r.ref) && !ZERO_SHA.test(r.newSha));
+    if (!update) {
+      session.say("deis: push your main (or master) branch to deploy, e.g. git push deis main");
+      return 1;
+    }
+    const sha = update.newSha;
+    const log: string[] = [];
+    let size = 0;
+    const say = (line: string) => {
+      session.say(line);
+      if (size < MAX_LOG_BYTES) log.push(line);
+      size += line.length + 1;
+      void this.events.publish(buildLogsTopic(app), { app, sha, line, at: new Date().toISOString() }).catch(() => undefined);
+    };
+    if (this.slots.busy) say("-----> Waiting for a free build slot...");
+    const release = await this.slots.take();
+    try {
+      return await this.build(ctx, app, sha, session, say, log);
+    } catch (error) {
+      say(`deis: the build failed: ${(error as Error).message}`);
+      ctx.log.warn({ err: error, app, sha }, "push failed");
+      return 1;
+    } finally {
+      release();
+    }
+  }
+
+  private async build(ctx: RequestContext, app: string, sha: string, session: HookSession, say: (line: string) => void, log: string[]): Promise<number> {
+    const env = hookGitEnv(session.env, this.repos.path(app));
+    say(`-----> Building ${app} from ${sha.slice(0, 7)}`);
+    const files = await this.repos.files(app, sha, env);
+    let plan;
+    try {
+      plan = await planBuild({ files, read: (name) => this.repos.read(app, sha, name, env) }, this.options.stackImage);
+    } catch (error) {
+      if (error instanceof BuildpackError) {
+        say(`deis: ${error.message}`);
+        return 1;
+      }
+      throw error;
+    }
+    say(plan.kind === "dockerfile" ? "-----> Dockerfile app detected" : `-----> ${plan.language} app detected (buildpack)`);
+    const config = await this.services.configs.current(ctx, app);
+    const buildArgs = plan.kind === "dockerfile" && config.values[BUILD_ARGS_KEY] === "1" ? config.values : undefined;
+    const image = `${this.options.imagePrefix}${app}:git-${sha.slice(0, 7)}`;
+    const { context, cleanup } = await buildContext(this.repos.archive(app, sha, env), plan.kind === "buildpack" ? { Dockerfile: plan.dockerfile } : {});
+    try {
+      const { limits } = this.options;
+      await this.engine.buildImage(
+        context,
+        { tag: image, buildArgs, memoryBytes: limits.memoryBytes, nanoCpus: limits.nanoCpus, timeoutMs: limits.timeoutSeconds * 1000 },
+        (line) => say(`       ${line}`),
+      );
+    } catch (error) {
+      say(`deis: the build failed: ${(error as Error).message}`);
+      return 1;
+    } finally {
+      cleanup();
+    }
+    let digest: string | null = null;
+    if (this.registry) {
+      say(`-----> Pushing ${image}`);
+      digest = await this.engine.pushImage(image);
+    }
+    const types = Object.keys(plan.procfile);
+    say(`-----> Process types: ${types.length > 0 ? types.join(", ") : "cmd (the image's own command)"}`);
+    const created = await this.services.builds.recordPush(ctx, app, {
+      kind: plan.kind === "dockerfile" ? BuildKind.DOCKERFILE : BuildKind.BUILDPACK,
+      image,
+      sha,
+      procfile: plan.procfile,
+      digest,
+      log: log.join("\n"),
+    });
+    say(`-----> Releasing v${created.version} and deploying...`);
+    const outcome = await this.waitForDeploy(created.id);
+    if (outcome.status === ReleaseStatus.SUCCEEDED) {
+      say(`done, ${app}:v${created.version} deployed`);
+      say(`       ${this.services.platform.appUrl(app)}`);
+    } else {
+      say(`deis: v${created.version} did not deploy: ${outcome.failureReason ?? outcome.status}; the previous release keeps serving`);
+    }
+    await this.dataSource.getRepository(Build).update({ id: created.buildId! }, { log: log.join("\n") });
+    return outcome.status === ReleaseStatus.SUCCEEDED ? 0 : 1;
+  }
+
+  /** Polls the release until the deploy is done with it (the deployer may run in another controller). */
+  private async waitForDeploy(releaseId: string): Promise<Release> {
+    const deadline = Date.now() + this.options.deployTimeoutMs;
+    for (;;) {
+      const release = await this.dataSource.getRepository(Release).findOneByOrFail({ id: releaseId });
+      if (release.status !== ReleaseStatus.PENDING) return release;
+      if (Date.now() > deadline) return { ...release, failureReason: "the deploy is still running; see `deis releases`" };
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}

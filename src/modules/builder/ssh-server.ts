@@ -1,0 +1,123 @@
+import type { AddressInfo } from "node:net";
+import { randomUUID } from "node:crypto";
+import { type Connection, type ServerChannel, Server, utils } from "ssh2";
+import { RequestContext } from "../../core/context";
+import { DomainError } from "../../core/errors";
+import type { Logger } from "../../core/logger";
+import type { User } from "../../entities";
+import type { LockStore } from "../cache";
+import { type Services, fingerprintOf } from "../controller";
+import { parseGitCommand } from "./git-command";
+import type { GitRepos } from "./git-repos";
+import type { HookRelay } from "./hook-relay";
+import type { PushBuilder } from "./push-builder";
+
+export interface RunningSshServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function fail(stream: ServerChannel, message: string): void {
+  stream.stderr.write(`deis: ${message}\n`);
+  stream.exit(1);
+  stream.end();
+}
+
+/**
+ * `git push` over SSH: public keys only, known to the platform by their SHA256 fingerprint; only
+ * `git-receive-pack '<app>.git'` (and `git-upload-pack` for the app's owner) run, as the real git,
+ * on the app's bare repository; one push per app at a time.
+ */
+export async function startSshServer(options: {
+  readonly host: string;
+  readonly port: number;
+  readonly hostKey: string;
+  readonly services: Services;
+  readonly repos: GitRepos;
+  readonly relay: HookRelay;
+  readonly builder: PushBuilder;
+  readonly locks: LockStore;
+  readonly log: Logger;
+}): Promise<RunningSshServer> {
+  const { services, repos, relay, builder, locks, log } = options;
+
+  const exec = async (user: User, command: string, stream: ServerChannel) => {
+    const parsed = parseGitCommand(command);
+    if (!parsed) {
+      fail(stream, "only git push is served here (git-receive-pack '<app>.git'); no shell, no other commands");
+      return;
+    }
+    const ctx = new RequestContext(randomUUID(), user, log.child({ user: user.username, app: parsed.app }));
+    try {
+      await services.access.requireApp(ctx, parsed.app, parsed.service === "git-upload-pack" ? "owner" : "collaborator");
+    } catch (error) {
+      fail(stream, error instanceof DomainError ? error.message : "not allowed");
+      return;
+    }
+    const lease = parsed.service === "git-receive-pack" ? await locks.tryAcquire(`push:${parsed.app}`, 15_000) : null;
+    if (parsed.service === "git-receive-pack" && !lease) {
+      fail(stream, `another push to ${parsed.app} is in progress; try again when it is done`);
+      return;
+    }
+    await repos.ensure(parsed.app);
+    const push = relay.register((session) => builder.handle(ctx, parsed.app, session));
+    const child = repos.spawn(parsed.service, parsed.app, { DEIS_PUSH_ID: push.id });
+    stream.pipe(child.stdin!);
+    child.stdout!.pipe(stream, { end: false });
+    child.stderr!.pipe(stream.stderr, { end: false });
+    child.once("close", (code) => {
+      push.done();
+      void lease?.release();
+      stream.exit(code ?? 1);
+      stream.end();
+    });
+    stream.once("close", () => child.kill());
+  };
+
+  const server = new Server({ hostKeys: [options.hostKey], ident: "deis-builder" }, (client: Connection) => {
+    let user: User | null = null;
+    client.on("authentication", (auth) => {
+      if (auth.method !== "publickey") return auth.reject(["publickey"]);
+      void services.keys.userForFingerprint(fingerprintOf(auth.key.data)).then(
+        (found) => {
+          if (!found) return auth.reject(["publickey"]);
+          if (!auth.signature) return auth.accept(); // asked whether this key would do; it signs next
+          const key = utils.parseKey(auth.key.data);
+          if (key instanceof Error || !auth.blob || !key.verify(auth.blob, auth.signature, auth.hashAlgo)) return auth.reject(["publickey"]);
+          user = found;
+          auth.accept();
+        },
+        (error: unknown) => {
+          log.error({ err: error }, "ssh key lookup failed");
+          auth.reject(["publickey"]);
+        },
+      );
+    });
+    client.on("ready", () => {
+      client.on("session", (accept) => {
+        const session = accept();
+        session.on("exec", (acceptExec, _reject, info) => {
+          const stream = acceptExec();
+          if (!user) return fail(stream, "not authenticated");
+          exec(user, info.command, stream).catch((error: unknown) => {
+            log.error({ err: error }, "push failed");
+            fail(stream, "internal error");
+          });
+        });
+        session.on("pty", (_accept, reject) => reject?.());
+        session.on("shell", (acceptShell) => fail(acceptShell(), "no shell here: add this host as a git remote and git push"));
+      });
+    });
+    client.on("error", (error) => log.debug({ err: error }, "ssh client error"));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  log.info({ port }, "builder listening for git push over SSH");
+  return {
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,251 @@
+import { APP_NAME_RE, RESERVED_APP_NAMES } from "../controller/validation/names";
+import { type CertificateEntry, type DiscoveryEvent, parseKey } from "../discovery";
+
+/** One routed container of an app, from `/deis/services/<app>/<container>` = `host:port`. */
+export interface Backend {
+  readonly container: string;
+  readonly host: string;
+  readonly port: number;
+  /** `host:port`, as published. */
+  readonly address: string;
+}
+
+/**
+ * An app as the router sees it: its backends (replaced, never mutated, so a request in flight
+ * keeps the list it started with) and a round-robin cursor that survives route changes.
+ */
+export class AppRoute {
+  backends: readonly Backend[] = [];
+  private cursor = 0;
+
+  constructor(readonly name: string) {}
+
+  /** Index of the backend the next request starts at; retries walk on from it. */
+  nextIndex(): number {
+    const count = this.backends.length;
+    if (count === 0) return 0;
+    const index = this.cursor % count;
+    this.cursor = index + 1;
+    return index;
+  }
+}
+
+/** Hosts remembered between changes; cleared when full so random Host headers cannot grow it. */
+const HOST_CACHE_LIMIT = 10_000;
+
+/** `host:port` or `[v6]:port` into a backend; null when it is not one. */
+export function parseBackend(container: string, value: string): Backend | null {
+  const colon = value.lastIndexOf(":");
+  if (colon <= 0) return null;
+  let host = value.slice(0, colon).trim();
+  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+  const portText = value.slice(colon + 1).trim();
+  const port = Number(portText);
+  if (!host || !/^\d{1,5}$/.test(portText) || port < 1 || port > 65_535) return null;
+  return { container, host, port, address: value.trim() };
+}
+
+/** A Host header as a bare lowercase name: no port, no trailing dot. */
+export function hostName(header: string): string {
+  let host = header.trim().toLowerCase();
+  if (host.startsWith("[")) {
+    const end = host.indexOf("]");
+    return end > 0 ? host.slice(1, end) : host;
+  }
+  const colon = host.indexOf(":");
+  if (colon >= 0) host = host.slice(0, colon);
+  return host.endsWith(".") ? host.slice(0, -1) : host;
+}
+
+/**
+ * Everything the router knows, built from discovery keys (DESIGN.md "Contracts"): which app a Host
+ * belongs to, each app's backends, and the certificates to answer TLS with. Pure: events in,
+ * answers out; the loader feeds it and the servers ask it.
+ */
+export class RouteTable {
+  private platformSuffix: string | null = null;
+  private platformDomainValue: string | null = null;
+  /** Custom domain, or `*.example.com`, to app name. */
+  private readonly domains = new Map<string, string>();
+  private readonly services = new Map<string, Map<string, Backend>>();
+  private readonly apps = new Map<string, AppRoute>();
+  private readonly certs = new Map<string, CertificateEntry>();
+  private hostCache = new Map<string, AppRoute | null>();
+
+  get platformDomain(): string | null {
+    return this.platformDomainValue;
+  }
+
+  /** Replaces everything with a snapshot of `/deis/` (AppRoute objects and their cursors stay). */
+  load(snapshot: ReadonlyMap<string, string>): void {
+    this.platformDomainValue = null;
+    this.platformSuffix = null;
+    this.domains.clear();
+    this.services.clear();
+    this.certs.clear();
+    for (const route of this.apps.values()) route.backends = [];
+    for (const [key, value] of snapshot) this.set(key, value);
+    for (const app of this.apps.keys()) this.refreshApp(app);
+    this.hostCache = new Map();
+  }
+
+  apply(event: DiscoveryEvent): void {
+    if (event.type === "put" && event.value !== null) this.set(event.key, event.value);
+    else this.unset(event.key);
+  }
+
+  /**
+   * The app a Host header belongs to: an exact custom domain, then a wildcard custom domain
+   * (`*.example.com` covers one label), then `<app>.<platform-domain>`. An app on the platform
+   * domain with no backends is still that app (the router answers 503); null means unknown (404).
+   */
+  resolve(hostHeader: string | undefined): AppRoute | null {
+    if (!hostHeader) return null;
+    const cached = this.hostCache.get(hostHeader);
+    if (cached !== undefined) return cached;
+    const route = this.lookup(hostName(hostHeader));
+    if (this.hostCache.size >= HOST_CACHE_LIMIT) this.hostCache = new Map();
+    this.hostCache.set(hostHeader, route);
+    return route;
+  }
+
+  /** The certificate for a TLS server name: exact, then `*.<parent>`. */
+  certificateFor(serverName: string): CertificateEntry | null {
+    const name = hostName(serverName);
+    const exact = this.certs.get(name);
+    if (exact) return exact;
+    const dot = name.indexOf(".");
+    return dot > 0 ? (this.certs.get(`*${name.slice(dot)}`) ?? null) : null;
+  }
+
+  /** A plain view for logs and tests: app -> backend addresses, domain -> app. */
+  describe(): { platformDomain: string | null; apps: Record<string, string[]>; domains: Record<string, string> } {
+    const apps: Record<string, string[]> = {};
+    for (const [name, route] of this.apps) if (route.backends.length > 0) apps[name] = route.backends.map((b) => b.address);
+    return { platformDomain: this.platformDomainValue, apps, domains: Object.fromEntries(this.domains) };
+  }
+
+  private lookup(host: string): AppRoute | null {
+    if (!host) return null;
+    const exact = this.domains.get(host);
+    if (exact !== undefined) return this.route(exact);
+    const dot = host.indexOf(".");
+    if (dot > 0) {
+      const wildcard = this.domains.get(`*${host.slice(dot)}`);
+      if (wildcard !== undefined) return this.route(wildcard);
+    }
+    const suffix = this.platformSuffix;
+    if (suffix && dot > 0 && host.length === dot + suffix.length && host.endsWith(suffix)) {
+      const app = host.slice(0, dot);
+      if (APP_NAME_RE.test(app) && !RESERVED_APP_NAMES.has(app)) return this.apps.get(app) ?? new AppRoute(app);
+    }
+    return null;
+  }
+
+  private route(app: string): AppRoute {
+    let route = this.apps.get(app);
+    if (!route) {
+      route = new AppRoute(app);
+      this.apps.set(app, route);
+      this.hostCache = new Map(); // it may hold a placeholder for this app
+    }
+    return route;
+  }
+
+  private set(key: string, value: string): void {
+    const parsed = parseKey(key);
+    switch (parsed.kind) {
+      case "service": {
+        let containers = this.services.get(parsed.app);
+        const backend = parseBackend(parsed.container, value);
+        if (!backend) return this.unset(key);
+        if (!containers) this.services.set(parsed.app, (containers = new Map()));
+        containers.set(parsed.container, backend);
+        this.refreshApp(parsed.app);
+        return;
+      }
+      case "domain": {
+        const app = value.trim();
+        if (!app) return this.unset(key);
+        const domain = hostName(parsed.domain);
+        const previous = this.domains.get(domain);
+        this.domains.set(domain, app);
+        this.route(app);
+        this.hostCache = new Map();
+        if (previous !== undefined && previous !== app) this.refreshApp(previous);
+        return;
+      }
+      case "cert": {
+        const entry = parseCertificate(value);
+        if (entry) this.certs.set(hostName(parsed.domain), entry);
+        else this.certs.delete(hostName(parsed.domain));
+        return;
+      }
+      case "platform":
+        if (parsed.name === "domain") this.setPlatformDomain(value);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private unset(key: string): void {
+    const parsed = parseKey(key);
+    switch (parsed.kind) {
+      case "service": {
+        const containers = this.services.get(parsed.app);
+        if (!containers?.delete(parsed.container)) return;
+        if (containers.size === 0) this.services.delete(parsed.app);
+        this.refreshApp(parsed.app);
+        return;
+      }
+      case "domain": {
+        const domain = hostName(parsed.domain);
+        const app = this.domains.get(domain);
+        if (app === undefined) return;
+        this.domains.delete(domain);
+        this.hostCache = new Map();
+        this.refreshApp(app);
+        return;
+      }
+      case "cert":
+        this.certs.delete(hostName(parsed.domain));
+        return;
+      case "platform":
+        if (parsed.name === "domain") this.setPlatformDomain(null);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private setPlatformDomain(value: string | null): void {
+    const domain = value === null ? "" : hostName(value);
+    this.platformDomainValue = domain || null;
+    this.platformSuffix = domain ? `.${domain}` : null;
+    this.hostCache = new Map();
+  }
+
+  /** Rebuilds an app's backend list (sorted by container, so every router walks the same order). */
+  private refreshApp(app: string): void {
+    const containers = this.services.get(app);
+    const route = containers ? this.route(app) : this.apps.get(app);
+    if (!route) return;
+    route.backends = containers ? [...containers.values()].sort((a, b) => (a.container < b.container ? -1 : 1)) : [];
+    if (!containers && ![...this.domains.values()].includes(app)) {
+      this.apps.delete(app);
+      this.hostCache = new Map();
+    }
+  }
+}
+
+function parseCertificate(value: string): CertificateEntry | null {
+  try {
+    const entry = JSON.parse(value) as Partial<CertificateEntry> | null;
+    return typeof entry?.certificate === "string" && typeof entry.key === "string"
+      ? { certificate: entry.certificate, key: entry.key }
+      : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,171 @@
+import { Agent, type IncomingMessage, createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo, Server, Socket } from "node:net";
+import { performance } from "node:perf_hooks";
+import type { Duplex } from "node:stream";
+import { type SecureContext, createSecureContext } from "node:tls";
+import type { Logger } from "../../core/logger";
+import type { CertificateEntry, DiscoveryStore } from "../discovery";
+import { Exchange, type RouterContext, answerForApp, forward, sendPage } from "./exchange";
+import { HEALTHY, PAGES } from "./pages";
+import type { RequestLogEntry } from "./request-log";
+import { followRoutes } from "./route-loader";
+import type { RouteTable } from "./route-table";
+import { UpgradeExchange, sendRawPage } from "./upgrade";
+
+/** How long close() lets requests in flight finish before it cuts their connections. */
+const DRAIN_MS = 5_000;
+
+export interface RouterOptions {
+  /** Where the routes come from; the router reads nothing else. */
+  readonly discovery: DiscoveryStore;
+  readonly host: string;
+  /** HTTP port; 0 for a free one. */
+  readonly port: number;
+  /** HTTPS port (certificates by SNI from `/deis/certs/`); 0 for a free one; null or absent: none. */
+  readonly httpsPort?: number | null;
+  readonly log: Logger;
+  /** Called once per request answered for an app, when it is done (see formatRequestLine). */
+  readonly onRequest?: (entry: RequestLogEntry) => void;
+}
+
+export interface RunningRouter {
+  readonly port: number;
+  readonly httpsPort: number | null;
+  /** What the router routes right now (for logs and tests). */
+  readonly table: RouteTable;
+  /** Stops accepting, lets requests in flight finish (5 s at most), then stops following discovery. */
+  close(): Promise<void>;
+}
+
+/**
+ * The proxy module (DESIGN.md "proxy"): routes HTTP(S) and websockets by Host header to the app's
+ * backends from discovery, round robin, skipping backends that refuse. Starts listening only once
+ * the routes are loaded, so a router that restarts never answers 404 for a live app.
+ */
+export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
+  const log = options.log.child({ module: "router" });
+  const follower = await followRoutes(options.discovery, log);
+  const table = follower.table;
+  const context: RouterContext = {
+    draining: false,
+    inFlight: 0,
+    // One pool of keep-alive connections to the backends for the whole router.
+    agent: new Agent({ keepAlive: true, maxFreeSockets: 1024, scheduling: "lifo" }),
+    log,
+    onRequest: options.onRequest,
+  };
+
+  const servers: (Server & { closeIdleConnections(): void })[] = [];
+  const sockets = new Set<Socket>();
+  const upgraded = new Set<Duplex>();
+
+  const handleRequest = (req: IncomingMessage, res: Exchange): void => {
+    res.startedAt = performance.now();
+    res.context = context;
+    if (context.draining) res.shouldKeepAlive = false; // answers while closing end their connection
+    const route = table.resolve(req.headers.host);
+    if (route === null) {
+      if (req.url === "/healthz" || req.url?.startsWith("/healthz?")) {
+        res.writeHead(200, { "content-type": "application/json", "content-length": HEALTHY.length, "cache-control": "no-store" });
+        res.end(HEALTHY);
+      } else {
+        sendPage(res, PAGES.notFound);
+      }
+      return;
+    }
+    if (route.backends.length === 0) answerForApp(res, route, PAGES.noBackends);
+    else forward(res, route);
+  };
+
+  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on("error", () => socket.destroy());
+    // A websocket never finishes by itself: close() cuts it at once instead of draining it.
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
+    const route = table.resolve(req.headers.host);
+    if (route === null) return sendRawPage(socket, PAGES.notFound);
+    const backends = route.backends;
+    if (backends.length === 0) return sendRawPage(socket, PAGES.noBackends);
+    new UpgradeExchange(context, route, backends, req, socket, head).start();
+  };
+
+  const track = <T extends Server & { closeIdleConnections(): void }>(server: T): T => {
+    servers.push(server);
+    server.on("connection", (socket: Socket) => {
+      sockets.add(socket);
+      socket.once("close", () => sockets.delete(socket));
+    });
+    server.on("upgrade", handleUpgrade);
+    return server;
+  };
+
+  try {
+    const http = track(createServer({ ServerResponse: Exchange }, handleRequest));
+    const port = await listen(http, options.host, options.port);
+    let httpsPort: number | null = null;
+    if (options.httpsPort !== undefined && options.httpsPort !== null) {
+      const https = createHttpsServer({ ServerResponse: Exchange, SNICallback: sniCallback(table, log) }, handleRequest);
+      https.on("tlsClientError", (error: Error) => log.debug({ err: error }, "TLS handshake failed"));
+      track(https);
+      httpsPort = await listen(https, options.host, options.httpsPort);
+    }
+    log.info({ port, httpsPort }, "router listening");
+    return {
+      port,
+      httpsPort,
+      table,
+      async close() {
+        // Drain: stop accepting, let requests in flight finish (answered with `Connection: close`),
+        // close idle keep-alive connections, then cut whatever is left.
+        context.draining = true;
+        const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+        for (const socket of upgraded) socket.destroy();
+        const deadline = Date.now() + DRAIN_MS;
+        while (context.inFlight > 0 && Date.now() < deadline) {
+          for (const server of servers) server.closeIdleConnections();
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        for (const socket of sockets) socket.destroy();
+        await Promise.all(closed);
+        await follower.close();
+        context.agent.destroy();
+      },
+    };
+  } catch (error) {
+    await follower.close();
+    for (const server of servers) server.close();
+    context.agent.destroy();
+    throw error;
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** TLS contexts by certificate, made on first use; a changed certificate is a new entry. */
+function sniCallback(table: RouteTable, log: Logger) {
+  const contexts = new WeakMap<CertificateEntry, SecureContext>();
+  return (serverName: string, callback: (error: Error | null, context?: SecureContext) => void): void => {
+    const entry = table.certificateFor(serverName);
+    if (!entry) return callback(new Error(`no certificate for ${serverName}`));
+    let context = contexts.get(entry);
+    if (!context) {
+      try {
+        context = createSecureContext({ cert: entry.certificate, key: entry.key });
+      } catch (error) {
+        log.warn({ err: error, serverName }, "unusable certificate in discovery");
+        return callback(error as Error);
+      }
+      contexts.set(entry, context);
+    }
+    callback(null, context);
+  };
+}

@@ -1,0 +1,134 @@
+import { randomBytes } from "node:crypto";
+import { Agent, type IncomingHttpHeaders, type Server, createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
+import { WebSocketServer } from "ws";
+import { type DiscoveryStore, openDiscovery, serviceKey } from "../../src/modules/discovery";
+import { testEnv } from "../harness/env";
+
+/** Every router test runs on the in-process store and on the harness etcd (its own namespace). */
+export const stores: [string, () => DiscoveryStore][] = [
+  ["memory", () => openDiscovery([])],
+  ["etcd", () => openDiscovery([testEnv.etcdEndpoints], `/test-${randomBytes(4).toString("hex")}`)],
+];
+
+export const PLATFORM_DOMAIN = "apps.test";
+
+/** What a test backend saw: it answers every request with this as JSON. */
+export interface Echo {
+  readonly backend: string;
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** A real app process stand-in on 127.0.0.1: echoes requests as JSON, echoes websocket messages. */
+export class TestBackend {
+  private constructor(
+    readonly name: string,
+    readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async start(name: string): Promise<TestBackend> {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        const echo: Echo = {
+          backend: name,
+          method: req.method ?? "",
+          url: req.url ?? "",
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString(),
+        };
+        res.writeHead(200, { "content-type": "application/json", "x-backend": name });
+        res.end(JSON.stringify(echo));
+      });
+    });
+    const wss = new WebSocketServer({ server });
+    wss.on("connection", (socket, req) => {
+      socket.send(`hello from ${name} at ${req.url} via ${req.headers["x-forwarded-for"]}`);
+      socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return new TestBackend(name, server, (server.address() as AddressInfo).port);
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  async publish(discovery: DiscoveryStore, app: string, container = this.name): Promise<void> {
+    await discovery.put(serviceKey(app, container), this.address);
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** Test clients' connections to the router, kept alive like a browser's. */
+export const clientAgent = new Agent({ keepAlive: true });
+
+/** One HTTP request to the router with the given Host header. */
+export function send(
+  port: number,
+  host: string,
+  path = "/",
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        path,
+        method: options.method ?? "GET",
+        headers: { host, ...options.headers },
+        agent: clientAgent,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(options.body);
+  });
+}
+
+export function echoOf(answer: Answer): Echo {
+  if (answer.status !== 200) throw new Error(`expected 200 from a backend, got ${answer.status}: ${answer.body}`);
+  return JSON.parse(answer.body) as Echo;
+}
+
+/** Polls until `condition` holds (10 s at most). */
+export async function until(condition: () => boolean | Promise<boolean>, what = "condition"): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Waits until the router sends `host` to a backend named `backend` (watch events are async on etcd). */
+export async function untilRoutedTo(port: number, host: string, backend: string | null): Promise<void> {
+  await until(async () => {
+    const answer = await send(port, host, "/probe");
+    return backend === null ? answer.status !== 200 : answer.status === 200 && echoOf(answer).backend === backend;
+  }, `${host} -> ${backend ?? "nothing"}`);
+}
+
+export function uniqueApp(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString("hex")}`;
+}

@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 import "reflect-metadata";
 import { join, resolve } from "node:path";
-import { ConfigError, loadConfig } from "./core/config";
-import { createLogger } from "./core/logger";
+import cluster from "node:cluster";
+import { ConfigError, type PlatformConfig, loadConfig } from "./core/config";
+import { type Logger, createLogger } from "./core/logger";
+import { openCache } from "./modules/cache";
+import { openDiscovery } from "./modules/discovery";
+import { publishRequestLine, startRouterWorkers } from "./modules/proxy";
 import { openDatabase } from "./modules/database";
 import { startPlatform } from "./platform";
 import { buildApiSchema } from "./resolvers";
@@ -11,6 +15,7 @@ const USAGE = `usage: deis-platform <command>
 
 commands:
   up        run the whole platform in this process (the default)
+  router    run only the router, DEIS_ROUTER_WORKERS processes, routes from etcd (ETCD_ENDPOINTS)
   migrate   bring the database schema up to date and exit
   schema    write schema/schema.graphql from the code and exit
 
@@ -36,13 +41,25 @@ async function main(argv: string[]): Promise<void> {
     log.info("database is up to date");
     return;
   }
+  if (command === "router") {
+    await runRouter(config, log);
+    return;
+  }
   if (command !== "up") {
     console.error(`unknown command "${command}"\n\n${USAGE}`);
     process.exitCode = 2;
     return;
   }
   const platform = await startPlatform(config, { log });
-  console.log(`Deis is up.\n  API and explorer: ${platform.api.url}\n  Apps answer at:   http://<app>.${config.domain}`);
+  const routerPort = config.routerPort === 80 ? "" : `:${platform.router.port}`;
+  console.log(
+    [
+      "Deis is up.",
+      `  API and explorer: ${platform.api.url}`,
+      `  Apps answer at:   http://<app>.${config.domain}${routerPort}`,
+      `  git push to:      ssh://git@${config.gitHost}:${platform.builder.port}/<app>.git`,
+    ].join("\n"),
+  );
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -55,6 +72,35 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
+}
+
+/**
+ * The router alone, as its own processes (one per DEIS_ROUTER_WORKERS): it reads only discovery,
+ * so it needs etcd, and it keeps serving the last routes while the controller is down.
+ */
+async function runRouter(config: PlatformConfig, log: Logger): Promise<void> {
+  if (config.etcdEndpoints.length === 0) {
+    throw new ConfigError("ETCD_ENDPOINTS", "the router runs on its own only with etcd: it shares routes through it");
+  }
+  const cache = cluster.isWorker && config.redisUrl ? await openCache({ url: config.redisUrl }) : null;
+  const router = await startRouterWorkers({
+    workers: config.routerWorkers,
+    host: config.host,
+    port: config.routerPort,
+    httpsPort: config.routerHttpsPort,
+    log,
+    discoveryFactory: () => openDiscovery(config.etcdEndpoints, config.etcdNamespace),
+    onRequest: cache ? (entry) => void publishRequestLine(cache.events, entry) : undefined,
+  });
+  if (router.role === "primary") console.log(`Deis router is up on port ${router.port}`);
+  const shutdown = () => {
+    void router
+      .close()
+      .then(() => cache?.close())
+      .finally(() => process.exit(0));
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -12,6 +12,7 @@ import { type DiscoveryStore, openDiscovery } from "./modules/discovery";
 import { type Runtime, STACK_IMAGE, createRuntime } from "./modules/runtime";
 import { RegistryClient, startRegistry } from "./modules/registry";
 import { type RunningBuilder, startBuilder } from "./modules/builder";
+import { type RunningRouter, publishRequestLine, startRouter } from "./modules/proxy";
 import { memoryBytes, nanoCpus } from "./core/units";
 import { buildApiSchema } from "./resolvers";
 
@@ -37,6 +38,7 @@ export interface Platform {
   readonly services: Services;
   readonly api: RunningApiServer;
   readonly builder: RunningBuilder;
+  readonly router: RunningRouter;
   stop(): Promise<void>;
 }
 
@@ -97,6 +99,15 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       },
     );
     stack.push(() => builder.close());
+    const router = await startRouter({
+      discovery,
+      host: config.host,
+      port: config.routerPort,
+      httpsPort: config.routerHttpsPort,
+      log,
+      onRequest: (entry) => void publishRequestLine(cache.events, entry),
+    });
+    stack.push(() => router.close());
     const schema = await buildApiSchema();
     const api = await startApiServer({
       schema,
@@ -115,7 +126,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       { database: config.databaseUrl ? "postgresql" : "pglite", cache: cache.backend, domain: config.domain },
       "platform started",
     );
-    return { config, log, dataSource, cache, discovery, runtime, services, api, builder, stop };
+    return { config, log, dataSource, cache, discovery, runtime, services, api, builder, router, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -45,6 +45,10 @@ export interface PlatformConfig {
   readonly routeTtlSeconds: number;
   /** Where app processes run: containers on the local Docker engine, or Docker Swarm services. */
   readonly scheduler: "containers" | "swarm";
+  /** The router's HTTP port (apps answer there), its HTTPS port (null: none) and worker processes. */
+  readonly routerPort: number;
+  readonly routerHttpsPort: number | null;
+  readonly routerWorkers: number;
   /** The SSH port `git push` goes to. */
   readonly builderPort: number;
   /** The host name in apps' git remotes (ssh://git@<gitHost>:<builderPort>/<app>.git). */
@@ -167,6 +171,9 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     reconcileSeconds: integer(env, "DEIS_RECONCILE_SECONDS", 30, 1, 3600),
     routeTtlSeconds: integer(env, "DEIS_ROUTE_TTL_SECONDS", 15, 2, 3600),
     scheduler: choice<"containers" | "swarm">(env, "DEIS_SCHEDULER", "containers", ["containers", "swarm"]),
+    routerPort: integer(env, "DEIS_ROUTER_PORT", 8080, 0, 65535),
+    routerHttpsPort: env.DEIS_ROUTER_HTTPS_PORT?.trim() === "off" ? null : integer(env, "DEIS_ROUTER_HTTPS_PORT", 8443, 0, 65535),
+    routerWorkers: integer(env, "DEIS_ROUTER_WORKERS", 1, 1, 64),
     builderPort: integer(env, "DEIS_BUILDER_PORT", 2222, 0, 65535),
     gitHost: text(env, "DEIS_GIT_HOST", text(env, "DEIS_HOST", "127.0.0.1")),
     registryUrl: registryUrl ?? (registryPort !== undefined ? `http://127.0.0.1:${registryPort}` : undefined),

@@ -68,3 +68,17 @@ export interface BuildLogLine {
 export function buildLogsTopic(app: string): Topic<BuildLogLine> {
   return topic<BuildLogLine>(`app.${app}.build-logs`);
 }
+
+/**
+ * One log line before the log server stores it (DESIGN.md "Logs"): `source` is `web.1`, `router`,
+ * `deis[api]`, `deis[builder]`, ...; the log server adds nothing but the bounds.
+ */
+export interface LogLine {
+  readonly app: string;
+  readonly source: string;
+  readonly message: string;
+  readonly at: string;
+}
+
+/** Every line any module sends to the log server. */
+export const logIntakeTopic: Topic<LogLine> = topic<LogLine>("logs.intake");

@@ -1,9 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { Agent, type IncomingHttpHeaders, type Server, createServer, request } from "node:http";
+import { type IncomingHttpHeaders, type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
 import { type DiscoveryStore, openDiscovery, serviceKey } from "../../src/modules/discovery";
 import { testEnv } from "../harness/env";
+import { type Answer, send } from "../harness/http";
+
+export { type Answer, clientAgent, send } from "../harness/http";
+export { uniqueApp } from "../harness/apps";
 
 /** Every router test runs on the in-process store and on the harness etcd (its own namespace). */
 export const stores: [string, () => DiscoveryStore][] = [
@@ -69,44 +73,6 @@ export class TestBackend {
   }
 }
 
-export interface Answer {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
-
-/** Test clients' connections to the router, kept alive like a browser's. */
-export const clientAgent = new Agent({ keepAlive: true });
-
-/** One HTTP request to the router with the given Host header. */
-export function send(
-  port: number,
-  host: string,
-  path = "/",
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        path,
-        method: options.method ?? "GET",
-        headers: { host, ...options.headers },
-        agent: clientAgent,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(options.body);
-  });
-}
-
 export function echoOf(answer: Answer): Echo {
   if (answer.status !== 200) throw new Error(`expected 200 from a backend, got ${answer.status}: ${answer.body}`);
   return JSON.parse(answer.body) as Echo;
@@ -127,8 +93,4 @@ export async function untilRoutedTo(port: number, host: string, backend: string 
     const answer = await send(port, host, "/probe");
     return backend === null ? answer.status !== 200 : answer.status === 200 && echoOf(answer).backend === backend;
   }, `${host} -> ${backend ?? "nothing"}`);
-}
-
-export function uniqueApp(prefix: string): string {
-  return `${prefix}-${randomBytes(3).toString("hex")}`;
 }

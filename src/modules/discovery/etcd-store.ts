@@ -1,3 +1,4 @@
+import { ExponentialBackoff } from "cockatiel";
 import { Etcd3, type Lease, type Namespace } from "etcd3";
 import type { DiscoveryEvent, DiscoveryLease, DiscoveryStore, DiscoveryWatch, Leadership, WatchHandlers } from "./store";
 
@@ -10,7 +11,12 @@ export class EtcdDiscoveryStore implements DiscoveryStore {
   private readonly leases = new Set<Lease>();
 
   constructor(endpoints: readonly string[], namespace = "") {
-    this.connection = new Etcd3({ hosts: [...endpoints], dialTimeout: 3_000 });
+    this.connection = new Etcd3({
+      hosts: [...endpoints],
+      dialTimeout: 3_000,
+      // Watches (the router's routes) come back within 2 s of etcd, not after etcd3's default 30 s.
+      faultHandling: { watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2_000 }).next() },
+    });
     this.client = namespace ? this.connection.namespace(namespace) : this.connection;
   }
 

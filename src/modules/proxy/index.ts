@@ -1,4 +1,4 @@
 export { startRouter, type RouterOptions, type RunningRouter } from "./router";
 export { startRouterWorkers, type RouterWorkersOptions, type RunningRouterWorkers } from "./cluster";
-export { formatRequestLine, type RequestLogEntry } from "./request-log";
+export { formatRequestLine, publishRequestLine, type RequestLogEntry } from "./request-log";
 export { RouteTable, AppRoute, type Backend } from "./route-table";

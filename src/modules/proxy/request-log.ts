@@ -1,3 +1,6 @@
+import { logIntakeTopic } from "../../core/topics";
+import type { EventBus } from "../cache";
+
 /** One request the router answered for an app (DESIGN.md "Logs": source `router`). */
 export interface RequestLogEntry {
   readonly app: string;
@@ -14,7 +17,19 @@ export interface RequestLogEntry {
   readonly clientAddress: string;
 }
 
+/** `GET /path 200 3ms`: what the router says of a request. */
+export function requestMessage(entry: RequestLogEntry): string {
+  return `${entry.method} ${entry.path} ${entry.status} ${Math.round(entry.durationMs)}ms`;
+}
+
 /** `<app>[router]: GET /path 200 3ms`: the log line without its time (the log server adds it). */
 export function formatRequestLine(entry: RequestLogEntry): string {
-  return `${entry.app}[router]: ${entry.method} ${entry.path} ${entry.status} ${Math.round(entry.durationMs)}ms`;
+  return `${entry.app}[router]: ${requestMessage(entry)}`;
+}
+
+/** Sends a request's line to the log server; a lost line never fails a request. */
+export async function publishRequestLine(events: EventBus, entry: RequestLogEntry): Promise<void> {
+  await events
+    .publish(logIntakeTopic, { app: entry.app, source: "router", message: requestMessage(entry), at: new Date().toISOString() })
+    .catch(() => undefined);
 }

@@ -37,7 +37,7 @@ export async function startBuilder(
 ): Promise<RunningBuilder> {
   const log = deps.log.child({ module: "builder" });
   const relay = new HookRelay(join(options.dataDir, "builder", "hooks.sock"));
-  const hostKey = loadHostKey(join(options.dataDir, "builder", "ssh_host_rsa_key"));
+  const hostKey = loadHostKey(join(options.dataDir, "builder", "ssh_host_ed25519_key"));
   await relay.listen();
   const repos = new GitRepos(join(options.dataDir, "git"), hookScript(process.execPath, relay.socketPath));
   const builder = new PushBuilder(deps.dataSource, deps.services, repos, deps.engine, deps.registry, deps.cache.events, {

@@ -114,7 +114,9 @@ export class PushBuilder {
     const config = await this.services.configs.current(ctx, app);
     const buildArgs = plan.kind === "dockerfile" && config.values[BUILD_ARGS_KEY] === "1" ? config.values : undefined;
     const image = `${this.options.imagePrefix}${app}:git-${sha.slice(0, 7)}`;
-    const { context, cleanup } = await buildContext(this.repos.archive(app, sha, env), plan.kind === "buildpack" ? { Dockerfile: plan.dockerfile } : {});
+    // A Dockerfile app's commit is its build context as it is; a buildpack adds its Dockerfile.
+    const archive = this.repos.archive(app, sha, env);
+    const { context, cleanup } = plan.kind === "buildpack" ? await buildContext(archive, { Dockerfile: plan.dockerfile }) : { context: archive, cleanup: () => undefined };
     try {
       const { limits } = this.options;
       await this.engine.buildImage(

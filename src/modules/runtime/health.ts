@@ -2,13 +2,17 @@ import { request } from "node:http";
 import { connect } from "node:net";
 import type { Healthcheck } from "../../entities";
 
-/** A web process is healthy when it accepts TCP on its port; this is the check without a configured one. */
+/**
+ * A web process is healthy when it accepts TCP on its port; this is the check without a configured
+ * one. It looks often (every 50 ms, for a minute) because a new process usually listens within
+ * moments, and every moment is on the path from `git push` to serving.
+ */
 export const DEFAULT_HEALTHCHECK: Healthcheck = {
   path: null,
   initialDelaySeconds: 0,
   timeoutSeconds: 2,
-  periodSeconds: 1,
-  failureThreshold: 60,
+  periodSeconds: 0.05,
+  failureThreshold: 1200,
 };
 
 export class UnhealthyError extends Error {}

@@ -1,0 +1,122 @@
+/**
+ * bench/push: from `git push` to the first 200 of the new code through the router, for a small
+ * Dockerfile app with a warm build cache, 5 runs, median; beside it, in the same run, the raw
+ * floor: `docker build` of the same context + `docker run` + the first 200 on its port.
+ * Goal: push <= 1.3x the floor.
+ */
+import "reflect-metadata";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { loadConfig } from "../../src/core/config";
+import { createLogger } from "../../src/core/logger";
+import { STACK_IMAGE } from "../../src/modules/runtime";
+import { startPlatform } from "../../src/platform";
+import { createDeisClient } from "../../src/sdk/client";
+import { prepareDocker } from "../../test/harness/docker";
+import { commit, gitPush, gitRepo, sshKeygen } from "../../test/harness/git";
+import { send } from "../../test/harness/http";
+import { freePort } from "../../test/harness/processes";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const server = (marker: string) =>
+  `require("http").createServer((q, s) => s.end(${JSON.stringify(marker)})).listen(process.env.PORT || 5000);\n`;
+const DOCKERFILE = `FROM ${STACK_IMAGE}\nCOPY server.js /app/server.js\nEXPOSE 5000\nCMD ["node", "/app/server.js"]\n`;
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Polls until `probe` says yes; returns the time it first did. */
+async function firstSuccess(probe: () => Promise<boolean>, timeoutMs = 120_000): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await probe().catch(() => false)) return performance.now();
+    if (performance.now() > deadline) throw new Error("timed out waiting for the first 200");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The floor: docker build + docker run -p + polling its port, with the docker CLI. */
+async function floorRun(context: string, marker: string): Promise<number> {
+  writeFileSync(join(context, "server.js"), server(marker));
+  const start = performance.now();
+  execFileSync("docker", ["build", "-q", "-t", "bench-push-floor:latest", context], { stdio: "pipe" });
+  const id = execFileSync("docker", ["run", "-d", "-p", "127.0.0.1::5000", "bench-push-floor:latest"], { encoding: "utf8" }).trim();
+  try {
+    const port = Number(execFileSync("docker", ["port", id, "5000/tcp"], { encoding: "utf8" }).trim().split(":").pop());
+    const done = await firstSuccess(async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/`);
+      return response.status === 200 && (await response.text()) === marker;
+    });
+    return done - start;
+  } finally {
+    execFileSync("docker", ["rm", "-f", id], { stdio: "pipe" });
+  }
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), "bench-push-"));
+  await prepareDocker();
+  const config = loadConfig({
+    DEIS_DATA_DIR: dataDir,
+    DEIS_PORT: "0",
+    DEIS_ROUTER_PORT: "0",
+    DEIS_ROUTER_HTTPS_PORT: "off",
+    DEIS_BUILDER_PORT: String(await freePort()),
+    DEIS_PLATFORM_ID: `bench-${process.pid}`,
+  });
+  const platform = await startPlatform(config, { database: {}, log: createLogger("warn") });
+  const app = "pushbench";
+  const floorContext = mkdtempSync(join(tmpdir(), "bench-floor-"));
+  writeFileSync(join(floorContext, "Dockerfile"), DOCKERFILE);
+  try {
+    const anonymous = createDeisClient({ url: platform.api.url });
+    const { register } = await anonymous.sdk.Register({ input: { username: "bench", password: "bench-password" } });
+    const client = createDeisClient({ url: platform.api.url, token: register.token });
+    const key = sshKeygen();
+    await client.sdk.AddKey({ publicKey: key.publicKey });
+    const remote = (await client.sdk.CreateApp({ name: app })).createApp.gitRemote;
+    const repo = gitRepo({ Dockerfile: DOCKERFILE, "server.js": server("warm-up") });
+    await floorRun(floorContext, "warm-up"); // warms the build cache for both
+    const warm = await gitPush(repo, remote, key.privateKeyPath);
+    if (warm.code !== 0) throw new Error(`the warm-up push failed:\n${warm.output}`);
+    const host = `${app}.${config.domain}`;
+    const pushes: number[] = [];
+    const floors: number[] = [];
+    console.log(`bench/push: ${RUNS} runs, a small Dockerfile app, warm build cache, interleaved with the floor`);
+    for (let run = 1; run <= RUNS; run++) {
+      const marker = `run-${run}-${Date.now()}`;
+      commit(repo, { "server.js": server(marker) }, marker);
+      const start = performance.now();
+      const push = gitPush(repo, remote, key.privateKeyPath);
+      const served = await firstSuccess(async () => {
+        const answer = await send(platform.router.port, host);
+        return answer.status === 200 && answer.body === marker;
+      });
+      const result = await push;
+      if (result.code !== 0) throw new Error(`push ${run} failed:\n${result.output}`);
+      pushes.push(served - start);
+      floors.push(await floorRun(floorContext, marker));
+      console.log(`  run ${run}: push -> first 200 ${pushes.at(-1)!.toFixed(0)} ms   floor (build + run + 200) ${floors.at(-1)!.toFixed(0)} ms`);
+    }
+    const ratio = median(pushes) / median(floors);
+    console.log(`median: push ${median(pushes).toFixed(0)} ms, floor ${median(floors).toFixed(0)} ms`);
+    console.log(`vs goal: push / floor = ${ratio.toFixed(2)}x (goal <= 1.3x): ${ratio <= 1.3 ? "met" : "MISSED"}`);
+    await client.close();
+    await anonymous.close();
+  } finally {
+    await platform.runtime.deployer.settled();
+    await platform.stop();
+    const { engine } = platform.runtime;
+    for (const container of await engine.listContainers([`deis.platform=${config.platformId}`])) await engine.removeContainer(container.id);
+    await engine.removeImages(`deis-apps/${app}`);
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(floorContext, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -138,9 +138,10 @@ export function serviceDefinition(
     healthcheck: process.routed
       ? {
           command: healthcheckCommand(check, plan.port),
-          intervalSeconds: check.periodSeconds,
+          // The check runs inside the container: no more often than once a second, over the same span.
+          intervalSeconds: Math.max(1, check.periodSeconds),
           timeoutSeconds: check.timeoutSeconds,
-          retries: check.failureThreshold,
+          retries: Math.max(1, Math.ceil((check.failureThreshold * check.periodSeconds) / Math.max(1, check.periodSeconds))),
           startSeconds: check.initialDelaySeconds,
         }
       : null,

@@ -87,6 +87,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     schema,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // The platform stops its servers in order on SIGTERM/SIGINT; Apollo must not race it.
+    stopOnTerminationSignals: false,
     validationRules: [depthLimit(options.maxQueryDepth)],
     formatError: (formatted, error) => toClientError(error, log, formatted),
     plugins: [
@@ -206,14 +208,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}/graphql`;
   log.info({ url }, "API listening");
 
+  let closing: Promise<void> | null = null;
   return {
     url,
     port,
-    async close() {
-      await wsCleanup.dispose();
-      for (const client of wsServer.clients) client.terminate();
-      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
-      await apollo.stop();
+    close() {
+      // graphql-ws's dispose closes the WebSocket server; Apollo's drain closes the HTTP server.
+      closing ??= (async () => {
+        for (const client of wsServer.clients) client.terminate();
+        await wsCleanup.dispose();
+        await apollo.stop();
+      })();
+      return closing;
     },
   };
 }

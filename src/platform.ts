@@ -13,6 +13,7 @@ import { type Runtime, STACK_IMAGE, createRuntime } from "./modules/runtime";
 import { RegistryClient, startRegistry } from "./modules/registry";
 import { type RunningBuilder, startBuilder } from "./modules/builder";
 import { type RunningRouter, publishRequestLine, startRouter } from "./modules/proxy";
+import { LogServer, LogStore } from "./modules/logger";
 import { memoryBytes, nanoCpus } from "./core/units";
 import { buildApiSchema } from "./resolvers";
 
@@ -39,6 +40,7 @@ export interface Platform {
   readonly api: RunningApiServer;
   readonly builder: RunningBuilder;
   readonly router: RunningRouter;
+  readonly logServer: LogServer;
   stop(): Promise<void>;
 }
 
@@ -79,9 +81,21 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       },
     );
     stack.push(() => runtime.stop());
-    const services = createServices({ dataSource, cache, discovery, runtime, config, version: PLATFORM_VERSION, log });
+    const logStore = new LogStore(cache.lists, cache.events, config.logLines);
+    const services = createServices({ dataSource, cache, discovery, runtime, logs: logStore, config, version: PLATFORM_VERSION, log });
     await services.routing.syncAll();
     runtime.start();
+    const logServer = new LogServer(
+      dataSource,
+      logStore,
+      cache.events,
+      discovery,
+      runtime.engine,
+      { platformId: config.platformId, syslog: config.syslogPort === null ? null : { host: config.host, port: config.syslogPort } },
+      log.child({ module: "logger" }),
+    );
+    logServer.start();
+    stack.push(() => logServer.stop());
     const builder = await startBuilder(
       { dataSource, services, cache, engine: runtime.engine, registry, log },
       {
@@ -126,7 +140,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       { database: config.databaseUrl ? "postgresql" : "pglite", cache: cache.backend, domain: config.domain },
       "platform started",
     );
-    return { config, log, dataSource, cache, discovery, runtime, services, api, builder, router, stop };
+    return { config, log, dataSource, cache, discovery, runtime, services, api, builder, router, logServer, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -49,6 +49,10 @@ export interface PlatformConfig {
   readonly routerPort: number;
   readonly routerHttpsPort: number | null;
   readonly routerWorkers: number;
+  /** Recent log lines kept per app. */
+  readonly logLines: number;
+  /** The log server's syslog receiver (UDP and TCP) on the API's host; null: none. */
+  readonly syslogPort: number | null;
   /** The SSH port `git push` goes to. */
   readonly builderPort: number;
   /** The host name in apps' git remotes (ssh://git@<gitHost>:<builderPort>/<app>.git). */
@@ -175,6 +179,8 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     routerHttpsPort: env.DEIS_ROUTER_HTTPS_PORT?.trim() === "off" ? null : integer(env, "DEIS_ROUTER_HTTPS_PORT", 8443, 0, 65535),
     routerWorkers: integer(env, "DEIS_ROUTER_WORKERS", 1, 1, 64),
     builderPort: integer(env, "DEIS_BUILDER_PORT", 2222, 0, 65535),
+    logLines: integer(env, "DEIS_LOG_LINES", 1000, 10, 100_000),
+    syslogPort: env.DEIS_SYSLOG_PORT?.trim() === "off" ? null : integer(env, "DEIS_SYSLOG_PORT", 5140, 0, 65535),
     gitHost: text(env, "DEIS_GIT_HOST", text(env, "DEIS_HOST", "127.0.0.1")),
     registryUrl: registryUrl ?? (registryPort !== undefined ? `http://127.0.0.1:${registryPort}` : undefined),
     registryPort,

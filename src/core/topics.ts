@@ -82,3 +82,55 @@ export interface LogLine {
 
 /** Every line any module sends to the log server. */
 export const logIntakeTopic: Topic<LogLine> = topic<LogLine>("logs.intake");
+
+/** The app's stored lines, as the log server stores them: what `logs(app)` subscribers get. */
+export function appLogsTopic(app: string): Topic<LogLine> {
+  return topic<LogLine>(`app.${app}.logs`);
+}
+
+/** An app's log drains changed (the log server reloads them). */
+export const logDrainsChangedTopic: Topic<{ readonly app: string }> = topic<{ readonly app: string }>("logs.drains-changed");
+
+/** What the platform says in an app's log about an event (`deis[api]: alice scaled web=3`); null: nothing. */
+export function activityLine(event: AppEventPayload): LogLine | null {
+  const said = (message: string): LogLine => ({ app: event.app, source: "deis[api]", message, at: event.at });
+  switch (event.type) {
+    case AppEventType.RELEASE_CREATED:
+    case AppEventType.PROCESSES_CHANGED:
+      return event.summary ? said(event.summary) : null;
+    case AppEventType.RELEASE_DEPLOYED:
+      return said(`v${event.version} deployed`);
+    case AppEventType.RELEASE_FAILED:
+      return said(`v${event.version} failed to deploy: ${event.reason ?? "unknown reason"}; the previous release keeps serving`);
+    case AppEventType.DOMAIN_ADDED:
+      return said(`${event.actor} added domain ${event.domain}`);
+    case AppEventType.DOMAIN_REMOVED:
+      return said(`${event.actor} removed domain ${event.domain}`);
+    case AppEventType.COLLABORATOR_ADDED:
+      return said(`${event.actor} added collaborator ${event.username}`);
+    case AppEventType.COLLABORATOR_REMOVED:
+      return said(`${event.actor} removed collaborator ${event.username}`);
+    case AppEventType.APP_TRANSFERRED:
+      return said(`${event.actor} transferred the app to ${event.username}`);
+    case AppEventType.CONFIG_CHANGED:
+    case AppEventType.APP_DESTROYED:
+      return null;
+  }
+}
+
+/** Anything that publishes on topics (the cache's EventBus, a transaction's queue). */
+export interface Publisher {
+  publish<T>(topic: Topic<T>, payload: T): unknown;
+}
+
+/**
+ * Publishes an app event for `appEvents` subscribers and its line for the app's log. Both publish
+ * calls are made at once, so a transaction's queue holds both before it commits.
+ */
+export async function announce(bus: Publisher, event: AppEventPayload): Promise<void> {
+  const line = activityLine(event);
+  await Promise.all([bus.publish(appEventsTopic(event.app), event), line ? bus.publish(logIntakeTopic, line) : null]);
+}
+
+/** An app was destroyed: modules that keep per-app state (the log server) forget it. */
+export const appDestroyedTopic: Topic<{ readonly app: string }> = topic<{ readonly app: string }>("apps.destroyed");

@@ -9,6 +9,7 @@ import { ConfigResolver } from "./config.resolver";
 import type { GraphQLContext } from "./context";
 import { DomainResolver } from "./domain.resolver";
 import { KeyResolver } from "./key.resolver";
+import { LogResolver } from "./log.resolver";
 import { rejectNulCharacters } from "./middlewares/reject-nul";
 import { PlatformResolver } from "./platform.resolver";
 import { CertificateResolver } from "./certificate.resolver";
@@ -32,6 +33,7 @@ export const RESOLVERS = [
   PlatformResolver,
   ProcessResolver,
   CertificateResolver,
+  LogResolver,
   AppEventsResolver,
 ] as const;
 

@@ -112,6 +112,11 @@ const OPERATIONS: readonly Operation[] = [
   { name: "Certificates", expected: APP_WORK, call: (sdk, app) => sdk.Certificates({ app }) },
   { name: "AddCertificate", expected: APP_WORK_REFUSED("BAD_USER_INPUT"), call: (sdk, app) => sdk.AddCertificate({ app, name: "c", certificate: "x", key: "y" }) },
   { name: "RemoveCertificate", expected: APP_WORK_REFUSED("NOT_FOUND"), call: (sdk, app) => sdk.RemoveCertificate({ app, name: "none" }) },
+  // logs
+  { name: "Logs", expected: APP_WORK, call: (sdk, app) => sdk.Logs({ app }) },
+  { name: "LogDrains", expected: APP_WORK, call: (sdk, app) => sdk.LogDrains({ app }) },
+  { name: "AddLogDrain", expected: APP_WORK, call: (sdk, app) => sdk.AddLogDrain({ app, url: "syslog://127.0.0.1:514" }) },
+  { name: "RemoveLogDrain", expected: APP_WORK_REFUSED("NOT_FOUND"), call: (sdk, app) => sdk.RemoveLogDrain({ app, url: "syslog://nowhere:514" }) },
   // the app's owner and admins only
   { name: "AddCollaborator", expected: OWNER_ONLY, other: true, call: (sdk, app, s) => sdk.AddCollaborator({ app, username: s.other }) },
   {
@@ -201,14 +206,14 @@ describe("authorization matrix (postgres)", () => {
       FORBIDDEN: /only the owner of|you do not have access to|only an admin may/,
       CONFLICT: /still owns apps|has no build yet|has nothing deployed yet/,
       BAD_USER_INPUT: /no running process|no image no-such-image:1|must be a PEM certificate/,
-      NOT_FOUND: /certificate "none" not found/,
+      NOT_FOUND: /certificate "none" not found|log drain "syslog:\/\/nowhere:514" not found/,
     };
     expect(error.message).toMatch(reason[outcome]);
     expect(await appState(scene.app)).toEqual(before);
   });
 
   test("the matrix covers every operation the SDK has", () => {
-    const subscriptions = new Set(["AppEvents", "BuildLogs"]);
+    const subscriptions = new Set(["AppEvents", "BuildLogs", "LogTail"]);
     const sdkOperations = Object.keys(shared.owner.sdk).filter((name) => !subscriptions.has(name));
     const covered = new Set(OPERATIONS.map((op) => op.name.replace(/ \(.*\)$/, "")));
     expect([...covered].sort()).toEqual(sdkOperations.sort());

@@ -42,7 +42,7 @@ describe("git push deis main", () => {
     const push = await gitPush(dockerRepo, dockerRemote, key.privateKeyPath);
     expect(push.output).toContain("Dockerfile app detected");
     expect(push.output).toContain(`done, ${dockerApp}:v2 deployed`);
-    expect(push.output).toContain(`http://${dockerApp}.localhost`);
+    expect(push.output).toContain(`http://${dockerApp}.localhost:${t.platform.config.routerPort}`);
     expect(push.code).toBe(0);
     const address = await webAddress(dockerApp);
     expect(JSON.parse((await get(address!)).body)).toEqual({ kind: "dockerfile", release: "v2", greeting: null });

@@ -45,7 +45,7 @@ export function describeCoreSuite(backend: Backend): void {
       const { createApp } = await alice.sdk.CreateApp({ name: "core-app" });
       expect(createApp).toMatchObject({
         name: "core-app",
-        url: "http://core-app.localhost",
+        url: `http://core-app.localhost:${t.platform.config.routerPort}`,
         owner: { username: "alice" },
         structure: [],
         latestRelease: { version: 1, summary: "alice created initial release", failed: false },

@@ -61,7 +61,8 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     DEIS_DATA_DIR: `${testEnv.root}/data-${prefix.replace(/:/g, "")}`,
     DEIS_PLATFORM_ID: `test-${prefix.split(":")[1]}`,
     DEIS_BUILDER_PORT: String(await freePort()),
-    DEIS_ROUTER_PORT: "0",
+    DEIS_ROUTER_PORT: String(await freePort()),
+    DEIS_SYSLOG_PORT: String(await freePort()),
     DEIS_ROUTER_HTTPS_PORT: "0",
     DEIS_DRAIN_SECONDS: "1",
     ...(backend === "postgres"

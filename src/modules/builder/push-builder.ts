@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../core/context";
-import { buildLogsTopic } from "../../core/topics";
+import { buildLogsTopic, logIntakeTopic } from "../../core/topics";
 import { Build, BuildKind, Release, ReleaseStatus } from "../../entities";
 import type { EventBus } from "../cache";
 import type { Services } from "../controller";
@@ -81,7 +81,12 @@ export class PushBuilder {
       session.say(line);
       if (size < MAX_LOG_BYTES) log.push(line);
       size += line.length + 1;
-      void this.events.publish(buildLogsTopic(app), { app, sha, line, at: new Date().toISOString() }).catch(() => undefined);
+      const at = new Date().toISOString();
+      void this.events.publish(buildLogsTopic(app), { app, sha, line, at }).catch(() => undefined);
+      // The steps (not every line of docker build) also go to the app's log.
+      if (/^(----->|done,|deis:)/.test(line)) {
+        void this.events.publish(logIntakeTopic, { app, source: "deis[builder]", message: line.replace(/^-----> /, ""), at }).catch(() => undefined);
+      }
     };
     if (this.slots.busy) say("-----> Waiting for a free build slot...");
     const release = await this.slots.take();

@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import { type CounterStore, memoryCounterStore, redisCounterStore } from "./counters";
 import type { EventBus } from "./event-bus";
+import { type ListStore, memoryListStore, redisListStore } from "./lists";
 import { type LockStore, memoryLockStore, redisLockStore } from "./locks";
 import { MemoryEventBus } from "./memory-event-bus";
 import { RedisEventBus } from "./redis-event-bus";
@@ -9,12 +10,14 @@ export { AsyncQueue, endAfter } from "./async-queue";
 export type { CounterStore } from "./counters";
 export { type EventBus, type Topic, topic } from "./event-bus";
 export type { Lease, LockStore } from "./locks";
+export type { ListStore } from "./lists";
 
-/** The cache module's public face: pub/sub, locks and counters, on Redis or in process. */
+/** The cache module's public face: pub/sub, locks, counters and bounded lists, on Redis or in process. */
 export interface Cache {
   readonly events: EventBus;
   readonly locks: LockStore;
   readonly counters: CounterStore;
+  readonly lists: ListStore;
   readonly backend: "redis" | "memory";
   close(): Promise<void>;
 }
@@ -33,6 +36,7 @@ export async function openCache(options: CacheOptions): Promise<Cache> {
       events,
       locks: memoryLockStore(),
       counters: memoryCounterStore(),
+      lists: memoryListStore(),
       backend: "memory",
       close: () => events.close(),
     };
@@ -47,6 +51,7 @@ export async function openCache(options: CacheOptions): Promise<Cache> {
     events,
     locks: redisLockStore(client, prefix),
     counters: redisCounterStore(client, prefix),
+    lists: redisListStore(client, prefix),
     backend: "redis",
     async close() {
       await events.close();

@@ -3,6 +3,7 @@ import type { PlatformConfig } from "../../core/config";
 import type { Logger } from "../../core/logger";
 import type { Cache } from "../cache";
 import type { DiscoveryStore } from "../discovery";
+import type { LogStore } from "../logger";
 import type { Runtime } from "../runtime";
 import { AccessService } from "./services/access.service";
 import { AppService } from "./services/app.service";
@@ -13,6 +14,7 @@ import { CollaboratorService } from "./services/collaborator.service";
 import { ConfigService } from "./services/config.service";
 import { DomainService } from "./services/domain.service";
 import { KeyService } from "./services/key.service";
+import { LogService } from "./services/log.service";
 import { PlatformService } from "./services/platform.service";
 import { ProcessService } from "./services/process.service";
 import { ReleaseService } from "./services/release.service";
@@ -31,15 +33,17 @@ export interface ControllerDeps {
   readonly cache: Cache;
   readonly discovery: DiscoveryStore;
   readonly runtime: Runtime;
+  readonly logs: LogStore;
   readonly config: PlatformConfig;
   readonly version: string;
   readonly log: Logger;
 }
 
 /** The controller's services, wired once by the composition root. */
-export function createServices({ dataSource, cache, discovery, runtime, config, version, log }: ControllerDeps) {
+export function createServices({ dataSource, cache, discovery, runtime, logs: logStore, config, version, log }: ControllerDeps) {
   const unitOfWork = new UnitOfWork(dataSource, cache.events);
   const access = new AccessService(dataSource);
+  const logs = new LogService(dataSource, access, logStore, cache.events, config.logLines);
   const releases = new ReleaseService(dataSource, unitOfWork, access, runtime.deployer);
   const routing = new RoutingService(dataSource, discovery, config.domain, log);
   return {
@@ -47,7 +51,8 @@ export function createServices({ dataSource, cache, discovery, runtime, config, 
     auth: new AuthService(dataSource, access, cache.counters, config),
     users: new UserService(dataSource, access),
     keys: new KeyService(dataSource, access),
-    apps: new AppService(dataSource, unitOfWork, access, releases, cache.events, runtime.deployer, routing),
+    apps: new AppService(dataSource, unitOfWork, access, releases, cache.events, runtime.deployer, routing, logs),
+    logs,
     collaborators: new CollaboratorService(dataSource, unitOfWork, access),
     configs: new ConfigService(dataSource, unitOfWork, access, releases),
     releases,
@@ -62,6 +67,7 @@ export function createServices({ dataSource, cache, discovery, runtime, config, 
       registrationMode: config.registrationMode,
       gitHost: config.gitHost,
       builderPort: config.builderPort,
+      routerPort: config.routerPort,
     }),
   };
 }

@@ -1,7 +1,7 @@
 import { In, IsNull, Not, type DataSource } from "typeorm";
 import type { Logger } from "../../core/logger";
 import { memoryBytes, nanoCpus } from "../../core/units";
-import { AppEventType, appEventsTopic } from "../../core/topics";
+import { AppEventType, announce } from "../../core/topics";
 import { App, Release, ReleaseStatus } from "../../entities";
 import type { EventBus, LockStore } from "../cache";
 import type { RegistryClient } from "../registry";
@@ -139,7 +139,7 @@ export class Deployer {
     const failed = status === ReleaseStatus.FAILED;
     if (failed) this.log.warn({ app: app.name, version: release.version, reason }, "release failed; the previous one keeps serving");
     else this.log.info({ app: app.name, version: release.version }, "release deployed");
-    await this.events.publish(appEventsTopic(app.name), {
+    await announce(this.events, {
       type: failed ? AppEventType.RELEASE_FAILED : AppEventType.RELEASE_DEPLOYED,
       app: app.name,
       actor: "deis",

@@ -242,6 +242,29 @@ export class DockerEngine {
     }
   }
 
+  /**
+   * Follows a container's output from `sinceSeconds` (Unix time) until it stops or `stop()` is
+   * called; stdout and stderr arrive as raw chunks (a chunk may end mid-line).
+   */
+  async followLogs(
+    id: string,
+    sinceSeconds: number,
+    onChunk: (chunk: Buffer, stream: "stdout" | "stderr") => void,
+  ): Promise<{ ended: Promise<void>; stop(): void }> {
+    const raw = (await this.docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, since: sinceSeconds })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    stdout.on("data", (chunk: Buffer) => onChunk(chunk, "stdout"));
+    stderr.on("data", (chunk: Buffer) => onChunk(chunk, "stderr"));
+    this.docker.modem.demuxStream(raw, stdout, stderr);
+    const ended = new Promise<void>((resolve) => {
+      raw.once("end", resolve);
+      raw.once("close", resolve);
+      raw.once("error", () => resolve());
+    });
+    return { ended, stop: () => raw.destroy() };
+  }
+
   /** Runs a container to completion: its exit code and combined output (cut at `maxOutputBytes`). */
   async runToCompletion(
     spec: ContainerSpec,

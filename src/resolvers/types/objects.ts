@@ -101,6 +101,9 @@ export class AppEvent {
 
   @Field(() => String, { nullable: true })
   summary?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Why a release failed (RELEASE_FAILED)." })
+  reason?: string | null;
 }
 
 @ObjectType({ description: "A process type and the command it runs, from the Procfile." })
@@ -161,4 +164,22 @@ export class BuildLogLine {
 
   @Field(() => Date)
   at: Date;
+}
+
+@ObjectType({ description: "One line of an app's log." })
+export class LogLine {
+  @Field(() => Date)
+  at: Date;
+
+  @Field(() => String)
+  app: string;
+
+  @Field(() => String, { description: "web.1, worker.2, router, deis[api], deis[builder], or a syslog sender's." })
+  source: string;
+
+  @Field(() => String)
+  message: string;
+
+  @Field(() => String, { description: "The line as `deis logs` prints it: <RFC3339 time> <app>[<source>]: <message>." })
+  text: string;
 }

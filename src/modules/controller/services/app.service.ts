@@ -4,7 +4,15 @@ import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
 import { App, Collaborator, Config, User } from "../../../entities";
 import { type EventBus, endAfter } from "../../cache";
 import type { Deployer } from "../../runtime";
-import { type AppEventPayload, AppEventType, type BuildLogLine, appEventsTopic, buildLogsTopic } from "../../../core/topics";
+import {
+  type AppEventPayload,
+  AppEventType,
+  type BuildLogLine,
+  announce,
+  appDestroyedTopic,
+  appEventsTopic,
+  buildLogsTopic,
+} from "../../../core/topics";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
 import { normalizeUsername, randomAppName, validateAppName } from "../validation/names";
@@ -22,6 +30,7 @@ export class AppService {
     private readonly events: EventBus,
     private readonly deployer: Deployer,
     private readonly routing: RoutingService,
+    private readonly logs: { clear(app: string): Promise<void> },
   ) {}
 
   /** Lines of the app's builds from now on, for a collaborator. */
@@ -87,11 +96,13 @@ export class AppService {
     const app = await this.access.requireApp(ctx, name, "owner");
     await this.unitOfWork.run(ctx, async (tx) => {
       await tx.manager.delete(App, { id: app.id });
+      tx.publish(appDestroyedTopic, { app: app.name });
       tx.afterCommit(() => {
         this.deployer.destroy(app.name);
         this.routing.request(app.name);
+        void this.logs.clear(app.name).catch(() => undefined);
       });
-      tx.publish(appEventsTopic(app.name), {
+      void announce(tx, {
         type: AppEventType.APP_DESTROYED,
         app: app.name,
         actor: ctx.actorName,
@@ -112,7 +123,7 @@ export class AppService {
       if (target.id === app.ownerId) throw invalidInput("to", `${username} already owns ${name}`);
       await tx.manager.delete(Collaborator, { appId: app.id, userId: target.id });
       await tx.manager.update(App, { id: app.id }, { ownerId: target.id });
-      tx.publish(appEventsTopic(app.name), {
+      void announce(tx, {
         type: AppEventType.APP_TRANSFERRED,
         app: app.name,
         actor: ctx.actorName,

@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
 import { Collaborator, User } from "../../../entities";
-import { AppEventType, appEventsTopic } from "../../../core/topics";
+import { AppEventType, announce } from "../../../core/topics";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
 import { normalizeUsername } from "../validation/names";
@@ -38,7 +38,7 @@ export class CollaboratorService {
       }
       const collaborator = await tx.manager.save(tx.manager.create(Collaborator, { appId: app.id, userId: user.id }));
       collaborator.user = user;
-      tx.publish(appEventsTopic(app.name), {
+      void announce(tx, {
         type: AppEventType.COLLABORATOR_ADDED,
         app: app.name,
         actor: ctx.actorName,
@@ -56,7 +56,7 @@ export class CollaboratorService {
       const user = await tx.manager.findOneBy(User, { username });
       const result = user ? await tx.manager.delete(Collaborator, { appId: app.id, userId: user.id }) : null;
       if (!result?.affected) throw notFound("collaborator", username);
-      tx.publish(appEventsTopic(app.name), {
+      void announce(tx, {
         type: AppEventType.COLLABORATOR_REMOVED,
         app: app.name,
         actor: ctx.actorName,

@@ -3,7 +3,7 @@ import type { RequestContext } from "../../../core/context";
 import { loadById } from "../loaders";
 import { invalidInput } from "../../../core/errors";
 import { type App, Config, type Release } from "../../../entities";
-import { AppEventType, appEventsTopic } from "../../../core/topics";
+import { AppEventType, announce } from "../../../core/topics";
 import type { UnitOfWork } from "../unit-of-work";
 import { type ConfigChange, applyConfigChanges, validateConfigKey } from "../validation/config-rules";
 import { validateProcessType } from "../validation/names";
@@ -171,7 +171,7 @@ export class ConfigService {
         }),
       );
       const release = await this.releases.create(ctx, tx, app, { build: latest.build, config, summary: result.summary });
-      tx.publish(appEventsTopic(app.name), {
+      void announce(tx, {
         type: AppEventType.CONFIG_CHANGED,
         app: app.name,
         actor: ctx.actorName,

@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
 import { Domain } from "../../../entities";
-import { AppEventType, appEventsTopic } from "../../../core/topics";
+import { AppEventType, announce } from "../../../core/topics";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
 import { normalizeDomain } from "../validation/domain-rules";
@@ -48,7 +48,7 @@ export class DomainService {
         }
         const domain = await tx.manager.save(tx.manager.create(Domain, { appId: app.id, domain: name }));
         tx.afterCommit(() => this.routing.request(app.name));
-        tx.publish(appEventsTopic(app.name), {
+        void announce(tx, {
           type: AppEventType.DOMAIN_ADDED,
           app: app.name,
           actor: ctx.actorName,
@@ -70,7 +70,7 @@ export class DomainService {
       const result = await tx.manager.delete(Domain, { appId: app.id, domain: name });
       if (!result.affected) throw notFound("domain", name);
       tx.afterCommit(() => this.routing.request(app.name));
-      tx.publish(appEventsTopic(app.name), {
+      void announce(tx, {
         type: AppEventType.DOMAIN_REMOVED,
         app: app.name,
         actor: ctx.actorName,

@@ -7,6 +7,8 @@ export interface PlatformInfo {
   /** Where `git push` goes: the builder's host and SSH port. */
   readonly gitHost: string;
   readonly builderPort: number;
+  /** The router's HTTP port: part of app URLs unless it is 80. */
+  readonly routerPort: number;
 }
 
 /** Facts about this platform that clients need: its domain, version and how apps are reached. */
@@ -18,7 +20,8 @@ export class PlatformService {
   }
 
   appUrl(app: string): string {
-    return `http://${app}.${this.info.domain}`;
+    const port = this.info.routerPort === 80 ? "" : `:${this.info.routerPort}`;
+    return `http://${app}.${this.info.domain}${port}`;
   }
 
   /** The app's git remote: `git remote add deis <this>` then `git push deis main`. */

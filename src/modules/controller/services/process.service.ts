@@ -1,7 +1,7 @@
 import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { invalidInput, stateConflict } from "../../../core/errors";
-import { AppEventType, appEventsTopic } from "../../../core/topics";
+import { AppEventType, announce } from "../../../core/topics";
 import { App, type Procfile, Release } from "../../../entities";
 import type { EventBus } from "../../cache";
 import type { Deployer, ProcessStatus, RunResult } from "../../runtime";
@@ -73,7 +73,7 @@ export class ProcessService {
     const described = counts.map(({ type, count }) => `${type}=${count}`).join(" ");
     return this.unitOfWork.run(ctx, async (tx) => {
       await tx.manager.update(App, { id: app.id }, { structure });
-      tx.publish(appEventsTopic(app.name), {
+      void announce(tx, {
         type: AppEventType.PROCESSES_CHANGED,
         app: app.name,
         actor: ctx.actorName,
@@ -100,7 +100,7 @@ export class ProcessService {
     }
     const restarted = await this.deployer.restart(app.name, type, num);
     if (restarted === 0) throw invalidInput(type ? "type" : "app", `no running process matches ${type ?? app.name}${num ? `.${num}` : ""}`);
-    await this.events.publish(appEventsTopic(app.name), {
+    await announce(this.events, {
       type: AppEventType.PROCESSES_CHANGED,
       app: app.name,
       actor: ctx.actorName,

@@ -4,7 +4,7 @@ import type { RequestContext } from "../../../core/context";
 import { invalidInput, notFound, stateConflict } from "../../../core/errors";
 import { type App, type Build, type Config, Release, ReleaseStatus } from "../../../entities";
 import type { Deployer } from "../../runtime";
-import { AppEventType, appEventsTopic, releasesTopic } from "../../../core/topics";
+import { AppEventType, announce, releasesTopic } from "../../../core/topics";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { Tx, UnitOfWork } from "../unit-of-work";
 import type { AccessService } from "./access.service";
@@ -100,7 +100,7 @@ export class ReleaseService {
     if (input.build) tx.afterCommit(() => this.deployer.request(app.name));
     release.build = input.build;
     release.config = input.config;
-    tx.publish(appEventsTopic(app.name), {
+    void announce(tx, {
       type: AppEventType.RELEASE_CREATED,
       app: app.name,
       actor: ctx.actorName,

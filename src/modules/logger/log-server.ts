@@ -1,0 +1,206 @@
+import type { DataSource } from "typeorm";
+import type { Logger } from "../../core/logger";
+import { type LogLine, appDestroyedTopic, logDrainsChangedTopic, logIntakeTopic } from "../../core/topics";
+import { App, LogDrain } from "../../entities";
+import type { EventBus } from "../cache";
+import type { DiscoveryStore, Leadership } from "../discovery";
+import type { DockerEngine } from "../runtime";
+import { ContainerLogFollower } from "./container-logs";
+import { DrainForwarder } from "./drains";
+import type { LogStore } from "./log-store";
+import { type RunningSyslog, startSyslog } from "./syslog";
+
+export interface LogServerOptions {
+  readonly platformId: string;
+  /** Where the syslog receiver listens (UDP and TCP); null: no receiver. */
+  readonly syslog: { readonly host: string; readonly port: number } | null;
+}
+
+/**
+ * The log server (DESIGN.md "log server"): one elected process takes in every line — app
+ * containers' output from the Docker engine, the router's and the platform's lines from the intake
+ * topic, syslog from other sources — stores the recent ones per app and publishes them for live
+ * tails, in order, and copies them to the app's drains.
+ */
+export class LogServer {
+  private leadership: Leadership | null = null;
+  private stopped = false;
+  private readonly stops: (() => Promise<void> | void)[] = [];
+  private pending: LogLine[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private scheduled = false;
+  private drains = new Map<string, string[]>();
+  private knownApps = new Set<string>();
+  private readonly lookups = new Map<string, { at: number; known: Promise<boolean> }>();
+  /** Apps destroyed while this process leads; their lines are dropped. */
+  private readonly destroyed = new Set<string>();
+  private garbage = 0;
+  private lastComplaint = 0;
+  private readonly forwarder = new DrainForwarder();
+  syslogPort: number | null = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: LogStore,
+    private readonly events: EventBus,
+    private readonly discovery: DiscoveryStore,
+    private readonly engine: DockerEngine,
+    private readonly options: LogServerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    void this.campaign();
+  }
+
+  private async campaign(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        this.leadership = await this.discovery.campaign(`${this.options.platformId}-logger`, String(process.pid));
+        if (this.stopped) break;
+        const lost = new Promise<void>((resolve) => this.leadership!.onLost(resolve));
+        await this.lead();
+        await lost;
+        await this.follow();
+      } catch (error) {
+        this.log.warn({ err: error }, "log server election failed; trying again");
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+      }
+    }
+  }
+
+  /** Queues lines; they are stored and published in the order they came, in batches. */
+  take(line: LogLine): void {
+    this.pending.push(line);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      const batch = this.pending;
+      this.pending = [];
+      this.flushing = this.flushing.then(() => this.write(batch));
+    });
+  }
+
+  private async write(all: LogLine[]): Promise<void> {
+    // Lines of destroyed apps (a stopping process's last words) must not bring their logs back.
+    const batch = all.filter((line) => !this.destroyed.has(line.app));
+    try {
+      await this.store.ingest(batch);
+    } catch (error) {
+      this.log.error({ err: error, lines: batch.length }, "could not store log lines");
+    }
+    for (const line of batch) for (const url of this.drains.get(line.app) ?? []) this.forwarder.send(url, line);
+  }
+
+  private async lead(): Promise<void> {
+    this.log.info("log server elected");
+    await this.reloadDrains();
+    await this.reloadApps();
+    const intake = await this.events.subscribe(logIntakeTopic);
+    void (async () => {
+      for await (const line of intake) this.take(line);
+    })();
+    this.stops.push(() => void intake.return?.());
+    const gone = await this.events.subscribe(appDestroyedTopic);
+    void (async () => {
+      for await (const { app } of gone) {
+        this.destroyed.add(app);
+        this.knownApps.delete(app);
+        this.drains.delete(app);
+        this.flushing = this.flushing.then(() => this.store.clear(app)).catch(() => undefined);
+      }
+    })();
+    this.stops.push(() => void gone.return?.());
+    const changes = await this.events.subscribe(logDrainsChangedTopic);
+    void (async () => {
+      for await (const change of changes) await this.reloadDrains(change.app).catch(() => undefined);
+    })();
+    this.stops.push(() => void changes.return?.());
+    const follower = new ContainerLogFollower(this.engine, this.options.platformId, (line) => this.take(line), this.log);
+    follower.start(Math.floor(Date.now() / 1000));
+    this.stops.push(() => follower.stop());
+    const refresh = setInterval(() => void this.reloadApps().catch(() => undefined), 10_000);
+    refresh.unref();
+    this.stops.push(() => clearInterval(refresh));
+    if (this.options.syslog) {
+      const syslog: RunningSyslog = await startSyslog(
+        this.options.syslog.host,
+        this.options.syslog.port,
+        (message) => {
+          void this.isKnown(message.app).then((known) =>
+            known
+              ? this.take({ app: message.app, source: message.source, message: message.message, at: message.at ?? new Date().toISOString() })
+              : this.refuse(`no app named ${message.app}`),
+          );
+        },
+        (raw) => this.refuse(`not syslog: ${JSON.stringify(raw.slice(0, 80))}`),
+      );
+      this.syslogPort = syslog.port;
+      this.stops.push(() => syslog.close());
+    }
+  }
+
+  /** Counts what syslog senders got wrong; says so in the platform's log at most every 10 s. */
+  private refuse(reason: string): void {
+    this.garbage += 1;
+    if (Date.now() - this.lastComplaint > 10_000) {
+      this.lastComplaint = Date.now();
+      this.log.warn({ dropped: this.garbage, reason }, "dropped syslog messages that name no app or do not parse");
+    }
+  }
+
+  /**
+   * Is there such an app? A name not yet seen is looked up once (again after 5 s at most); lines
+   * that arrive meanwhile wait for the same answer, so they keep their order.
+   */
+  private isKnown(app: string): Promise<boolean> {
+    if (this.knownApps.has(app)) return Promise.resolve(true);
+    if (this.destroyed.has(app)) return Promise.resolve(false);
+    const cached = this.lookups.get(app);
+    if (cached && Date.now() - cached.at < 5_000) return cached.known;
+    if (this.lookups.size > 10_000) this.lookups.clear();
+    const known = this.dataSource
+      .getRepository(App)
+      .existsBy({ name: app })
+      .then((exists) => {
+        if (exists) this.knownApps.add(app);
+        return exists;
+      })
+      .catch(() => false);
+    this.lookups.set(app, { at: Date.now(), known });
+    return known;
+  }
+
+  private async reloadApps(): Promise<void> {
+    const apps = await this.dataSource.getRepository(App).find({ select: { name: true } });
+    this.knownApps = new Set(apps.map((a) => a.name));
+    // A name used again by a new app is that app's.
+    for (const app of this.destroyed) if (this.knownApps.has(app)) this.destroyed.delete(app);
+  }
+
+  private async reloadDrains(app?: string): Promise<void> {
+    const rows = await this.dataSource.getRepository(LogDrain).find({ relations: { app: true }, where: app ? { app: { name: app } } : {} });
+    if (app) this.drains.delete(app);
+    else this.drains.clear();
+    for (const row of rows) this.drains.set(row.app.name, [...(this.drains.get(row.app.name) ?? []), row.url]);
+  }
+
+  private async follow(): Promise<void> {
+    for (const stop of this.stops.splice(0).reverse()) await stop();
+    this.syslogPort = null;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.follow();
+    await this.flushing;
+    this.forwarder.close();
+    await this.leadership?.resign().catch(() => undefined);
+  }
+
+  /** Lines dropped from syslog senders since start (garbage or unknown apps). */
+  get dropped(): number {
+    return this.garbage;
+  }
+}

@@ -1,0 +1,45 @@
+import { type LogLine, appLogsTopic } from "../../core/topics";
+import type { EventBus, ListStore } from "../cache";
+import { cleanMessage } from "./log-lines";
+
+/**
+ * Every app's recent lines, bounded (DESIGN.md "Logs": 1,000 by default), in the cache: Redis
+ * lists shared by every process, or in-process lists. Stored lines are published on the app's
+ * topic for live tails.
+ */
+export class LogStore {
+  constructor(
+    private readonly lists: ListStore,
+    private readonly events: EventBus,
+    private readonly maxLines: number,
+  ) {}
+
+  private key(app: string): string {
+    return `logs:${app}`;
+  }
+
+  /** Stores lines (cleaned; overlong ones split, none dropped) and publishes them in order. */
+  async ingest(lines: readonly LogLine[]): Promise<void> {
+    const byApp = new Map<string, LogLine[]>();
+    for (const line of lines) {
+      const pieces = cleanMessage(line.message).map((message) => ({ ...line, message }));
+      const group = byApp.get(line.app);
+      if (group) group.push(...pieces);
+      else byApp.set(line.app, pieces);
+    }
+    await Promise.all(
+      [...byApp].map(async ([app, group]) => {
+        await this.lists.append(this.key(app), group.map((line) => JSON.stringify(line)), this.maxLines);
+        for (const line of group) await this.events.publish(appLogsTopic(app), line);
+      }),
+    );
+  }
+
+  async recent(app: string, count: number): Promise<LogLine[]> {
+    return (await this.lists.tail(this.key(app), Math.min(count, this.maxLines))).map((json) => JSON.parse(json) as LogLine);
+  }
+
+  clear(app: string): Promise<void> {
+    return this.lists.delete(this.key(app));
+  }
+}

@@ -1,0 +1,163 @@
+import { spawn } from "node:child_process";
+import type { AppFieldsFragment } from "../../sdk/client";
+import { GIT_REMOTE } from "../app-resolver";
+import type { Command, CommandContext } from "../context";
+import { CliError } from "../errors";
+import { appFromRemote, insideWorkTree, remoteUrl, removeRemote, setRemote } from "../git";
+import { fields, heading, table, time } from "../output";
+import { allPages } from "../pages";
+
+const remoteOption = { name: "remote", short: "r", value: "NAME", description: `the git remote's name (default ${GIT_REMOTE})` };
+
+/** Points the git remote at the app when in a work tree; says what it did (or null outside one). */
+async function linkRemote(ctx: CommandContext, app: AppFieldsFragment): Promise<string | null> {
+  if (!(await insideWorkTree(ctx.io))) return null;
+  const name = ctx.string("remote") ?? GIT_REMOTE;
+  const before = await setRemote(ctx.io, name, app.gitRemote);
+  if (before === null) return `Git remote ${name} added: ${app.gitRemote}`;
+  if (before === app.gitRemote) return `Git remote ${name} already points at ${app.gitRemote}`;
+  return `Git remote ${name} replaced: ${app.gitRemote} (it was ${before})`;
+}
+
+const release = (app: AppFieldsFragment) => (app.latestRelease ? `v${app.latestRelease.version}` : "-");
+
+export const appsCommands: Command[] = [
+  {
+    name: "create",
+    aliases: ["apps:create"],
+    topic: "apps",
+    usage: "[NAME] [--no-remote] [--remote NAME]",
+    description: "create an app (a random name when none is given) and add its git remote here",
+    examples: ["deis create", "deis create my-shop", "deis create my-shop --no-remote"],
+    options: [{ name: "no-remote", description: "do not add a git remote" }, remoteOption],
+    args: { max: 1 },
+    async run(ctx) {
+      const name = ctx.args[0];
+      const { createApp: app } = await ctx.sdk.CreateApp(name ? { name } : {});
+      const remote = ctx.flag("no-remote") ? null : await linkRemote(ctx, app);
+      ctx.out.result(app, () => {
+        ctx.out.line(`Created ${app.name}`, fields([["URL", app.url], ["Git remote", app.gitRemote]]));
+        ctx.out.line(remote ?? `No git remote added (not in a git repository); in one, run deis git:remote -a ${app.name}`);
+      });
+      if (ctx.json && remote) ctx.out.note(remote);
+    },
+  },
+  {
+    name: "apps",
+    aliases: ["apps:list"],
+    topic: "apps",
+    usage: "",
+    description: "list the apps you own or collaborate on (every app, for an admin)",
+    async run(ctx) {
+      const apps = await allPages(async (first, after) => (await ctx.sdk.Apps({ first, after })).apps);
+      ctx.out.result(apps, () => {
+        if (apps.length === 0) return ctx.out.line("You have no apps; create one with deis create.");
+        ctx.out.line(heading("Apps"), table(["name", "owner", "release", "url"], apps.map((a) => [a.name, a.owner.username, release(a), a.url])));
+      });
+    },
+  },
+  {
+    name: "apps:info",
+    aliases: ["info"],
+    topic: "apps",
+    usage: "",
+    description: "show an app: owner, URL, git remote, release, processes and domains",
+    app: true,
+    async run(ctx) {
+      const name = await ctx.app();
+      const [{ app }, { processes }, { domains }] = await Promise.all([ctx.sdk.App({ name }), ctx.sdk.Processes({ app: name }), ctx.sdk.Domains({ app: name, first: 100 })]);
+      ctx.out.result({ app, processes, domains: domains.nodes }, () => {
+        const latest = app.latestRelease;
+        ctx.out.line(
+          heading(app.name),
+          fields([
+            ["Owner", app.owner.username],
+            ["URL", app.url],
+            ["Git remote", app.gitRemote],
+            ["Release", latest ? `v${latest.version} ${latest.status.toLowerCase()}: ${latest.summary}` : null],
+            ["Scale", app.structure.map((s) => `${s.type}=${s.count}`).join(" ")],
+            ["Created", time(app.createdAt)],
+          ]),
+          "",
+          heading(`${app.name} Processes`),
+          processes.length === 0 ? "none" : table(["process", "state", "release", "started"], processes.map((p) => [`${p.type}.${p.num}`, p.state, `v${p.version}`, time(p.startedAt)])),
+          "",
+          heading(`${app.name} Domains`),
+          domains.nodes.length === 0 ? "none" : domains.nodes.map((d) => d.domain).join("\n"),
+        );
+      });
+    },
+  },
+  {
+    name: "apps:destroy",
+    aliases: ["destroy"],
+    topic: "apps",
+    usage: "[APP] --confirm APP",
+    description: "destroy an app with its releases, config, domains and processes (owner only)",
+    examples: ["deis apps:destroy --confirm my-shop", "deis apps:destroy my-shop --confirm my-shop"],
+    options: [{ name: "confirm", value: "APP", description: "the app's name again, to confirm" }],
+    app: true,
+    args: { max: 1 },
+    async run(ctx) {
+      const app = ctx.args[0] ?? (await ctx.app());
+      let confirm = ctx.string("confirm");
+      if (confirm === undefined && ctx.io.prompt) confirm = await ctx.io.prompt(`This destroys ${app} and everything in it. Type ${app} to confirm: `);
+      if (confirm !== app) {
+        throw new CliError(
+          confirm === undefined ? `destroying ${app} needs confirming` : `--confirm ${confirm} does not match the app ${app}`,
+          `Run it again with --confirm ${app}.`,
+        );
+      }
+      await ctx.sdk.DestroyApp({ name: app });
+      const url = await remoteUrl(ctx.io, GIT_REMOTE);
+      const unlinked = url !== null && appFromRemote(url) === app;
+      if (unlinked) await removeRemote(ctx.io, GIT_REMOTE);
+      ctx.out.result({ destroyed: app }, () => ctx.out.line(`Destroyed ${app}${unlinked ? ` and removed the git remote ${GIT_REMOTE}` : ""}`));
+    },
+  },
+  {
+    name: "apps:transfer",
+    topic: "apps",
+    usage: "USERNAME",
+    description: "give an app to another user (owner only)",
+    examples: ["deis apps:transfer bob -a my-shop"],
+    app: true,
+    args: { min: 1, max: 1 },
+    async run(ctx) {
+      const { transferApp } = await ctx.sdk.TransferApp({ name: await ctx.app(), to: ctx.args[0] });
+      ctx.out.result(transferApp, (app) => ctx.out.line(`Transferred ${app.name} to ${app.owner.username}`));
+    },
+  },
+  {
+    name: "apps:open",
+    aliases: ["open"],
+    topic: "apps",
+    usage: "",
+    description: "print the app's URL and open it in a browser (on a terminal)",
+    app: true,
+    async run(ctx) {
+      const { app } = await ctx.sdk.App({ name: await ctx.app() });
+      ctx.out.result({ url: app.url }, () => ctx.out.line(app.url));
+      if (ctx.io.isTTY && !ctx.json) {
+        const opener = spawn("xdg-open", [app.url], { detached: true, stdio: "ignore" });
+        opener.on("error", () => undefined);
+        opener.unref();
+      }
+    },
+  },
+  {
+    name: "git:remote",
+    topic: "apps",
+    usage: "[--remote NAME]",
+    description: "add (or update) the git remote for an app in this repository",
+    examples: ["deis git:remote -a my-shop", "deis git:remote -a my-shop --remote staging"],
+    options: [remoteOption],
+    app: true,
+    async run(ctx) {
+      const { app } = await ctx.sdk.App({ name: await ctx.app() });
+      const done = await linkRemote(ctx, app);
+      if (!done) throw new CliError(`${ctx.io.cwd} is not in a git repository`, "Run git init first, or cd into your app's repository.");
+      ctx.out.result({ remote: ctx.string("remote") ?? GIT_REMOTE, url: app.gitRemote }, () => ctx.out.line(done));
+    },
+  },
+];

@@ -1,0 +1,27 @@
+import type { Command } from "../context";
+import { appsCommands } from "./apps";
+import { authCommands } from "./auth";
+import { buildsReleasesCommands } from "./builds-releases";
+import { configCommands } from "./config";
+import { domainsCertsCommands } from "./domains-certs";
+import { keysCommands } from "./keys";
+import { limitsHealthchecksCommands } from "./limits-healthchecks";
+import { logsCommand } from "./logs";
+import { permsCommands } from "./perms";
+import { psCommands } from "./ps";
+import { usersCommands } from "./users";
+
+/** Every `deis` command, in help order. */
+export const COMMANDS: readonly Command[] = [
+  ...authCommands,
+  ...keysCommands,
+  ...appsCommands,
+  ...configCommands,
+  ...buildsReleasesCommands,
+  ...psCommands,
+  logsCommand,
+  ...domainsCertsCommands,
+  ...permsCommands,
+  ...limitsHealthchecksCommands,
+  ...usersCommands,
+];

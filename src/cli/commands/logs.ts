@@ -1,0 +1,95 @@
+import type { Command, CommandContext } from "../context";
+
+/** One log line as the API gives it; `text` is `<RFC3339 time> <app>[<source>]: <message>`. */
+export interface LogLine {
+  readonly at: string;
+  readonly app: string;
+  readonly source: string;
+  readonly message: string;
+  readonly text: string;
+}
+
+/** Where `deis logs` reads from: the API's recent lines and its live subscription. */
+export interface LogSource {
+  recent(app: string, lines: number): Promise<readonly LogLine[]>;
+  /** Lines as they are logged, until the caller stops reading. */
+  follow(app: string): AsyncIterable<LogLine>;
+}
+
+/** The platform's log API through the SDK: the `logs` query and the `logs` subscription (LogTail). */
+export function sdkLogSource(ctx: CommandContext): LogSource {
+  return {
+    recent: async (app, lines) => (await ctx.sdk.Logs({ app, lines })).logs,
+    follow(app) {
+      // The subscription starts here, when the SDK is called, not at the first read.
+      const stream = ctx.sdk.LogTail({ app });
+      return (async function* lines() {
+        for await (const { logs } of stream) yield logs;
+      })();
+    },
+  };
+}
+
+/** Resolves when the Io's signal aborts (never without one). */
+function aborted(signal: AbortSignal | undefined): Promise<"aborted"> {
+  return new Promise((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) return resolve("aborted");
+    signal.addEventListener("abort", () => resolve("aborted"), { once: true });
+  });
+}
+
+/** Prints lines from `live` until the signal aborts or the stream ends; skips lines already printed. */
+async function printLive(ctx: CommandContext, live: AsyncIterator<LogLine>, printed: ReadonlySet<string>): Promise<void> {
+  const stop = aborted(ctx.io.signal);
+  for (;;) {
+    const next = live.next();
+    next.catch(() => undefined); // after an abort, a late failure of this read is of no interest
+    const result = await Promise.race([next, stop]);
+    if (result === "aborted") {
+      void Promise.resolve(live.return?.()).catch(() => undefined);
+      return;
+    }
+    if (result.done) return;
+    if (!printed.has(key(result.value))) printLine(ctx, result.value);
+  }
+}
+
+const key = (line: LogLine) => `${line.at} ${line.text}`;
+
+/** A line as text, or with --json as one JSON object per line (JSON Lines, for scripts reading as lines come). */
+function printLine(ctx: CommandContext, line: LogLine): void {
+  ctx.io.stdout.write(ctx.json ? `${JSON.stringify(line)}\n` : `${line.text}\n`);
+}
+
+/** `deis logs` over a log source (the SDK's, or a fake in tests). */
+export function makeLogsCommand(sourceFor: (ctx: CommandContext) => LogSource): Command {
+  return {
+    name: "logs",
+    topic: "logs",
+    usage: "[-n LINES] [-f]",
+    description: "show the app's recent log lines (its processes, the router, the platform); -f follows",
+    examples: ["deis logs", "deis logs -n 500", "deis logs -f    # until Ctrl-C"],
+    options: [
+      { name: "num", short: "n", value: "LINES", description: "how many recent lines (default 100, at most 1000)" },
+      { name: "follow", short: "f", description: "keep printing new lines as they come, until Ctrl-C" },
+    ],
+    app: true,
+    async run(ctx) {
+      const app = await ctx.app();
+      const lines = ctx.int("num", 100, 1, 1000)!;
+      const source = sourceFor(ctx);
+      if (!ctx.flag("follow")) {
+        const recent = await source.recent(app, lines);
+        return ctx.out.result(recent, () => recent.forEach((line) => ctx.io.stdout.write(`${line.text}\n`)));
+      }
+      // Subscribe first so no line falls between the recent ones and the live ones; repeats are skipped.
+      const live = source.follow(app)[Symbol.asyncIterator]();
+      const recent = await source.recent(app, lines);
+      recent.forEach((line) => printLine(ctx, line));
+      await printLive(ctx, live, new Set(recent.map(key)));
+    },
+  };
+}
+
+export const logsCommand = makeLogsCommand(sdkLogSource);

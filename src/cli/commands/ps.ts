@@ -1,0 +1,112 @@
+import type { ProcessFieldsFragment } from "../../sdk/client";
+import { parsePairs } from "../args";
+import type { Command, CommandContext } from "../context";
+import { awaitScale } from "../deploys";
+import { UsageError } from "../errors";
+import { heading, table, time } from "../output";
+import { withProgress } from "../progress";
+
+function processTable(processes: readonly ProcessFieldsFragment[]): string {
+  const sorted = [...processes].sort((a, b) => a.type.localeCompare(b.type) || a.num - b.num);
+  return table(["process", "state", "release", "started", "address"], sorted.map((p) => [`${p.type}.${p.num}`, p.state, `v${p.version}`, time(p.startedAt), p.address]));
+}
+
+/** `web=3` as a type and a whole count. */
+function scaleCounts(ctx: CommandContext): { type: string; count: number }[] {
+  return parsePairs(ctx.args, "TYPE=COUNT like web=3", ctx.command.name).map(({ key, value }) => {
+    if (!/^\d{1,4}$/.test(value)) throw new UsageError(`the count of ${key} must be a whole number, got "${value}"`, ctx.command.name);
+    return { type: key, count: Number(value) };
+  });
+}
+
+/** `web` or `web.2` as a type and an optional process number. */
+function processTarget(ctx: CommandContext, text: string | undefined): { type?: string; num?: number } {
+  if (text === undefined) return {};
+  const match = /^([A-Za-z0-9_-]+)(?:\.(\d+))?$/.exec(text);
+  if (!match) throw new UsageError(`"${text}" is not a process type or TYPE.NUMBER like web.2`, ctx.command.name);
+  return { type: match[1], ...(match[2] ? { num: Number(match[2]) } : {}) };
+}
+
+export const psCommands: Command[] = [
+  {
+    name: "ps",
+    aliases: ["ps:list"],
+    topic: "ps",
+    usage: "",
+    description: "list the app's processes, live from the engine",
+    app: true,
+    async run(ctx) {
+      const app = await ctx.app();
+      const { processes } = await ctx.sdk.Processes({ app });
+      ctx.out.result(processes, () =>
+        ctx.out.line(heading(`${app} Processes`), processes.length === 0 ? "no processes (nothing deployed, or scaled to 0)" : processTable(processes)),
+      );
+    },
+  },
+  {
+    name: "ps:scale",
+    aliases: ["scale"],
+    topic: "ps",
+    usage: "TYPE=COUNT...",
+    description: "set how many processes of each type run, and wait until they do (makes no release)",
+    examples: ["deis ps:scale web=3", "deis ps:scale web=2 worker=1", "deis ps:scale worker=0 --no-wait"],
+    options: [{ name: "no-wait", description: "return once the change is recorded, without waiting for the processes" }],
+    app: true,
+    args: { min: 1 },
+    async run(ctx) {
+      const app = await ctx.app();
+      const counts = scaleCounts(ctx);
+      const { scale } = await ctx.sdk.Scale({ app, processes: counts });
+      const processes = ctx.noWait ? null : await awaitScale(ctx, app, counts);
+      ctx.out.result(scale, () => {
+        ctx.out.line(`Scaled ${app} to ${scale.structure.map((s) => `${s.type}=${s.count}`).join(" ")}`);
+        if (processes) ctx.out.line(processes.length === 0 ? "no processes" : processTable(processes));
+      });
+    },
+  },
+  {
+    name: "ps:restart",
+    aliases: ["restart"],
+    topic: "ps",
+    usage: "[TYPE[.NUMBER]]",
+    description: "restart every process, one type, or one process, one at a time",
+    examples: ["deis ps:restart", "deis ps:restart web", "deis ps:restart web.2"],
+    app: true,
+    args: { max: 1 },
+    async run(ctx) {
+      const app = await ctx.app();
+      const target = processTarget(ctx, ctx.args[0]);
+      const what = ctx.args[0] ?? "all processes";
+      const { restart } = await withProgress(ctx.io, `Restarting ${what} of ${app}`, () => ctx.sdk.Restart({ app, ...target }));
+      ctx.out.result(restart, (processes) => ctx.out.line(`Restarted ${what} of ${app}`, processTable(processes)));
+    },
+  },
+  {
+    name: "run",
+    topic: "ps",
+    usage: "[--timeout SECONDS] COMMAND...",
+    description: "run a one-off command with the app's image and config; exits with its exit status",
+    examples: ["deis run ls -la /app", "deis run --timeout 600 -a my-shop npm run migrate", 'deis run "echo $GREETING"'],
+    options: [{ name: "timeout", short: "t", value: "SECONDS", description: "stop the command after this long (default 60, at most 900)" }],
+    app: true,
+    rest: true,
+    args: { min: 1 },
+    async run(ctx) {
+      const app = await ctx.app();
+      const command = ctx.args.join(" ");
+      const timeoutSeconds = ctx.int("timeout", 60, 1, 900)!;
+      const { run } = await withProgress(
+        ctx.io,
+        `Running \`${command}\` on ${app}`,
+        () => ctx.sdk.Run({ app, command, timeoutSeconds }),
+        ({ run: r }) => (r.timedOut ? "timed out" : `done, exit status ${r.exitCode}`),
+      );
+      ctx.out.result(run, (r) => ctx.io.stdout.write(r.output));
+      if (run.timedOut) {
+        ctx.out.note(`Error: \`${command}\` ran out of time after ${timeoutSeconds} s (allow more with --timeout SECONDS)`);
+        return run.exitCode || 124;
+      }
+      return run.exitCode;
+    },
+  },
+];

@@ -1,0 +1,85 @@
+import type { ProcessFieldsFragment, ReleaseFieldsFragment } from "../sdk/client";
+import type { CommandContext } from "./context";
+import { CliError } from "./errors";
+import { pollUntil, withProgress } from "./progress";
+
+/** How long a release may take to deploy before the CLI stops waiting (healthchecks can take a minute). */
+const DEPLOY_TIMEOUT_MS = 300_000;
+/** How long ps:scale waits for the processes to run. */
+const SCALE_TIMEOUT_MS = 120_000;
+const POLL_MS = 500;
+
+/**
+ * Waits until a release has deployed (or failed), polling its status, with progress on stderr.
+ * A release without a build is SUCCEEDED at once, and --no-wait skips waiting: both return at once.
+ * Polling rather than the appEvents subscription: a release can also be SUPERSEDED, which sends no
+ * event of its own, and polling cannot miss an event sent before the subscription started.
+ */
+export async function awaitDeploy(ctx: CommandContext, app: string, release: ReleaseFieldsFragment): Promise<ReleaseFieldsFragment> {
+  if (release.status !== "PENDING" || ctx.noWait) return release;
+  const settled = await withProgress(
+    ctx.io,
+    `Deploying ${app} v${release.version}`,
+    () =>
+      pollUntil(
+        async () => {
+          const { release: current } = await ctx.sdk.Release({ app, version: release.version });
+          if (current.status === "PENDING") return undefined;
+          // The same shape as the mutation's result, with the outcome filled in.
+          return { ...release, status: current.status, failed: current.failed, failureReason: current.failureReason };
+        },
+        DEPLOY_TIMEOUT_MS,
+        POLL_MS,
+      ),
+    (result) => (result === null ? "still deploying" : result.status === "FAILED" ? "failed" : result.status === "SUPERSEDED" ? "superseded by a newer release" : "done"),
+  );
+  if (!settled) {
+    throw new CliError(
+      `v${release.version} of ${app} is still deploying after ${DEPLOY_TIMEOUT_MS / 1000} s`,
+      `Check on it with deis releases:info v${release.version} -a ${app}.`,
+    );
+  }
+  return settled;
+}
+
+/** After the result is printed: a failed release ends the command with its reason and exit 1. */
+export function failIfFailed(app: string, release: ReleaseFieldsFragment): void {
+  if (release.status === "FAILED") {
+    throw new CliError(
+      `v${release.version} of ${app} failed to deploy: ${release.failureReason ?? "no reason given"}`,
+      `The previous release keeps serving. See deis releases:info v${release.version} -a ${app}.`,
+    );
+  }
+}
+
+/** True when exactly `count` processes of `type` run and none of that type is in another state. */
+function reached(processes: readonly ProcessFieldsFragment[], type: string, count: number): boolean {
+  const ofType = processes.filter((p) => p.type === type);
+  return ofType.length === count && ofType.every((p) => p.state === "running");
+}
+
+/** Waits (bounded) until the processes show the asked counts running; returns them. */
+export async function awaitScale(ctx: CommandContext, app: string, counts: readonly { type: string; count: number }[]): Promise<ProcessFieldsFragment[]> {
+  const described = counts.map(({ type, count }) => `${type}=${count}`).join(" ");
+  const processes = await withProgress(
+    ctx.io,
+    `Scaling ${app} to ${described}`,
+    () =>
+      pollUntil(
+        async () => {
+          const { processes: current } = await ctx.sdk.Processes({ app });
+          return counts.every(({ type, count }) => reached(current, type, count)) ? current : undefined;
+        },
+        SCALE_TIMEOUT_MS,
+        POLL_MS,
+      ),
+    (result) => (result === null ? "still scaling" : "done"),
+  );
+  if (!processes) {
+    throw new CliError(
+      `${app} did not reach ${described} within ${SCALE_TIMEOUT_MS / 1000} s`,
+      `See what runs with deis ps -a ${app}; a process that keeps crashing shows in deis logs -a ${app}.`,
+    );
+  }
+  return processes;
+}

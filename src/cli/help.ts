@@ -1,0 +1,107 @@
+import type { OptionSpec } from "./args";
+import type { Command } from "./context";
+
+/** The help topics in the order `deis help` lists them, each with its one-line description. */
+export const TOPICS: readonly (readonly [string, string])[] = [
+  ["auth", "register, log in and out, change your password, cancel your account"],
+  ["keys", "manage the SSH keys that let you git push"],
+  ["apps", "create, list, inspect, open, transfer and destroy apps; set git remotes"],
+  ["config", "manage an app's config values (its environment), .env pull and push"],
+  ["builds", "list builds, or deploy a prebuilt Docker image"],
+  ["releases", "list and inspect releases, roll back to an earlier one"],
+  ["ps", "list, scale and restart processes; run one-off commands"],
+  ["logs", "show an app's logs, recent and live"],
+  ["domains", "route custom domains to an app"],
+  ["certs", "manage an app's TLS certificates"],
+  ["perms", "manage an app's collaborators and the platform's admins"],
+  ["limits", "set memory and cpu limits per process type"],
+  ["healthchecks", "set how each process type is checked for health"],
+  ["users", "list every account (admins only)"],
+];
+
+/** The flags every command takes besides its own. */
+export function globalOptions(command: Command): OptionSpec[] {
+  return [
+    ...(command.app ? [{ name: "app", short: "a", value: "APP", description: "the app (default: the one the git remote 'deis' here points at)" }] : []),
+    ...(command.deploys ? [{ name: "no-wait", description: "return once the release is made, without waiting for its deploy" }] : []),
+    { name: "json", description: "print the result as JSON, for scripts" },
+    { name: "help", short: "h", description: "show this help" },
+  ];
+}
+
+function columns(rows: readonly (readonly [string, string])[], indent = "  "): string[] {
+  const width = Math.max(...rows.map(([left]) => left.length)) + 2;
+  return rows.map(([left, right]) => `${indent}${left.padEnd(width)}${right}`.trimEnd());
+}
+
+/** `deis --help`: what the CLI is, the topics, how to start. */
+export function mainHelp(version: string): string {
+  return [
+    "The Deis-TS command-line client: deploy and manage apps on a Deis-TS platform.",
+    "",
+    "VERSION",
+    `  deis/${version} node/${process.versions.node}`,
+    "",
+    "USAGE",
+    "  $ deis COMMAND [ARGS] [-a APP] [--json]",
+    "",
+    "TOPICS",
+    ...columns(TOPICS),
+    "",
+    "GETTING STARTED",
+    ...columns([
+      ["$ deis register http://127.0.0.1:8000", "create an account (or deis login)"],
+      ["$ deis keys:add", "add your SSH key (~/.ssh/id_ed25519.pub)"],
+      ["$ deis create", "create an app and the git remote 'deis'"],
+      ["$ git push deis main", "build and deploy it"],
+      ["$ deis open", "see it"],
+    ]),
+    "",
+    "Run deis help TOPIC for a topic's commands (deis help config), and deis help COMMAND",
+    "for a command's usage and examples (deis help config:set).",
+    "Settings live in ~/.deis/client.json; DEIS_URL and DEIS_TOKEN override them.",
+  ].join("\n");
+}
+
+/** `deis help config`: the topic's commands. */
+export function topicHelp(topic: string, commands: readonly Command[]): string {
+  const description = TOPICS.find(([name]) => name === topic)?.[1] ?? "";
+  return [
+    description,
+    "",
+    "USAGE",
+    `  $ deis ${topic}:COMMAND`,
+    "",
+    "COMMANDS",
+    ...columns(commands.map((c) => [c.name, c.description])),
+    "",
+    `Run deis help COMMAND for usage and examples, e.g. deis help ${commands[commands.length - 1].name}.`,
+  ].join("\n");
+}
+
+/** The one-line usage of a command, as errors show it. */
+export function usageLine(command: Command): string {
+  const extra = [command.app ? "[-a APP]" : "", command.deploys ? "[--no-wait]" : "", "[--json]"].filter(Boolean).join(" ");
+  return `deis ${command.name}${command.usage ? ` ${command.usage}` : ""} ${extra}`;
+}
+
+function flagLabel(option: OptionSpec): string {
+  const long = `--${option.name}${option.value ? `=${option.value}` : ""}`;
+  return option.short ? `-${option.short}, ${long}` : `    ${long}`;
+}
+
+/** `deis help config:set`: description, usage, flags, aliases and examples. */
+export function commandHelp(command: Command): string {
+  const options = [...(command.options ?? []), ...globalOptions(command)];
+  return [
+    command.description,
+    "",
+    "USAGE",
+    `  $ ${usageLine(command)}`,
+    "",
+    "FLAGS",
+    ...columns(options.map((o) => [flagLabel(o), o.description])),
+    ...(command.aliases?.length ? ["", "ALIASES", ...command.aliases.map((a) => `  $ deis ${a}`)] : []),
+    ...(command.examples?.length ? ["", "EXAMPLES", ...command.examples.map((e) => `  $ ${e}`)] : []),
+  ].join("\n");
+}

@@ -7,6 +7,8 @@ import { type Logger, createLogger } from "./core/logger";
 import { openCache } from "./modules/cache";
 import { openDiscovery } from "./modules/discovery";
 import { publishRequestLine, startRouterWorkers } from "./modules/proxy";
+import { LogServer, LogStore } from "./modules/logger";
+import { DockerEngine } from "./modules/runtime";
 import { openDatabase } from "./modules/database";
 import { startPlatform } from "./platform";
 import { buildApiSchema } from "./resolvers";
@@ -16,6 +18,7 @@ const USAGE = `usage: deis-platform <command>
 commands:
   up        run the whole platform in this process (the default)
   router    run only the router, DEIS_ROUTER_WORKERS processes, routes from etcd (ETCD_ENDPOINTS)
+  logger    run only the log server (with PostgreSQL, Redis and etcd shared with the controllers)
   migrate   bring the database schema up to date and exit
   schema    write schema/schema.graphql from the code and exit
 
@@ -43,6 +46,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === "router") {
     await runRouter(config, log);
+    return;
+  }
+  if (command === "logger") {
+    await runLogger(config, log);
     return;
   }
   if (command !== "up") {
@@ -97,6 +104,38 @@ async function runRouter(config: PlatformConfig, log: Logger): Promise<void> {
     void router
       .close()
       .then(() => cache?.close())
+      .finally(() => process.exit(0));
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
+
+/**
+ * The log server alone: it shares the database (apps, drains), Redis (stored lines, live tails,
+ * the intake) and etcd (its election) with the controllers, so it needs all three configured.
+ */
+async function runLogger(config: PlatformConfig, log: Logger): Promise<void> {
+  for (const [variable, value] of [["DATABASE_URL", config.databaseUrl], ["REDIS_URL", config.redisUrl], ["ETCD_ENDPOINTS", config.etcdEndpoints[0]]] as const) {
+    if (!value) throw new ConfigError(variable, "the log server runs on its own only beside controllers that share it");
+  }
+  const dataSource = await openDatabase({ url: config.databaseUrl });
+  const cache = await openCache({ url: config.redisUrl });
+  const discovery = openDiscovery(config.etcdEndpoints, config.etcdNamespace);
+  const server = new LogServer(
+    dataSource,
+    new LogStore(cache.lists, cache.events, config.logLines),
+    cache.events,
+    discovery,
+    new DockerEngine(),
+    { platformId: config.platformId, syslog: config.syslogPort === null ? null : { host: config.host, port: config.syslogPort } },
+    log.child({ module: "logger" }),
+  );
+  server.start();
+  console.log("Deis log server is up (it takes over when elected)");
+  const shutdown = () => {
+    void server
+      .stop()
+      .then(() => Promise.all([discovery.close(), cache.close(), dataSource.destroy()]))
       .finally(() => process.exit(0));
   };
   process.once("SIGINT", shutdown);

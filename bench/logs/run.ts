@@ -4,17 +4,12 @@
  * At 1k and 5k lines/s, 10 s each. Goal: p99 < 100 ms at 5k lines/s, 0 lost.
  * The platform runs as in production for logs: Redis for the store and the live tail.
  */
-import "reflect-metadata";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../../src/core/config";
-import { createLogger } from "../../src/core/logger";
-import { startPlatform } from "../../src/platform";
-import { createDeisClient } from "../../src/sdk/client";
 import { startRedis } from "../../test/harness/components";
-import { ECHO_IMAGE, prepareDocker } from "../../test/harness/docker";
-import { freePort } from "../../test/harness/processes";
+import { ECHO_IMAGE } from "../../test/harness/docker";
+import { deployed, startBenchPlatform } from "../support/platform";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RATES = [1000, 5000];
@@ -26,37 +21,20 @@ const writer = (rate: number) =>
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function main(): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), "bench-logs-"));
-  await prepareDocker();
-  const redis = await startRedis(join(root, "redis"));
-  const config = loadConfig({
-    DEIS_DATA_DIR: join(root, "data"),
-    DEIS_PORT: "0",
-    DEIS_ROUTER_PORT: String(await freePort()),
-    DEIS_ROUTER_HTTPS_PORT: "off",
-    DEIS_BUILDER_PORT: String(await freePort()),
-    DEIS_SYSLOG_PORT: "off",
-    DEIS_PLATFORM_ID: `bench-${process.pid}`,
-    REDIS_URL: redis.url,
-  });
-  const platform = await startPlatform(config, { database: {}, log: createLogger("warn") });
+  const redisDir = mkdtempSync(join(tmpdir(), "bench-redis-"));
+  const redis = await startRedis(redisDir);
+  const bench = await startBenchPlatform({ REDIS_URL: redis.url });
+  const { platform } = bench;
+  const { sdk } = bench.client;
   const app = "logbench";
   try {
-    const anonymous = createDeisClient({ url: platform.api.url });
-    const { register } = await anonymous.sdk.Register({ input: { username: "bench", password: "bench-password" } });
-    const client = createDeisClient({ url: platform.api.url, token: register.token });
-    const { sdk } = client;
     await sdk.CreateApp({ name: app });
     await sdk.DeployImage({
       app,
       image: ECHO_IMAGE,
       procfile: RATES.map((rate) => ({ type: `w${rate}`, command: writer(rate) })),
     });
-    for (;;) {
-      const { release } = await sdk.Release({ app, version: 2 });
-      if (release.status !== "PENDING") break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await deployed(bench.client, app, 2);
     console.log(`bench/logs: a process writes N lines/s for ${SECONDS} s; one subscriber on logs(app) over graphql-ws (Redis store and pub/sub)`);
     for (const rate of RATES) {
       const latencies: number[] = [];
@@ -89,16 +67,10 @@ async function main(): Promise<void> {
       }
       await platform.runtime.deployer.settled(app);
     }
-    await client.close();
-    await anonymous.close();
   } finally {
-    await platform.runtime.deployer.settled();
-    await platform.stop();
-    const { engine } = platform.runtime;
-    for (const container of await engine.listContainers([`deis.platform=${config.platformId}`])) await engine.removeContainer(container.id);
-    await engine.removeImages(`deis-apps/${app}`);
+    await bench.stop();
     await redis.stop();
-    rmSync(root, { recursive: true, force: true });
+    rmSync(redisDir, { recursive: true, force: true });
   }
 }
 

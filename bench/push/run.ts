@@ -4,21 +4,15 @@
  * floor: `docker build` of the same context + `docker run` + the first 200 on its port.
  * Goal: push <= 1.3x the floor.
  */
-import "reflect-metadata";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { loadConfig } from "../../src/core/config";
-import { createLogger } from "../../src/core/logger";
 import { STACK_IMAGE } from "../../src/modules/runtime";
-import { startPlatform } from "../../src/platform";
-import { createDeisClient } from "../../src/sdk/client";
-import { prepareDocker } from "../../test/harness/docker";
 import { commit, gitPush, gitRepo, sshKeygen } from "../../test/harness/git";
 import { send } from "../../test/harness/http";
-import { freePort } from "../../test/harness/processes";
+import { startBenchPlatform } from "../support/platform";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const server = (marker: string) =>
@@ -56,24 +50,12 @@ async function floorRun(context: string, marker: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), "bench-push-"));
-  await prepareDocker();
-  const config = loadConfig({
-    DEIS_DATA_DIR: dataDir,
-    DEIS_PORT: "0",
-    DEIS_ROUTER_PORT: "0",
-    DEIS_ROUTER_HTTPS_PORT: "off",
-    DEIS_BUILDER_PORT: String(await freePort()),
-    DEIS_PLATFORM_ID: `bench-${process.pid}`,
-  });
-  const platform = await startPlatform(config, { database: {}, log: createLogger("warn") });
+  const bench = await startBenchPlatform();
+  const { platform, config, client } = bench;
   const app = "pushbench";
   const floorContext = mkdtempSync(join(tmpdir(), "bench-floor-"));
   writeFileSync(join(floorContext, "Dockerfile"), DOCKERFILE);
   try {
-    const anonymous = createDeisClient({ url: platform.api.url });
-    const { register } = await anonymous.sdk.Register({ input: { username: "bench", password: "bench-password" } });
-    const client = createDeisClient({ url: platform.api.url, token: register.token });
     const key = sshKeygen();
     await client.sdk.AddKey({ publicKey: key.publicKey });
     const remote = (await client.sdk.CreateApp({ name: app })).createApp.gitRemote;
@@ -103,15 +85,8 @@ async function main(): Promise<void> {
     const ratio = median(pushes) / median(floors);
     console.log(`median: push ${median(pushes).toFixed(0)} ms, floor ${median(floors).toFixed(0)} ms`);
     console.log(`vs goal: push / floor = ${ratio.toFixed(2)}x (goal <= 1.3x): ${ratio <= 1.3 ? "met" : "MISSED"}`);
-    await client.close();
-    await anonymous.close();
   } finally {
-    await platform.runtime.deployer.settled();
-    await platform.stop();
-    const { engine } = platform.runtime;
-    for (const container of await engine.listContainers([`deis.platform=${config.platformId}`])) await engine.removeContainer(container.id);
-    await engine.removeImages(`deis-apps/${app}`);
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.stop();
     rmSync(floorContext, { recursive: true, force: true });
   }
 }

@@ -3,17 +3,9 @@
  * requests. wrk (Debian package) drives 8 keep-alive connections at the router with the app's Host
  * header; each redeploy is a config change, so every process is replaced by a new release's.
  */
-import "reflect-metadata";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loadConfig } from "../../src/core/config";
-import { createLogger } from "../../src/core/logger";
-import { startPlatform } from "../../src/platform";
-import { createDeisClient } from "../../src/sdk/client";
-import { ECHO_IMAGE, prepareDocker } from "../../test/harness/docker";
-import { freePort } from "../../test/harness/processes";
+import { ECHO_IMAGE } from "../../test/harness/docker";
+import { deployed, startBenchPlatform } from "../support/platform";
 
 const REDEPLOYS = Number(process.env.BENCH_REDEPLOYS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
@@ -44,33 +36,14 @@ function wrk(port: number, host: string, seconds: number): Promise<WrkResult> {
 }
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), "bench-redeploy-"));
-  await prepareDocker();
-  const config = loadConfig({
-    DEIS_DATA_DIR: dataDir,
-    DEIS_PORT: "0",
-    DEIS_ROUTER_PORT: "0",
-    DEIS_ROUTER_HTTPS_PORT: "off",
-    DEIS_BUILDER_PORT: String(await freePort()),
-    DEIS_PLATFORM_ID: `bench-${process.pid}`,
-    LOG_LEVEL: "warn",
-  });
-  const platform = await startPlatform(config, { database: {}, log: createLogger("warn") });
+  const bench = await startBenchPlatform();
+  const { platform, config } = bench;
+  const { sdk } = bench.client;
   const app = "redeploy";
   try {
-    const anonymous = createDeisClient({ url: platform.api.url });
-    const { register } = await anonymous.sdk.Register({ input: { username: "bench", password: "bench-password" } });
-    const { sdk } = createDeisClient({ url: platform.api.url, token: register.token });
     await sdk.CreateApp({ name: app });
-    const waitFor = async (version: number) => {
-      for (;;) {
-        const { release } = await sdk.Release({ app, version });
-        if (release.status !== "PENDING") return release;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    };
     await sdk.DeployImage({ app, image: ECHO_IMAGE, procfile: [{ type: "web", command: "node /app/server.js" }] });
-    if ((await waitFor(2)).status !== "SUCCEEDED") throw new Error("the first deploy failed");
+    if ((await deployed(bench.client, app, 2)) !== "SUCCEEDED") throw new Error("the first deploy failed");
     await sdk.Scale({ app, processes: [{ type: "web", count: 2 }] });
     await platform.runtime.deployer.settled(app);
     const host = `${app}.${config.domain}`;
@@ -83,10 +56,10 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 1500));
       const t0 = Date.now();
       const { setConfig } = await sdk.SetConfig({ app, values: [{ key: "ROUND", value: String(i) }] });
-      const release = await waitFor(setConfig.version);
+      const status = await deployed(bench.client, app, setConfig.version);
       durations.push(Date.now() - t0);
-      console.log(`  redeploy ${i}: v${setConfig.version} ${release.status} in ${Date.now() - t0} ms (at ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-      if (release.status !== "SUCCEEDED") throw new Error(`v${setConfig.version} failed: ${release.failureReason}`);
+      console.log(`  redeploy ${i}: v${setConfig.version} ${status} in ${Date.now() - t0} ms (at ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      if (status !== "SUCCEEDED") throw new Error(`v${setConfig.version} did not deploy`);
     }
     const result = await load;
     const failed = result.non2xx + result.socketErrors;
@@ -94,15 +67,9 @@ async function main(): Promise<void> {
     console.log(`requests: ${result.requests}, failed: ${failed} (non-2xx ${result.non2xx}, socket errors ${result.socketErrors})`);
     console.log(`redeploy time: median ${durations.sort((a, b) => a - b)[Math.floor(durations.length / 2)]} ms`);
     console.log(`vs goal: ${failed} failed of ${result.requests} (goal 0): ${failed === 0 ? "met" : "MISSED"}`);
-    await anonymous.close();
     process.exitCode = failed === 0 ? 0 : 1;
   } finally {
-    await platform.runtime.deployer.settled();
-    await platform.stop();
-    const { engine } = platform.runtime;
-    for (const container of await engine.listContainers([`deis.platform=${config.platformId}`])) await engine.removeContainer(container.id);
-    await engine.removeImages(`deis-apps/${app}`);
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.stop();
   }
 }
 

@@ -3,6 +3,7 @@ import { MemoryDiscoveryStore } from "./memory-store";
 import type { DiscoveryStore } from "./store";
 
 export * from "./keys";
+export { LeaderLoop, type LeaderWork } from "./leader";
 export type { DiscoveryEvent, DiscoveryLease, DiscoveryStore, DiscoveryWatch, Leadership, WatchHandlers } from "./store";
 
 /** etcd when endpoints are configured (keys below `namespace`), otherwise the in-process store. */

@@ -3,7 +3,7 @@ import type { Logger } from "../../core/logger";
 import { type LogLine, appDestroyedTopic, logDrainsChangedTopic, logIntakeTopic } from "../../core/topics";
 import { App, LogDrain } from "../../entities";
 import type { EventBus } from "../cache";
-import type { DiscoveryStore, Leadership } from "../discovery";
+import { type DiscoveryStore, LeaderLoop } from "../discovery";
 import type { DockerEngine } from "../runtime";
 import { ContainerLogFollower } from "./container-logs";
 import { DrainForwarder } from "./drains";
@@ -23,9 +23,7 @@ export interface LogServerOptions {
  * tails, in order, and copies them to the app's drains.
  */
 export class LogServer {
-  private leadership: Leadership | null = null;
-  private stopped = false;
-  private readonly stops: (() => Promise<void> | void)[] = [];
+  private readonly loop: LeaderLoop;
   private pending: LogLine[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private scheduled = false;
@@ -43,30 +41,16 @@ export class LogServer {
     private readonly dataSource: DataSource,
     private readonly store: LogStore,
     private readonly events: EventBus,
-    private readonly discovery: DiscoveryStore,
+    discovery: DiscoveryStore,
     private readonly engine: DockerEngine,
     private readonly options: LogServerOptions,
     private readonly log: Logger,
-  ) {}
-
-  start(): void {
-    void this.campaign();
+  ) {
+    this.loop = new LeaderLoop(discovery, `${options.platformId}-logger`, String(process.pid), () => this.lead(), log);
   }
 
-  private async campaign(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        this.leadership = await this.discovery.campaign(`${this.options.platformId}-logger`, String(process.pid));
-        if (this.stopped) break;
-        const lost = new Promise<void>((resolve) => this.leadership!.onLost(resolve));
-        await this.lead();
-        await lost;
-        await this.follow();
-      } catch (error) {
-        this.log.warn({ err: error }, "log server election failed; trying again");
-        await new Promise((resolve) => setTimeout(resolve, 2_000));
-      }
-    }
+  start(): void {
+    this.loop.start();
   }
 
   /** Queues lines; they are stored and published in the order they came, in batches. */
@@ -93,15 +77,30 @@ export class LogServer {
     for (const line of batch) for (const url of this.drains.get(line.app) ?? []) this.forwarder.send(url, line);
   }
 
-  private async lead(): Promise<void> {
-    this.log.info("log server elected");
+  /** While elected: take in every line, follow the containers, receive syslog. Returns how to stop. */
+  private async lead(): Promise<() => Promise<void>> {
+    const stops: (() => Promise<void> | void)[] = [];
+    const undo = async () => {
+      for (const stop of stops.splice(0).reverse()) await stop();
+      this.syslogPort = null;
+    };
+    try {
+      await this.startLeading(stops);
+    } catch (error) {
+      await undo();
+      throw error;
+    }
+    return undo;
+  }
+
+  private async startLeading(stops: (() => Promise<void> | void)[]): Promise<void> {
     await this.reloadDrains();
     await this.reloadApps();
     const intake = await this.events.subscribe(logIntakeTopic);
     void (async () => {
       for await (const line of intake) this.take(line);
     })();
-    this.stops.push(() => void intake.return?.());
+    stops.push(() => void intake.return?.());
     const gone = await this.events.subscribe(appDestroyedTopic);
     void (async () => {
       for await (const { app } of gone) {
@@ -111,18 +110,18 @@ export class LogServer {
         this.flushing = this.flushing.then(() => this.store.clear(app)).catch(() => undefined);
       }
     })();
-    this.stops.push(() => void gone.return?.());
+    stops.push(() => void gone.return?.());
     const changes = await this.events.subscribe(logDrainsChangedTopic);
     void (async () => {
       for await (const change of changes) await this.reloadDrains(change.app).catch(() => undefined);
     })();
-    this.stops.push(() => void changes.return?.());
+    stops.push(() => void changes.return?.());
     const follower = new ContainerLogFollower(this.engine, this.options.platformId, (line) => this.take(line), this.log);
     follower.start(Math.floor(Date.now() / 1000));
-    this.stops.push(() => follower.stop());
+    stops.push(() => follower.stop());
     const refresh = setInterval(() => void this.reloadApps().catch(() => undefined), 10_000);
     refresh.unref();
-    this.stops.push(() => clearInterval(refresh));
+    stops.push(() => clearInterval(refresh));
     if (this.options.syslog) {
       const syslog: RunningSyslog = await startSyslog(
         this.options.syslog.host,
@@ -137,7 +136,7 @@ export class LogServer {
         (raw) => this.refuse(`not syslog: ${JSON.stringify(raw.slice(0, 80))}`),
       );
       this.syslogPort = syslog.port;
-      this.stops.push(() => syslog.close());
+      stops.push(() => syslog.close());
     }
   }
 
@@ -186,17 +185,10 @@ export class LogServer {
     for (const row of rows) this.drains.set(row.app.name, [...(this.drains.get(row.app.name) ?? []), row.url]);
   }
 
-  private async follow(): Promise<void> {
-    for (const stop of this.stops.splice(0).reverse()) await stop();
-    this.syslogPort = null;
-  }
-
   async stop(): Promise<void> {
-    this.stopped = true;
-    await this.follow();
+    await this.loop.stop();
     await this.flushing;
     this.forwarder.close();
-    await this.leadership?.resign().catch(() => undefined);
   }
 
   /** Lines dropped from syslog senders since start (garbage or unknown apps). */

@@ -39,6 +39,13 @@ export interface ImageInfo {
   readonly repoDigest: string | null;
 }
 
+interface ProgressEvent {
+  readonly stream?: string;
+  readonly status?: string;
+  readonly error?: string;
+  readonly aux?: { readonly Digest?: string };
+}
+
 export interface EngineEvent {
   readonly type: string;
   readonly action: string;
@@ -98,20 +105,10 @@ export class DockerEngine {
     const tag = colon > ref.lastIndexOf("/") ? ref.slice(colon + 1) : "latest";
     const stream = await this.docker.getImage(ref).push({ tag, authconfig: { serveraddress: ref.split("/")[0] } });
     let digest: string | null = null;
-    await new Promise<void>((resolve, reject) => {
-      this.docker.modem.followProgress(
-        stream,
-        (error: Error | null, output: { error?: string }[]) => {
-          const failure = error?.message ?? output.find((o) => o.error)?.error;
-          if (failure) reject(new Error(failure.trim()));
-          else resolve();
-        },
-        (event: { status?: string; error?: string; aux?: { Digest?: string } }) => {
-          if (event.aux?.Digest) digest = event.aux.Digest;
-          const text = event.error ?? event.status;
-          if (text && !/^(Preparing|Waiting|Pushing)$/.test(text)) onLine(text);
-        },
-      );
+    await this.progress(stream, (event) => {
+      if (event.aux?.Digest) digest = event.aux.Digest;
+      const text = event.error ?? event.status;
+      if (text && !/^(Preparing|Waiting|Pushing)$/.test(text)) onLine(text);
     });
     return digest;
   }
@@ -143,20 +140,25 @@ export class DockerEngine {
     const timer = options.timeoutMs
       ? setTimeout(() => (stream as unknown as { destroy(e: Error): void }).destroy(new Error(`the build took longer than ${Math.round(options.timeoutMs! / 1000)} s and was stopped`)), options.timeoutMs)
       : null;
-    await new Promise<void>((resolve, reject) => {
+    await this.progress(stream, (event) => {
+      const text = event.stream ?? event.error ?? event.status;
+      if (text) for (const line of text.split("\n")) if (line.trim()) onLine(line.replace(/\s+$/, ""));
+    }).finally(() => timer && clearTimeout(timer));
+  }
+
+  /** Reads an engine progress stream (build, push) to its end; rejects with the first error it reports. */
+  private progress(stream: NodeJS.ReadableStream, onEvent: (event: ProgressEvent) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       this.docker.modem.followProgress(
         stream,
-        (error: Error | null, output: { error?: string }[]) => {
+        (error: Error | null, output: ProgressEvent[]) => {
           const failure = error?.message ?? output.find((o) => o.error)?.error;
           if (failure) reject(new Error(failure.trim()));
           else resolve();
         },
-        (event: { stream?: string; error?: string; status?: string }) => {
-          const text = event.stream ?? event.error ?? event.status;
-          if (text) for (const line of text.split("\n")) if (line.trim()) onLine(line.replace(/\s+$/, ""));
-        },
+        onEvent,
       );
-    }).finally(() => timer && clearTimeout(timer));
+    });
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {

@@ -1,7 +1,7 @@
 import type { DataSource } from "typeorm";
 import type { Logger } from "../../core/logger";
 import { App } from "../../entities";
-import type { DiscoveryStore, Leadership } from "../discovery";
+import { type DiscoveryStore, LeaderLoop } from "../discovery";
 import type { Deployer } from "./deployer";
 import type { Scheduler } from "./scheduler";
 
@@ -21,59 +21,33 @@ export interface ReconcilerOptions {
  * at a time); crash back-off lives in the scheduler.
  */
 export class Reconciler {
-  private leadership: Leadership | null = null;
-  private stopWatching: (() => void) | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = false;
+  private readonly loop: LeaderLoop;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly scheduler: Scheduler,
     private readonly deployer: Deployer,
-    private readonly discovery: DiscoveryStore,
+    discovery: DiscoveryStore,
     private readonly options: ReconcilerOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.loop = new LeaderLoop(discovery, options.election, options.candidate, () => this.lead(), log);
+  }
 
   /** Campaigns in the background; reconciles while leader. */
   start(): void {
-    void this.campaign();
+    this.loop.start();
   }
 
-  private async campaign(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        const leadership = await this.discovery.campaign(this.options.election, this.options.candidate);
-        if (this.stopped) {
-          await leadership.resign();
-          return;
-        }
-        this.leadership = leadership;
-        this.log.info({ candidate: this.options.candidate }, "reconciler elected");
-        const lost = new Promise<void>((resolve) => leadership.onLost(resolve));
-        this.lead();
-        await lost;
-        this.log.warn("reconciler lost its leadership");
-        this.follow();
-      } catch (error) {
-        this.log.warn({ err: error }, "reconciler election failed; trying again");
-        await new Promise((resolve) => setTimeout(resolve, 2_000));
-      }
-    }
-  }
-
-  private lead(): void {
-    this.stopWatching = this.scheduler.watch((app) => (app ? this.deployer.request(app) : void this.reconcileAll()));
-    this.timer = setInterval(() => void this.reconcileAll(), this.options.intervalSeconds * 1000);
-    this.timer.unref();
-  }
-
-  private follow(): void {
-    this.stopWatching?.();
-    this.stopWatching = null;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    this.leadership = null;
+  /** While elected: follow the engine's events and pass over every app on a timer. */
+  private async lead(): Promise<() => void> {
+    const stopWatching = this.scheduler.watch((app) => (app ? this.deployer.request(app) : void this.reconcileAll()));
+    const timer = setInterval(() => void this.reconcileAll(), this.options.intervalSeconds * 1000);
+    timer.unref();
+    return () => {
+      stopWatching();
+      clearInterval(timer);
+    };
   }
 
   /** Every app in the database, and every app the engine still runs processes for (destroyed ones). */
@@ -87,10 +61,7 @@ export class Reconciler {
     }
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    const leadership = this.leadership;
-    this.follow();
-    await leadership?.resign().catch(() => undefined);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }

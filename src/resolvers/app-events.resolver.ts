@@ -11,7 +11,7 @@ export class AppEventsResolver {
     description: "Releases, config changes, domains, collaborators and the end of the app, as they commit.",
     subscribe: ({ args, context }) => {
       const { ctx, services } = context as GraphQLContext;
-      return services.apps.subscribe(ctx, (args as { app: string }).app);
+      return services.streams.appEvents(ctx, (args as { app: string }).app);
     },
   })
   appEvents(@Root() event: AppEventPayload, @Arg("app", () => String) _app: string): AppEvent {
@@ -23,7 +23,7 @@ export class AppEventsResolver {
     description: "Each line of the app's builds (git pushes) as it is printed.",
     subscribe: ({ args, context }) => {
       const { ctx, services } = context as GraphQLContext;
-      return services.apps.subscribeBuildLogs(ctx, (args as { app: string }).app);
+      return services.streams.buildLogs(ctx, (args as { app: string }).app);
     },
   })
   buildLogs(@Root() line: BuildLogPayload, @Arg("app", () => String) _app: string): BuildLogLine {

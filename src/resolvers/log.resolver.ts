@@ -27,7 +27,7 @@ export class LogResolver {
     description: "The app's log lines as they arrive (its processes, the router, the platform), in order.",
     subscribe: ({ args, context }) => {
       const { ctx, services } = context as GraphQLContext;
-      return services.logs.tail(ctx, (args as { app: string }).app);
+      return services.streams.logs(ctx, (args as { app: string }).app);
     },
   })
   tail(@Root() line: StoredLine, @Arg("app", () => String) _app: string): LogLine {

@@ -1,3 +1,4 @@
+import { appLogsTopic } from "../../src/core/topics";
 import { appEventsTopic } from "../../src/modules/controller";
 import type { AppEventsSubscription, DeisClient } from "../../src/sdk/client";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
@@ -91,5 +92,21 @@ describe("appEvents subscription", () => {
     await aliceOnSecond.sdk.DestroyApp({ name: "short-lived" });
     const events = await received();
     expect(events.map((e) => e.type)).toEqual(["APP_DESTROYED"]);
+  });
+
+  test("a collaborator's streams end when they are taken off the app", async () => {
+    const { client: bob } = await first.signUp("bob");
+    await alice.sdk.CreateApp({ name: "shared" });
+    await alice.sdk.AddCollaborator({ app: "shared", username: "bob" });
+    const events = bob.sdk.AppEvents({ app: "shared" })[Symbol.asyncIterator]();
+    const logs = bob.sdk.LogTail({ app: "shared" })[Symbol.asyncIterator]();
+    const eventsEnd = events.next();
+    const logsEnd = logs.next();
+    const logTopic = appLogsTopic("shared");
+    await until(() => first.platform.cache.events.localSubscriberCount(appEventsTopic("shared")) === 2, "both streams are live");
+    await until(() => first.platform.cache.events.localSubscriberCount(logTopic) === 1, "the log stream is live");
+    await alice.sdk.RemoveCollaborator({ app: "shared", username: "bob" });
+    await expect(eventsEnd).resolves.toEqual({ value: undefined, done: true });
+    await expect(logsEnd).resolves.toEqual({ value: undefined, done: true });
   });
 });

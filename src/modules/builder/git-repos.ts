@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { promisify } from "node:util";
@@ -25,15 +25,32 @@ export class GitRepos {
     return join(this.root, `${app}.git`);
   }
 
-  async ensure(app: string): Promise<string> {
+  /**
+   * The app's repository, made on first push. It is marked with the app's id: a repository left
+   * by a destroyed app of the same name is wiped, so nobody clones another app's history.
+   */
+  async ensure(app: string, appId: string): Promise<string> {
     const path = this.path(app);
+    if (existsSync(join(path, "HEAD"))) {
+      const owner = await run("git", ["--git-dir", path, "config", "--get", "deis.app-id"]).then(
+        ({ stdout }) => stdout.trim(),
+        () => "",
+      );
+      if (owner !== appId) rmSync(path, { recursive: true, force: true });
+    }
     if (!existsSync(join(path, "HEAD"))) {
       await run("git", ["init", "--quiet", "--bare", "--initial-branch=main", path]);
+      await run("git", ["--git-dir", path, "config", "deis.app-id", appId]);
     }
     const hook = join(path, "hooks", "pre-receive");
     writeFileSync(hook, this.hookScript);
     chmodSync(hook, 0o755);
     return path;
+  }
+
+  /** Deletes a destroyed app's repository. */
+  remove(app: string): void {
+    rmSync(this.path(app), { recursive: true, force: true });
   }
 
   /** The real `git receive-pack` / `git upload-pack` on the app's repository, with extra environment. */
@@ -68,6 +85,9 @@ export class GitRepos {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "ignore"],
     });
+    child.once("error", (error) => child.stdout.destroy(error));
+    // Whoever reads the archive may stop early (a failed build): then git must not wait on a full pipe.
+    child.stdout.once("close", () => child.kill());
     return child.stdout;
   }
 }

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { DataSource } from "typeorm";
 import type { Logger } from "../../core/logger";
+import { appDestroyedTopic } from "../../core/topics";
 import type { Cache } from "../cache";
 import type { Services } from "../controller";
 import type { RegistryClient } from "../registry";
@@ -40,6 +41,11 @@ export async function startBuilder(
   const hostKey = loadHostKey(join(options.dataDir, "builder", "ssh_host_ed25519_key"));
   await relay.listen();
   const repos = new GitRepos(join(options.dataDir, "git"), hookScript(process.execPath, relay.socketPath));
+  // A destroyed app's repository goes with it (ensure() also wipes one left behind).
+  const destroyed = await deps.cache.events.subscribe(appDestroyedTopic);
+  void (async () => {
+    for await (const { app } of destroyed) repos.remove(app);
+  })();
   const builder = new PushBuilder(deps.dataSource, deps.services, repos, deps.engine, deps.registry, deps.cache.events, {
     imagePrefix: options.imagePrefix,
     stackImage: options.stackImage,
@@ -61,11 +67,13 @@ export async function startBuilder(
     return {
       port: ssh.port,
       async close() {
+        await destroyed.return?.();
         await ssh.close();
         await relay.close();
       },
     };
   } catch (error) {
+    await destroyed.return?.();
     await relay.close();
     throw error;
   }

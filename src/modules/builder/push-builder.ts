@@ -5,8 +5,9 @@ import { Build, BuildKind, Release, ReleaseStatus } from "../../entities";
 import type { EventBus } from "../cache";
 import type { Services } from "../controller";
 import type { RegistryClient } from "../registry";
-import type { DockerEngine } from "../runtime";
+import { type DockerEngine, appOfImage, ensureStackImage } from "../runtime";
 import { BuildpackError, planBuild } from "./buildpacks";
+import { imagesOf } from "./dockerfile-images";
 import type { GitRepos } from "./git-repos";
 import type { HookSession } from "./hook-relay";
 import { buildContext, hookGitEnv } from "./source-context";
@@ -68,7 +69,7 @@ export class PushBuilder {
   }
 
   /** Handles a push's pre-receive hook; the exit code accepts (0) or refuses the push. */
-  async handle(ctx: RequestContext, app: string, session: HookSession): Promise<number> {
+  async handle(ctx: RequestContext, app: string, session: HookSession, hungUp: AbortSignal = new AbortController().signal): Promise<number> {
     const update = session.refs.find((r) => DEPLOY_BRANCHES.has(r.ref) && !ZERO_SHA.test(r.newSha));
     if (!update) {
       session.say("deis: push your main (or master) branch to deploy, e.g. git push deis main");
@@ -91,17 +92,26 @@ export class PushBuilder {
     if (this.slots.busy) say("-----> Waiting for a free build slot...");
     const release = await this.slots.take();
     try {
-      return await this.build(ctx, app, sha, session, say, log);
+      return await this.build(ctx, app, sha, session, say, log, hungUp);
     } catch (error) {
-      say(`deis: the build failed: ${(error as Error).message}`);
-      ctx.log.warn({ err: error, app, sha }, "push failed");
+      // Not the build's own output: the platform's log has the details, the pusher gets no internals.
+      say("deis: the push failed on the platform's side; the previous release keeps serving (see the platform's log)");
+      ctx.log.error({ err: error, app, sha }, "push failed");
       return 1;
     } finally {
       release();
     }
   }
 
-  private async build(ctx: RequestContext, app: string, sha: string, session: HookSession, say: (line: string) => void, log: string[]): Promise<number> {
+  private async build(
+    ctx: RequestContext,
+    app: string,
+    sha: string,
+    session: HookSession,
+    say: (line: string) => void,
+    log: string[],
+    hungUp: AbortSignal,
+  ): Promise<number> {
     const env = hookGitEnv(session.env, this.repos.path(app));
     say(`-----> Building ${app} from ${sha.slice(0, 7)}`);
     const files = await this.repos.files(app, sha, env);
@@ -118,6 +128,20 @@ export class PushBuilder {
     say(plan.kind === "dockerfile" ? "-----> Dockerfile app detected" : `-----> ${plan.language} app detected (buildpack)`);
     const config = await this.services.configs.current(ctx, app);
     const buildArgs = plan.kind === "dockerfile" && config.values[BUILD_ARGS_KEY] === "1" ? config.values : undefined;
+    if (plan.kind === "dockerfile") {
+      // Apps share the engine: a build must not read another app's images (its code).
+      const dockerfile = (await this.repos.read(app, sha, "Dockerfile", env)) ?? "";
+      const foreign = imagesOf(dockerfile, buildArgs).find((image) => {
+        const owner = appOfImage(image, this.appImagePrefixes());
+        return owner !== null && owner !== app;
+      });
+      if (foreign) {
+        say(`deis: the Dockerfile uses ${foreign}, another app's image; build from your own or public base images`);
+        return 1;
+      }
+    } else {
+      await ensureStackImage(this.engine, ctx.log);
+    }
     const image = `${this.options.imagePrefix}${app}:git-${sha.slice(0, 7)}`;
     // A Dockerfile app's commit is its build context as it is; a buildpack adds its Dockerfile.
     const archive = this.repos.archive(app, sha, env);
@@ -140,6 +164,10 @@ export class PushBuilder {
       say(`-----> Pushing ${image}`);
       digest = await this.engine.pushImage(image);
     }
+    if (hungUp.aborted) {
+      say("deis: the push was cancelled; nothing was released");
+      return 1;
+    }
     const types = Object.keys(plan.procfile);
     say(`-----> Process types: ${types.length > 0 ? types.join(", ") : "cmd (the image's own command)"}`);
     const created = await this.services.builds.recordPush(ctx, app, {
@@ -152,14 +180,20 @@ export class PushBuilder {
     });
     say(`-----> Releasing v${created.version} and deploying...`);
     const outcome = await this.waitForDeploy(created.id);
-    if (outcome.status === ReleaseStatus.SUCCEEDED) {
+    // Superseded: a newer release (a config change made meanwhile) runs this build.
+    if (outcome.status === ReleaseStatus.SUCCEEDED || outcome.status === ReleaseStatus.SUPERSEDED) {
       say(`done, ${app}:v${created.version} deployed`);
       say(`       ${this.services.platform.appUrl(app)}`);
     } else {
       say(`deis: v${created.version} did not deploy: ${outcome.failureReason ?? outcome.status}; the previous release keeps serving`);
     }
     await this.dataSource.getRepository(Build).update({ id: created.buildId! }, { log: log.join("\n") });
-    return outcome.status === ReleaseStatus.SUCCEEDED ? 0 : 1;
+    return outcome.status === ReleaseStatus.FAILED || outcome.status === ReleaseStatus.PENDING ? 1 : 0;
+  }
+
+  /** How the platform names app images (with and without a registry), to spot another app's. */
+  private appImagePrefixes(): string[] {
+    return [...new Set([this.options.imagePrefix, "deis-apps/", ...(this.registry ? [`${this.registry.host}/`] : [])])];
   }
 
   /** Polls the release until the deploy is done with it (the deployer may run in another controller). */

@@ -48,8 +48,9 @@ export async function startSshServer(options: {
       return;
     }
     const ctx = new RequestContext(randomUUID(), user, log.child({ user: user.username, app: parsed.app }));
+    let app;
     try {
-      await services.access.requireApp(ctx, parsed.app, parsed.service === "git-upload-pack" ? "owner" : "collaborator");
+      app = await services.access.requireApp(ctx, parsed.app, parsed.service === "git-upload-pack" ? "owner" : "collaborator");
     } catch (error) {
       fail(stream, error instanceof DomainError ? error.message : "not allowed");
       return;
@@ -59,19 +60,38 @@ export async function startSshServer(options: {
       fail(stream, `another push to ${parsed.app} is in progress; try again when it is done`);
       return;
     }
-    await repos.ensure(parsed.app);
-    const push = relay.register((session) => builder.handle(ctx, parsed.app, session));
-    const child = repos.spawn(parsed.service, parsed.app, { DEIS_PUSH_ID: push.id });
-    stream.pipe(child.stdin!);
-    child.stdout!.pipe(stream, { end: false });
-    child.stderr!.pipe(stream.stderr, { end: false });
-    child.once("close", (code) => {
+    // The push holds the app until its build is done with, not only until git exits.
+    const hangUp = new AbortController();
+    let building: Promise<number> = Promise.resolve(0);
+    const push = relay.register((session) => (building = builder.handle(ctx, parsed.app, session, hangUp.signal)));
+    const finish = (code: number) => {
       push.done();
-      void lease?.release();
-      stream.exit(code ?? 1);
+      void building.finally(() => lease?.release());
+      stream.exit(code);
       stream.end();
-    });
-    stream.once("close", () => child.kill());
+    };
+    try {
+      await repos.ensure(parsed.app, app.id);
+      const child = repos.spawn(parsed.service, parsed.app, { DEIS_PUSH_ID: push.id });
+      child.once("error", (error) => {
+        log.error({ err: error }, "could not run git");
+        stream.stderr.write("deis: the builder could not run git\n");
+        finish(1);
+      });
+      stream.pipe(child.stdin!);
+      child.stdin!.on("error", () => undefined);
+      child.stdout!.pipe(stream, { end: false });
+      child.stderr!.pipe(stream.stderr, { end: false });
+      child.once("close", (code) => finish(code ?? 1));
+      stream.once("close", () => {
+        hangUp.abort();
+        child.kill();
+      });
+    } catch (error) {
+      log.error({ err: error }, "could not prepare the repository");
+      stream.stderr.write("deis: the builder could not prepare the repository\n");
+      finish(1);
+    }
   };
 
   const server = new Server({ hostKeys: [options.hostKey], ident: "deis-builder" }, (client: Connection) => {

@@ -85,3 +85,32 @@ export function endAfter<T>(source: AsyncIterableIterator<T>, isLast: (item: T) 
   };
   return iterator;
 }
+
+/**
+ * Passes items through until `stop` resolves; then the stream ends (the source is returned) and
+ * `onEnd` runs. A `return()` from the consumer ends it too.
+ */
+export function endWhen<T>(source: AsyncIterableIterator<T>, stop: Promise<unknown>, onEnd: () => unknown): AsyncIterableIterator<T> {
+  let finished = false;
+  const finish = async () => {
+    if (finished) return;
+    finished = true;
+    await onEnd();
+    await source.return?.();
+  };
+  const stopped = stop.then(() => finish()).then(() => ({ value: undefined, done: true }) as IteratorResult<T>);
+  const iterator: AsyncIterableIterator<T> = {
+    async next() {
+      if (finished) return { value: undefined, done: true };
+      return Promise.race([source.next(), stopped]);
+    },
+    async return() {
+      await finish();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

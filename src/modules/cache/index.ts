@@ -6,7 +6,7 @@ import { type LockStore, memoryLockStore, redisLockStore } from "./locks";
 import { MemoryEventBus } from "./memory-event-bus";
 import { RedisEventBus } from "./redis-event-bus";
 
-export { AsyncQueue, endAfter } from "./async-queue";
+export { AsyncQueue, endAfter, endWhen } from "./async-queue";
 export type { CounterStore } from "./counters";
 export { type EventBus, type Topic, topic } from "./event-bus";
 export type { Lease, LockStore } from "./locks";

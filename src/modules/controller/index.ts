@@ -19,6 +19,7 @@ import { PlatformService } from "./services/platform.service";
 import { ProcessService } from "./services/process.service";
 import { ReleaseService } from "./services/release.service";
 import { RoutingService } from "./services/routing.service";
+import { StreamService } from "./services/stream.service";
 import { UserService } from "./services/user.service";
 import { UnitOfWork } from "./unit-of-work";
 
@@ -43,20 +44,22 @@ export interface ControllerDeps {
 export function createServices({ dataSource, cache, discovery, runtime, logs: logStore, config, version, log }: ControllerDeps) {
   const unitOfWork = new UnitOfWork(dataSource, cache.events);
   const access = new AccessService(dataSource);
-  const logs = new LogService(dataSource, access, logStore, cache.events, config.logLines);
+  const logs = new LogService(dataSource, access, logStore, cache.events, config.logLines, config.syslogPort, config.host);
   const releases = new ReleaseService(dataSource, unitOfWork, access, runtime.deployer);
   const routing = new RoutingService(dataSource, discovery, config.domain, log);
+  const appImagePrefixes = ["deis-apps/", ...(config.registryUrl ? [`${new URL(config.registryUrl).host}/`] : [])];
   return {
     access,
     auth: new AuthService(dataSource, access, cache.counters, config),
     users: new UserService(dataSource, access),
     keys: new KeyService(dataSource, access),
-    apps: new AppService(dataSource, unitOfWork, access, releases, cache.events, runtime.deployer, routing, logs),
+    apps: new AppService(dataSource, unitOfWork, access, releases, runtime.deployer, routing, logs),
+    streams: new StreamService(access, cache.events),
     logs,
     collaborators: new CollaboratorService(dataSource, unitOfWork, access),
     configs: new ConfigService(dataSource, unitOfWork, access, releases),
     releases,
-    builds: new BuildService(dataSource, unitOfWork, access, releases, runtime.engine),
+    builds: new BuildService(dataSource, unitOfWork, access, releases, runtime.engine, appImagePrefixes),
     processes: new ProcessService(dataSource, unitOfWork, access, runtime.deployer, cache.events),
     domains: new DomainService(dataSource, unitOfWork, access, config.domain, routing),
     certificates: new CertificateService(dataSource, unitOfWork, access, routing),

@@ -3,6 +3,14 @@ import { type Socket, connect } from "node:net";
 import type { LogLine } from "../../core/topics";
 import { toSyslog } from "./syslog";
 
+/** The one spelling of a drain URL (lowercase scheme and host, no trailing slash, syslog+udp as syslog). */
+export function normalizeDrainUrl(url: string): string | null {
+  const target = parseDrainUrl(url);
+  if (!target) return null;
+  const host = target.host.includes(":") ? `[${target.host.toLowerCase()}]` : target.host.toLowerCase();
+  return `${target.protocol === "tcp" ? "syslog+tcp" : "syslog"}://${host}:${target.port}`;
+}
+
 /** `syslog://host:port` (UDP) or `syslog+tcp://host:port`; null when it is neither. */
 export function parseDrainUrl(url: string): { protocol: "udp" | "tcp"; host: string; port: number } | null {
   const match = /^syslog(\+tcp|\+udp)?:\/\/([^/:\s]+|\[[0-9a-f:]+\]):(\d{1,5})\/?$/i.exec(url.trim());
@@ -38,6 +46,16 @@ export class DrainForwarder {
     }
     const bytes = Buffer.byteLength(text, "utf8");
     if (socket.writableLength < 1024 * 1024) socket.write(`${bytes} ${text}`);
+  }
+
+  /** Closes connections to drains that are gone. */
+  keepOnly(urls: ReadonlySet<string>): void {
+    for (const [url, socket] of this.tcp) {
+      if (!urls.has(url)) {
+        socket.destroy();
+        this.tcp.delete(url);
+      }
+    }
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 export { formatLine, cleanMessage, LineSplitter, MAX_LINE_BYTES } from "./log-lines";
 export { LogStore } from "./log-store";
 export { LogServer, type LogServerOptions } from "./log-server";
-export { parseDrainUrl } from "./drains";
+export { normalizeDrainUrl, parseDrainUrl } from "./drains";
 export { parseSyslog, startSyslog, toSyslog } from "./syslog";

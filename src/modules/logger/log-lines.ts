@@ -12,9 +12,10 @@ export function formatLine(line: LogLine): string {
   return `${line.at} ${who}: ${line.message}`;
 }
 
-// Control characters other than tab would garble a terminal; binary output becomes visible escapes.
+// Control characters other than tab (newlines too: one message is one line) would garble a terminal;
+// binary output becomes visible escapes.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/g;
 
 /** Makes one message safe to store and show: no control characters, at most MAX_LINE_BYTES per piece. */
 export function cleanMessage(message: string): string[] {

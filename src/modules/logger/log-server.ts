@@ -35,6 +35,7 @@ export class LogServer {
   private garbage = 0;
   private lastComplaint = 0;
   private readonly forwarder = new DrainForwarder();
+  private readonly fromSyslog = new Set<LogLine>();
   syslogPort: number | null = null;
 
   constructor(
@@ -53,8 +54,13 @@ export class LogServer {
     this.loop.start();
   }
 
-  /** Queues lines; they are stored and published in the order they came, in batches. */
-  take(line: LogLine): void {
+  /**
+   * Queues lines; they are stored and published in the order they came, in batches. Lines that
+   * came in as syslog are never sent on to drains: a drain pointing back at the receiver would
+   * otherwise multiply every line for ever.
+   */
+  take(line: LogLine, fromSyslog = false): void {
+    if (fromSyslog) this.fromSyslog.add(line);
     this.pending.push(line);
     if (this.scheduled) return;
     this.scheduled = true;
@@ -67,14 +73,21 @@ export class LogServer {
   }
 
   private async write(all: LogLine[]): Promise<void> {
-    // Lines of destroyed apps (a stopping process's last words) must not bring their logs back.
-    const batch = all.filter((line) => !this.destroyed.has(line.app));
+    // Only apps that exist get logs: a destroyed app's last lines must not bring its logs back, and
+    // requests for names nobody has (any Host header) must not fill the store.
+    const known = new Map<string, boolean>();
+    for (const app of new Set(all.map((line) => line.app))) known.set(app, await this.isKnown(app));
+    const batch = all.filter((line) => known.get(line.app));
     try {
       await this.store.ingest(batch);
     } catch (error) {
       this.log.error({ err: error, lines: batch.length }, "could not store log lines");
     }
-    for (const line of batch) for (const url of this.drains.get(line.app) ?? []) this.forwarder.send(url, line);
+    for (const line of batch) {
+      if (this.fromSyslog.has(line)) continue;
+      for (const url of this.drains.get(line.app) ?? []) this.forwarder.send(url, line);
+    }
+    for (const line of all) this.fromSyslog.delete(line);
   }
 
   /** While elected: take in every line, follow the containers, receive syslog. Returns how to stop. */
@@ -104,6 +117,7 @@ export class LogServer {
     const gone = await this.events.subscribe(appDestroyedTopic);
     void (async () => {
       for await (const { app } of gone) {
+        if (this.destroyed.size > 10_000) this.destroyed.clear();
         this.destroyed.add(app);
         this.knownApps.delete(app);
         this.drains.delete(app);
@@ -127,9 +141,11 @@ export class LogServer {
         this.options.syslog.host,
         this.options.syslog.port,
         (message) => {
+          // Senders may not speak as the platform (deis[api], deis[builder]).
+          if (message.source.startsWith("deis")) return this.refuse(`the source ${message.source} is the platform's`);
           void this.isKnown(message.app).then((known) =>
             known
-              ? this.take({ app: message.app, source: message.source, message: message.message, at: message.at ?? new Date().toISOString() })
+              ? this.take({ app: message.app, source: message.source, message: message.message, at: message.at ?? new Date().toISOString() }, true)
               : this.refuse(`no app named ${message.app}`),
           );
         },
@@ -183,6 +199,7 @@ export class LogServer {
     if (app) this.drains.delete(app);
     else this.drains.clear();
     for (const row of rows) this.drains.set(row.app.name, [...(this.drains.get(row.app.name) ?? []), row.url]);
+    this.forwarder.keepOnly(new Set([...this.drains.values()].flat()));
   }
 
   async stop(): Promise<void> {

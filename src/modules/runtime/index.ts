@@ -14,7 +14,7 @@ import { ensureStackImage } from "./stack-image";
 
 export { Deployer, releaseImage } from "./deployer";
 export { DockerEngine, type ImageInfo } from "./docker-engine";
-export { LABELS, identityFromLabels } from "./naming";
+export { LABELS, appOfImage, identityFromLabels } from "./naming";
 export type { ProcessStatus, RunResult, Scheduler } from "./scheduler";
 export { STACK_IMAGE, ensureStackImage } from "./stack-image";
 

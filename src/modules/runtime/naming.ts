@@ -37,3 +37,14 @@ export function identityFromLabels(labels: Readonly<Record<string, string>>): Pr
   if (!app || !type || !Number.isInteger(version) || !Number.isInteger(num)) return null;
   return { app, version, type, num };
 }
+
+/**
+ * The app an image reference belongs to when it names one of the platform's app repositories
+ * (`<prefix><app>:...`), else null.
+ */
+export function appOfImage(image: string, prefixes: readonly string[]): string | null {
+  for (const prefix of prefixes) {
+    if (image.startsWith(prefix)) return image.slice(prefix.length).split(/[:@/]/)[0] || null;
+  }
+  return null;
+}

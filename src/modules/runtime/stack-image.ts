@@ -6,8 +6,12 @@ import type { Readable } from "node:stream";
 import type { Logger } from "../../core/logger";
 import type { DockerEngine } from "./docker-engine";
 
-/** The platform's base image, made from this host alone: busybox, this Node.js and its libraries. */
-export const STACK_IMAGE = `deis/stack:node-${process.versions.node}`;
+/**
+ * The platform's base image, made from this host alone: busybox, this Node.js and its libraries.
+ * The `deis.local/` registry part resolves nowhere, so a missing image can never be pulled from a
+ * public registry instead.
+ */
+export const STACK_IMAGE = `deis.local/stack:node-${process.versions.node}`;
 
 const BUSYBOX_CANDIDATES = ["/bin/busybox", "/usr/bin/busybox"];
 

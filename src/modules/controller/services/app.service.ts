@@ -2,17 +2,8 @@ import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
 import { App, Collaborator, Config, User } from "../../../entities";
-import { type EventBus, endAfter } from "../../cache";
 import type { Deployer } from "../../runtime";
-import {
-  type AppEventPayload,
-  AppEventType,
-  type BuildLogLine,
-  announce,
-  appDestroyedTopic,
-  appEventsTopic,
-  buildLogsTopic,
-} from "../../../core/topics";
+import { AppEventType, announce, appDestroyedTopic } from "../../../core/topics";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
 import { normalizeUsername, randomAppName, validateAppName } from "../validation/names";
@@ -27,27 +18,10 @@ export class AppService {
     private readonly unitOfWork: UnitOfWork,
     private readonly access: AccessService,
     private readonly releases: ReleaseService,
-    private readonly events: EventBus,
     private readonly deployer: Deployer,
     private readonly routing: RoutingService,
     private readonly logs: { clear(app: string): Promise<void> },
   ) {}
-
-  /** Lines of the app's builds from now on, for a collaborator. */
-  async subscribeBuildLogs(ctx: RequestContext, name: string): Promise<AsyncIterableIterator<BuildLogLine>> {
-    await this.access.requireApp(ctx, name, "collaborator");
-    return this.events.subscribe(buildLogsTopic(name));
-  }
-
-  /**
-   * The app's events from now on, for a collaborator; the stream ends after the app is destroyed.
-   * Resolves once the subscription is live.
-   */
-  async subscribe(ctx: RequestContext, name: string): Promise<AsyncIterableIterator<AppEventPayload>> {
-    await this.access.requireApp(ctx, name, "collaborator");
-    const events = await this.events.subscribe(appEventsTopic(name));
-    return endAfter(events, (event) => event.type === AppEventType.APP_DESTROYED);
-  }
 
   /** The apps the caller owns or collaborates on (every app, for an admin), by name. */
   async list(ctx: RequestContext, page: PageArgs): Promise<Page<App>> {

@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { invalidInput } from "../../../core/errors";
 import { App, Build, BuildKind, type Procfile, type Release } from "../../../entities";
-import type { DockerEngine } from "../../runtime";
+import { type DockerEngine, appOfImage } from "../../runtime";
 import { loadById } from "../loaders";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
@@ -52,6 +52,8 @@ export class BuildService {
     private readonly access: AccessService,
     private readonly releases: ReleaseService,
     private readonly engine: DockerEngine,
+    /** How the platform names app images, e.g. `deis-apps/` or `127.0.0.1:5000/`. */
+    private readonly appImagePrefixes: readonly string[],
   ) {}
 
   async list(ctx: RequestContext, appName: string, page: PageArgs): Promise<Page<Build>> {
@@ -85,6 +87,8 @@ export class BuildService {
     if (!IMAGE_RE.test(ref)) {
       throw invalidInput("image", "an image is name:tag or name@sha256:digest, lowercase (a tag is required; latest is not assumed)");
     }
+    const owner = appOfImage(ref, this.appImagePrefixes);
+    if (owner && owner !== app.name) throw invalidInput("image", "another app's image cannot be deployed here");
     const procfile = validateProcfile(procfileInput ?? []);
     if (!(await this.engine.inspectImage(ref))) {
       throw invalidInput("image", `no image ${ref} on the platform: build it on the Docker engine or push it to the platform registry first`);

@@ -1,13 +1,14 @@
 import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
-import { type LogLine, appLogsTopic, logDrainsChangedTopic } from "../../../core/topics";
+import { type LogLine, logDrainsChangedTopic } from "../../../core/topics";
 import { LogDrain } from "../../../entities";
 import type { EventBus } from "../../cache";
-import { type LogStore, parseDrainUrl } from "../../logger";
+import { type LogStore, normalizeDrainUrl, parseDrainUrl } from "../../logger";
 import type { AccessService } from "./access.service";
 
 export const MAX_DRAINS_PER_APP = 10;
+const LOOPBACK = ["127.0.0.1", "localhost", "::1", "0.0.0.0", "::"];
 
 /** An app's logs as its collaborators see them: recent lines, a live tail, and drains. */
 export class LogService {
@@ -17,7 +18,16 @@ export class LogService {
     private readonly store: LogStore,
     private readonly events: EventBus,
     private readonly maxLines: number,
-  ) {}
+    /** The log server's syslog port (drains may not point back at it); null when there is none. */
+    private readonly syslogPort: number | null,
+    /** Where the platform listens (besides loopback). */
+    host: string,
+  ) {
+    this.localHosts = new Set([...LOOPBACK, host.toLowerCase()]);
+  }
+
+  /** Names of this host: loopback, and where the platform listens. */
+  private readonly localHosts: ReadonlySet<string>;
 
   async recent(ctx: RequestContext, appName: string, lines: number): Promise<LogLine[]> {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
@@ -25,12 +35,6 @@ export class LogService {
       throw invalidInput("lines", `must be a whole number from 1 to ${this.maxLines} (the platform keeps the last ${this.maxLines})`);
     }
     return this.store.recent(app.name, lines);
-  }
-
-  /** Lines as the log server stores them, from now on; resolves once the subscription is live. */
-  async tail(ctx: RequestContext, appName: string): Promise<AsyncIterableIterator<LogLine>> {
-    const app = await this.access.requireApp(ctx, appName, "collaborator");
-    return this.events.subscribe(appLogsTopic(app.name));
   }
 
   /** Forgets a destroyed app's lines. */
@@ -45,9 +49,11 @@ export class LogService {
 
   async addDrain(ctx: RequestContext, appName: string, rawUrl: string): Promise<LogDrain> {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
-    const url = rawUrl.trim();
-    if (!parseDrainUrl(url)) {
-      throw invalidInput("url", "a drain is syslog://host:port (UDP) or syslog+tcp://host:port (TCP)");
+    const url = normalizeDrainUrl(rawUrl.trim());
+    if (!url) throw invalidInput("url", "a drain is syslog://host:port (UDP) or syslog+tcp://host:port (TCP)");
+    const target = parseDrainUrl(url)!;
+    if (this.syslogPort !== null && target.port === this.syslogPort && this.localHosts.has(target.host)) {
+      throw invalidInput("url", "a drain cannot point at the platform's own syslog receiver");
     }
     const repository = this.dataSource.getRepository(LogDrain);
     if (await repository.existsBy({ appId: app.id, url })) throw alreadyExists("url", `${appName} already drains to ${url}`);
@@ -61,7 +67,7 @@ export class LogService {
 
   async removeDrain(ctx: RequestContext, appName: string, url: string): Promise<boolean> {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
-    const result = await this.dataSource.getRepository(LogDrain).delete({ appId: app.id, url: url.trim() });
+    const result = await this.dataSource.getRepository(LogDrain).delete({ appId: app.id, url: normalizeDrainUrl(url.trim()) ?? url.trim() });
     if (!result.affected) throw notFound("log drain", url);
     await this.events.publish(logDrainsChangedTopic, { app: app.name });
     return true;

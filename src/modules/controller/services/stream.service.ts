@@ -1,0 +1,74 @@
+import type { RequestContext } from "../../../core/context";
+import {
+  type AppEventPayload,
+  AppEventType,
+  type BuildLogLine,
+  type LogLine,
+  appEventsTopic,
+  appLogsTopic,
+  buildLogsTopic,
+} from "../../../core/topics";
+import { type EventBus, type Topic, endAfter, endWhen } from "../../cache";
+import type { AccessService } from "./access.service";
+
+/**
+ * The live streams of an app (its events, its builds' output, its log lines) for the
+ * subscriptions. Access is checked when a stream starts and again when it may have changed: a
+ * stream ends when the app is destroyed, or when the subscriber was taken off the app or the app
+ * changed hands and they may no longer see it. Each resolves once its subscription is live.
+ */
+export class StreamService {
+  constructor(
+    private readonly access: AccessService,
+    private readonly events: EventBus,
+  ) {}
+
+  /** The app's events; the last one a stream gives is APP_DESTROYED. */
+  async appEvents(ctx: RequestContext, app: string): Promise<AsyncIterableIterator<AppEventPayload>> {
+    await this.access.requireApp(ctx, app, "collaborator");
+    const events = await this.events.subscribe(appEventsTopic(app));
+    const checked: AsyncIterableIterator<AppEventPayload> = {
+      next: async () => {
+        const result = await events.next();
+        if (!result.done && (await this.lostAccess(ctx, app, result.value))) {
+          await events.return?.();
+          return { value: undefined, done: true };
+        }
+        return result;
+      },
+      return: async () => (await events.return?.()) ?? { value: undefined, done: true },
+      [Symbol.asyncIterator]: () => checked,
+    };
+    return endAfter(checked, (event) => event.type === AppEventType.APP_DESTROYED);
+  }
+
+  buildLogs(ctx: RequestContext, app: string): Promise<AsyncIterableIterator<BuildLogLine>> {
+    return this.open(ctx, app, buildLogsTopic(app));
+  }
+
+  logs(ctx: RequestContext, app: string): Promise<AsyncIterableIterator<LogLine>> {
+    return this.open(ctx, app, appLogsTopic(app));
+  }
+
+  /** Did this event take the app away from the subscriber (or the app away altogether)? */
+  private async lostAccess(ctx: RequestContext, app: string, event: AppEventPayload): Promise<boolean> {
+    if (event.type !== AppEventType.COLLABORATOR_REMOVED && event.type !== AppEventType.APP_TRANSFERRED) return false;
+    return this.access.requireApp(ctx, app, "collaborator").then(
+      () => false,
+      () => true,
+    );
+  }
+
+  /** A topic of the app's, ended when the app is destroyed or the subscriber loses access to it. */
+  private async open<T>(ctx: RequestContext, app: string, topic: Topic<T>): Promise<AsyncIterableIterator<T>> {
+    await this.access.requireApp(ctx, app, "collaborator");
+    const source = await this.events.subscribe(topic);
+    const changes = await this.events.subscribe(appEventsTopic(app));
+    const ended = (async () => {
+      for await (const event of changes) {
+        if (event.type === AppEventType.APP_DESTROYED || (await this.lostAccess(ctx, app, event))) return;
+      }
+    })();
+    return endWhen(source, ended, () => changes.return?.());
+  }
+}

@@ -86,6 +86,17 @@ describe("HTTP surface", () => {
     const limited = await expectApiError(anonymous.sdk.Login({ username: "victim", password: "the-right-password" }), "TOO_MANY_REQUESTS");
     expect(limited.message).toMatch(/too many failed logins; wait up to 300 seconds/);
   });
+
+  test("attempts sent all at once cannot slip under the limit", async () => {
+    await t.signUp("target", "the-right-password");
+    const anonymous = t.client();
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, () => anonymous.sdk.Login({ username: "target", password: "a-wrong-guess" })),
+    );
+    const codes = results.map((r) => (r.status === "rejected" ? (r.reason as { code: string }).code : "OK"));
+    expect(codes.filter((c) => c === "UNAUTHENTICATED").length).toBeLessThanOrEqual(3);
+    expect(codes.filter((c) => c === "TOO_MANY_REQUESTS").length).toBeGreaterThanOrEqual(9);
+  });
 });
 
 describe("query depth", () => {

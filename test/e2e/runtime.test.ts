@@ -80,6 +80,17 @@ describe("runtime on Docker", () => {
     expect((await get(restart[0].address!, "/health")).status).toBe(200);
   });
 
+  test("a route that disappears (its publisher's lease expired) is put back by the leader within seconds", async () => {
+    // Nothing else is under way for the app, so only the leader's route watch can bring it back.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await t.platform.runtime.deployer.settled(app);
+    const [before] = await routes();
+    const [process] = (await alice.sdk.Processes({ app })).processes;
+    await t.platform.discovery.delete(serviceKey(app, process.name));
+    expect(await routes()).toEqual([]);
+    expect(await eventually("the route back", async () => ((await routes()).length === 1 ? routes() : undefined), 10_000)).toEqual([before]);
+  });
+
   test("run executes a one-off command with the release's env and removes it", async () => {
     const { run } = await alice.sdk.Run({ app, command: "echo $GREETING from $DEIS_APP $DEIS_RELEASE; exit 7" });
     expect(run).toEqual({ exitCode: 7, output: `hello from ${app} v5\n`, timedOut: false });

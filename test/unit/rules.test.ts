@@ -4,6 +4,7 @@ import { parseCpu, parseMemory } from "../../src/modules/controller/validation/p
 import { applyConfigChanges } from "../../src/modules/controller/validation/config-rules";
 import { describeKeyChanges } from "../../src/modules/controller/services/summaries";
 import { AsyncQueue } from "../../src/modules/cache";
+import { structureFor } from "../../src/modules/controller/services/process.service";
 
 describe("names", () => {
   test("random names are valid adjective-noun names", () => {
@@ -73,5 +74,18 @@ describe("AsyncQueue", () => {
     expect((await queue.next()).value).toBe(2);
     queue.close();
     expect(await queue.next()).toEqual({ value: undefined, done: true });
+  });
+});
+
+describe("the scale after a build", () => {
+  test("the first build runs one routed process; later builds keep counts, drop gone types, add new ones at 0", () => {
+    expect(structureFor({ web: "a", worker: "b" }, {})).toEqual({ web: 1, worker: 0 });
+    expect(structureFor({}, {})).toEqual({ cmd: 1 });
+    expect(structureFor({ web: "a", clock: "c" }, { web: 3, worker: 2 })).toEqual({ web: 3, clock: 0 });
+  });
+
+  test("switching between the image's command and a Procfile's web keeps the routed count", () => {
+    expect(structureFor({ web: "a" }, { cmd: 2 })).toEqual({ web: 2 });
+    expect(structureFor({}, { web: 3, worker: 1 })).toEqual({ cmd: 3 });
   });
 });

@@ -17,6 +17,8 @@ export function memoryCounterStore(): CounterStore {
   };
   return {
     async increment(key, windowSeconds) {
+      // Forget windows that are over, so many one-off keys (random usernames) do not pile up.
+      if (counts.size > 10_000) for (const name of [...counts.keys()]) live(name);
       const entry = live(key) ?? { count: 0, expires: Date.now() + windowSeconds * 1000 };
       entry.count += 1;
       counts.set(key, entry);

@@ -2,7 +2,11 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { DomainError } from "../../core/errors";
 
-/** A held lock. It renews itself until released, so long work (a build) keeps it. */
+/**
+ * A held lock. It renews itself until released, so long work (a build) keeps it while this process
+ * can reach the store; if renewals fail for a whole TTL the lock lapses and another holder may take
+ * it (the holder is not told: keep TTLs longer than a store hiccup).
+ */
 export interface Lease {
   readonly key: string;
   release(): Promise<void>;

@@ -1,1 +1,2 @@
 export { type DatabaseOptions, createDataSource, openDatabase } from "./data-source";
+export { isUniqueViolation } from "./errors";

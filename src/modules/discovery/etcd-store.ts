@@ -56,6 +56,7 @@ export class EtcdDiscoveryStore implements DiscoveryStore {
     const lease: Lease = this.client.lease(ttlSeconds, { autoKeepAlive: true });
     await lease.grant();
     this.leases.add(lease);
+    lease.once("lost", () => this.leases.delete(lease));
     return {
       put: async (key, value) => {
         await lease.put(key).value(value);

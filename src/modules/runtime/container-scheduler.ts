@@ -1,7 +1,7 @@
-import { randomBytes } from "node:crypto";
 import type { Logger } from "../../core/logger";
 import type { ContainerSpec, ContainerState, DockerEngine } from "./docker-engine";
 import { UnhealthyError, waitUntilHealthy } from "./health";
+import { runOneOff } from "./one-off";
 import { LABELS, type ProcessIdentity, containerName, identityFromLabels, processLabels } from "./naming";
 import {
   type AppPlan,
@@ -38,6 +38,8 @@ export class ContainerScheduler implements Scheduler {
   readonly kind = "containers" as const;
   private readonly crashes = new Map<string, { count: number; retryAt: number }>();
   private notify: ((app: string | null) => void) | null = null;
+  /** One pending "look again" per app whose process waits out its back-off. */
+  private readonly retries = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly engine: DockerEngine,
@@ -111,7 +113,14 @@ export class ContainerScheduler implements Scheduler {
     const crash = this.crashes.get(name) ?? { count: 0, retryAt: 0 };
     if (Date.now() < crash.retryAt) {
       const notify = this.notify;
-      if (notify) setTimeout(() => notify(app), crash.retryAt - Date.now() + 10).unref();
+      if (notify && !this.retries.has(app)) {
+        const timer = setTimeout(() => {
+          this.retries.delete(app);
+          notify(app);
+        }, crash.retryAt - Date.now() + 10);
+        timer.unref();
+        this.retries.set(app, timer);
+      }
       return false;
     }
     crash.count += 1;
@@ -232,17 +241,7 @@ export class ContainerScheduler implements Scheduler {
   }
 
   run(plan: AppPlan, command: string, timeoutMs: number): Promise<RunResult> {
-    return this.engine.runToCompletion(
-      {
-        name: `${plan.app}.run.${randomBytes(3).toString("hex")}`,
-        image: plan.image,
-        env: plan.env,
-        cmd: ["/bin/sh", "-c", command],
-        labels: { ...processLabels(this.options.platformId, plan.app, plan.version, "run", 0) },
-      },
-      timeoutMs,
-      1024 * 1024,
-    );
+    return runOneOff(this.engine, this.options.platformId, plan, command, timeoutMs);
   }
 
   async apps(): Promise<string[]> {
@@ -269,6 +268,8 @@ export class ContainerScheduler implements Scheduler {
     );
     return () => {
       this.notify = null;
+      for (const timer of this.retries.values()) clearTimeout(timer);
+      this.retries.clear();
       stop();
     };
   }

@@ -211,10 +211,6 @@ export class DockerEngine {
     }
   }
 
-  async restartContainer(id: string, timeoutSeconds: number): Promise<void> {
-    await this.docker.getContainer(id).restart({ t: timeoutSeconds });
-  }
-
   /** Containers carrying every one of the labels (`key=value` or `key`), running or not. */
   async listContainers(labels: readonly string[]): Promise<ContainerState[]> {
     const found = await this.docker.listContainers({ all: true, filters: { label: [...labels] } });

@@ -4,8 +4,9 @@ import type { Healthcheck } from "../../entities";
 
 /**
  * A web process is healthy when it accepts TCP on its port; this is the check without a configured
- * one. It looks often (every 50 ms, for a minute) because a new process usually listens within
- * moments, and every moment is on the path from `git push` to serving.
+ * one. It looks often (every 50 ms) because a new process usually listens within moments, and
+ * every moment is on the path from `git push` to serving. A refused connection answers at once, so
+ * 1,200 tries take about a minute; a port that swallows packets makes each try wait its 2 s.
  */
 export const DEFAULT_HEALTHCHECK: Healthcheck = {
   path: null,

@@ -1,7 +1,7 @@
 import type { DataSource } from "typeorm";
 import type { Logger } from "../../core/logger";
 import { App } from "../../entities";
-import { type DiscoveryStore, LeaderLoop } from "../discovery";
+import { type DiscoveryStore, LeaderLoop, SERVICES, parseKey } from "../discovery";
 import type { Deployer } from "./deployer";
 import type { Scheduler } from "./scheduler";
 
@@ -27,7 +27,7 @@ export class Reconciler {
     private readonly dataSource: DataSource,
     private readonly scheduler: Scheduler,
     private readonly deployer: Deployer,
-    discovery: DiscoveryStore,
+    private readonly discovery: DiscoveryStore,
     private readonly options: ReconcilerOptions,
     private readonly log: Logger,
   ) {
@@ -39,14 +39,33 @@ export class Reconciler {
     this.loop.start();
   }
 
-  /** While elected: follow the engine's events and pass over every app on a timer. */
-  private async lead(): Promise<() => void> {
+  /**
+   * While elected: follow the engine's events, pass over every app on a timer, and look again at
+   * an app whose route disappeared (its publisher stopped and the lease expired): the deployer puts
+   * back the routes of processes that still run, without waiting for the next pass.
+   */
+  private async lead(): Promise<() => Promise<void>> {
     const stopWatching = this.scheduler.watch((app) => (app ? this.deployer.request(app) : void this.reconcileAll()));
     const timer = setInterval(() => void this.reconcileAll(), this.options.intervalSeconds * 1000);
     timer.unref();
-    return () => {
+    const soon = new Map<string, NodeJS.Timeout>();
+    const routes = await this.discovery.watchPrefix(SERVICES, {
+      onEvent: (event) => {
+        const key = parseKey(event.key);
+        if (event.type !== "delete" || key.kind !== "service" || soon.has(key.app)) return;
+        // A deploy unroutes old processes too; one look a moment later covers a burst of deletes.
+        soon.set(key.app, setTimeout(() => {
+          soon.delete(key.app);
+          this.deployer.request(key.app);
+        }, 1_000).unref());
+      },
+      onResync: () => void this.reconcileAll(),
+    });
+    return async () => {
       stopWatching();
       clearInterval(timer);
+      for (const pending of soon.values()) clearTimeout(pending);
+      await routes.close();
     };
   }
 

@@ -166,32 +166,31 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     });
   });
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
+  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: MAX_BODY_BYTES });
   const rules = [...specifiedRules, depthLimit(options.maxQueryDepth)];
   const wsCleanup = useServer<Record<string, unknown>, { request: IncomingMessage }>(
     {
       schema,
+      // Anything thrown here would close the client's whole socket (all its subscriptions) with the
+      // error's text: every failure becomes this operation's errors instead.
       onSubscribe: async (wsCtx, _id, payload) => {
-        let document;
         try {
-          document = parse(payload.query);
+          const document = parse(payload.query);
+          const errors = validate(schema, document, rules);
+          if (errors.length > 0) return errors;
+          const tooCostly = complexityError(schema, document, options.maxQueryComplexity, payload.operationName, payload.variables);
+          if (tooCostly) return [tooCostly];
+          return {
+            schema,
+            document,
+            operationName: payload.operationName,
+            variableValues: payload.variables,
+            contextValue: await contextFor(wsCtx.connectionParams?.authorization, wsCtx.extra.request.socket.remoteAddress),
+          };
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError("the operation does not parse")];
+          const formatted = toClientError(error, log);
+          return [new GraphQLError(formatted.message, { extensions: formatted.extensions })];
         }
-        const errors = validate(schema, document, rules);
-        const tooCostly = errors.length === 0
-          ? complexityError(schema, document, options.maxQueryComplexity, payload.operationName, payload.variables)
-          : null;
-        if (errors.length > 0 || tooCostly) {
-          return tooCostly ? [...errors, tooCostly] : errors;
-        }
-        return {
-          schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: await contextFor(wsCtx.connectionParams?.authorization, wsCtx.extra.request.socket.remoteAddress),
-        };
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => toClientError(e, log)) } : result,

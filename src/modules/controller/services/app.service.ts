@@ -8,6 +8,7 @@ import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
 import { normalizeUsername, randomAppName, validateAppName } from "../validation/names";
 import type { AccessService } from "./access.service";
+import { isUniqueViolation } from "../../database";
 import type { ReleaseService } from "./release.service";
 import type { RoutingService } from "./routing.service";
 
@@ -107,11 +108,4 @@ export class AppService {
       return tx.manager.findOneByOrFail(App, { id: app.id });
     });
   }
-}
-
-/** PostgreSQL's unique_violation. */
-export function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: string; driverError?: { code?: string } })?.code ??
-    (error as { driverError?: { code?: string } })?.driverError?.code;
-  return code === "23505";
 }

@@ -92,18 +92,17 @@ export class AuthService {
     const userKey = `login:user:${username}`;
     const addressKey = `login:address:${ctx.clientAddress ?? "unknown"}`;
     const { loginMaxAttempts: max, loginWindowSeconds: window } = this.settings;
-    // One address may fail for several users (a shared NAT), so it gets more room than one username.
-    if ((await this.counters.current(userKey)) >= max || (await this.counters.current(addressKey)) >= max * ADDRESS_FACTOR) {
-      throw new DomainError(
-        "TOO_MANY_ATTEMPTS",
-        `too many failed logins; wait up to ${window} seconds and try again`,
-      );
+    // Every attempt on a username counts before the password is checked, so attempts sent at once
+    // cannot all slip under the limit; success clears the count. One address may fail for several
+    // users (a shared NAT), so its failures get more room.
+    const attempts = await this.counters.increment(userKey, window);
+    if (attempts > max || (await this.counters.current(addressKey)) >= max * ADDRESS_FACTOR) {
+      throw new DomainError("TOO_MANY_ATTEMPTS", `too many failed logins; wait up to ${window} seconds and try again`);
     }
     // A name outside the rule belongs to nobody: a wrong login, at the same cost as any other.
     const user = USERNAME_RE.test(username) ? await this.dataSource.getRepository(User).findOneBy({ username }) : null;
     const valid = await verifyPassword(password, user?.passwordHash ?? UNKNOWN_USER_HASH);
     if (!user || !valid) {
-      await this.counters.increment(userKey, window);
       await this.counters.increment(addressKey, window);
       throw new DomainError("NOT_AUTHENTICATED", "wrong username or password");
     }

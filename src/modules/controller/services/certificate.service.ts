@@ -6,7 +6,7 @@ import { Certificate } from "../../../entities";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
 import type { AccessService } from "./access.service";
-import { isUniqueViolation } from "./app.service";
+import { isUniqueViolation } from "../../database";
 import type { RoutingService } from "./routing.service";
 
 const CERT_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

@@ -7,7 +7,7 @@ import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
 import { normalizeDomain } from "../validation/domain-rules";
 import type { AccessService } from "./access.service";
-import { isUniqueViolation } from "./app.service";
+import { isUniqueViolation } from "../../database";
 import type { RoutingService } from "./routing.service";
 
 export const MAX_DOMAINS_PER_APP = 100;

@@ -5,7 +5,7 @@ import { SshKey, type User } from "../../../entities";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import { parsePublicKey } from "../validation/ssh-public-key";
 import type { AccessService } from "./access.service";
-import { isUniqueViolation } from "./app.service";
+import { isUniqueViolation } from "../../database";
 
 export const MAX_KEYS_PER_USER = 100;
 const KEY_NAME_RE = /^[A-Za-z0-9@._+:-]{1,128}$/;

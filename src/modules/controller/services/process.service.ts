@@ -29,8 +29,13 @@ export function processTypes(procfile: Procfile): string[] {
  */
 export function structureFor(procfile: Procfile, current: Readonly<Record<string, number>>): Record<string, number> {
   const first = Object.keys(current).length === 0;
+  // Moving between an image's own command (cmd) and a Procfile's web keeps the app's routed scale.
+  const routedBefore = current.web ?? current.cmd;
   return Object.fromEntries(
-    processTypes(procfile).map((type) => [type, current[type] ?? (first && (type === "web" || type === "cmd") ? 1 : 0)]),
+    processTypes(procfile).map((type) => {
+      const routed = type === "web" || type === "cmd";
+      return [type, current[type] ?? (routed && routedBefore !== undefined ? routedBefore : first && routed ? 1 : 0)];
+    }),
   );
 }
 
@@ -59,7 +64,6 @@ export class ProcessService {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
     if (counts.length === 0) throw invalidInput("processes", "give at least one type=count, e.g. web=2");
     const types = processTypes(await this.currentProcfile(app));
-    const structure = { ...app.structure };
     for (const [i, { type, count }] of counts.entries()) {
       validateProcessType(type, `processes[${i}].type`);
       if (!types.includes(type)) {
@@ -68,10 +72,13 @@ export class ProcessService {
       if (!Number.isInteger(count) || count < 0 || count > MAX_PROCESSES_PER_TYPE) {
         throw invalidInput(`processes.${type}`, `a count is a whole number from 0 to ${MAX_PROCESSES_PER_TYPE}`);
       }
-      structure[type] = count;
     }
     const described = counts.map(({ type, count }) => `${type}=${count}`).join(" ");
     return this.unitOfWork.run(ctx, async (tx) => {
+      // Read the scale under the app's row lock: two scales (or a scale and a build) at once both count.
+      await tx.manager.query(`SELECT id FROM apps WHERE id = $1 FOR UPDATE`, [app.id]);
+      const { structure: current } = await tx.manager.findOneByOrFail(App, { id: app.id });
+      const structure = { ...current, ...Object.fromEntries(counts.map(({ type, count }) => [type, count])) };
       await tx.manager.update(App, { id: app.id }, { structure });
       void announce(tx, {
         type: AppEventType.PROCESSES_CHANGED,

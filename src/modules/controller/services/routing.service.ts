@@ -47,9 +47,20 @@ export class RoutingService {
     }
   }
 
-  /** Asks for a sync after a change commits; failures are logged (the next start-up sync repairs them). */
+  private readonly queues = new Map<string, Promise<void>>();
+
+  /**
+   * Asks for a sync after a change commits. Syncs of one app run one after another, so an older
+   * one cannot undo a newer one; failures are logged (the next start-up sync repairs them).
+   */
   request(name: string): void {
-    this.syncApp(name).catch((error: unknown) => this.log.error({ err: error, app: name }, "routing sync failed"));
+    const next = (this.queues.get(name) ?? Promise.resolve())
+      .then(() => this.syncApp(name))
+      .catch((error: unknown) => this.log.error({ err: error, app: name }, "routing sync failed"));
+    this.queues.set(name, next);
+    void next.then(() => {
+      if (this.queues.get(name) === next) this.queues.delete(name);
+    });
   }
 
   /** Every app, the platform domain, and no keys for apps or domains that are gone. Run at start-up. */

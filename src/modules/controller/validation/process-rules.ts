@@ -46,8 +46,9 @@ export function validateHealthcheck(input: HealthcheckInput): Healthcheck {
   return {
     path,
     initialDelaySeconds: within("initialDelaySeconds", input.initialDelaySeconds, 0, 0, 600),
+    // Bounded so one start of a process waits an hour at most (it holds the app's deploy lock).
     timeoutSeconds: within("timeoutSeconds", input.timeoutSeconds, 5, 1, 60),
-    periodSeconds: within("periodSeconds", input.periodSeconds, 2, 1, 300),
-    failureThreshold: within("failureThreshold", input.failureThreshold, 30, 1, 120),
+    periodSeconds: within("periodSeconds", input.periodSeconds, 2, 1, 60),
+    failureThreshold: within("failureThreshold", input.failureThreshold, 30, 1, 60),
   };
 }

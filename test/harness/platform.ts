@@ -43,7 +43,8 @@ async function removeLeftovers(platform: Platform, apps: string[]): Promise<void
   for (const container of await engine.listContainers([`deis.platform=${platform.config.platformId}`])) {
     await engine.removeContainer(container.id);
   }
-  for (const app of apps) await engine.removeImages(`deis-apps/${app}`);
+  const prefixes = ["deis-apps/", ...(platform.config.registryUrl ? [`${new URL(platform.config.registryUrl).host}/`] : [])];
+  for (const app of apps) for (const prefix of prefixes) await engine.removeImages(`${prefix}${app}`);
 }
 
 /**

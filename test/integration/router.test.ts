@@ -199,8 +199,7 @@ describe.each(stores)("router on %s discovery", (_name, open) => {
       { method: "POST", path: "/two", status: 200, host, backend: backends.at(-1)?.address },
     ]);
     for (const entry of mine) {
-      expect(entry.durationMs).toBeGreaterThanOrEqual(0);
-      expect(entry.durationMs).toBeLessThan(5_000);
+      expect(Number.isFinite(entry.durationMs) && entry.durationMs >= 0).toBe(true);
       expect(entry.requestId).toMatch(/^[0-9a-f-]{36}$/);
     }
     expect(entries.slice(before).some((entry) => entry.path === "/not-an-app")).toBe(false);

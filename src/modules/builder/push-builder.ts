@@ -114,10 +114,19 @@ export class PushBuilder {
   ): Promise<number> {
     const env = hookGitEnv(session.env, this.repos.path(app));
     say(`-----> Building ${app} from ${sha.slice(0, 7)}`);
-    const files = await this.repos.files(app, sha, env);
+    // What the plan reads, all at once (each is a git process or a query): the tree, the two
+    // files every plan looks at, the app's config.
+    const reads = new Map<string, Promise<string | null>>();
+    const read = (name: string) => {
+      if (!reads.has(name)) reads.set(name, this.repos.read(app, sha, name, env));
+      return reads.get(name)!;
+    };
+    void read("Procfile");
+    void read("Dockerfile");
+    const [files, config] = await Promise.all([this.repos.files(app, sha, env), this.services.configs.current(ctx, app)]);
     let plan;
     try {
-      plan = await planBuild({ files, read: (name) => this.repos.read(app, sha, name, env) }, this.options.stackImage);
+      plan = await planBuild({ files, read }, this.options.stackImage);
     } catch (error) {
       if (error instanceof BuildpackError) {
         say(`deis: ${error.message}`);
@@ -126,11 +135,10 @@ export class PushBuilder {
       throw error;
     }
     say(plan.kind === "dockerfile" ? "-----> Dockerfile app detected" : `-----> ${plan.language} app detected (buildpack)`);
-    const config = await this.services.configs.current(ctx, app);
     const buildArgs = plan.kind === "dockerfile" && config.values[BUILD_ARGS_KEY] === "1" ? config.values : undefined;
     if (plan.kind === "dockerfile") {
       // Apps share the engine: a build must not read another app's images (its code).
-      const dockerfile = (await this.repos.read(app, sha, "Dockerfile", env)) ?? "";
+      const dockerfile = (await read("Dockerfile")) ?? "";
       const foreign = imagesOf(dockerfile, buildArgs).find((image) => {
         const owner = appOfImage(image, this.appImagePrefixes());
         return owner !== null && owner !== app;

@@ -40,7 +40,7 @@ export async function startBuilder(
   const relay = new HookRelay(join(options.dataDir, "builder", "hooks.sock"));
   const hostKey = loadHostKey(join(options.dataDir, "builder", "ssh_host_ed25519_key"));
   await relay.listen();
-  const repos = new GitRepos(join(options.dataDir, "git"), hookScript(process.execPath, relay.socketPath));
+  const repos = new GitRepos(join(options.dataDir, "git"), hookScript(relay.socketPath));
   // A destroyed app's repository goes with it (ensure() also wipes one left behind).
   const destroyed = await deps.cache.events.subscribe(appDestroyedTopic);
   void (async () => {

@@ -1,6 +1,6 @@
 import type { AppPlan } from "../../src/modules/runtime/scheduler";
 import { DEFAULT_HEALTHCHECK } from "../../src/modules/runtime/health";
-import { SPEC_LABEL, healthcheckCommand, serviceDefinition, serviceName } from "../../src/modules/runtime/swarm-service";
+import { SPEC_LABEL, healthcheckCommand, serviceDefinition, serviceName, swarmHealthcheckTiming } from "../../src/modules/runtime/swarm-service";
 
 const SWARM_NAME = /^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$/;
 const defaults = { platformId: "deis", stopTimeoutSeconds: 10, restartDelaySeconds: 3, monitorSeconds: 3 };
@@ -39,6 +39,13 @@ describe("Swarm services of an app", () => {
     expect(http).toContain(`'http://127.0.0.1:5000/it'\\''s'`);
     expect(http).toMatch(/wget -q -O \/dev\/null/);
     expect(healthcheckCommand(DEFAULT_HEALTHCHECK, 8080)).toMatch(/nc -z 127\.0\.0\.1 8080/);
+  });
+
+  test("check at most once a second, over the span the platform's own check would take", () => {
+    // The default looks every 10 ms 6,000 times: a minute, as 60 checks a second apart.
+    expect(swarmHealthcheckTiming(DEFAULT_HEALTHCHECK)).toEqual({ intervalSeconds: 1, timeoutSeconds: 2, retries: 60, startSeconds: 0 });
+    const slow = { path: "/health", initialDelaySeconds: 5, timeoutSeconds: 3, periodSeconds: 2, failureThreshold: 4 };
+    expect(swarmHealthcheckTiming(slow)).toEqual({ intervalSeconds: 2, timeoutSeconds: 3, retries: 4, startSeconds: 5 });
   });
 
   test("carry a digest that changes with the spec but not with the scale or a restart", () => {

@@ -4,7 +4,7 @@ import { UnhealthyError } from "./health";
 import { LABELS } from "./naming";
 import { runOneOff } from "./one-off";
 import { type AppPlan, DeployFailed, type ProcessStatus, type RouteTable, type RunResult, type Scheduler } from "./scheduler";
-import { SPEC_LABEL, type ServiceDefaults, type ServiceDefinition, type ServiceState, type TaskState, serviceDefinition } from "./swarm-service";
+import { SPEC_LABEL, type ServiceDefaults, type ServiceDefinition, type ServiceState, type TaskState, serviceDefinition, swarmHealthcheckTiming } from "./swarm-service";
 
 export interface SwarmSchedulerOptions {
   /** Label value that marks this platform's services; others on the swarm are left alone. */
@@ -180,7 +180,8 @@ export class SwarmScheduler implements Scheduler {
   /** Longest a rollout may take: each task in turn through its worst healthcheck, plus a margin. */
   private deadline(plan: AppPlan): number {
     const perTask = plan.processes.map((p) => {
-      const check = p.routed ? p.healthcheck.initialDelaySeconds + p.healthcheck.failureThreshold * (p.healthcheck.periodSeconds + p.healthcheck.timeoutSeconds) : 0;
+      const timing = swarmHealthcheckTiming(p.healthcheck);
+      const check = p.routed ? timing.startSeconds + timing.retries * (timing.intervalSeconds + timing.timeoutSeconds) : 0;
       return (check + MONITOR_SECONDS + MARGIN_SECONDS) * Math.max(1, p.count);
     });
     return Date.now() + Math.max(MARGIN_SECONDS, ...perTask) * 1000;

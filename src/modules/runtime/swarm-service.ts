@@ -101,6 +101,17 @@ export function healthcheckCommand(check: Healthcheck, port: number): string {
   return `nc -z 127.0.0.1 ${port} 2>/dev/null || nc -w ${check.timeoutSeconds} 127.0.0.1 ${port} </dev/null >/dev/null 2>&1`;
 }
 
+/** The check runs inside the container: no more often than once a second, over the same span. */
+export function swarmHealthcheckTiming(check: Healthcheck): { intervalSeconds: number; timeoutSeconds: number; retries: number; startSeconds: number } {
+  const intervalSeconds = Math.max(1, check.periodSeconds);
+  return {
+    intervalSeconds,
+    timeoutSeconds: check.timeoutSeconds,
+    retries: Math.max(1, Math.ceil((check.failureThreshold * check.periodSeconds) / intervalSeconds)),
+    startSeconds: check.initialDelaySeconds,
+  };
+}
+
 export interface ServiceDefaults {
   readonly platformId: string;
   readonly stopTimeoutSeconds: number;
@@ -135,16 +146,7 @@ export function serviceDefinition(
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([key, value]) => `node.labels.${key}==${value}`),
     publishPort: process.routed ? plan.port : null,
-    healthcheck: process.routed
-      ? {
-          command: healthcheckCommand(check, plan.port),
-          // The check runs inside the container: no more often than once a second, over the same span.
-          intervalSeconds: Math.max(1, check.periodSeconds),
-          timeoutSeconds: check.timeoutSeconds,
-          retries: Math.max(1, Math.ceil((check.failureThreshold * check.periodSeconds) / Math.max(1, check.periodSeconds))),
-          startSeconds: check.initialDelaySeconds,
-        }
-      : null,
+    healthcheck: process.routed ? { command: healthcheckCommand(check, plan.port), ...swarmHealthcheckTiming(check) } : null,
     stopGraceSeconds: defaults.stopTimeoutSeconds,
     restartDelaySeconds: defaults.restartDelaySeconds,
     monitorSeconds: defaults.monitorSeconds,

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { promisify } from "node:util";
@@ -32,10 +32,9 @@ export class GitRepos {
   async ensure(app: string, appId: string): Promise<string> {
     const path = this.path(app);
     if (existsSync(join(path, "HEAD"))) {
-      const owner = await run("git", ["--git-dir", path, "config", "--get", "deis.app-id"]).then(
-        ({ stdout }) => stdout.trim(),
-        () => "",
-      );
+      // Read as written by `git config deis.app-id` below: a file read, not a git process, per push.
+      const config = existsSync(join(path, "config")) ? readFileSync(join(path, "config"), "utf8") : "";
+      const owner = /^\s*app-id\s*=\s*(\S+)\s*$/m.exec(config)?.[1] ?? "";
       if (owner !== appId) rmSync(path, { recursive: true, force: true });
     }
     if (!existsSync(join(path, "HEAD"))) {

@@ -64,11 +64,24 @@ export class StreamService {
     await this.access.requireApp(ctx, app, "collaborator");
     const source = await this.events.subscribe(topic);
     const changes = await this.events.subscribe(appEventsTopic(app));
+    // While an access check is under way, what arrives waits for its answer: a subscriber taken
+    // off the app gets nothing from after (not even the line that says so).
+    let checking: Promise<boolean> = Promise.resolve(false);
     const ended = (async () => {
       for await (const event of changes) {
-        if (event.type === AppEventType.APP_DESTROYED || (await this.lostAccess(ctx, app, event))) return;
+        if (event.type === AppEventType.APP_DESTROYED) return;
+        checking = this.lostAccess(ctx, app, event);
+        if (await checking) return;
       }
     })();
-    return endWhen(source, ended, () => changes.return?.());
+    const gated: AsyncIterableIterator<T> = {
+      next: async () => {
+        const result = await source.next();
+        return !result.done && (await checking) ? { value: undefined, done: true } : result;
+      },
+      return: async () => (await source.return?.()) ?? { value: undefined, done: true },
+      [Symbol.asyncIterator]: () => gated,
+    };
+    return endWhen(gated, ended, () => changes.return?.());
   }
 }

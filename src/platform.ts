@@ -78,6 +78,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
         routeTtlSeconds: config.routeTtlSeconds,
         candidate: `${hostname()}:${process.pid}`,
         scheduler: config.scheduler,
+        defaultLimits: { memoryBytes: memoryBytes(config.defaultMemory)!, pidsLimit: config.defaultPids },
       },
     );
     stack.push(() => runtime.stop());
@@ -97,13 +98,14 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     logServer.start();
     stack.push(() => logServer.stop());
     const builder = await startBuilder(
-      { dataSource, services, cache, engine: runtime.engine, registry, log },
+      { dataSource, services, cache, engine: runtime.engine, images: runtime.images, registry, log },
       {
         host: config.host,
         port: config.builderPort,
         dataDir: config.dataDir,
         imagePrefix,
         stackImage: STACK_IMAGE,
+        platformId: config.platformId,
         limits: {
           memoryBytes: memoryBytes(config.buildMemory)!,
           nanoCpus: nanoCpus(config.buildCpus)!,

@@ -66,6 +66,9 @@ export interface PlatformConfig {
   readonly buildCpus: string;
   readonly buildTimeoutSeconds: number;
   readonly buildConcurrency: number;
+  /** Every app process's and one-off's memory ("512M"; an app's limits override it) and pids limits. */
+  readonly defaultMemory: string;
+  readonly defaultPids: number;
 }
 
 export class ConfigError extends Error {
@@ -188,6 +191,8 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     buildCpus: quantity(env, "DEIS_BUILD_CPUS", "1", nanoCpus),
     buildTimeoutSeconds: integer(env, "DEIS_BUILD_TIMEOUT_SECONDS", 1200, 10, 86_400),
     buildConcurrency: integer(env, "DEIS_BUILD_CONCURRENCY", 2, 1, 64),
+    defaultMemory: quantity(env, "DEIS_DEFAULT_MEMORY", "512M", memoryBytes),
+    defaultPids: integer(env, "DEIS_DEFAULT_PIDS", 256, 16, 1_000_000),
   };
   return Object.freeze(config);
 }

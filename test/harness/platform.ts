@@ -5,6 +5,7 @@ import { type DeisClient, createDeisClient } from "../../src/sdk/client";
 import { type TestDatabase, createTestDatabase } from "./database";
 import { testEnv } from "./env";
 import { freePort } from "./processes";
+import { eventually } from "./wait";
 
 export type Backend = "postgres" | "embedded";
 
@@ -45,6 +46,10 @@ async function removeLeftovers(platform: Platform, apps: string[]): Promise<void
   }
   const prefixes = ["deis-apps/", ...(platform.config.registryUrl ? [`${new URL(platform.config.registryUrl).host}/`] : [])];
   for (const app of apps) for (const prefix of prefixes) await engine.removeImages(`${prefix}${app}`);
+  // Networks last: Swarm takes a moment to let go of a removed service's overlay.
+  await eventually("the platform's networks to be removed", async () =>
+    (await engine.removeNetworks([`deis.platform=${platform.config.platformId}`])).length === 0 ? true : undefined,
+  );
 }
 
 /**

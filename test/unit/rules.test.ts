@@ -4,7 +4,7 @@ import { parseCpu, parseMemory } from "../../src/modules/controller/validation/p
 import { applyConfigChanges } from "../../src/modules/controller/validation/config-rules";
 import { describeKeyChanges } from "../../src/modules/controller/services/summaries";
 import { AsyncQueue } from "../../src/modules/cache";
-import { structureFor } from "../../src/modules/controller/services/process.service";
+import { structureFor } from "../../src/modules/runtime/formation";
 
 describe("names", () => {
   test("random names are valid adjective-noun names", () => {

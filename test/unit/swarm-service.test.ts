@@ -13,9 +13,10 @@ function plan(overrides: Partial<AppPlan> = {}, count = 1): AppPlan {
     env: { PORT: "5000", GREETING: "hi" },
     port: 5000,
     tags: {},
+    oneOff: { memoryBytes: 512 * 1024 * 1024, pidsLimit: 256 },
     processes: [
-      { type: "web", count, command: ["/bin/sh", "-c", "node server.js"], routed: true, healthcheck: DEFAULT_HEALTHCHECK },
-      { type: "worker", count: 1, command: ["/bin/sh", "-c", "node worker.js"], routed: false, healthcheck: DEFAULT_HEALTHCHECK },
+      { type: "web", count, command: ["/bin/sh", "-c", "node server.js"], routed: true, memoryBytes: 512 * 1024 * 1024, pidsLimit: 256, healthcheck: DEFAULT_HEALTHCHECK },
+      { type: "worker", count: 1, command: ["/bin/sh", "-c", "node worker.js"], routed: false, memoryBytes: 512 * 1024 * 1024, pidsLimit: 256, healthcheck: DEFAULT_HEALTHCHECK },
     ],
     ...overrides,
   };

@@ -5,7 +5,7 @@ import { appDestroyedTopic } from "../../core/topics";
 import type { Cache } from "../cache";
 import type { Services } from "../controller";
 import type { RegistryClient } from "../registry";
-import type { DockerEngine } from "../runtime";
+import type { DockerEngine, ImagePolicy } from "../runtime";
 import { GitRepos } from "./git-repos";
 import { HookRelay, hookScript } from "./hook-relay";
 import { loadHostKey } from "./host-key";
@@ -24,6 +24,8 @@ export interface BuilderOptions {
   readonly imagePrefix: string;
   readonly stackImage: string;
   readonly limits: BuildLimits;
+  /** Names the network builds run on (`<platformId>-builds`). */
+  readonly platformId: string;
 }
 
 export interface RunningBuilder {
@@ -33,7 +35,15 @@ export interface RunningBuilder {
 
 /** The builder module: `git push` over SSH to a build, a release and a deploy. Runs inside `up`. */
 export async function startBuilder(
-  deps: { dataSource: DataSource; services: Services; cache: Cache; engine: DockerEngine; registry: RegistryClient | null; log: Logger },
+  deps: {
+    dataSource: DataSource;
+    services: Services;
+    cache: Cache;
+    engine: DockerEngine;
+    images: ImagePolicy;
+    registry: RegistryClient | null;
+    log: Logger;
+  },
   options: BuilderOptions,
 ): Promise<RunningBuilder> {
   const log = deps.log.child({ module: "builder" });
@@ -46,7 +56,8 @@ export async function startBuilder(
   void (async () => {
     for await (const { app } of destroyed) repos.remove(app);
   })();
-  const builder = new PushBuilder(deps.dataSource, deps.services, repos, deps.engine, deps.registry, deps.cache.events, {
+  const builder = new PushBuilder(deps.dataSource, deps.services, repos, deps.engine, deps.images, deps.registry, deps.cache.events, {
+    platformId: options.platformId,
     imagePrefix: options.imagePrefix,
     stackImage: options.stackImage,
     limits: options.limits,

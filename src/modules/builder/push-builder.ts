@@ -5,9 +5,9 @@ import { Build, BuildKind, Release, ReleaseStatus } from "../../entities";
 import type { EventBus } from "../cache";
 import type { Services } from "../controller";
 import type { RegistryClient } from "../registry";
-import { type DockerEngine, appOfImage, ensureStackImage } from "../runtime";
+import { type DockerEngine, type ImagePolicy, ImageRefused, buildNetworkName, ensureStackImage, networkLabels } from "../runtime";
 import { BuildpackError, planBuild } from "./buildpacks";
-import { imagesOf } from "./dockerfile-images";
+import { DockerfileError, pinDockerfile } from "./dockerfile";
 import type { GitRepos } from "./git-repos";
 import type { HookSession } from "./hook-relay";
 import { buildContext, hookGitEnv } from "./source-context";
@@ -61,9 +61,10 @@ export class PushBuilder {
     private readonly services: Services,
     private readonly repos: GitRepos,
     private readonly engine: DockerEngine,
+    private readonly images: ImagePolicy,
     private readonly registry: RegistryClient | null,
     private readonly events: EventBus,
-    private readonly options: { imagePrefix: string; stackImage: string; limits: BuildLimits; deployTimeoutMs: number },
+    private readonly options: { platformId: string; imagePrefix: string; stackImage: string; limits: BuildLimits; deployTimeoutMs: number },
   ) {
     this.slots = new Slots(options.limits.concurrency);
   }
@@ -136,29 +137,42 @@ export class PushBuilder {
     }
     say(plan.kind === "dockerfile" ? "-----> Dockerfile app detected" : `-----> ${plan.language} app detected (buildpack)`);
     const buildArgs = plan.kind === "dockerfile" && config.values[BUILD_ARGS_KEY] === "1" ? config.values : undefined;
-    if (plan.kind === "dockerfile") {
-      // Apps share the engine: a build must not read another app's images (its code).
-      const dockerfile = (await read("Dockerfile")) ?? "";
-      const foreign = imagesOf(dockerfile, buildArgs).find((image) => {
-        const owner = appOfImage(image, this.appImagePrefixes());
-        return owner !== null && owner !== app;
+    if (plan.kind === "buildpack") await ensureStackImage(this.engine, ctx.log);
+    // Apps share the engine: every image the Dockerfile names is checked and pinned by ID, so a
+    // build can only read the stack, outside images and its own app's images.
+    let dockerfile: string;
+    try {
+      dockerfile = await pinDockerfile(plan.kind === "dockerfile" ? ((await read("Dockerfile")) ?? "") : plan.dockerfile, {
+        buildArgs,
+        labels: this.images.labelsFor(app),
+        resolve: async (use) => (await this.images.resolve(app, use.ref, true)).id,
       });
-      if (foreign) {
-        say(`deis: the Dockerfile uses ${foreign}, another app's image; build from your own or public base images`);
-        return 1;
-      }
-    } else {
-      await ensureStackImage(this.engine, ctx.log);
+    } catch (error) {
+      if (!(error instanceof DockerfileError) && !(error instanceof ImageRefused)) throw error;
+      say(`deis: the Dockerfile cannot be built: ${error.message}`);
+      return 1;
     }
     const image = `${this.options.imagePrefix}${app}:git-${sha.slice(0, 7)}`;
-    // A Dockerfile app's commit is its build context as it is; a buildpack adds its Dockerfile.
-    const archive = this.repos.archive(app, sha, env);
-    const { context, cleanup } = plan.kind === "buildpack" ? await buildContext(archive, { Dockerfile: plan.dockerfile }) : { context: archive, cleanup: () => undefined };
+    const { context, cleanup } = await buildContext(this.repos.archive(app, sha, env), { Dockerfile: dockerfile });
     try {
       const { limits } = this.options;
+      const network = await this.engine.ensureNetwork({
+        name: buildNetworkName(this.options.platformId),
+        driver: "bridge",
+        labels: networkLabels(this.options.platformId, null),
+        interContainer: false,
+      });
       await this.engine.buildImage(
         context,
-        { tag: image, buildArgs, memoryBytes: limits.memoryBytes, nanoCpus: limits.nanoCpus, timeoutMs: limits.timeoutSeconds * 1000 },
+        {
+          tag: image,
+          buildArgs,
+          labels: this.images.labelsFor(app),
+          network,
+          memoryBytes: limits.memoryBytes,
+          nanoCpus: limits.nanoCpus,
+          timeoutMs: limits.timeoutSeconds * 1000,
+        },
         (line) => say(`       ${line}`),
       );
     } catch (error) {
@@ -197,11 +211,6 @@ export class PushBuilder {
     }
     await this.dataSource.getRepository(Build).update({ id: created.buildId! }, { log: log.join("\n") });
     return outcome.status === ReleaseStatus.FAILED || outcome.status === ReleaseStatus.PENDING ? 1 : 0;
-  }
-
-  /** How the platform names app images (with and without a registry), to spot another app's. */
-  private appImagePrefixes(): string[] {
-    return [...new Set([this.options.imagePrefix, "deis-apps/", ...(this.registry ? [`${this.registry.host}/`] : [])])];
   }
 
   /** Polls the release until the deploy is done with it (the deployer may run in another controller). */

@@ -27,7 +27,6 @@ export { AppEventType, type AppEventPayload, appEventsTopic, releasesTopic } fro
 export type { Page, PageArgs } from "./pagination";
 export type { ConfigChange } from "./validation/config-rules";
 export { fingerprintOf, parsePublicKey } from "./validation/ssh-public-key";
-export { structureFor } from "./services/process.service";
 
 export interface ControllerDeps {
   readonly dataSource: DataSource;
@@ -47,7 +46,6 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
   const logs = new LogService(dataSource, access, logStore, cache.events, config.logLines, config.syslogPort, config.host);
   const releases = new ReleaseService(dataSource, unitOfWork, access, runtime.deployer);
   const routing = new RoutingService(dataSource, discovery, config.domain, log);
-  const appImagePrefixes = ["deis-apps/", ...(config.registryUrl ? [`${new URL(config.registryUrl).host}/`] : [])];
   return {
     access,
     auth: new AuthService(dataSource, access, cache.counters, config),
@@ -59,7 +57,7 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
     collaborators: new CollaboratorService(dataSource, unitOfWork, access),
     configs: new ConfigService(dataSource, unitOfWork, access, releases),
     releases,
-    builds: new BuildService(dataSource, unitOfWork, access, releases, runtime.engine, appImagePrefixes),
+    builds: new BuildService(dataSource, unitOfWork, access, releases, runtime.images),
     processes: new ProcessService(dataSource, unitOfWork, access, runtime.deployer, cache.events),
     domains: new DomainService(dataSource, unitOfWork, access, config.domain, routing),
     certificates: new CertificateService(dataSource, unitOfWork, access, routing),

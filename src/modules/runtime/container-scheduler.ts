@@ -2,7 +2,15 @@ import type { Logger } from "../../core/logger";
 import type { ContainerSpec, ContainerState, DockerEngine } from "./docker-engine";
 import { UnhealthyError, waitUntilHealthy } from "./health";
 import { runOneOff } from "./one-off";
-import { LABELS, type ProcessIdentity, containerName, identityFromLabels, processLabels } from "./naming";
+import {
+  LABELS,
+  type ProcessIdentity,
+  appNetworkName,
+  containerName,
+  identityFromLabels,
+  networkLabels,
+  processLabels,
+} from "./naming";
 import {
   type AppPlan,
   DeployFailed,
@@ -67,8 +75,24 @@ export class ContainerScheduler implements Scheduler {
       labels: processLabels(this.options.platformId, plan.app, plan.version, process.type, num),
       memoryBytes: process.memoryBytes,
       nanoCpus: process.nanoCpus,
+      pidsLimit: process.pidsLimit,
+      network: this.network(plan.app),
       publish: process.routed ? { containerPort: plan.port, hostIp: this.options.hostIp } : undefined,
     };
+  }
+
+  private network(app: string): string {
+    return appNetworkName(this.options.platformId, app);
+  }
+
+  /** The app's own bridge: its processes reach each other, no other app's (Docker isolates bridges). */
+  private ensureNetwork(app: string): Promise<string> {
+    return this.engine.ensureNetwork({
+      name: this.network(app),
+      driver: "bridge",
+      labels: networkLabels(this.options.platformId, app),
+      interContainer: true,
+    });
   }
 
   private address(container: ContainerState): string | null {
@@ -130,6 +154,7 @@ export class ContainerScheduler implements Scheduler {
   }
 
   async converge(plan: AppPlan, routes: RouteTable, isNew: boolean): Promise<void> {
+    if (plan.processes.some((p) => p.count > 0)) await this.ensureNetwork(plan.app);
     const existing = await this.existing(plan.app);
     const byName = new Map(existing.map((e) => [e.container.name, e]));
     const routedBefore = new Set(await routes.published(plan.app));
@@ -238,10 +263,11 @@ export class ContainerScheduler implements Scheduler {
     for (const name of await routes.published(app)) await routes.unpublish(app, name);
     await Promise.all(all.map((c) => this.engine.stopAndRemove(c.id, this.options.stopTimeoutSeconds)));
     for (const c of all) this.crashes.delete(c.name);
+    await this.engine.removeNetworks([`${LABELS.platform}=${this.options.platformId}`, `${LABELS.app}=${app}`]);
   }
 
-  run(plan: AppPlan, command: string, timeoutMs: number): Promise<RunResult> {
-    return runOneOff(this.engine, this.options.platformId, plan, command, timeoutMs);
+  async run(plan: AppPlan, command: string, timeoutMs: number): Promise<RunResult> {
+    return runOneOff(this.engine, this.options.platformId, plan, command, timeoutMs, await this.ensureNetwork(plan.app));
   }
 
   async apps(): Promise<string[]> {

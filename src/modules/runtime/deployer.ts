@@ -6,6 +6,7 @@ import { App, Release, ReleaseStatus } from "../../entities";
 import type { EventBus, LockStore } from "../cache";
 import type { RegistryClient } from "../registry";
 import type { DockerEngine } from "./docker-engine";
+import { structureFor } from "./formation";
 import { DEFAULT_HEALTHCHECK } from "./health";
 import { type AppPlan, DeployFailed, type ProcessStatus, type RouteTable, type RunResult, type Scheduler } from "./scheduler";
 
@@ -20,6 +21,8 @@ export interface DeployerOptions {
   readonly defaultPort: number;
   /** Longest wait for another process's deploy of the same app. */
   readonly lockTimeoutMs: number;
+  /** Every process's memory (unless the app's limits say) and pids limits. */
+  readonly defaultLimits: { readonly memoryBytes: number; readonly pidsLimit: number };
 }
 
 const DEPLOY_LOCK_TTL_MS = 10_000;
@@ -124,6 +127,10 @@ export class Deployer {
     await this.dataSource.transaction(async (manager) => {
       await manager.update(Release, { id: release.id }, { status, failureReason: reason ?? null });
       if (status === ReleaseStatus.SUCCEEDED) {
+        // The app's scale follows the build's process types now that it serves (a scale made meanwhile counts).
+        await manager.query(`SELECT id FROM apps WHERE id = $1 FOR UPDATE`, [app.id]);
+        const { structure } = await manager.findOneByOrFail(App, { id: app.id });
+        await manager.update(App, { id: app.id }, { structure: structureFor(release.build!.procfile, structure) });
         await manager
           .createQueryBuilder()
           .update(Release)
@@ -160,7 +167,7 @@ export class Deployer {
     if (this.options.pushReleases) await this.engine.pushImage(tagged);
     const port = Number(config.values.PORT ?? image.exposedPort ?? this.options.defaultPort);
     const procfile = Object.keys(build.procfile).length > 0 ? build.procfile : null;
-    const types = procfile ? Object.keys(procfile) : ["cmd"];
+    const structure = structureFor(build.procfile, app.structure);
     return {
       app: app.name,
       version: release.version,
@@ -168,12 +175,14 @@ export class Deployer {
       port,
       env: { ...config.values, PORT: String(port), DEIS_APP: app.name, DEIS_RELEASE: `v${release.version}` },
       tags: config.tags,
-      processes: types.map((type) => ({
+      oneOff: this.options.defaultLimits,
+      processes: Object.entries(structure).map(([type, count]) => ({
         type,
-        count: app.structure[type] ?? 0,
+        count,
         command: procfile ? ["/bin/sh", "-c", procfile[type]] : null,
         routed: type === "web" || (type === "cmd" && !procfile),
-        memoryBytes: memoryBytes(config.limits[type]?.memory ?? "") ?? undefined,
+        memoryBytes: memoryBytes(config.limits[type]?.memory ?? "") ?? this.options.defaultLimits.memoryBytes,
+        pidsLimit: this.options.defaultLimits.pidsLimit,
         nanoCpus: nanoCpus(config.limits[type]?.cpu ?? "") ?? undefined,
         healthcheck: config.healthchecks[type] ?? DEFAULT_HEALTHCHECK,
       })),

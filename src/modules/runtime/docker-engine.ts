@@ -13,8 +13,21 @@ export interface ContainerSpec {
   readonly labels: Readonly<Record<string, string>>;
   readonly memoryBytes?: number;
   readonly nanoCpus?: number;
+  /** Most processes and threads the container may have (a fork bomb stops here). */
+  readonly pidsLimit?: number;
+  /** The network it joins instead of the engine's default bridge (its app's own). */
+  readonly network?: string;
   /** Publishes this container port on `hostIp` at a port Docker picks. */
   readonly publish?: { readonly containerPort: number; readonly hostIp: string };
+}
+
+/** What the platform asks of a network it makes: a bridge on one engine, an overlay across a swarm. */
+export interface NetworkSpec {
+  readonly name: string;
+  readonly driver: "bridge" | "overlay";
+  readonly labels: Readonly<Record<string, string>>;
+  /** Whether containers on the network may reach each other (off for builds: one build per container). */
+  readonly interContainer: boolean;
 }
 
 export interface ContainerState {
@@ -33,6 +46,12 @@ export interface ContainerState {
 
 export interface ImageInfo {
   readonly id: string;
+  /** Every name the engine knows the image by (`repo:tag`). */
+  readonly tags: readonly string[];
+  /** The image's labels (the platform marks its builds with their app). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Instructions the image runs when another build starts FROM it. */
+  readonly onBuild: readonly string[];
   /** The first EXPOSEd TCP port, if any. */
   readonly exposedPort: number | null;
   /** `repo@sha256:...` when the image came from or went to a registry: a reference every node can pull. */
@@ -76,7 +95,14 @@ export class DockerEngine {
         .filter((p) => p.endsWith("/tcp"))
         .map((p) => Number(p.split("/")[0]))
         .sort((a, b) => a - b);
-      return { id: info.Id, exposedPort: ports[0] ?? null, repoDigest: info.RepoDigests?.[0] ?? null };
+      return {
+        id: info.Id,
+        tags: info.RepoTags ?? [],
+        labels: info.Config?.Labels ?? {},
+        onBuild: info.Config?.OnBuild ?? [],
+        exposedPort: ports[0] ?? null,
+        repoDigest: info.RepoDigests?.[0] ?? null,
+      };
     } catch (error) {
       if (statusOf(error) === 404) return null;
       throw error;
@@ -113,6 +139,54 @@ export class DockerEngine {
     return digest;
   }
 
+  /** Pulls an image from the registry its name points at. */
+  async pullImage(ref: string): Promise<void> {
+    const stream = (await this.docker.pull(ref)) as NodeJS.ReadableStream;
+    await this.progress(stream, () => undefined);
+  }
+
+  /** Makes the network unless it is there; returns its ID. Two callers at once get the same network. */
+  async ensureNetwork(spec: NetworkSpec): Promise<string> {
+    const found = await this.findNetwork(spec.name);
+    if (found) return found;
+    try {
+      const network = await this.docker.createNetwork({
+        Name: spec.name,
+        Driver: spec.driver,
+        CheckDuplicate: true,
+        Attachable: spec.driver === "overlay" ? true : undefined,
+        Labels: { ...spec.labels },
+        Options: spec.driver === "bridge" && !spec.interContainer ? { "com.docker.network.bridge.enable_icc": "false" } : undefined,
+      });
+      return network.id;
+    } catch (error) {
+      const raced = statusOf(error) === 409 ? await this.findNetwork(spec.name) : null;
+      if (raced) return raced;
+      throw error;
+    }
+  }
+
+  private async findNetwork(name: string): Promise<string | null> {
+    const networks = await this.docker.listNetworks({ filters: { name: [name] } });
+    return networks.find((n) => n.Name === name)?.Id ?? null;
+  }
+
+  /** Removes the networks carrying every one of the labels; returns the names of those still in use (left). */
+  async removeNetworks(labels: readonly string[]): Promise<string[]> {
+    const networks = await this.docker.listNetworks({ filters: { label: [...labels] } });
+    const inUse: string[] = [];
+    for (const network of networks) {
+      try {
+        await this.docker.getNetwork(network.Id).remove();
+      } catch (error) {
+        const status = statusOf(error);
+        if (status === 403 || status === 409) inUse.push(network.Name);
+        else if (status !== 404) throw error;
+      }
+    }
+    return inUse;
+  }
+
   async removeImage(ref: string): Promise<void> {
     try {
       await this.docker.getImage(ref).remove({ force: true });
@@ -124,12 +198,27 @@ export class DockerEngine {
   /** Builds an image from a tar context stream, passing each output line on. Throws with the engine's error. */
   async buildImage(
     context: Readable,
-    options: { tag: string; buildArgs?: Record<string, string>; memoryBytes?: number; nanoCpus?: number; timeoutMs?: number },
+    options: {
+      tag: string;
+      buildArgs?: Record<string, string>;
+      /** Set on the image last, over any LABEL of the Dockerfile. */
+      labels?: Record<string, string>;
+      /** The network RUN steps join (a name), instead of the default bridge. */
+      network?: string;
+      memoryBytes?: number;
+      nanoCpus?: number;
+      timeoutMs?: number;
+    },
     onLine: (line: string) => void = () => undefined,
   ): Promise<void> {
     const stream = await this.docker.buildImage(context, {
       t: options.tag,
       buildargs: options.buildArgs,
+      labels: options.labels,
+      networkmode: options.network,
+      // The classic builder: every image a build can use is named in its Dockerfile (no BuildKit
+      // frontends, mounts or remote contexts), so the builder can check them all first.
+      version: "1",
       memory: options.memoryBytes,
       cpuquota: options.nanoCpus ? Math.round(options.nanoCpus / 10_000) : undefined,
       cpuperiod: options.nanoCpus ? 100_000 : undefined,
@@ -175,6 +264,8 @@ export class DockerEngine {
         Init: true,
         Memory: spec.memoryBytes,
         NanoCpus: spec.nanoCpus,
+        PidsLimit: spec.pidsLimit,
+        NetworkMode: spec.network,
         PortBindings: portKey ? { [portKey]: [{ HostIp: spec.publish!.hostIp, HostPort: "" }] } : undefined,
         LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "2" } },
       },

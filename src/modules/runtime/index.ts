@@ -4,6 +4,7 @@ import type { Cache } from "../cache";
 import type { DiscoveryStore } from "../discovery";
 import type { RegistryClient } from "../registry";
 import { ContainerScheduler } from "./container-scheduler";
+import { ImagePolicy } from "./image-policy";
 import { Deployer } from "./deployer";
 import { DockerEngine } from "./docker-engine";
 import { Reconciler } from "./reconciler";
@@ -14,7 +15,9 @@ import { ensureStackImage } from "./stack-image";
 
 export { Deployer, releaseImage } from "./deployer";
 export { DockerEngine, type ImageInfo } from "./docker-engine";
-export { LABELS, appOfImage, identityFromLabels } from "./naming";
+export { ImagePolicy, ImageRefused } from "./image-policy";
+export { LABELS, appOfImage, buildNetworkName, identityFromLabels, networkLabels } from "./naming";
+export { processTypes, structureFor } from "./formation";
 export type { ProcessStatus, RunResult, Scheduler } from "./scheduler";
 export { STACK_IMAGE, ensureStackImage } from "./stack-image";
 
@@ -30,11 +33,15 @@ export interface RuntimeOptions {
   readonly candidate: string;
   /** Where processes run: containers on the local engine (default), or Swarm services across a swarm's nodes. */
   readonly scheduler?: "containers" | "swarm";
+  /** Every process's and one-off's memory (unless the app's limits say) and pids limits. */
+  readonly defaultLimits: { readonly memoryBytes: number; readonly pidsLimit: number };
 }
 
 /** The runtime module's public face: the engine, the scheduler, the deployer and the reconciler. */
 export interface Runtime {
   readonly engine: DockerEngine;
+  /** Which images an app may build from or deploy. */
+  readonly images: ImagePolicy;
   readonly scheduler: Scheduler;
   readonly deployer: Deployer;
   readonly reconciler: Reconciler;
@@ -49,6 +56,10 @@ export function createRuntime(
 ): Runtime {
   const log = deps.log.child({ module: "runtime" });
   const engine = new DockerEngine();
+  const images = new ImagePolicy(engine, {
+    platformId: options.platformId,
+    appPrefixes: [...new Set(["deis-apps/", options.imagePrefix, ...(options.registry ? [`${options.registry.host}/`] : [])])],
+  });
   const schedulerOptions = { platformId: options.platformId, hostIp: options.hostIp, drainSeconds: options.drainSeconds, stopTimeoutSeconds: 10 };
   const scheduler: Scheduler =
     options.scheduler === "swarm"
@@ -68,6 +79,7 @@ export function createRuntime(
       pushReleases: options.registry !== null && options.scheduler === "swarm",
       defaultPort: 5000,
       lockTimeoutMs: 10 * 60_000,
+      defaultLimits: options.defaultLimits,
     },
     log,
   );
@@ -81,6 +93,7 @@ export function createRuntime(
   );
   return {
     engine,
+    images,
     scheduler,
     deployer,
     reconciler,

@@ -48,3 +48,18 @@ export function appOfImage(image: string, prefixes: readonly string[]): string |
   }
   return null;
 }
+
+/** An app's own network (DESIGN.md "Tenants apart"): its processes and one-offs, no one else's. */
+export function appNetworkName(platform: string, app: string): string {
+  return `${platform}-app-${app}`;
+}
+
+/** Where builds run their steps: the outside, but no app's network and no other build. */
+export function buildNetworkName(platform: string): string {
+  return `${platform}-builds`;
+}
+
+/** Labels of a network the platform made, so it finds (and removes) its own. */
+export function networkLabels(platform: string, app: string | null): Record<string, string> {
+  return app ? { [LABELS.platform]: platform, [LABELS.app]: app } : { [LABELS.platform]: platform };
+}

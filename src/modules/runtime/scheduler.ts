@@ -8,8 +8,10 @@ export interface ProcessPlan {
   readonly command: readonly string[] | null;
   /** Routed processes (web, or cmd without a Procfile) publish PORT and get routes. */
   readonly routed: boolean;
-  readonly memoryBytes?: number;
+  readonly memoryBytes: number;
   readonly nanoCpus?: number;
+  /** Most processes and threads in one of its containers. */
+  readonly pidsLimit: number;
   /** How to know a routed process is up; unrouted ones only need to stay running. */
   readonly healthcheck: Healthcheck;
 }
@@ -25,6 +27,8 @@ export interface AppPlan {
   readonly processes: readonly ProcessPlan[];
   /** Placement constraints (Swarm node labels). */
   readonly tags: Readonly<Record<string, string>>;
+  /** Limits of a one-off process (`deis run`). */
+  readonly oneOff: { readonly memoryBytes: number; readonly pidsLimit: number };
 }
 
 export interface ProcessStatus {

@@ -1,7 +1,7 @@
 import type { Logger } from "../../core/logger";
 import type { DockerEngine } from "./docker-engine";
 import { UnhealthyError } from "./health";
-import { LABELS } from "./naming";
+import { LABELS, appNetworkName, networkLabels } from "./naming";
 import { runOneOff } from "./one-off";
 import { type AppPlan, DeployFailed, type ProcessStatus, type RouteTable, type RunResult, type Scheduler } from "./scheduler";
 import { SPEC_LABEL, type ServiceDefaults, type ServiceDefinition, type ServiceState, type TaskState, serviceDefinition, swarmHealthcheckTiming } from "./swarm-service";
@@ -253,7 +253,18 @@ export class SwarmScheduler implements Scheduler {
     await this.settle(app, routes, [], Date.now() + SETTLE_UNDO_MS, false);
   }
 
+  /** The app's own overlay, attachable so its one-offs (plain containers) join it too. */
+  private ensureNetwork(app: string): Promise<string> {
+    return this.engine.ensureNetwork({
+      name: appNetworkName(this.options.platformId, app),
+      driver: "overlay",
+      labels: networkLabels(this.options.platformId, app),
+      interContainer: true,
+    });
+  }
+
   async converge(plan: AppPlan, routes: RouteTable, isNew: boolean): Promise<void> {
+    if (plan.processes.some((p) => p.count > 0)) await this.ensureNetwork(plan.app);
     const before = await this.snapshot(plan.app);
     const rollouts: Rollout[] = [];
     let problem: string | null = null;
@@ -342,11 +353,12 @@ export class SwarmScheduler implements Scheduler {
     const { services } = await this.snapshot(app);
     for (const name of await routes.published(app)) await routes.unpublish(app, name);
     if (services.length > 0) await this.removeServices(app, services, routes, 0);
+    await this.engine.removeNetworks(this.labels(app));
   }
 
   /** A plain container on the manager's engine (not a service): it must finish, and its output comes back. */
-  run(plan: AppPlan, command: string, timeoutMs: number): Promise<RunResult> {
-    return runOneOff(this.engine, this.options.platformId, plan, command, timeoutMs);
+  async run(plan: AppPlan, command: string, timeoutMs: number): Promise<RunResult> {
+    return runOneOff(this.engine, this.options.platformId, plan, command, timeoutMs, await this.ensureNetwork(plan.app));
   }
 
   async apps(): Promise<string[]> {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Healthcheck } from "../../entities";
-import { LABELS } from "./naming";
+import { LABELS, appNetworkName } from "./naming";
 import type { AppPlan, ProcessPlan } from "./scheduler";
 
 /**
@@ -22,6 +22,9 @@ export interface ServiceDefinition {
   readonly replicas: number;
   readonly memoryBytes?: number;
   readonly nanoCpus?: number;
+  readonly pidsLimit?: number;
+  /** The app's own overlay network (its tasks reach each other, no other app's). */
+  readonly network: string;
   /** Placement constraints, e.g. `node.labels.region==eu`. */
   readonly constraints: readonly string[];
   /** Publishes this container port in host mode, on a port each node picks per task. */
@@ -142,6 +145,8 @@ export function serviceDefinition(
     replicas: process.count,
     memoryBytes: process.memoryBytes,
     nanoCpus: process.nanoCpus,
+    pidsLimit: process.pidsLimit,
+    network: appNetworkName(defaults.platformId, plan.app),
     constraints: Object.entries(plan.tags)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([key, value]) => `node.labels.${key}==${value}`),

@@ -2,13 +2,12 @@ import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { invalidInput } from "../../../core/errors";
 import { App, Build, BuildKind, type Procfile, type Release } from "../../../entities";
-import { type DockerEngine, appOfImage } from "../../runtime";
+import { type ImagePolicy, ImageRefused } from "../../runtime";
 import { loadById } from "../loaders";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
 import { validateProcessType } from "../validation/names";
 import type { AccessService } from "./access.service";
-import { structureFor } from "./process.service";
 import type { ReleaseService } from "./release.service";
 
 /** `[registry[:port]/]name[/name...]` with a tag or a digest; latest is never assumed. */
@@ -51,9 +50,7 @@ export class BuildService {
     private readonly unitOfWork: UnitOfWork,
     private readonly access: AccessService,
     private readonly releases: ReleaseService,
-    private readonly engine: DockerEngine,
-    /** How the platform names app images, e.g. `deis-apps/` or `127.0.0.1:5000/`. */
-    private readonly appImagePrefixes: readonly string[],
+    private readonly images: ImagePolicy,
   ) {}
 
   async list(ctx: RequestContext, appName: string, page: PageArgs): Promise<Page<Build>> {
@@ -87,11 +84,13 @@ export class BuildService {
     if (!IMAGE_RE.test(ref)) {
       throw invalidInput("image", "an image is name:tag or name@sha256:digest, lowercase (a tag is required; latest is not assumed)");
     }
-    const owner = appOfImage(ref, this.appImagePrefixes);
-    if (owner && owner !== app.name) throw invalidInput("image", "another app's image cannot be deployed here");
     const procfile = validateProcfile(procfileInput ?? []);
-    if (!(await this.engine.inspectImage(ref))) {
-      throw invalidInput("image", `no image ${ref} on the platform: build it on the Docker engine or push it to the platform registry first`);
+    // Decided on the image the engine resolves the name to (its labels, names and ID), not on the spelling.
+    try {
+      await this.images.resolve(app.name, ref, false);
+    } catch (error) {
+      if (!(error instanceof ImageRefused)) throw error;
+      throw invalidInput("image", `${error.message}: deploy your app's own images, or outside images built on the Docker engine or pushed to the platform registry`);
     }
     return this.record(ctx, app, { kind: BuildKind.IMAGE, image: ref, procfile }, `${ctx.actorName} deployed ${ref}`);
   }
@@ -102,15 +101,17 @@ export class BuildService {
     return this.record(ctx, app, build, `${ctx.actorName} deployed ${build.sha.slice(0, 7)}`);
   }
 
-  /** The build, the app's scale for its process types, and a release with the current config: one transaction. */
+  /**
+   * The build and a release with the serving config, in one transaction. The app's scale follows
+   * the build's process types only once its release serves (the deployer), so a failed build
+   * changes nothing that runs.
+   */
   private record(ctx: RequestContext, app: App, fields: Partial<Build> & Pick<Build, "kind" | "image" | "procfile">, summary: string): Promise<Release> {
     return this.unitOfWork.run(ctx, async (tx) => {
       await tx.manager.query(`SELECT id FROM apps WHERE id = $1 FOR UPDATE`, [app.id]);
-      const current = await tx.manager.findOneByOrFail(App, { id: app.id });
-      const latest = await this.releases.latestIn(tx.manager, current);
+      const base = await this.releases.baseIn(tx.manager, app);
       const build = await tx.manager.save(tx.manager.create(Build, { ...fields, appId: app.id, ownerId: ctx.user?.id ?? null }));
-      await tx.manager.update(App, { id: app.id }, { structure: structureFor(fields.procfile, current.structure) });
-      return this.releases.create(ctx, tx, current, { build, config: latest.config, summary });
+      return this.releases.create(ctx, tx, app, { build, config: base.config, summary });
     });
   }
 }

@@ -37,10 +37,10 @@ export class ConfigService {
     private readonly releases: ReleaseService,
   ) {}
 
-  /** The config of the app's newest release. */
+  /** The config new releases start from: the newest release's that did not fail. */
   async current(ctx: RequestContext, appName: string): Promise<Config> {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
-    return (await this.releases.latestIn(this.dataSource.manager, app)).config;
+    return (await this.releases.baseIn(this.dataSource.manager, app)).config;
   }
 
   byId(ctx: RequestContext, id: string): Promise<Config | null> {
@@ -152,7 +152,8 @@ export class ConfigService {
     const app: App = await this.access.requireApp(ctx, appName, "collaborator");
     return this.unitOfWork.run(ctx, async (tx) => {
       await tx.manager.query(`SELECT id FROM apps WHERE id = $1 FOR UPDATE`, [app.id]);
-      const latest = await this.releases.latestIn(tx.manager, app);
+      // A failed release is skipped: the change applies to what serves (its build and config).
+      const latest = await this.releases.baseIn(tx.manager, app);
       const current = latest.config;
       const result = edit(
         { values: current.values, limits: current.limits, healthchecks: current.healthchecks, tags: current.tags },

@@ -1,10 +1,10 @@
-import type { DataSource } from "typeorm";
+import { type DataSource, IsNull, Not } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { invalidInput, stateConflict } from "../../../core/errors";
 import { AppEventType, announce } from "../../../core/topics";
-import { App, type Procfile, Release } from "../../../entities";
+import { App, type Procfile, Release, ReleaseStatus } from "../../../entities";
 import type { EventBus } from "../../cache";
-import type { Deployer, ProcessStatus, RunResult } from "../../runtime";
+import { type Deployer, type ProcessStatus, type RunResult, processTypes } from "../../runtime";
 import type { UnitOfWork } from "../unit-of-work";
 import { validateProcessType } from "../validation/names";
 import type { AccessService } from "./access.service";
@@ -17,28 +17,6 @@ export interface ProcessCount {
   readonly count: number;
 }
 
-/** The process types a build can run: its Procfile's, or `cmd` for an image without one. */
-export function processTypes(procfile: Procfile): string[] {
-  const types = Object.keys(procfile);
-  return types.length > 0 ? types : ["cmd"];
-}
-
-/**
- * The scale after a new build: types it keeps keep their counts, types it drops go, and on the
- * app's first build the routed type (web, or cmd for an image without a Procfile) gets one process.
- */
-export function structureFor(procfile: Procfile, current: Readonly<Record<string, number>>): Record<string, number> {
-  const first = Object.keys(current).length === 0;
-  // Moving between an image's own command (cmd) and a Procfile's web keeps the app's routed scale.
-  const routedBefore = current.web ?? current.cmd;
-  return Object.fromEntries(
-    processTypes(procfile).map((type) => {
-      const routed = type === "web" || type === "cmd";
-      return [type, current[type] ?? (routed && routedBefore !== undefined ? routedBefore : first && routed ? 1 : 0)];
-    }),
-  );
-}
-
 /** Scale, restart, list and run an app's processes. Scale and restart never make a release. */
 export class ProcessService {
   constructor(
@@ -49,10 +27,10 @@ export class ProcessService {
     private readonly events: EventBus,
   ) {}
 
-  /** The build of the newest release that has one (what scale applies to). */
+  /** The build of the newest release that has one and did not fail (what scale applies to). */
   private async currentProcfile(app: App): Promise<Procfile> {
     const release = await this.dataSource.getRepository(Release).findOne({
-      where: { appId: app.id },
+      where: { appId: app.id, buildId: Not(IsNull()), status: Not(ReleaseStatus.FAILED) },
       order: { version: "DESC" },
       relations: { build: true },
     });

@@ -1,5 +1,5 @@
 import DataLoader from "dataloader";
-import type { DataSource, EntityManager } from "typeorm";
+import { type DataSource, type EntityManager, Not } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { invalidInput, notFound, stateConflict } from "../../../core/errors";
 import { type App, type Build, type Config, Release, ReleaseStatus } from "../../../entities";
@@ -68,6 +68,20 @@ export class ReleaseService {
   async latestIn(manager: EntityManager, app: App): Promise<Release> {
     const release = await manager.findOne(Release, {
       where: { appId: app.id },
+      order: { version: "DESC" },
+      relations: { build: true, config: true },
+    });
+    if (!release) throw stateConflict(`${app.name} has no releases`);
+    return release;
+  }
+
+  /**
+   * Inside a transaction: the release a new one starts from (DESIGN.md "Failed releases change
+   * nothing that serves"): the newest that did not fail, with its build and config.
+   */
+  async baseIn(manager: EntityManager, app: App): Promise<Release> {
+    const release = await manager.findOne(Release, {
+      where: { appId: app.id, status: Not(ReleaseStatus.FAILED) },
       order: { version: "DESC" },
       relations: { build: true, config: true },
     });

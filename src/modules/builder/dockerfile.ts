@@ -1,0 +1,268 @@
+/**
+ * Reads a Dockerfile the way Docker's classic builder does (parser directives, the escape
+ * character, line continuations, comments, global ARGs in FROM) and writes it again with every
+ * image it names pinned to the image ID the platform checked. The engine then builds exactly what
+ * was checked: no spelling, ARG or stage trick can make it use another image. Anything whose
+ * meaning the platform cannot be sure of is refused, never passed on.
+ */
+
+export class DockerfileError extends Error {}
+
+export interface Instruction {
+  /** Upper case: FROM, COPY, RUN ... */
+  readonly keyword: string;
+  /** Leading `--name=value` words. */
+  readonly flags: readonly string[];
+  /** The rest of the instruction, continuation lines joined. */
+  readonly args: string;
+  /** The line it starts on (1-based), for errors. */
+  readonly line: number;
+}
+
+export interface ParsedDockerfile {
+  readonly escape: "\\" | "`";
+  readonly instructions: readonly Instruction[];
+}
+
+const DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
+const FLAG_WORD = /^--[^\s]*/;
+
+function splitFlags(text: string, line: number): { flags: string[]; args: string } {
+  const flags: string[] = [];
+  let rest = text.trimStart();
+  for (;;) {
+    const match = FLAG_WORD.exec(rest);
+    if (!match) break;
+    flags.push(match[0]);
+    rest = rest.slice(match[0].length).trimStart();
+  }
+  for (const flag of flags) {
+    // --platform is dropped (the image is pinned by ID), so only it may use $ARGs.
+    const unsafe = flag.startsWith("--platform=") ? /["'`\\]/ : /["'`$\\]/;
+    if (unsafe.test(flag)) throw new DockerfileError(`line ${line}: a flag with quotes, $ or escapes (${flag}) is not supported`);
+  }
+  return { flags, args: rest };
+}
+
+export function parseDockerfile(text: string): ParsedDockerfile {
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  let escape: "\\" | "`" = "\\";
+  let index = 0;
+  const seen = new Set<string>();
+  for (; index < lines.length; index++) {
+    const directive = DIRECTIVE.exec(lines[index]);
+    if (!directive) break;
+    const name = directive[1].toLowerCase();
+    if (seen.has(name)) throw new DockerfileError(`line ${index + 1}: the ${name} directive appears twice`);
+    seen.add(name);
+    if (name === "escape") {
+      if (directive[2] !== "\\" && directive[2] !== "`") throw new DockerfileError(`line ${index + 1}: escape must be \\ or \``);
+      escape = directive[2];
+    }
+  }
+  const instructions: Instruction[] = [];
+  let pending = "";
+  let start = 0;
+  for (; index < lines.length; index++) {
+    const line = lines[index].replace(/^\s+/, "");
+    if (line.startsWith("#")) continue;
+    // Blank lines end nothing: inside a continuation the builder skips them too.
+    if (line.trim() === "") continue;
+    if (pending === "") start = index + 1;
+    const trimmed = line.replace(/\s+$/, "");
+    if (trimmed.endsWith(escape)) {
+      pending += trimmed.slice(0, -1);
+      continue;
+    }
+    pending += line;
+    instructions.push(instruction(pending, start));
+    pending = "";
+  }
+  if (pending.trim() !== "") throw new DockerfileError(`line ${start}: the last instruction ends with a line continuation`);
+  return { escape, instructions };
+}
+
+function instruction(text: string, line: number): Instruction {
+  const match = /^(\S+)\s*([\s\S]*)$/.exec(text.trim());
+  if (!match) throw new DockerfileError(`line ${line}: an empty instruction`);
+  const keyword = match[1].toUpperCase();
+  if (!/^[A-Z]+$/.test(keyword)) throw new DockerfileError(`line ${line}: ${match[1]} is not an instruction`);
+  return { keyword, line, ...splitFlags(match[2], line) };
+}
+
+/**
+ * Expands `$NAME`, `${NAME}`, `${NAME:-word}`, `${NAME-word}`, `${NAME:+word}`, `${NAME+word}`, quotes
+ * and the escape character in one word, as the builder does for FROM.
+ */
+export function expandWord(word: string, vars: Readonly<Record<string, string | undefined>>, escape: string, line = 0): string {
+  let out = "";
+  let i = 0;
+  let quote: string | null = null;
+  const fail = (what: string) => new DockerfileError(`line ${line}: ${what} is not supported in an image name`);
+  while (i < word.length) {
+    const c = word[i];
+    if (c === escape && quote !== "'") {
+      if (i + 1 < word.length) out += word[i + 1];
+      i += 2;
+      continue;
+    }
+    if ((c === '"' || c === "'") && (quote === null || quote === c)) {
+      quote = quote === null ? c : null;
+      i += 1;
+      continue;
+    }
+    if (c === "$" && quote !== "'") {
+      const braced = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}/.exec(word.slice(i));
+      const plain = /^\$([A-Za-z_][A-Za-z0-9_]*)/.exec(word.slice(i));
+      if (braced) {
+        const [whole, name, op, alt = ""] = braced;
+        const value = vars[name];
+        const set = op?.startsWith(":") ? value !== undefined && value !== "" : value !== undefined;
+        if (!op) out += value ?? "";
+        else if (op.endsWith("-")) out += set ? value! : expandWord(alt, vars, escape, line);
+        else out += set ? expandWord(alt, vars, escape, line) : "";
+        i += whole.length;
+        continue;
+      }
+      if (plain) {
+        out += vars[plain[1]] ?? "";
+        i += plain[0].length;
+        continue;
+      }
+      if (word[i + 1] === "{") throw fail(`the substitution ${word.slice(i)}`);
+    }
+    out += c;
+    i += 1;
+  }
+  if (quote) throw fail("an unclosed quote");
+  return out;
+}
+
+/** `ARG a=1 b` as name/default pairs (defaults expanded with the args known so far). */
+function argDefinitions(args: string, vars: Record<string, string | undefined>, escape: string, line: number): [string, string | undefined][] {
+  const out: [string, string | undefined][] = [];
+  for (const word of args.trim().split(/\s+/).filter(Boolean)) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)(?:=([\s\S]*))?$/.exec(word);
+    if (!match) throw new DockerfileError(`line ${line}: ARG ${word} is not NAME or NAME=value`);
+    out.push([match[1], match[2] === undefined ? undefined : expandWord(match[2], vars, escape, line)]);
+  }
+  return out;
+}
+
+/** One image the Dockerfile reads, as written after ARG expansion. */
+export interface ImageUse {
+  readonly ref: string;
+  readonly line: number;
+  readonly how: "FROM" | "COPY --from";
+}
+
+export interface PinOptions {
+  readonly buildArgs?: Readonly<Record<string, string>>;
+  /** Resolves a reference the way the engine would and checks it may be used; returns its image ID or throws. */
+  resolve(use: ImageUse): Promise<string>;
+  /** Set right after every FROM, so every image the build makes (intermediates too) carries them. */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+const STAGE = (index: number) => `deis-stage-${index}`;
+
+function quoteLabel(value: string): string {
+  return `"${value.replace(/["\\]/g, "\\$&")}"`;
+}
+
+/**
+ * The Dockerfile as the engine will build it: one instruction per line, stages renamed
+ * `deis-stage-<n>`, every image a FROM or COPY --from names replaced by the ID `resolve` checked,
+ * the platform's labels after each FROM. Refuses what the classic builder would read as an image
+ * the platform cannot see (RUN mounts, ONBUILD COPY --from, flags it does not know).
+ */
+export async function pinDockerfile(text: string, options: PinOptions): Promise<string> {
+  const { escape, instructions } = parseDockerfile(text);
+  const buildArgs = options.buildArgs ?? {};
+  const meta: Record<string, string | undefined> = {};
+  const stages: string[] = [];
+  const resolved = new Map<string, Promise<string>>();
+  const resolveOnce = (use: ImageUse) => {
+    if (!resolved.has(use.ref)) resolved.set(use.ref, options.resolve(use));
+    return resolved.get(use.ref)!;
+  };
+  const label = `LABEL ${Object.entries(options.labels).map(([k, v]) => `${k}=${quoteLabel(v)}`).join(" ")}`;
+  const out: string[] = escape === "`" ? ["# escape=`"] : [];
+  for (const ins of instructions) {
+    const at = `line ${ins.line}`;
+    if (ins.keyword === "ARG" && stages.length === 0) {
+      for (const [name, value] of argDefinitions(ins.args, meta, escape, ins.line)) meta[name] = buildArgs[name] ?? value ?? meta[name];
+      out.push(render(ins));
+      continue;
+    }
+    if (stages.length === 0 && ins.keyword !== "FROM") throw new DockerfileError(`${at}: a Dockerfile starts with FROM (only ARG may come before it)`);
+    switch (ins.keyword) {
+      case "FROM": {
+        const unknown = ins.flags.filter((f) => !f.startsWith("--platform="));
+        if (unknown.length > 0) throw new DockerfileError(`${at}: FROM ${unknown[0]} is not supported`);
+        const words = ins.args.trim().split(/\s+/);
+        if (!(words.length === 1 || (words.length === 3 && words[1].toUpperCase() === "AS"))) {
+          throw new DockerfileError(`${at}: FROM takes an image and an optional AS name`);
+        }
+        const ref = expandWord(words[0], meta, escape, ins.line);
+        if (!ref) throw new DockerfileError(`${at}: FROM names no image (an empty ARG?)`);
+        const stage = stages.indexOf(ref.toLowerCase());
+        const base =
+          stage >= 0 ? STAGE(stage) : ref.toLowerCase() === "scratch" ? "scratch" : await resolveOnce({ ref, line: ins.line, how: "FROM" });
+        stages.push(words.length === 3 ? words[2].toLowerCase() : `\u0000unnamed-${stages.length}`);
+        out.push(`FROM ${base} AS ${STAGE(stages.length - 1)}`, label);
+        continue;
+      }
+      case "COPY": {
+        const flags: string[] = [];
+        for (const flag of ins.flags) {
+          const [name, value = ""] = flag.split(/=(.*)/s, 2);
+          if (name.toLowerCase() !== "--from") {
+            flags.push(flag);
+            continue;
+          }
+          if (name !== "--from" || !value) throw new DockerfileError(`${at}: write COPY --from=<stage or image>`);
+          flags.push(`--from=${await copySource(value, stages, ins.line, resolveOnce)}`);
+        }
+        out.push(render({ ...ins, flags }));
+        continue;
+      }
+      case "ADD":
+        if (ins.flags.some((f) => f.toLowerCase().startsWith("--from"))) throw new DockerfileError(`${at}: ADD has no --from; use COPY --from`);
+        out.push(render(ins));
+        continue;
+      case "RUN":
+        if (ins.flags.length > 0) {
+          throw new DockerfileError(`${at}: RUN ${ins.flags[0]} needs BuildKit, which the platform's builder does not use`);
+        }
+        out.push(render(ins));
+        continue;
+      case "ONBUILD": {
+        const inner = instruction(ins.args, ins.line);
+        if (inner.keyword === "COPY" && inner.flags.some((f) => f.toLowerCase().startsWith("--from"))) {
+          throw new DockerfileError(`${at}: ONBUILD COPY --from is not supported (it would read an image no build checks)`);
+        }
+        out.push(render(ins));
+        continue;
+      }
+      default:
+        out.push(render(ins));
+    }
+  }
+  for (const line of out) {
+    if (line.replace(/\s+$/, "").endsWith(escape)) throw new DockerfileError(`an instruction ends with the escape character ${escape}`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** COPY --from: an earlier stage (by name or number) becomes its number; anything else is an image. */
+async function copySource(value: string, stages: readonly string[], line: number, resolve: (use: ImageUse) => Promise<string>): Promise<string> {
+  if (/^\d+$/.test(value) && Number(value) < stages.length - 1) return String(Number(value));
+  const stage = stages.indexOf(value.toLowerCase());
+  if (stage >= 0 && stage < stages.length - 1) return String(stage);
+  return resolve({ ref: value, line, how: "COPY --from" });
+}
+
+function render(ins: Instruction): string {
+  return [ins.keyword, ...ins.flags, ins.args.replace(/\s+$/, "")].filter(Boolean).join(" ");
+}

@@ -1,0 +1,26 @@
+import type { Procfile } from "../../entities";
+
+/** The process types a build can run: its Procfile's, or `cmd` for an image without one. */
+export function processTypes(procfile: Procfile): string[] {
+  const types = Object.keys(procfile);
+  return types.length > 0 ? types : ["cmd"];
+}
+
+/**
+ * The scale a build runs at, from the app's scale: types it keeps keep their counts, types it drops
+ * go, and on the app's first build the routed type (web, or cmd for an image without a Procfile)
+ * gets one process. The deployer applies it when the build's release serves, never before, so a
+ * release that fails leaves the app's scale as it was.
+ */
+export function structureFor(procfile: Procfile, current: Readonly<Record<string, number>>): Record<string, number> {
+  const first = Object.keys(current).length === 0;
+  // Moving between an image's own command (cmd) and a Procfile's web keeps the app's routed scale.
+  const routedBefore = current.web ?? current.cmd;
+  return Object.fromEntries(
+    processTypes(procfile).map((type) => {
+      const routed = type === "web" || type === "cmd";
+      return [type, current[type] ?? (routed && routedBefore !== undefined ? routedBefore : first && routed ? 1 : 0)];
+    }),
+  );
+}
+

@@ -1,0 +1,71 @@
+import type { DockerEngine, ImageInfo } from "./docker-engine";
+import { LABELS, appOfImage } from "./naming";
+
+/** An image a build or deploy may not use; the message says why, for the user. */
+export class ImageRefused extends Error {}
+
+export interface ImagePolicyOptions {
+  readonly platformId: string;
+  /** How the platform names app repositories (`deis-apps/`, `<registry>/`), for images made before labels. */
+  readonly appPrefixes: readonly string[];
+}
+
+/**
+ * Which images an app may build from or deploy (DESIGN.md "Images"), decided on what the engine
+ * resolves a reference to, never on its spelling: the platform's stack images and outside images
+ * that are no app's, and the app's own images. Every image a build makes carries `deis.app` and
+ * `deis.platform` labels (intermediate ones too), and labels travel with the image under any name,
+ * ID, digest or registry it is reached by.
+ */
+export class ImagePolicy {
+  constructor(
+    private readonly engine: DockerEngine,
+    private readonly options: ImagePolicyOptions,
+  ) {}
+
+  /**
+   * Resolves `ref` as the engine would (pulling it when `pull` and it is not here) and returns its
+   * image ID when `app` may use it; throws ImageRefused otherwise.
+   */
+  async resolve(app: string, ref: string, pull: boolean): Promise<ImageInfo> {
+    let image = await this.engine.inspectImage(ref);
+    if (!image && pull) {
+      try {
+        await this.engine.pullImage(ref);
+      } catch (error) {
+        throw new ImageRefused(`image ${ref} is not on the platform and could not be pulled: ${(error as Error).message}`);
+      }
+      image = await this.engine.inspectImage(ref);
+    }
+    if (!image) throw new ImageRefused(`no image ${ref} on the platform`);
+    const problem = this.problem(app, image);
+    if (problem) throw new ImageRefused(`${ref}: ${problem}`);
+    return image;
+  }
+
+  /** Why `app` may not use the image, or null when it may. */
+  problem(app: string, image: ImageInfo): string | null {
+    if (image.onBuild.some((trigger) => /--from/i.test(trigger))) {
+      return "its ONBUILD instructions copy from other images, which the platform cannot check";
+    }
+    const owner = image.labels[LABELS.app];
+    if (owner !== undefined) {
+      const mine = owner === app && image.labels[LABELS.platform] === this.options.platformId;
+      return mine ? null : "another app's image cannot be used here";
+    }
+    // Images made before builds were labelled: a push's tag (`<prefix><app>:git-<sha>`) names its app.
+    for (const tag of image.tags) {
+      const tagged = appOfImage(tag, this.options.appPrefixes);
+      if (tagged && tagged !== app && /:git-[0-9a-f]+$/.test(tag)) return "another app's image cannot be used here";
+    }
+    if (image.tags.length === 0 && !image.repoDigest) {
+      return "an image without a name (an intermediate or dangling image) cannot be used; name it first";
+    }
+    return null;
+  }
+
+  /** The labels every image an app's build makes carries. */
+  labelsFor(app: string): Record<string, string> {
+    return { [LABELS.app]: app, [LABELS.platform]: this.options.platformId };
+  }
+}

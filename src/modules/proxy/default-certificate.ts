@@ -17,14 +17,18 @@ const VALID_DAYS = 10 * 365;
 const RENEW_BEFORE_MS = 30 * 86_400_000;
 
 /**
- * A self-signed certificate (EC P-256, SHA-256) for HTTPS names that have none of their own, so
+ * A self-signed certificate (RSA 2048, SHA-256) for HTTPS names that have none of their own, so
  * the handshake completes and the client gets the router's usual answer for the Host. Made
  * locally, with no network.
+ *
+ * RSA on purpose: the router also sets it as the server's own certificate (for clients that send
+ * no name), and OpenSSL keeps one certificate per key type, so an SNI context with an app's RSA
+ * certificate replaces it while an EC default would stay beside it and win the handshake.
  */
 export async function generateDefaultCertificate(now = new Date()): Promise<CertificatePair> {
   const made = await generate([{ name: "commonName", value: DEFAULT_CERTIFICATE_NAME }], {
-    keyType: "ec",
-    curve: "P-256",
+    keyType: "rsa",
+    keySize: 2048,
     algorithm: "sha256",
     notBeforeDate: now,
     notAfterDate: new Date(now.getTime() + VALID_DAYS * 86_400_000),
@@ -73,6 +77,7 @@ async function readPair(certFile: string, keyFile: string): Promise<CertificateP
 function usable(pair: CertificatePair): boolean {
   try {
     const certificate = new X509Certificate(pair.certificate);
+    if (certificate.publicKey.asymmetricKeyType !== "rsa") return false;
     if (!certificate.checkPrivateKey(createPrivateKey(pair.key))) return false;
     return new Date(certificate.validTo).getTime() - Date.now() > RENEW_BEFORE_MS;
   } catch {

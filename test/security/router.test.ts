@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
+import { ConfigError, loadConfig } from "../../src/core/config";
 import { createLogger } from "../../src/core/logger";
 import { type DiscoveryStore, certKey, domainKey, openDiscovery, platformKey, serviceKey } from "../../src/modules/discovery";
 import { generate } from "selfsigned";
@@ -237,6 +238,19 @@ describe("the default certificate under the data dir", () => {
     const remade = await loadDefaultCertificate(dir, log);
     expect(remade.certificate).not.toBe(made.certificate);
     expect(new X509Certificate(remade.certificate).checkPrivateKey(createPrivateKey(remade.key))).toBe(true);
+  });
+});
+
+describe("router timeouts in the configuration", () => {
+  test("default to 30 s for backends and 15 s for headers, and refuse what is out of range", () => {
+    expect(loadConfig({})).toMatchObject({ routerBackendTimeoutSeconds: 30, routerHeaderTimeoutSeconds: 15 });
+    expect(loadConfig({ DEIS_ROUTER_BACKEND_TIMEOUT_SECONDS: "55", DEIS_ROUTER_HEADER_TIMEOUT_SECONDS: "5" })).toMatchObject({
+      routerBackendTimeoutSeconds: 55,
+      routerHeaderTimeoutSeconds: 5,
+    });
+    expect(() => loadConfig({ DEIS_ROUTER_BACKEND_TIMEOUT_SECONDS: "0" })).toThrow(/DEIS_ROUTER_BACKEND_TIMEOUT_SECONDS: must be between 1 and 3600/);
+    expect(() => loadConfig({ DEIS_ROUTER_HEADER_TIMEOUT_SECONDS: "301" })).toThrow(/DEIS_ROUTER_HEADER_TIMEOUT_SECONDS: must be between 1 and 300/);
+    expect(() => loadConfig({ DEIS_ROUTER_HEADER_TIMEOUT_SECONDS: "1.5" })).toThrow(ConfigError);
   });
 });
 

@@ -6,7 +6,7 @@ import { ConfigError, type PlatformConfig, loadConfig } from "./core/config";
 import { type Logger, createLogger } from "./core/logger";
 import { openCache } from "./modules/cache";
 import { openDiscovery } from "./modules/discovery";
-import { publishRequestLine, startRouterWorkers } from "./modules/proxy";
+import { loadDefaultCertificate, publishRequestLine, startRouterWorkers } from "./modules/proxy";
 import { LogServer, LogStore } from "./modules/logger";
 import { DockerEngine } from "./modules/runtime";
 import { openDatabase } from "./modules/database";
@@ -96,6 +96,10 @@ async function runRouter(config: PlatformConfig, log: Logger): Promise<void> {
     port: config.routerPort,
     httpsPort: config.routerHttpsPort,
     log,
+    backendTimeoutMs: config.routerBackendTimeoutSeconds * 1000,
+    headerTimeoutMs: config.routerHeaderTimeoutSeconds * 1000,
+    // Made by the primary before it forks, so every worker serves the same one.
+    defaultCertificate: config.routerHttpsPort === null ? undefined : await loadDefaultCertificate(config.dataDir, log),
     discoveryFactory: () => openDiscovery(config.etcdEndpoints, config.etcdNamespace),
     onRequest: cache ? (entry) => void publishRequestLine(cache.events, entry) : undefined,
   });

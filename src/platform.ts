@@ -12,7 +12,7 @@ import { type DiscoveryStore, openDiscovery } from "./modules/discovery";
 import { type Runtime, STACK_IMAGE, createRuntime } from "./modules/runtime";
 import { RegistryClient, startRegistry } from "./modules/registry";
 import { type RunningBuilder, startBuilder } from "./modules/builder";
-import { type RunningRouter, publishRequestLine, startRouter } from "./modules/proxy";
+import { type RunningRouter, loadDefaultCertificate, publishRequestLine, startRouter } from "./modules/proxy";
 import { LogServer, LogStore } from "./modules/logger";
 import { memoryBytes, nanoCpus } from "./core/units";
 import { buildApiSchema } from "./resolvers";
@@ -122,6 +122,9 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       httpsPort: config.routerHttpsPort,
       log,
       onRequest: (entry) => void publishRequestLine(cache.events, entry),
+      backendTimeoutMs: config.routerBackendTimeoutSeconds * 1000,
+      headerTimeoutMs: config.routerHeaderTimeoutSeconds * 1000,
+      defaultCertificate: config.routerHttpsPort === null ? undefined : await loadDefaultCertificate(config.dataDir, log),
     });
     stack.push(() => router.close());
     const schema = await buildApiSchema();

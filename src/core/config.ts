@@ -49,6 +49,10 @@ export interface PlatformConfig {
   readonly routerPort: number;
   readonly routerHttpsPort: number | null;
   readonly routerWorkers: number;
+  /** Seconds a backend has to start its answer before the router answers 504 (Heroku's H12). */
+  readonly routerBackendTimeoutSeconds: number;
+  /** Seconds a client has to send a request's headers (or finish a TLS handshake) before it is cut off. */
+  readonly routerHeaderTimeoutSeconds: number;
   /** Recent log lines kept per app. */
   readonly logLines: number;
   /** The log server's syslog receiver (UDP and TCP) on the API's host; null: none. */
@@ -181,6 +185,8 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     routerPort: integer(env, "DEIS_ROUTER_PORT", 8080, 0, 65535),
     routerHttpsPort: env.DEIS_ROUTER_HTTPS_PORT?.trim() === "off" ? null : integer(env, "DEIS_ROUTER_HTTPS_PORT", 8443, 0, 65535),
     routerWorkers: integer(env, "DEIS_ROUTER_WORKERS", 1, 1, 64),
+    routerBackendTimeoutSeconds: integer(env, "DEIS_ROUTER_BACKEND_TIMEOUT_SECONDS", 30, 1, 3600),
+    routerHeaderTimeoutSeconds: integer(env, "DEIS_ROUTER_HEADER_TIMEOUT_SECONDS", 15, 1, 300),
     builderPort: integer(env, "DEIS_BUILDER_PORT", 2222, 0, 65535),
     logLines: integer(env, "DEIS_LOG_LINES", 1000, 10, 100_000),
     syslogPort: env.DEIS_SYSLOG_PORT?.trim() === "off" ? null : integer(env, "DEIS_SYSLOG_PORT", 5140, 0, 65535),

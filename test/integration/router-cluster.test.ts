@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join, resolve } from "node:path";
 import { testEnv } from "../harness/env";
-import { PLATFORM_DOMAIN, TestBackend, until } from "./router-helpers";
+import { PLATFORM_DOMAIN, TestBackend, rawExchange, until } from "./router-helpers";
 
 const SRC = resolve(__dirname, "../../src");
 
@@ -19,6 +19,7 @@ async function main() {
     host: "127.0.0.1",
     port: 0,
     log: createLogger("warn"),
+    headerTimeoutMs: 500,
     discoveryFactory: () => {
       const discovery = openDiscovery([]);
       void discovery.put(platformKey("domain"), ${JSON.stringify(PLATFORM_DOMAIN)});
@@ -79,6 +80,10 @@ describe("router workers (node:cluster)", () => {
     expect(lines[0]).toMatch(/^\d+ clustered\[router\]: GET \/n\/\d+ 200 \d+ms$/);
     const workers = new Set(lines.map((line) => Number(line.split(" ")[0])));
     expect(workers.size).toBe(2);
+    // The header timeout holds in the workers too: clients that stop mid-headers are cut off (the
+    // cluster hands connections round robin, so four reach both workers).
+    const slow = await Promise.all([1, 2, 3, 4].map(() => rawExchange(port, `GET / HTTP/1.1\r\nHost: clustered.${PLATFORM_DOMAIN}\r\nX-Slow: `)));
+    for (const answer of slow) expect([0, 408]).toContain(answer.status);
 
     const exited = new Promise<number | null>((done) => child!.once("exit", (code) => done(code)));
     child.kill("SIGTERM");

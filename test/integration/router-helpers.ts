@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type IncomingHttpHeaders, type Server, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, type Socket, connect, createServer as createTcpServer } from "node:net";
+import { connect as connectTls } from "node:tls";
 import { WebSocketServer } from "ws";
 import { type DiscoveryStore, openDiscovery, serviceKey } from "../../src/modules/discovery";
 import { testEnv } from "../harness/env";
@@ -93,4 +94,77 @@ export async function untilRoutedTo(port: number, host: string, backend: string 
     const answer = await send(port, host, "/probe");
     return backend === null ? answer.status !== 200 : answer.status === 200 && echoOf(answer).backend === backend;
   }, `${host} -> ${backend ?? "nothing"}`);
+}
+
+/**
+ * An app process that accepts connections and reads requests but never answers: records each
+ * request's X-Request-Id in arrival order, and counts the connections the router has closed.
+ */
+export class HangingBackend {
+  readonly requestIds: string[] = [];
+  closedConnections = 0;
+  private readonly sockets = new Set<Socket>();
+  private readonly server = createTcpServer((socket) => {
+    this.sockets.add(socket);
+    let seen = "";
+    socket.on("data", (chunk: Buffer) => {
+      seen += chunk.toString("latin1");
+      for (let match = /x-request-id: *([^\r]*)\r\n/i.exec(seen); match; match = /x-request-id: *([^\r]*)\r\n/i.exec(seen)) {
+        this.requestIds.push(match[1]);
+        seen = seen.slice(match.index + match[0].length);
+      }
+    });
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      this.sockets.delete(socket);
+      this.closedConnections += 1;
+    });
+  });
+  port = 0;
+
+  static async start(): Promise<HangingBackend> {
+    const backend = new HangingBackend();
+    await new Promise<void>((resolve) => backend.server.listen(0, "127.0.0.1", resolve));
+    backend.port = (backend.server.address() as AddressInfo).port;
+    return backend;
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** What a raw client got back, once the connection closed. */
+export interface RawAnswer {
+  readonly data: string;
+  /** The status of the first answer, 0 when none came. */
+  readonly status: number;
+}
+
+/**
+ * Sends `bytes` as they are over a new TCP (or TLS, with `servername` as SNI and no certificate
+ * check) connection to 127.0.0.1:port, and resolves with everything received when the router
+ * closes the connection. Sends nothing when `bytes` is empty.
+ */
+export function rawExchange(port: number, bytes: string, tls?: { servername?: string }): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const send = () => {
+      if (bytes) socket.write(bytes);
+    };
+    const socket = tls
+      ? connectTls({ host: "127.0.0.1", port, servername: tls.servername, rejectUnauthorized: false }, send)
+      : connect(port, "127.0.0.1", send);
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("error", (error: NodeJS.ErrnoException) => (error.code === "ECONNRESET" ? undefined : reject(error)));
+    socket.on("close", () => {
+      const data = Buffer.concat(chunks).toString("latin1");
+      resolve({ data, status: Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0) });
+    });
+  });
 }

@@ -232,7 +232,8 @@ describe.each(stores)("router on %s discovery", (_name, open) => {
       await discovery.put(certKey(`secure.${zone}`), JSON.stringify(renewed));
       await until(() => router.table.certificateFor(`secure.${zone}`)?.certificate === renewed.certificate);
       expect((await httpsGet(router.httpsPort!, `secure.${zone}`, renewed.certificate)).status).toBe(200);
-      // No certificate for the name: the handshake fails.
+      // No certificate for the name: the router's self-signed default, which a client trusting only
+      // the app's certificate refuses (test/security/router.test.ts follows it through).
       await expect(httpsGet(router.httpsPort!, "nocert.example.invalid", exact.certificate)).rejects.toThrow();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -14,6 +14,8 @@ export interface RouterContext {
   /** Requests for apps not yet answered (close() waits for them). */
   inFlight: number;
   readonly agent: Agent;
+  /** How long a backend has to start its answer (status line and headers) before the router answers 504. */
+  readonly backendTimeoutMs: number;
   readonly log: Logger;
   readonly onRequest: ((entry: RequestLogEntry) => void) | undefined;
 }
@@ -50,6 +52,8 @@ export class Exchange extends ServerResponse {
   waitsForDrain = false;
   hasBody = false;
   bodyStarted = false;
+  /** Fires when the backend has not started its answer in time (see armBackendTimer). */
+  backendTimer: NodeJS.Timeout | null = null;
 }
 
 /** Proxies `res.req` to one of the route's backends (503 when it has none). */
@@ -67,6 +71,7 @@ export function forward(res: Exchange, route: AppRoute): void {
   res.first = route.nextIndex();
   const length = req.headers["content-length"];
   res.hasBody = req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+  armBackendTimer(res);
   tryBackend(res);
 }
 
@@ -115,8 +120,43 @@ function startBody(upstream: UpstreamRequest): void {
   const res = upstream.exchange;
   if (!res || res.upstream !== upstream || upstream.destroyed) return;
   res.bodyStarted = true;
+  // The backend cannot answer before it has the body: the client's pace is not the backend's delay
+  // (the server's requestTimeout bounds the client), so the clock starts again once the body is in.
+  clearBackendTimer(res);
+  if (res.req.readableEnded) armBackendTimer(res);
+  else res.req.once("end", () => armBackendTimer(res));
   res.req.on("error", ignore); // the client left mid-body: onClientClose drops the upstream request
   res.req.pipe(upstream);
+}
+
+/**
+ * Heroku's H12: a backend that has not sent its status line and headers within backendTimeoutMs
+ * (counted from routing, or from the end of the request's body) gets its request dropped and the
+ * client gets 504. Never retried elsewhere: the backend may have acted on it already.
+ */
+function armBackendTimer(res: Exchange): void {
+  if (res.backendTimer !== null || res.headersSent || res.writableEnded || res.destroyed) return;
+  res.backendTimer = setTimeout(onBackendTimeout, res.context.backendTimeoutMs, res);
+}
+
+function clearBackendTimer(res: Exchange): void {
+  if (res.backendTimer === null) return;
+  clearTimeout(res.backendTimer);
+  res.backendTimer = null;
+}
+
+function onBackendTimeout(res: Exchange): void {
+  res.backendTimer = null;
+  if (res.headersSent || res.writableEnded || res.destroyed) return;
+  const upstream = res.upstream;
+  res.upstream = null; // its error (the destroy below) is no longer this exchange's
+  upstream?.destroy();
+  res.context.log.warn(
+    { app: res.route?.name, backend: res.backend?.address, timeoutMs: res.context.backendTimeoutMs },
+    "backend timed out",
+  );
+  if (!res.req.complete) res.shouldKeepAlive = false; // the rest of a body is not worth reading
+  sendPage(res, PAGES.gatewayTimeout);
 }
 
 function ignore(): void {}
@@ -127,6 +167,7 @@ function onUpstreamResponse(this: UpstreamRequest, upstreamRes: UpstreamResponse
     upstreamRes.resume();
     return;
   }
+  clearBackendTimer(res);
   if (res.context.draining) res.shouldKeepAlive = false;
   res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, downstreamHeaders(upstreamRes.rawHeaders));
   // Streamed by hand rather than with pipe(): the same back-pressure, far fewer listeners.
@@ -203,6 +244,7 @@ function retryable(res: Exchange, upstream: UpstreamRequest, error: NodeJS.Errno
 /** The client's side is done (answered, or gone): log it, and drop the upstream request if it left. */
 function onClientClose(this: Exchange): void {
   this.context.inFlight -= 1;
+  clearBackendTimer(this);
   const upstream = this.upstream;
   if (upstream && !this.writableFinished) {
     this.upstream = null;

@@ -27,6 +27,21 @@ const REQUEST_SPECIAL = new Map<string, Special>([
   ["x-request-id", Special.RequestId],
 ]);
 
+/**
+ * True when a request carries more than one Host header (RFC 9112 3.2: answer 400). Node keeps only
+ * the first in `req.headers`, so the raw list is what tells.
+ */
+export function hasRepeatedHost(raw: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length !== 4 || name.toLowerCase() !== "host") continue;
+    if (seen) return true;
+    seen = true;
+  }
+  return false;
+}
+
 /** The router frames its own responses: these never pass from a backend to a client. */
 const RESPONSE_HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "trailer", "upgrade"]);
 

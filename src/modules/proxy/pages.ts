@@ -25,6 +25,10 @@ export const PAGES = {
   noBackends: page(503, "App not available", "This app has no running processes right now. Try again shortly."),
   /** Every backend of the app refused or failed the request. */
   badGateway: page(502, "Bad gateway", "The app did not answer. Try again shortly."),
+  /** The backend did not start its answer within the router's backend timeout. */
+  gatewayTimeout: page(504, "Gateway timeout", "The app took too long to answer. Try again shortly."),
+  /** A request HTTP/1.1 forbids: more than one Host header. */
+  badRequest: page(400, "Bad request", "The request carries more than one Host header."),
 } as const;
 
 export const HEALTHY = Buffer.from('{"status":"ok"}');

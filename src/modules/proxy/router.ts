@@ -6,7 +6,9 @@ import type { Duplex } from "node:stream";
 import { type SecureContext, createSecureContext } from "node:tls";
 import type { Logger } from "../../core/logger";
 import type { CertificateEntry, DiscoveryStore } from "../discovery";
+import { type CertificatePair, generateDefaultCertificate } from "./default-certificate";
 import { Exchange, type RouterContext, answerForApp, forward, sendPage } from "./exchange";
+import { hasRepeatedHost } from "./headers";
 import { HEALTHY, PAGES } from "./pages";
 import type { RequestLogEntry } from "./request-log";
 import { followRoutes } from "./route-loader";
@@ -15,6 +17,12 @@ import { UpgradeExchange, sendRawPage } from "./upgrade";
 
 /** How long close() lets requests in flight finish before it cuts their connections. */
 const DRAIN_MS = 5_000;
+/** Heroku's H12: 30 s for a backend to start its answer. */
+export const DEFAULT_BACKEND_TIMEOUT_MS = 30_000;
+/** A client has this long to send a request's headers (and a TLS client its handshake). */
+export const DEFAULT_HEADER_TIMEOUT_MS = 15_000;
+/** Node's own bound on receiving a whole request (headers and body); at least the header timeout. */
+const REQUEST_TIMEOUT_MS = 300_000;
 
 export interface RouterOptions {
   /** Where the routes come from; the router reads nothing else. */
@@ -27,6 +35,12 @@ export interface RouterOptions {
   readonly log: Logger;
   /** Called once per request answered for an app, when it is done (see formatRequestLine). */
   readonly onRequest?: (entry: RequestLogEntry) => void;
+  /** Time a backend has to send its status line and headers; then 504, not retried. Default 30 s. */
+  readonly backendTimeoutMs?: number;
+  /** Time a client has to send a request's headers (and finish a TLS handshake); then the connection is cut. Default 15 s. */
+  readonly headerTimeoutMs?: number;
+  /** Served on HTTPS for names with no certificate of their own (and clients without SNI); made in memory when absent. */
+  readonly defaultCertificate?: CertificatePair;
 }
 
 export interface RunningRouter {
@@ -54,6 +68,17 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     agent: new Agent({ keepAlive: true, maxFreeSockets: 1024, scheduling: "lifo" }),
     log,
     onRequest: options.onRequest,
+    backendTimeoutMs: options.backendTimeoutMs ?? DEFAULT_BACKEND_TIMEOUT_MS,
+  };
+  const headerTimeoutMs = Math.min(options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS, REQUEST_TIMEOUT_MS);
+  // Node drops a connection whose headers are late only when it next checks: check often enough
+  // that a slow client is cut within about a quarter of the timeout past it (one second at most).
+  const serverOptions = {
+    ServerResponse: Exchange,
+    headersTimeout: headerTimeoutMs,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headerTimeoutMs / 4))),
+    requireHostHeader: true,
   };
 
   const servers: (Server & { closeIdleConnections(): void })[] = [];
@@ -64,6 +89,10 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     res.startedAt = performance.now();
     res.context = context;
     if (context.draining) res.shouldKeepAlive = false; // answers while closing end their connection
+    if (hasRepeatedHost(req.rawHeaders)) {
+      res.shouldKeepAlive = false;
+      return sendPage(res, PAGES.badRequest);
+    }
     const route = table.resolve(req.headers.host);
     if (route === null) {
       if (req.url === "/healthz" || req.url?.startsWith("/healthz?")) {
@@ -83,6 +112,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     // A websocket never finishes by itself: close() cuts it at once instead of draining it.
     upgraded.add(socket);
     socket.once("close", () => upgraded.delete(socket));
+    if (hasRepeatedHost(req.rawHeaders)) return sendRawPage(socket, PAGES.badRequest);
     const route = table.resolve(req.headers.host);
     if (route === null) return sendRawPage(socket, PAGES.notFound);
     const backends = route.backends;
@@ -101,11 +131,22 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   };
 
   try {
-    const http = track(createServer({ ServerResponse: Exchange }, handleRequest));
+    const http = track(createServer(serverOptions, handleRequest));
     const port = await listen(http, options.host, options.port);
     let httpsPort: number | null = null;
     if (options.httpsPort !== undefined && options.httpsPort !== null) {
-      const https = createHttpsServer({ ServerResponse: Exchange, SNICallback: sniCallback(table, log) }, handleRequest);
+      const fallback = options.defaultCertificate ?? (await generateDefaultCertificate());
+      const https = createHttpsServer(
+        {
+          ...serverOptions,
+          handshakeTimeout: headerTimeoutMs,
+          // Clients that send no SNI name get the default certificate too.
+          cert: fallback.certificate,
+          key: fallback.key,
+          SNICallback: sniCallback(table, createSecureContext({ cert: fallback.certificate, key: fallback.key }), log),
+        },
+        handleRequest,
+      );
       https.on("tlsClientError", (error: Error) => log.debug({ err: error }, "TLS handshake failed"));
       track(https);
       httpsPort = await listen(https, options.host, options.httpsPort);
@@ -150,19 +191,23 @@ function listen(server: Server, host: string, port: number): Promise<number> {
   });
 }
 
-/** TLS contexts by certificate, made on first use; a changed certificate is a new entry. */
-function sniCallback(table: RouteTable, log: Logger) {
+/**
+ * TLS contexts by certificate, made on first use; a changed certificate is a new entry. A name
+ * without one gets the platform's default certificate: the handshake completes and the request
+ * gets the router's answer for its Host (its app, or 404), as on HTTP.
+ */
+function sniCallback(table: RouteTable, fallback: SecureContext, log: Logger) {
   const contexts = new WeakMap<CertificateEntry, SecureContext>();
   return (serverName: string, callback: (error: Error | null, context?: SecureContext) => void): void => {
     const entry = table.certificateFor(serverName);
-    if (!entry) return callback(new Error(`no certificate for ${serverName}`));
+    if (!entry) return callback(null, fallback);
     let context = contexts.get(entry);
     if (!context) {
       try {
         context = createSecureContext({ cert: entry.certificate, key: entry.key });
       } catch (error) {
-        log.warn({ err: error, serverName }, "unusable certificate in discovery");
-        return callback(error as Error);
+        log.warn({ err: error, serverName }, "unusable certificate in discovery; serving the default one");
+        context = fallback;
       }
       contexts.set(entry, context);
     }

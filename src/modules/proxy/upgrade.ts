@@ -24,6 +24,7 @@ export function sendRawPage(socket: Duplex, page: Page): void {
  * An Upgrade request (websockets) for an app: the handshake goes to one backend after another
  * until one accepts the connection (a refused one is skipped), then bytes flow both ways untouched.
  * A backend that answers without upgrading has its answer passed on and the connection closed.
+ * The backend has the router's backend timeout to answer the handshake, or the client gets 504.
  */
 export class UpgradeExchange {
   private readonly startedAt = performance.now();
@@ -34,6 +35,7 @@ export class UpgradeExchange {
   private backend: Backend | null = null;
   private upstream: ClientRequest | null = null;
   private done = false;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly context: RouterContext,
@@ -52,6 +54,7 @@ export class UpgradeExchange {
   }
 
   start(): void {
+    this.timer ??= setTimeout(() => this.onTimeout(), this.context.backendTimeoutMs);
     const backend = this.backends[(this.first + this.attempt) % this.backends.length];
     this.backend = backend;
     const upstream = request({
@@ -74,7 +77,7 @@ export class UpgradeExchange {
 
   private onUpgrade(res: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer): void {
     if (this.done) return void upstreamSocket.destroy();
-    this.done = true;
+    this.finish();
     this.upstream = null;
     const socket = this.socket;
     writeHead(socket, 101, res.statusMessage || "Switching Protocols", res.rawHeaders);
@@ -91,7 +94,7 @@ export class UpgradeExchange {
   /** The backend answered without switching protocols: pass its answer on, then close. */
   private onResponse(res: IncomingMessage): void {
     if (this.done) return void res.resume();
-    this.done = true;
+    this.finish();
     const status = res.statusCode ?? 502;
     writeHead(this.socket, status, res.statusMessage ?? "", [...downstreamHeaders(res.rawHeaders), "connection", "close"]);
     res.on("error", () => this.socket.destroy());
@@ -107,16 +110,37 @@ export class UpgradeExchange {
       this.start();
       return;
     }
-    this.done = true;
+    this.finish();
     this.context.log.warn({ app: this.route.name, backend: this.backend?.address, code: error.code }, "websocket backend failed");
     sendRawPage(this.socket, PAGES.badGateway);
     this.log(502);
   }
 
+  /** The backend did not answer the handshake in time: 504, and no other backend is tried. */
+  private onTimeout(): void {
+    this.timer = null;
+    if (this.done) return;
+    this.finish();
+    this.upstream?.destroy();
+    this.upstream = null;
+    this.context.log.warn(
+      { app: this.route.name, backend: this.backend?.address, timeoutMs: this.context.backendTimeoutMs },
+      "websocket backend timed out",
+    );
+    sendRawPage(this.socket, PAGES.gatewayTimeout);
+    this.log(504);
+  }
+
+  private finish(): void {
+    this.done = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
   /** The client left before the handshake finished. */
   private abort(): void {
     if (this.done) return;
-    this.done = true;
+    this.finish();
     this.upstream?.destroy();
     this.upstream = null;
     this.log(499);

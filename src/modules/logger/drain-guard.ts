@@ -30,7 +30,8 @@ function blocks(ranges: readonly string[]): BlockList {
 }
 
 /**
- * The classes, checked in this order (the first that holds names the refusal). IPv4-mapped IPv6
+ * The classes, checked in this order (the first that holds names the refusal), then this host's own
+ * addresses, then reserved and private ranges. IPv4-mapped IPv6
  * (::ffff:a.b.c.d) is matched against the IPv4 ranges by node's BlockList; IPv4-compatible IPv6
  * (::a.b.c.d, deprecated) is refused as reserved.
  */
@@ -40,8 +41,9 @@ const CLASSES: readonly (readonly [RefusedClass, BlockList])[] = [
   ["link-local", blocks(["169.254.0.0/16", "fe80::/10"])],
   ["multicast", blocks(["224.0.0.0/4", "ff00::/8"])],
   ["broadcast", blocks(["255.255.255.255/32"])],
-  ["reserved", blocks(["240.0.0.0/4", "::/96", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "100::/64", "2001:db8::/32"])],
 ];
+/** Not routable on the internet (IETF, benchmarking, documentation, IPv4-compatible IPv6). */
+const RESERVED = blocks(["240.0.0.0/4", "::/96", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "100::/64", "2001:db8::/32"]);
 const PRIVATE = blocks(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7", "fec0::/10"]);
 
 /** "a loopback address", "an unspecified address", "one of this platform's own addresses". */
@@ -69,6 +71,7 @@ export function classifyAddress(
   if (allowed?.check(address, type)) return null;
   for (const [name, list] of CLASSES) if (list.check(address, type)) return name;
   if (own.check(address, type)) return "this platform's own";
+  if (RESERVED.check(address, type)) return "reserved";
   if (!allowPrivate && PRIVATE.check(address, type)) return "private";
   return null;
 }

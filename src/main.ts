@@ -7,7 +7,7 @@ import { type Logger, createLogger } from "./core/logger";
 import { openCache } from "./modules/cache";
 import { openDiscovery } from "./modules/discovery";
 import { loadDefaultCertificate, publishRequestLine, startRouterWorkers } from "./modules/proxy";
-import { LogServer, LogStore } from "./modules/logger";
+import { DrainGuard, LogServer, LogStore, drainPolicyOf } from "./modules/logger";
 import { DockerEngine } from "./modules/runtime";
 import { openDatabase } from "./modules/database";
 import { startPlatform } from "./platform";
@@ -131,7 +131,11 @@ async function runLogger(config: PlatformConfig, log: Logger): Promise<void> {
     cache.events,
     discovery,
     new DockerEngine(),
-    { platformId: config.platformId, syslog: config.syslogPort === null ? null : { host: config.host, port: config.syslogPort } },
+    {
+      platformId: config.platformId,
+      syslog: config.syslogPort === null ? null : { host: config.host, port: config.syslogPort },
+      drainGuard: new DrainGuard(drainPolicyOf(config)),
+    },
     log.child({ module: "logger" }),
   );
   server.start();

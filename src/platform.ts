@@ -13,7 +13,7 @@ import { type Runtime, STACK_IMAGE, createRuntime } from "./modules/runtime";
 import { RegistryClient, startRegistry } from "./modules/registry";
 import { type RunningBuilder, startBuilder } from "./modules/builder";
 import { type RunningRouter, loadDefaultCertificate, publishRequestLine, startRouter } from "./modules/proxy";
-import { LogServer, LogStore } from "./modules/logger";
+import { DrainGuard, LogServer, LogStore, drainPolicyOf } from "./modules/logger";
 import { memoryBytes, nanoCpus } from "./core/units";
 import { buildApiSchema } from "./resolvers";
 
@@ -83,7 +83,8 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     );
     stack.push(() => runtime.stop());
     const logStore = new LogStore(cache.lists, cache.events, config.logLines);
-    const services = createServices({ dataSource, cache, discovery, runtime, logs: logStore, config, version: PLATFORM_VERSION, log });
+    const drainGuard = new DrainGuard(drainPolicyOf(config));
+    const services = createServices({ dataSource, cache, discovery, runtime, logs: logStore, drainGuard, config, version: PLATFORM_VERSION, log });
     await services.routing.syncAll();
     runtime.start();
     const logServer = new LogServer(
@@ -92,7 +93,11 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       cache.events,
       discovery,
       runtime.engine,
-      { platformId: config.platformId, syslog: config.syslogPort === null ? null : { host: config.host, port: config.syslogPort } },
+      {
+        platformId: config.platformId,
+        syslog: config.syslogPort === null ? null : { host: config.host, port: config.syslogPort },
+        drainGuard,
+      },
       log.child({ module: "logger" }),
     );
     logServer.start();

@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { resolve } from "node:path";
+import { parseCidr } from "./cidr";
 import { memoryBytes, nanoCpus } from "./units";
 
 /**
@@ -57,6 +58,10 @@ export interface PlatformConfig {
   readonly logLines: number;
   /** The log server's syslog receiver (UDP and TCP) on the API's host; null: none. */
   readonly syslogPort: number | null;
+  /** Drains may reach private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7): Docker's bridges, other apps. */
+  readonly drainsAllowPrivate: boolean;
+  /** CIDRs drains may reach whatever class they are in (the operator's own collector, e.g. 127.0.0.1/32). */
+  readonly drainsAllow: readonly string[];
   /** The SSH port `git push` goes to. */
   readonly builderPort: number;
   /** The host name in apps' git remotes (ssh://git@<gitHost>:<builderPort>/<app>.git). */
@@ -119,6 +124,22 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
     throw new ConfigError(name, `must use ${protocols.join(" or ")}, got "${parsed.protocol}"`);
   }
   return raw;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = env[name]?.trim();
+  if (!raw) return false;
+  if (raw === "1" || raw === "true") return true;
+  if (raw === "0" || raw === "false") return false;
+  throw new ConfigError(name, `must be 1 or 0, got "${raw}"`);
+}
+
+function cidrs(env: Env, name: string): readonly string[] {
+  const list = (optional(env, name) ?? "").split(",").map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of list) {
+    if (!parseCidr(entry)) throw new ConfigError(name, `each entry must be an address or a CIDR like 10.1.0.0/16 or fd00::/8, got "${entry}"`);
+  }
+  return Object.freeze(list);
 }
 
 function choice<T extends string>(env: Env, name: string, fallback: T, choices: readonly T[]): T {
@@ -189,6 +210,8 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     routerHeaderTimeoutSeconds: integer(env, "DEIS_ROUTER_HEADER_TIMEOUT_SECONDS", 15, 1, 300),
     builderPort: integer(env, "DEIS_BUILDER_PORT", 2222, 0, 65535),
     logLines: integer(env, "DEIS_LOG_LINES", 1000, 10, 100_000),
+    drainsAllowPrivate: flag(env, "DEIS_DRAINS_ALLOW_PRIVATE"),
+    drainsAllow: cidrs(env, "DEIS_DRAINS_ALLOW"),
     syslogPort: env.DEIS_SYSLOG_PORT?.trim() === "off" ? null : integer(env, "DEIS_SYSLOG_PORT", 5140, 0, 65535),
     gitHost: text(env, "DEIS_GIT_HOST", text(env, "DEIS_HOST", "127.0.0.1")),
     registryUrl: registryUrl ?? (registryPort !== undefined ? `http://127.0.0.1:${registryPort}` : undefined),

@@ -91,6 +91,9 @@ export function appLogsTopic(app: string): Topic<LogLine> {
 /** An app's log drains changed (the log server reloads them). */
 export const logDrainsChangedTopic: Topic<{ readonly app: string }> = topic<{ readonly app: string }>("logs.drains-changed");
 
+/** An app's syslog ingest token changed (the log server takes the new one and forgets the old). */
+export const logIngestTokenChangedTopic: Topic<{ readonly app: string }> = topic<{ readonly app: string }>("logs.ingest-token-changed");
+
 /** What the platform says in an app's log about an event (`deis[api]: alice scaled web=3`); null: nothing. */
 export function activityLine(event: AppEventPayload): LogLine | null {
   const said = (message: string): LogLine => ({ app: event.app, source: "deis[api]", message, at: event.at });

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { Field, ID, ObjectType } from "type-graphql";
 import {
   Column,
@@ -36,6 +37,13 @@ export class App {
   @Column({ type: "jsonb", default: {} })
   structure: ProcessStructure;
 
+  /**
+   * The secret (newLogToken) a syslog sender gives for its lines to land in this app's log (`logIngest`); never
+   * selected unless asked for, so it leaves only through LogService.
+   */
+  @Column({ type: "varchar", length: 64, select: false })
+  logToken: string;
+
   @Field(() => Date)
   @CreateDateColumn({ type: "timestamptz", precision: 3 })
   createdAt: Date;
@@ -43,4 +51,9 @@ export class App {
   @Field(() => Date)
   @UpdateDateColumn({ type: "timestamptz", precision: 3 })
   updatedAt: Date;
+}
+
+/** A fresh syslog ingest token: 256 random bits as 64 hex digits. */
+export function newLogToken(): string {
+  return randomBytes(32).toString("hex");
 }

@@ -11,7 +11,7 @@ import { Token } from "./token.entity";
 import { User } from "./user.entity";
 
 export { App, Build, Certificate, Collaborator, Config, Domain, LogDrain, Release, SshKey, Token, User };
-export type { ProcessStructure } from "./app.entity";
+export { type ProcessStructure, newLogToken } from "./app.entity";
 export { BuildKind, type Procfile } from "./build.entity";
 export { ReleaseStatus } from "./release.entity";
 export type { ConfigValues, Healthcheck, HealthchecksByType, LimitsByType, ProcessLimit, Tags } from "./config.entity";

@@ -3,7 +3,7 @@ import type { LogLine as StoredLine } from "../core/topics";
 import { LogDrain } from "../entities";
 import { formatLine } from "../modules/logger";
 import type { GraphQLContext } from "./context";
-import { LogLine } from "./types/objects";
+import { LogIngest, LogLine } from "./types/objects";
 
 function toLogLine(line: StoredLine): LogLine {
   return { ...line, at: new Date(line.at), text: formatLine(line) };
@@ -50,5 +50,17 @@ export class LogResolver {
   @Mutation(() => Boolean)
   removeLogDrain(@Arg("app", () => String) app: string, @Arg("url", () => String) url: string, @Ctx() { ctx, services }: GraphQLContext) {
     return services.logs.removeDrain(ctx, app, url);
+  }
+
+  @Authorized()
+  @Query(() => LogIngest, { description: "The app's syslog ingest token and where to send lines with it (owner, collaborators, admins)." })
+  logIngest(@Arg("app", () => String) app: string, @Ctx() { ctx, services }: GraphQLContext) {
+    return services.logs.ingest(ctx, app);
+  }
+
+  @Authorized()
+  @Mutation(() => LogIngest, { description: "Replaces the app's syslog ingest token; lines with the old one are dropped from then on." })
+  rotateLogIngestToken(@Arg("app", () => String) app: string, @Ctx() { ctx, services }: GraphQLContext) {
+    return services.logs.rotateIngestToken(ctx, app);
   }
 }

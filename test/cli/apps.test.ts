@@ -255,6 +255,27 @@ describe("deis: apps and their settings", () => {
     });
   });
 
+  describe("logs:token", () => {
+    test("shows the app's syslog ingest token and how to send; --rotate replaces it; a stranger gets none", async () => {
+      const logged = uniqueApp("cli-logtoken");
+      await alice.ok(["create", logged, "--no-remote"]);
+      const shown = await alice.ok(["logs:token", "-a", logged]);
+      const token = /Token: +([0-9a-f]{64})\n/.exec(shown.stdout)?.[1];
+      expect(token).toBeDefined();
+      expect(shown.stdout).toContain(`${logged} log ingest\n`);
+      expect(shown.stdout).toContain(`127.0.0.1:${t.platform.config.syslogPort} (UDP or TCP)`);
+      expect(shown.stdout).toContain(`[deis token="${token}"]`);
+      const rotated = (await alice.ok(["logs:token", "--rotate", "-a", logged, "--json"])).json();
+      expect(rotated).toMatchObject({ app: logged, port: t.platform.config.syslogPort });
+      expect(rotated.token).not.toBe(token);
+      expect((await alice.ok(["logs:token", "-a", logged, "--json"])).json().token).toBe(rotated.token);
+      const stranger = await bob.run(["logs:token", "-a", logged]);
+      expect(stranger.code).toBe(1);
+      expect(stranger.stdout).not.toContain(rotated.token);
+      await alice.ok(["apps:destroy", logged, "--confirm", logged]);
+    });
+  });
+
   describe("apps:transfer and apps:destroy", () => {
     test("apps:transfer gives the app away; the new owner sees it", async () => {
       const gift = uniqueApp("cli-gift");

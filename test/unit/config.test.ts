@@ -32,6 +32,14 @@ describe("loadConfig", () => {
     });
   });
 
+  test("drain exceptions: off by default; a list of addresses and CIDRs", () => {
+    expect(loadConfig({})).toMatchObject({ drainsAllowPrivate: false, drainsAllow: [] });
+    expect(loadConfig({ DEIS_DRAINS_ALLOW_PRIVATE: "1", DEIS_DRAINS_ALLOW: "127.0.0.1/32, fd00::1" })).toMatchObject({
+      drainsAllowPrivate: true,
+      drainsAllow: ["127.0.0.1/32", "fd00::1"],
+    });
+  });
+
   test.each([
     ["DEIS_PORT", "eighty", /DEIS_PORT: must be a whole number/],
     ["DEIS_PORT", "70000", /DEIS_PORT: must be between 0 and 65535/],
@@ -40,6 +48,9 @@ describe("loadConfig", () => {
     ["ETCD_ENDPOINTS", "etcd:2379", /ETCD_ENDPOINTS: each endpoint must look like http:\/\/host:port/],
     ["DEIS_REGISTRATION_MODE", "open", /DEIS_REGISTRATION_MODE: must be one of enabled, disabled, admin_only/],
     ["DEIS_DOMAIN", "bad_domain!", /DEIS_DOMAIN: must be a DNS name/],
+    ["DEIS_DRAINS_ALLOW_PRIVATE", "yes", /DEIS_DRAINS_ALLOW_PRIVATE: must be 1 or 0/],
+    ["DEIS_DRAINS_ALLOW", "127.0.0.1/32,logs.example.com", /DEIS_DRAINS_ALLOW: each entry must be an address or a CIDR/],
+    ["DEIS_DRAINS_ALLOW", "10.0.0.0/33", /DEIS_DRAINS_ALLOW: each entry must be an address or a CIDR/],
   ])("%s=%s is refused with the variable and the rule", (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

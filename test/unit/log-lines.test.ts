@@ -37,13 +37,21 @@ describe("syslog", () => {
       source: "worker.9",
       message: "hello there",
       at: "2026-11-24T10:00:00.000Z",
+      token: "host",
     });
-    expect(parseSyslog('<14>1 - - shop - - [x@1 a="b"] \uFEFFwith data')).toMatchObject({ app: "shop", source: "syslog", message: "with data", at: null });
+    expect(parseSyslog('<14>1 - - shop - - [x@1 a="b"] \uFEFFwith data')).toMatchObject({ app: "shop", source: "syslog", message: "with data", at: null, token: null });
+  });
+
+  test("the ingest token: a [deis token=...] element wins over HOSTNAME; other elements carry none", () => {
+    expect(parseSyslog('<14>1 - box shop web.1 - [x@1 token="no"][deis token="t0k"] hi')).toMatchObject({ app: "shop", token: "t0k", message: "hi" });
+    expect(parseSyslog('<14>1 - - shop web.1 - [deis@32473 a="b" token="t1"] hi')).toMatchObject({ token: "t1" });
+    expect(parseSyslog('<14>1 - t2 shop web.1 - [x@1 token="no"] hi')).toMatchObject({ token: "t2" });
+    expect(parseSyslog("<13>Nov 24 10:00:00 t3 shop[cron]: hi")).toMatchObject({ app: "shop", token: "t3" });
   });
 
   test("RFC 3164: the tag is the app, its pid the source", () => {
-    expect(parseSyslog("<13>Nov 24 10:00:00 host shop[cron]: nightly job done")).toEqual({ app: "shop", source: "cron", message: "nightly job done", at: null });
-    expect(parseSyslog("<13>shop: short form")).toMatchObject({ app: "shop", source: "syslog", message: "short form" });
+    expect(parseSyslog("<13>Nov 24 10:00:00 host shop[cron]: nightly job done")).toEqual({ app: "shop", source: "cron", message: "nightly job done", at: null, token: "host" });
+    expect(parseSyslog("<13>shop: short form")).toMatchObject({ app: "shop", source: "syslog", message: "short form", token: null });
   });
 
   test.each(["", "hello world", "<999 nope", "<14>1 truncated", "\u0000\u0001binary"])("garbage %j is refused", (raw) => {

@@ -6,7 +6,7 @@ import { configCommands } from "./config";
 import { domainsCertsCommands } from "./domains-certs";
 import { keysCommands } from "./keys";
 import { limitsHealthchecksCommands } from "./limits-healthchecks";
-import { logsCommand } from "./logs";
+import { logsCommand, logsTokenCommand } from "./logs";
 import { permsCommands } from "./perms";
 import { psCommands } from "./ps";
 import { usersCommands } from "./users";
@@ -20,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   ...buildsReleasesCommands,
   ...psCommands,
   logsCommand,
+  logsTokenCommand,
   ...domainsCertsCommands,
   ...permsCommands,
   ...limitsHealthchecksCommands,

@@ -1,4 +1,5 @@
 import type { Command, CommandContext } from "../context";
+import { fields } from "../output";
 
 /** One log line as the API gives it; `text` is `<RFC3339 time> <app>[<source>]: <message>`. */
 export interface LogLine {
@@ -93,3 +94,29 @@ export function makeLogsCommand(sourceFor: (ctx: CommandContext) => LogSource): 
 }
 
 export const logsCommand = makeLogsCommand(sdkLogSource);
+
+/** `deis logs:token`: the app's syslog ingest token and how to send with it; --rotate replaces it. */
+export const logsTokenCommand: Command = {
+  name: "logs:token",
+  topic: "logs",
+  usage: "[--rotate]",
+  description: "show the app's syslog ingest token (lines sent to the platform's syslog receiver need it); --rotate replaces it",
+  examples: ["deis logs:token", "deis logs:token --rotate    # the old token stops working"],
+  options: [{ name: "rotate", description: "make a new token; lines with the old one are dropped from then on" }],
+  app: true,
+  async run(ctx) {
+    const app = await ctx.app();
+    const ingest = ctx.flag("rotate") ? (await ctx.sdk.RotateLogIngestToken({ app })).rotateLogIngestToken : (await ctx.sdk.LogIngest({ app })).logIngest;
+    ctx.out.result(ingest, (i) =>
+      ctx.out.line(
+        ctx.flag("rotate") ? `Rotated ${app}'s log ingest token; the old one no longer works` : `${app} log ingest`,
+        fields([
+          ["Token", i.token],
+          ["Syslog", i.host === null || i.port === null ? "this platform has no syslog receiver" : `${i.host}:${i.port} (UDP or TCP)`],
+          ["RFC 5424", i.rfc5424Example],
+          ["RFC 3164", i.rfc3164Example],
+        ]),
+      ),
+    );
+  },
+};

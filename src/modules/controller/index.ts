@@ -3,7 +3,7 @@ import type { PlatformConfig } from "../../core/config";
 import type { Logger } from "../../core/logger";
 import type { Cache } from "../cache";
 import type { DiscoveryStore } from "../discovery";
-import type { LogStore } from "../logger";
+import type { DrainGuard, LogStore } from "../logger";
 import type { Runtime } from "../runtime";
 import { AccessService } from "./services/access.service";
 import { AppService } from "./services/app.service";
@@ -34,16 +34,18 @@ export interface ControllerDeps {
   readonly discovery: DiscoveryStore;
   readonly runtime: Runtime;
   readonly logs: LogStore;
+  readonly drainGuard: DrainGuard;
   readonly config: PlatformConfig;
   readonly version: string;
   readonly log: Logger;
 }
 
 /** The controller's services, wired once by the composition root. */
-export function createServices({ dataSource, cache, discovery, runtime, logs: logStore, config, version, log }: ControllerDeps) {
+export function createServices({ dataSource, cache, discovery, runtime, logs: logStore, drainGuard, config, version, log }: ControllerDeps) {
   const unitOfWork = new UnitOfWork(dataSource, cache.events);
   const access = new AccessService(dataSource);
-  const logs = new LogService(dataSource, access, logStore, cache.events, config.logLines, config.syslogPort, config.host);
+  const syslog = config.syslogPort === null ? null : { host: config.gitHost, port: config.syslogPort };
+  const logs = new LogService(dataSource, access, logStore, cache.events, config.logLines, syslog, drainGuard);
   const releases = new ReleaseService(dataSource, unitOfWork, access, runtime.deployer);
   const routing = new RoutingService(dataSource, discovery, config.domain, log);
   return {

@@ -1,11 +1,13 @@
 import type { DataSource } from "typeorm";
 import type { Logger } from "../../core/logger";
-import { type LogLine, appDestroyedTopic, logDrainsChangedTopic, logIntakeTopic } from "../../core/topics";
+import { timingSafeEqual } from "node:crypto";
+import { type LogLine, appDestroyedTopic, logDrainsChangedTopic, logIngestTokenChangedTopic, logIntakeTopic } from "../../core/topics";
 import { App, LogDrain } from "../../entities";
 import type { EventBus } from "../cache";
 import { type DiscoveryStore, LeaderLoop } from "../discovery";
 import type { DockerEngine } from "../runtime";
 import { ContainerLogFollower } from "./container-logs";
+import type { DrainGuard } from "./drain-guard";
 import { DrainForwarder } from "./drains";
 import type { LogStore } from "./log-store";
 import { type RunningSyslog, startSyslog } from "./syslog";
@@ -14,6 +16,15 @@ export interface LogServerOptions {
   readonly platformId: string;
   /** Where the syslog receiver listens (UDP and TCP); null: no receiver. */
   readonly syslog: { readonly host: string; readonly port: number } | null;
+  /** Checks each drain's host on every connect (DrainGuard). */
+  readonly drainGuard: DrainGuard;
+}
+
+/** Equal tokens, compared in constant time. */
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /**
@@ -28,13 +39,16 @@ export class LogServer {
   private flushing: Promise<void> = Promise.resolve();
   private scheduled = false;
   private drains = new Map<string, string[]>();
-  private knownApps = new Set<string>();
-  private readonly lookups = new Map<string, { at: number; known: Promise<boolean> }>();
+  /** Every app there is, with its syslog ingest token. */
+  private apps = new Map<string, string>();
+  private readonly lookups = new Map<string, { at: number; token: Promise<string | null> }>();
+  /** Apps whose token rotated while a full reload ran: the reload must not put their old token back. */
+  private rotatedDuringReload: Set<string> | null = null;
   /** Apps destroyed while this process leads; their lines are dropped. */
   private readonly destroyed = new Set<string>();
   private garbage = 0;
   private lastComplaint = 0;
-  private readonly forwarder = new DrainForwarder();
+  private readonly forwarder: DrainForwarder;
   private readonly fromSyslog = new Set<LogLine>();
   syslogPort: number | null = null;
 
@@ -47,6 +61,7 @@ export class LogServer {
     private readonly options: LogServerOptions,
     private readonly log: Logger,
   ) {
+    this.forwarder = new DrainForwarder(options.drainGuard, log);
     this.loop = new LeaderLoop(discovery, `${options.platformId}-logger`, String(process.pid), () => this.lead(), log);
   }
 
@@ -119,7 +134,7 @@ export class LogServer {
       for await (const { app } of gone) {
         if (this.destroyed.size > 10_000) this.destroyed.clear();
         this.destroyed.add(app);
-        this.knownApps.delete(app);
+        this.apps.delete(app);
         this.drains.delete(app);
         this.flushing = this.flushing.then(() => this.store.clear(app)).catch(() => undefined);
       }
@@ -130,6 +145,11 @@ export class LogServer {
       for await (const change of changes) await this.reloadDrains(change.app).catch(() => undefined);
     })();
     stops.push(() => void changes.return?.());
+    const rotations = await this.events.subscribe(logIngestTokenChangedTopic);
+    void (async () => {
+      for await (const { app } of rotations) await this.reloadToken(app).catch(() => undefined);
+    })();
+    stops.push(() => void rotations.return?.());
     const follower = new ContainerLogFollower(this.engine, this.options.platformId, (line) => this.take(line), this.log);
     follower.start(Math.floor(Date.now() / 1000));
     stops.push(() => follower.stop());
@@ -141,12 +161,14 @@ export class LogServer {
         this.options.syslog.host,
         this.options.syslog.port,
         (message) => {
-          // Senders may not speak as the platform (deis[api], deis[builder]).
+          // Senders may not speak as the platform (deis[api], deis[builder]); a line lands only with the app's token.
           if (message.source.startsWith("deis")) return this.refuse(`the source ${message.source} is the platform's`);
-          void this.isKnown(message.app).then((known) =>
-            known
+          const given = message.token;
+          if (!given) return this.refuse(`a line for ${message.app} without an ingest token`);
+          void this.tokenOf(message.app).then((token) =>
+            token !== null && sameToken(given, token)
               ? this.take({ app: message.app, source: message.source, message: message.message, at: message.at ?? new Date().toISOString() }, true)
-              : this.refuse(`no app named ${message.app}`),
+              : this.refuse(`a line for ${message.app} without its ingest token (or no such app)`),
           );
         },
         (raw) => this.refuse(`not syslog: ${JSON.stringify(raw.slice(0, 80))}`),
@@ -161,37 +183,66 @@ export class LogServer {
     this.garbage += 1;
     if (Date.now() - this.lastComplaint > 10_000) {
       this.lastComplaint = Date.now();
-      this.log.warn({ dropped: this.garbage, reason }, "dropped syslog messages that name no app or do not parse");
+      this.log.warn({ dropped: this.garbage, reason }, "dropped syslog messages that do not parse or lack the app's ingest token");
     }
   }
 
+  /** Is there such an app? (Container and platform lines of apps that do not exist are dropped.) */
+  private async isKnown(app: string): Promise<boolean> {
+    return (await this.tokenOf(app)) !== null;
+  }
+
   /**
-   * Is there such an app? A name not yet seen is looked up once (again after 5 s at most); lines
-   * that arrive meanwhile wait for the same answer, so they keep their order.
+   * The app's ingest token; null when there is no such app. A name not yet seen is looked up once
+   * (again after 5 s at most); lines that arrive meanwhile wait for the same answer, so they keep
+   * their order.
    */
-  private isKnown(app: string): Promise<boolean> {
-    if (this.knownApps.has(app)) return Promise.resolve(true);
-    if (this.destroyed.has(app)) return Promise.resolve(false);
+  private tokenOf(app: string): Promise<string | null> {
+    const known = this.apps.get(app);
+    if (known !== undefined) return Promise.resolve(known);
+    if (this.destroyed.has(app)) return Promise.resolve(null);
     const cached = this.lookups.get(app);
-    if (cached && Date.now() - cached.at < 5_000) return cached.known;
+    if (cached && Date.now() - cached.at < 5_000) return cached.token;
     if (this.lookups.size > 10_000) this.lookups.clear();
-    const known = this.dataSource
+    const token = this.dataSource
       .getRepository(App)
-      .existsBy({ name: app })
-      .then((exists) => {
-        if (exists) this.knownApps.add(app);
-        return exists;
+      .findOne({ where: { name: app }, select: { name: true, logToken: true } })
+      .then((found) => {
+        if (found && !this.destroyed.has(app)) this.apps.set(app, found.logToken);
+        return found?.logToken ?? null;
       })
-      .catch(() => false);
-    this.lookups.set(app, { at: Date.now(), known });
-    return known;
+      .catch(() => null);
+    this.lookups.set(app, { at: Date.now(), token });
+    return token;
+  }
+
+  /** After a rotation: the app's token as it is now (the old one stops working here). */
+  private async reloadToken(app: string): Promise<void> {
+    this.lookups.delete(app);
+    this.rotatedDuringReload?.add(app);
+    const found = await this.dataSource.getRepository(App).findOne({ where: { name: app }, select: { name: true, logToken: true } });
+    if (found && !this.destroyed.has(app)) this.apps.set(app, found.logToken);
+    else this.apps.delete(app);
   }
 
   private async reloadApps(): Promise<void> {
-    const apps = await this.dataSource.getRepository(App).find({ select: { name: true } });
-    this.knownApps = new Set(apps.map((a) => a.name));
+    const rotated = new Set<string>();
+    this.rotatedDuringReload = rotated;
+    let apps: App[];
+    try {
+      apps = await this.dataSource.getRepository(App).find({ select: { name: true, logToken: true } });
+    } finally {
+      if (this.rotatedDuringReload === rotated) this.rotatedDuringReload = null;
+    }
+    const next = new Map(apps.map((a) => [a.name, a.logToken]));
+    for (const app of rotated) {
+      const current = this.apps.get(app);
+      if (current === undefined) next.delete(app);
+      else next.set(app, current);
+    }
+    this.apps = next;
     // A name used again by a new app is that app's.
-    for (const app of this.destroyed) if (this.knownApps.has(app)) this.destroyed.delete(app);
+    for (const app of this.destroyed) if (this.apps.has(app)) this.destroyed.delete(app);
   }
 
   private async reloadDrains(app?: string): Promise<void> {

@@ -7,6 +7,21 @@ export interface SyslogMessage {
   readonly source: string;
   readonly message: string;
   readonly at: string | null;
+  /**
+   * The app's ingest token as the sender gave it: the `token` parameter of a `[deis token="..."]`
+   * structured-data element (RFC 5424), else the HOSTNAME field (as Heroku's drains carry theirs);
+   * null when there is neither.
+   */
+  readonly token: string | null;
+}
+
+const DEIS_ELEMENT = /\[deis(?:@\d+)?((?: [^\s=\]"]+="[^"]*")*)\]/;
+
+function tokenFrom(structuredData: string, hostname: string | undefined): string | null {
+  const element = DEIS_ELEMENT.exec(structuredData);
+  const param = element ? / token="([^"]*)"/.exec(element[1]) : null;
+  if (param) return param[1];
+  return hostname && hostname !== "-" ? hostname : null;
 }
 
 const RFC5424 = /^<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[[^\]]*\])+)(?: (.*))?$/s;
@@ -14,21 +29,22 @@ const RFC3164 = /^<(\d{1,3})>(?:([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) (\S+) )?(
 
 /**
  * Parses RFC 5424 (APP-NAME is the app, PROCID the source) and RFC 3164 (TAG is the app, the
- * [pid] the source) messages; null for anything else.
+ * [pid] the source, HOSTNAME the token) messages; null for anything else.
  */
 export function parseSyslog(raw: string): SyslogMessage | null {
   const text = raw.replace(/\r?\n$/, "");
   const modern = RFC5424.exec(text);
   if (modern) {
-    const [, , timestamp, , app, procid, , , message = ""] = modern;
+    const [, , timestamp, hostname, app, procid, , structuredData, message = ""] = modern;
     if (app === "-") return null;
     const at = timestamp !== "-" && !Number.isNaN(Date.parse(timestamp)) ? new Date(timestamp).toISOString() : null;
-    return { app, source: procid === "-" ? "syslog" : procid, message: message.replace(/^\uFEFF/, ""), at };
+    const token = tokenFrom(structuredData, hostname);
+    return { app, source: procid === "-" ? "syslog" : procid, message: message.replace(/^\uFEFF/, ""), at, token };
   }
   const legacy = RFC3164.exec(text);
   if (legacy) {
-    const [, , , , tag, pid, message] = legacy;
-    return { app: tag, source: pid ?? "syslog", message, at: null };
+    const [, , , hostname, tag, pid, message] = legacy;
+    return { app: tag, source: pid ?? "syslog", message, at: null, token: hostname ?? null };
   }
   return null;
 }

@@ -183,3 +183,26 @@ export class LogLine {
   @Field(() => String, { description: "The line as `deis logs` prints it: <RFC3339 time> <app>[<source>]: <message>." })
   text: string;
 }
+
+@ObjectType({ description: "How a syslog sender gets lines into an app's log: where to send and the app's ingest token." })
+export class LogIngest {
+  @Field(() => String)
+  app: string;
+
+  @Field(() => String, {
+    description: "The app's secret: RFC 5424 senders put it in a [deis token=\"...\"] structured-data element, RFC 3164 senders as the HOSTNAME. Lines without it are dropped.",
+  })
+  token: string;
+
+  @Field(() => String, { nullable: true, description: "Where the platform's syslog receiver listens (UDP and TCP); null when it has none." })
+  host: string | null;
+
+  @Field(() => Int, { nullable: true })
+  port: number | null;
+
+  @Field(() => String, { description: "A line as RFC 5424, with the token in place." })
+  rfc5424Example: string;
+
+  @Field(() => String, { description: "A line as RFC 3164, with the token as HOSTNAME." })
+  rfc3164Example: string;
+}

@@ -1,7 +1,7 @@
 import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
-import { App, Collaborator, Config, User } from "../../../entities";
+import { App, Collaborator, Config, User, newLogToken } from "../../../entities";
 import type { Deployer } from "../../runtime";
 import { AppEventType, announce, appDestroyedTopic } from "../../../core/topics";
 import { type Page, type PageArgs, paginate } from "../pagination";
@@ -51,7 +51,7 @@ export class AppService {
       if (!explicit && (await this.dataSource.getRepository(App).existsBy({ name })) && attempt < 10) continue;
       try {
         return await this.unitOfWork.run(ctx, async (tx) => {
-          const app = await tx.manager.save(tx.manager.create(App, { name, ownerId: user.id, structure: {} }));
+          const app = await tx.manager.save(tx.manager.create(App, { name, ownerId: user.id, structure: {}, logToken: newLogToken() }));
           const config = await tx.manager.save(tx.manager.create(Config, { appId: app.id, ownerId: user.id }));
           await this.releases.create(ctx, tx, app, {
             build: null,

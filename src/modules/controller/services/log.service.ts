@@ -1,14 +1,25 @@
 import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
-import { type LogLine, logDrainsChangedTopic } from "../../../core/topics";
-import { LogDrain } from "../../../entities";
+import { type LogLine, logDrainsChangedTopic, logIngestTokenChangedTopic } from "../../../core/topics";
+import { App, LogDrain, newLogToken } from "../../../entities";
 import type { EventBus } from "../../cache";
-import { type LogStore, normalizeDrainUrl, parseDrainUrl } from "../../logger";
+import { type DrainGuard, type LogStore, normalizeDrainUrl, parseDrainUrl } from "../../logger";
 import type { AccessService } from "./access.service";
 
 export const MAX_DRAINS_PER_APP = 10;
-const LOOPBACK = ["127.0.0.1", "localhost", "::1", "0.0.0.0", "::"];
+
+/** How a syslog sender gets its lines into an app's log: where to send and the app's token. */
+export interface LogIngest {
+  readonly app: string;
+  readonly token: string;
+  /** Where the platform's syslog receiver listens (UDP and TCP); null when it has none. */
+  readonly host: string | null;
+  readonly port: number | null;
+  /** A line as RFC 5424 with the token in `[deis token="..."]`, and as RFC 3164 with the token as HOSTNAME. */
+  readonly rfc5424Example: string;
+  readonly rfc3164Example: string;
+}
 
 /** An app's logs as its collaborators see them: recent lines, a live tail, and drains. */
 export class LogService {
@@ -18,16 +29,11 @@ export class LogService {
     private readonly store: LogStore,
     private readonly events: EventBus,
     private readonly maxLines: number,
-    /** The log server's syslog port (drains may not point back at it); null when there is none. */
-    private readonly syslogPort: number | null,
-    /** Where the platform listens (besides loopback). */
-    host: string,
-  ) {
-    this.localHosts = new Set([...LOOPBACK, host.toLowerCase()]);
-  }
-
-  /** Names of this host: loopback, and where the platform listens. */
-  private readonly localHosts: ReadonlySet<string>;
+    /** Where senders reach the log server's syslog receiver; null when there is none. */
+    private readonly syslog: { readonly host: string; readonly port: number } | null,
+    /** Decides which hosts a drain may reach (on add here, and on each connect in the log server). */
+    private readonly drainGuard: DrainGuard,
+  ) {}
 
   async recent(ctx: RequestContext, appName: string, lines: number): Promise<LogLine[]> {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
@@ -51,10 +57,8 @@ export class LogService {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
     const url = normalizeDrainUrl(rawUrl.trim());
     if (!url) throw invalidInput("url", "a drain is syslog://host:port (UDP) or syslog+tcp://host:port (TCP)");
-    const target = parseDrainUrl(url)!;
-    if (this.syslogPort !== null && target.port === this.syslogPort && this.localHosts.has(target.host)) {
-      throw invalidInput("url", "a drain cannot point at the platform's own syslog receiver");
-    }
+    const verdict = await this.drainGuard.check(parseDrainUrl(url)!.host);
+    if (!verdict.ok) throw invalidInput("url", verdict.rule);
     const repository = this.dataSource.getRepository(LogDrain);
     if (await repository.existsBy({ appId: app.id, url })) throw alreadyExists("url", `${appName} already drains to ${url}`);
     if ((await repository.countBy({ appId: app.id })) >= MAX_DRAINS_PER_APP) {
@@ -71,5 +75,35 @@ export class LogService {
     if (!result.affected) throw notFound("log drain", url);
     await this.events.publish(logDrainsChangedTopic, { app: app.name });
     return true;
+  }
+
+  /** The app's syslog ingest token and how to send with it: for its owner, collaborators and admins. */
+  async ingest(ctx: RequestContext, appName: string): Promise<LogIngest> {
+    const app = await this.access.requireApp(ctx, appName, "collaborator");
+    const { logToken } = await this.dataSource
+      .getRepository(App)
+      .findOneOrFail({ where: { id: app.id }, select: { id: true, logToken: true } });
+    return this.describeIngest(app.name, logToken);
+  }
+
+  /** A new ingest token; lines carrying the old one are dropped from the moment the log server hears of it. */
+  async rotateIngestToken(ctx: RequestContext, appName: string): Promise<LogIngest> {
+    const app = await this.access.requireApp(ctx, appName, "collaborator");
+    const logToken = newLogToken();
+    await this.dataSource.getRepository(App).update({ id: app.id }, { logToken });
+    await this.events.publish(logIngestTokenChangedTopic, { app: app.name });
+    ctx.log.info({ app: app.name }, "rotated the app's log ingest token");
+    return this.describeIngest(app.name, logToken);
+  }
+
+  private describeIngest(app: string, token: string): LogIngest {
+    return {
+      app,
+      token,
+      host: this.syslog?.host ?? null,
+      port: this.syslog?.port ?? null,
+      rfc5424Example: `<14>1 2026-01-01T00:00:00Z - ${app} worker.1 - [deis token="${token}"] a line`,
+      rfc3164Example: `<14>Jan  1 00:00:00 ${token} ${app}[worker.1]: a line`,
+    };
   }
 }

@@ -26,7 +26,7 @@ export interface PlatformConfig {
   /** A prefix for every etcd key, so several platforms can share one etcd. */
   readonly etcdNamespace: string;
   readonly registrationMode: RegistrationMode;
-  /** Failed logins allowed per username and per client address in one window. */
+  /** Failed logins allowed per (username, client address) in one window; five times that per address. */
   readonly loginMaxAttempts: number;
   readonly loginWindowSeconds: number;
   /** Largest query depth and cost the API accepts. */

@@ -7,6 +7,7 @@ import { Token, User } from "../../../entities";
 import type { CounterStore } from "../../cache";
 import { USERNAME_RE, normalizeUsername, validateEmail, validatePassword } from "../validation/names";
 import type { AccessService } from "./access.service";
+import { clientAddressKey } from "./client-address";
 import { UNKNOWN_USER_HASH, hashPassword, verifyPassword } from "./password";
 
 export interface AuthSettings {
@@ -27,7 +28,7 @@ export interface RegisterInput {
 }
 
 const TOKEN_PREFIX = "dts_";
-/** Failed logins allowed from one client address, as a multiple of those allowed for one username. */
+/** Failed logins allowed from one client address (any usernames), as a multiple of those allowed for one username from it. */
 const ADDRESS_FACTOR = 5;
 
 function hashToken(token: string): string {
@@ -86,18 +87,25 @@ export class AuthService {
     }
   }
 
+  /**
+   * Failed logins are counted per (username, client address) and per client address, never per
+   * username alone: someone guessing alice's password from one address locks that address out of
+   * alice (and, past five times the limit, out of every account), not alice herself.
+   */
   async login(ctx: RequestContext, rawUsername: string, password: string): Promise<Session> {
     const username = rawUsername.trim().toLowerCase();
     if (username.length === 0) throw invalidInput("username", "must not be empty");
-    const userKey = `login:user:${username}`;
-    const addressKey = `login:address:${ctx.clientAddress ?? "unknown"}`;
+    const address = clientAddressKey(ctx.clientAddress);
+    // The address first: it never holds "|", so no username can make two pairs share a key.
+    const pairKey = `login:pair:${address}|${username}`;
+    const addressKey = `login:address:${address}`;
     const { loginMaxAttempts: max, loginWindowSeconds: window } = this.settings;
-    // Every attempt on a username counts before the password is checked, so attempts sent at once
+    // Every attempt on a pair counts before the password is checked, so attempts sent at once
     // cannot all slip under the limit; success clears the count. One address may fail for several
     // users (a shared NAT), so its failures get more room.
-    const attempts = await this.counters.increment(userKey, window);
+    const attempts = await this.counters.increment(pairKey, window);
     if (attempts > max || (await this.counters.current(addressKey)) >= max * ADDRESS_FACTOR) {
-      throw new DomainError("TOO_MANY_ATTEMPTS", `too many failed logins; wait up to ${window} seconds and try again`);
+      throw new DomainError("TOO_MANY_ATTEMPTS", `too many failed logins from your address; wait up to ${window} seconds and try again`);
     }
     // A name outside the rule belongs to nobody: a wrong login, at the same cost as any other.
     const user = USERNAME_RE.test(username) ? await this.dataSource.getRepository(User).findOneBy({ username }) : null;
@@ -106,7 +114,7 @@ export class AuthService {
       await this.counters.increment(addressKey, window);
       throw new DomainError("NOT_AUTHENTICATED", "wrong username or password");
     }
-    await this.counters.reset(userKey);
+    await this.counters.reset(pairKey);
     return { user, token: await this.issueToken(this.dataSource.manager, user.id) };
   }
 

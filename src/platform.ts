@@ -104,6 +104,8 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
         dataDir: config.dataDir,
         imagePrefix,
         stackImage: STACK_IMAGE,
+        loginGraceSeconds: config.builderLoginGraceSeconds,
+        maxStartups: config.builderMaxStartups,
         limits: {
           memoryBytes: memoryBytes(config.buildMemory)!,
           nanoCpus: nanoCpus(config.buildCpus)!,

@@ -55,6 +55,10 @@ export interface PlatformConfig {
   readonly syslogPort: number | null;
   /** The SSH port `git push` goes to. */
   readonly builderPort: number;
+  /** Seconds an SSH connection may take to authenticate before it is closed (OpenSSH's LoginGraceTime). */
+  readonly builderLoginGraceSeconds: number;
+  /** SSH connections waiting to authenticate at once; beyond it new ones are closed (OpenSSH's MaxStartups). */
+  readonly builderMaxStartups: number;
   /** The host name in apps' git remotes (ssh://git@<gitHost>:<builderPort>/<app>.git). */
   readonly gitHost: string;
   /** The platform registry (http://host:port); images stay in the local engine when unset. */
@@ -179,6 +183,8 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     routerHttpsPort: env.DEIS_ROUTER_HTTPS_PORT?.trim() === "off" ? null : integer(env, "DEIS_ROUTER_HTTPS_PORT", 8443, 0, 65535),
     routerWorkers: integer(env, "DEIS_ROUTER_WORKERS", 1, 1, 64),
     builderPort: integer(env, "DEIS_BUILDER_PORT", 2222, 0, 65535),
+    builderLoginGraceSeconds: integer(env, "DEIS_BUILDER_LOGIN_GRACE_SECONDS", 30, 1, 600),
+    builderMaxStartups: integer(env, "DEIS_BUILDER_MAX_STARTUPS", 10, 1, 10_000),
     logLines: integer(env, "DEIS_LOG_LINES", 1000, 10, 100_000),
     syslogPort: env.DEIS_SYSLOG_PORT?.trim() === "off" ? null : integer(env, "DEIS_SYSLOG_PORT", 5140, 0, 65535),
     gitHost: text(env, "DEIS_GIT_HOST", text(env, "DEIS_HOST", "127.0.0.1")),

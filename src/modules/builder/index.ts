@@ -24,6 +24,9 @@ export interface BuilderOptions {
   readonly imagePrefix: string;
   readonly stackImage: string;
   readonly limits: BuildLimits;
+  /** Seconds a connection may take to authenticate, and how many may be waiting to at once. */
+  readonly loginGraceSeconds: number;
+  readonly maxStartups: number;
 }
 
 export interface RunningBuilder {
@@ -63,6 +66,8 @@ export async function startBuilder(
       builder,
       locks: deps.cache.locks,
       log,
+      loginGraceMs: options.loginGraceSeconds * 1000,
+      maxStartups: options.maxStartups,
     });
     return {
       port: ssh.port,

@@ -128,6 +128,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     const api = await startApiServer({
       schema,
       services,
+      events: cache.events,
       log,
       host: config.host,
       port: config.apiPort,

@@ -111,6 +111,8 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
         imagePrefix,
         stackImage: STACK_IMAGE,
         platformId: config.platformId,
+        loginGraceSeconds: config.builderLoginGraceSeconds,
+        maxStartups: config.builderMaxStartups,
         limits: {
           memoryBytes: memoryBytes(config.buildMemory)!,
           nanoCpus: nanoCpus(config.buildCpus)!,
@@ -136,6 +138,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     const api = await startApiServer({
       schema,
       services,
+      events: cache.events,
       log,
       host: config.host,
       port: config.apiPort,

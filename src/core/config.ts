@@ -27,7 +27,7 @@ export interface PlatformConfig {
   /** A prefix for every etcd key, so several platforms can share one etcd. */
   readonly etcdNamespace: string;
   readonly registrationMode: RegistrationMode;
-  /** Failed logins allowed per username and per client address in one window. */
+  /** Failed logins allowed per (username, client address) in one window; five times that per address. */
   readonly loginMaxAttempts: number;
   readonly loginWindowSeconds: number;
   /** Largest query depth and cost the API accepts. */
@@ -64,6 +64,10 @@ export interface PlatformConfig {
   readonly drainsAllow: readonly string[];
   /** The SSH port `git push` goes to. */
   readonly builderPort: number;
+  /** Seconds an SSH connection may take to authenticate before it is closed (OpenSSH's LoginGraceTime). */
+  readonly builderLoginGraceSeconds: number;
+  /** SSH connections waiting to authenticate at once; beyond it new ones are closed (OpenSSH's MaxStartups). */
+  readonly builderMaxStartups: number;
   /** The host name in apps' git remotes (ssh://git@<gitHost>:<builderPort>/<app>.git). */
   readonly gitHost: string;
   /** The platform registry (http://host:port); images stay in the local engine when unset. */
@@ -209,6 +213,8 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     routerBackendTimeoutSeconds: integer(env, "DEIS_ROUTER_BACKEND_TIMEOUT_SECONDS", 30, 1, 3600),
     routerHeaderTimeoutSeconds: integer(env, "DEIS_ROUTER_HEADER_TIMEOUT_SECONDS", 15, 1, 300),
     builderPort: integer(env, "DEIS_BUILDER_PORT", 2222, 0, 65535),
+    builderLoginGraceSeconds: integer(env, "DEIS_BUILDER_LOGIN_GRACE_SECONDS", 30, 1, 600),
+    builderMaxStartups: integer(env, "DEIS_BUILDER_MAX_STARTUPS", 10, 1, 10_000),
     logLines: integer(env, "DEIS_LOG_LINES", 1000, 10, 100_000),
     drainsAllowPrivate: flag(env, "DEIS_DRAINS_ALLOW_PRIVATE"),
     drainsAllow: cidrs(env, "DEIS_DRAINS_ALLOW"),

@@ -137,3 +137,18 @@ export async function announce(bus: Publisher, event: AppEventPayload): Promise<
 
 /** An app was destroyed: modules that keep per-app state (the log server) forget it. */
 export const appDestroyedTopic: Topic<{ readonly app: string }> = topic<{ readonly app: string }>("apps.destroyed");
+
+/** Why API sessions ended. */
+export type SessionsEndedReason = "logout" | "token-regenerated" | "password-changed" | "account-cancelled" | "admin-revoked";
+
+/**
+ * API tokens that stopped being good (revoked) or whose user lost admin rights, published after
+ * the change commits: every API process closes the live subscriptions opened with them.
+ */
+export interface SessionsEndedPayload {
+  /** The tokens' SHA-256 hashes as the database keeps them (never a token itself). */
+  readonly tokenHashes: readonly string[];
+  readonly reason: SessionsEndedReason;
+}
+
+export const sessionsEndedTopic: Topic<SessionsEndedPayload> = topic<SessionsEndedPayload>("auth.sessions-ended");

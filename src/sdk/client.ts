@@ -62,6 +62,17 @@ function unwrap<R>(result: Result<R>): R {
   return result.data;
 }
 
+/** The API closes a subscription connection when its session ends: 4401 (token revoked), 4403 (rights changed). */
+const CLOSE_CODES: Readonly<Record<number, string>> = { 4401: "UNAUTHENTICATED", 4403: "FORBIDDEN" };
+
+/** A WebSocket close the API chose, as a DeisApiError; null for anything else. */
+function closedConnectionError(error: unknown): DeisApiError | null {
+  const close = error as { code?: unknown; reason?: unknown } | null;
+  if (typeof close?.code !== "number" || !(close.code in CLOSE_CODES)) return null;
+  const reason = typeof close.reason === "string" && close.reason ? close.reason : `the connection was closed (${close.code})`;
+  return new DeisApiError([{ message: reason, extensions: { code: CLOSE_CODES[close.code], closeCode: close.code } }]);
+}
+
 /**
  * The typed SDK over HTTP for queries and mutations and graphql-ws for subscriptions, with the
  * bearer token on both. Errors come back as DeisApiError.
@@ -83,7 +94,11 @@ export function createDeisClient(options: DeisClientOptions): DeisClient {
     if (getOperationAST(doc)?.operation === OperationTypeNode.SUBSCRIPTION) {
       const iterator = websocket().iterate<R>({ query, variables: (variables ?? {}) as Record<string, unknown> });
       return (async function* subscription() {
-        for await (const result of iterator) yield unwrap<R>(result as Result<R>);
+        try {
+          for await (const result of iterator) yield unwrap<R>(result as Result<R>);
+        } catch (error) {
+          throw closedConnectionError(error) ?? error;
+        }
       })();
     }
     return (async () => {

@@ -40,9 +40,10 @@ interface Operation {
 
 const OPEN: Record<Role, Outcome> = { anonymous: "ok", stranger: "ok", collaborator: "ok", owner: "ok", admin: "ok" };
 const ANY_USER: Record<Role, Outcome> = { ...OPEN, anonymous: "UNAUTHENTICATED" };
-const APP_WORK: Record<Role, Outcome> = { ...ANY_USER, stranger: "FORBIDDEN" };
+/** A stranger gets what a nonexistent app gets: the app's existence is not theirs to learn. */
+const APP_WORK: Record<Role, Outcome> = { ...ANY_USER, stranger: "NOT_FOUND" };
 const OWNER_ONLY: Record<Role, Outcome> = { ...APP_WORK, collaborator: "FORBIDDEN" };
-const ADMIN_ONLY: Record<Role, Outcome> = { ...OWNER_ONLY, owner: "FORBIDDEN" };
+const ADMIN_ONLY: Record<Role, Outcome> = { ...ANY_USER, stranger: "FORBIDDEN", collaborator: "FORBIDDEN", owner: "FORBIDDEN" };
 /** App work that gets past authorization and is then refused for the app's state (no build, bad input). */
 const APP_WORK_REFUSED = (outcome: Outcome): Record<Role, Outcome> => ({ ...APP_WORK, collaborator: outcome, owner: outcome, admin: outcome });
 
@@ -206,10 +207,10 @@ describe("authorization matrix (postgres)", () => {
     const error = await expectApiError(call(), outcome);
     const reason: Record<Exclude<Outcome, "ok">, RegExp> = {
       UNAUTHENTICATED: /log in first/,
-      FORBIDDEN: /only the owner of|you do not have access to|only an admin may/,
+      FORBIDDEN: /only the owner of|only an admin may/,
       CONFLICT: /still owns apps|has no build yet|has nothing deployed yet/,
       BAD_USER_INPUT: /no running process|no image no-such-image:1|must be a PEM certificate/,
-      NOT_FOUND: /certificate "none" not found|log drain "syslog:\/\/nowhere:514" not found/,
+      NOT_FOUND: role === "stranger" ? new RegExp(`^app "${scene.app}" not found$`) : /certificate "none" not found|log drain "syslog:\/\/nowhere:514" not found/,
     };
     expect(error.message).toMatch(reason[outcome]);
     expect(await appState(scene.app)).toEqual(before);
@@ -227,7 +228,7 @@ describe("authorization matrix (postgres)", () => {
 
     test.each([
       ["anonymous", "UNAUTHENTICATED", /log in first/],
-      ["stranger", "FORBIDDEN", /you do not have access to/],
+      ["stranger", "NOT_FOUND", /^app "sub\d+" not found$/],
     ] as const)("%s is refused with %s", async (role, code, reason) => {
       const app = unique("sub");
       await shared.owner.sdk.CreateApp({ name: app });

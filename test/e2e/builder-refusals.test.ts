@@ -28,7 +28,7 @@ describe("git push refusals", () => {
   test("a push to an app you do not own or collaborate on is refused", async () => {
     const push = await gitPush(gitRepo({ "index.html": "bob's\n" }), remote, bobKey.privateKeyPath);
     expect(push.code).not.toBe(0);
-    expect(push.output).toContain(`deis: you do not have access to ${app}`);
+    expect(push.output).toContain(`deis: app "${app}" not found`);
     expect((await alice.sdk.Builds({ app })).builds.nodes).toEqual([]);
   });
 

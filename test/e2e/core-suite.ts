@@ -120,7 +120,7 @@ export function describeCoreSuite(backend: Backend): void {
 
     test("collaborators work on the app but cannot destroy, transfer or manage perms", async () => {
       const { client: bob } = await t.signUp("bob");
-      await expectApiError(bob.sdk.App({ name: "core-app" }), "FORBIDDEN");
+      await expectApiError(bob.sdk.App({ name: "core-app" }), "NOT_FOUND");
       await alice.sdk.AddCollaborator({ app: "core-app", username: "bob" });
       expect((await alice.sdk.Collaborators({ app: "core-app" })).collaborators.nodes.map((c) => c.user.username)).toEqual(["bob"]);
       expect((await bob.sdk.Apps({})).apps.nodes.map((a) => a.name)).toEqual(["core-app"]);
@@ -130,7 +130,7 @@ export function describeCoreSuite(backend: Backend): void {
       await expectApiError(bob.sdk.TransferApp({ name: "core-app", to: "bob" }), "FORBIDDEN");
       await expectApiError(bob.sdk.AddCollaborator({ app: "core-app", username: "root" }), "FORBIDDEN");
       await alice.sdk.RemoveCollaborator({ app: "core-app", username: "bob" });
-      await expectApiError(bob.sdk.App({ name: "core-app" }), "FORBIDDEN");
+      await expectApiError(bob.sdk.App({ name: "core-app" }), "NOT_FOUND");
     });
 
     test("keys: add, list, remove", async () => {
@@ -147,7 +147,7 @@ export function describeCoreSuite(backend: Backend): void {
       await alice.sdk.CreateApp({ name: "gift" });
       const { transferApp } = await alice.sdk.TransferApp({ name: "gift", to: "carol" });
       expect(transferApp.owner.username).toBe("carol");
-      await expectApiError(alice.sdk.App({ name: "gift" }), "FORBIDDEN");
+      await expectApiError(alice.sdk.App({ name: "gift" }), "NOT_FOUND");
       expect((await carol.sdk.App({ name: "gift" })).app.name).toBe("gift");
     });
 

@@ -77,14 +77,14 @@ describe("HTTP surface", () => {
     expect(body.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
   });
 
-  test("failed logins are rate-limited per username; the right password is refused too while limited", async () => {
+  test("failed logins are rate-limited per username and address; the right password is refused too while limited", async () => {
     await t.signUp("victim", "the-right-password");
     const anonymous = t.client();
     for (let i = 0; i < 3; i++) {
       await expectApiError(anonymous.sdk.Login({ username: "victim", password: "wrong-password" }), "UNAUTHENTICATED");
     }
     const limited = await expectApiError(anonymous.sdk.Login({ username: "victim", password: "the-right-password" }), "TOO_MANY_REQUESTS");
-    expect(limited.message).toMatch(/too many failed logins; wait up to 300 seconds/);
+    expect(limited.message).toMatch(/too many failed logins from your address; wait up to 300 seconds/);
   });
 
   test("attempts sent all at once cannot slip under the limit", async () => {

@@ -151,7 +151,7 @@ describe("logs", () => {
     await expectApiError(alice.sdk.Logs({ app, lines: 0 }), "BAD_USER_INPUT", "lines");
     await expectApiError(alice.sdk.Logs({ app, lines: 5000 }), "BAD_USER_INPUT", "lines");
     const { client: stranger } = await t.signUp("stranger");
-    await expectApiError(stranger.sdk.Logs({ app }), "FORBIDDEN");
+    await expectApiError(stranger.sdk.Logs({ app }), "NOT_FOUND");
   });
 
   test("destroying the app removes its logs, and its processes' last lines do not bring them back", async () => {

@@ -26,6 +26,9 @@ export interface BuilderOptions {
   readonly limits: BuildLimits;
   /** Names the network builds run on (`<platformId>-builds`). */
   readonly platformId: string;
+  /** Seconds a connection may take to authenticate, and how many may be waiting to at once. */
+  readonly loginGraceSeconds: number;
+  readonly maxStartups: number;
 }
 
 export interface RunningBuilder {
@@ -74,6 +77,8 @@ export async function startBuilder(
       builder,
       locks: deps.cache.locks,
       log,
+      loginGraceMs: options.loginGraceSeconds * 1000,
+      maxStartups: options.maxStartups,
     });
     return {
       port: ssh.port,

@@ -1,4 +1,4 @@
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, type Socket, createServer } from "node:net";
 import { randomUUID } from "node:crypto";
 import { type Connection, type ServerChannel, Server, utils } from "ssh2";
 import { RequestContext } from "../../core/context";
@@ -38,6 +38,10 @@ export async function startSshServer(options: {
   readonly builder: PushBuilder;
   readonly locks: LockStore;
   readonly log: Logger;
+  /** A connection not authenticated this long after it opened is closed (OpenSSH's LoginGraceTime). */
+  readonly loginGraceMs: number;
+  /** Connections waiting to authenticate at once; a new one beyond it is closed at once (OpenSSH's MaxStartups). */
+  readonly maxStartups: number;
 }): Promise<RunningSshServer> {
   const { services, repos, relay, builder, locks, log } = options;
 
@@ -94,7 +98,11 @@ export async function startSshServer(options: {
     }
   };
 
-  const server = new Server({ hostKeys: [options.hostKey], ident: "deis-builder" }, (client: Connection) => {
+  /** Connections still to authenticate, by the client's address and port. */
+  const unauthenticated = new Map<string, { socket: Socket; settle: () => void }>();
+  const connectionKey = (address: string | undefined, port: number | undefined) => `${address}|${port}`;
+
+  const server = new Server({ hostKeys: [options.hostKey], ident: "deis-builder" }, (client: Connection, info) => {
     // Small packets at once: with Nagle's algorithm each round trip of the handshake waited ~40 ms.
     // (ssh2 documents Connection#setNoDelay; its type definitions leave it out.)
     (client as Connection & { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
@@ -117,6 +125,7 @@ export async function startSshServer(options: {
       );
     });
     client.on("ready", () => {
+      unauthenticated.get(connectionKey(info.ip, info.port))?.settle();
       client.on("session", (accept) => {
         const session = accept();
         session.on("exec", (acceptExec, _reject, info) => {
@@ -133,14 +142,43 @@ export async function startSshServer(options: {
     });
     client.on("error", (error) => log.debug({ err: error }, "ssh client error"));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => resolve());
+  // The TCP side is ours, so a connection is counted and timed from its first byte, not from the
+  // SSH identification line ssh2 waits for: a client that never sends one is closed all the same.
+  const tcp = createServer((socket) => {
+    if (unauthenticated.size >= options.maxStartups) {
+      log.warn({ address: socket.remoteAddress, waiting: unauthenticated.size }, "ssh connection refused: too many waiting to authenticate");
+      socket.destroy();
+      return;
+    }
+    const key = connectionKey(socket.remoteAddress, socket.remotePort);
+    const timer = setTimeout(() => {
+      log.info({ address: socket.remoteAddress }, "ssh connection closed: not authenticated within the grace time");
+      unauthenticated.get(key)?.settle();
+      socket.destroy();
+    }, options.loginGraceMs);
+    const settle = () => {
+      clearTimeout(timer);
+      if (unauthenticated.get(key)?.socket === socket) unauthenticated.delete(key);
+    };
+    unauthenticated.set(key, { socket, settle });
+    socket.once("close", settle);
+    server.injectSocket(socket);
   });
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    tcp.once("error", reject);
+    tcp.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = tcp.address() as AddressInfo;
   log.info({ port }, "builder listening for git push over SSH");
   return {
     port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        tcp.close(() => resolve());
+        for (const { socket, settle } of [...unauthenticated.values()]) {
+          settle();
+          socket.destroy();
+        }
+      }),
   };
 }

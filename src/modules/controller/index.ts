@@ -50,8 +50,8 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
   const routing = new RoutingService(dataSource, discovery, config.domain, log);
   return {
     access,
-    auth: new AuthService(dataSource, access, cache.counters, config),
-    users: new UserService(dataSource, access),
+    auth: new AuthService(dataSource, unitOfWork, access, cache.counters, config),
+    users: new UserService(dataSource, unitOfWork, access, cache.events),
     keys: new KeyService(dataSource, access),
     apps: new AppService(dataSource, unitOfWork, access, releases, runtime.deployer, routing, logs),
     streams: new StreamService(access, cache.events),

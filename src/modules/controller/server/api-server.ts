@@ -5,18 +5,24 @@ import { ApolloServer, HeaderMap } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { type GraphQLSchema, GraphQLError, parse, specifiedRules, validate } from "graphql";
+import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import { RequestContext } from "../../../core/context";
 import type { Logger } from "../../../core/logger";
+import { type SessionsEndedPayload, sessionsEndedTopic } from "../../../core/topics";
+import type { EventBus } from "../../cache";
 import { type GraphQLContext, toClientError } from "../../../resolvers";
 import type { Services } from "../index";
+import { hashToken } from "../services/auth.service";
 import { EXPLORER_ASSET_PREFIX, serveExplorerAsset, serveExplorerPage } from "./explorer";
 import { complexityError, complexityLimit, depthLimit } from "./query-limits";
 
 export interface ApiServerOptions {
   readonly schema: GraphQLSchema;
   readonly services: Services;
+  /** Where revocations arrive from every controller process (sessionsEndedTopic). */
+  readonly events: EventBus;
   readonly log: Logger;
   readonly host: string;
   readonly port: number;
@@ -167,10 +173,35 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   });
 
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: MAX_BODY_BYTES });
+  // Each socket's token, by hash, from the moment it connects (before any operation authenticates),
+  // so a revocation that commits while a subscription is being authorized still finds the socket.
+  const socketTokens = new WeakMap<WebSocket, string>();
+  const sessionsEnded = await options.events.subscribe(sessionsEndedTopic);
+  const endSessions = ({ tokenHashes, reason }: SessionsEndedPayload) => {
+    const ended = new Set(tokenHashes);
+    // A revoked token is no longer a login (4401); lost admin rights may change what it may see (4403).
+    const [code, text] = reason === "admin-revoked" ? [CloseCode.Forbidden, "your rights changed: subscribe again"] : [CloseCode.Unauthorized, "your token was revoked: log in again"];
+    for (const socket of wsServer.clients) {
+      const hash = socketTokens.get(socket);
+      if (hash === undefined || !ended.has(hash)) continue;
+      log.info({ reason }, "closing a subscription connection whose session ended");
+      socket.close(code, text);
+      // A client that does not answer the close is cut off rather than waited for.
+      setTimeout(() => socket.terminate(), 1000).unref();
+    }
+  };
+  const watchingSessions = (async () => {
+    for await (const event of sessionsEnded) endSessions(event);
+  })().catch((error: unknown) => log.error({ err: error }, "the session revocation feed failed"));
   const rules = [...specifiedRules, depthLimit(options.maxQueryDepth)];
-  const wsCleanup = useServer<Record<string, unknown>, { request: IncomingMessage }>(
+  const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema,
+      onConnect: (wsCtx) => {
+        const token = bearer(wsCtx.connectionParams?.authorization);
+        if (token) socketTokens.set(wsCtx.extra.socket, hashToken(token));
+        return true;
+      },
       // Anything thrown here would close the client's whole socket (all its subscriptions) with the
       // error's text: every failure becomes this operation's errors instead.
       onSubscribe: async (wsCtx, _id, payload) => {
@@ -202,6 +233,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
     httpServer.listen(options.port, options.host, () => resolve());
+  }).catch(async (error: unknown) => {
+    await sessionsEnded.return?.();
+    throw error;
   });
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}/graphql`;
@@ -214,6 +248,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     close() {
       // graphql-ws's dispose closes the WebSocket server; Apollo's drain closes the HTTP server.
       closing ??= (async () => {
+        await sessionsEnded.return?.();
+        await watchingSessions;
         for (const client of wsServer.clients) client.terminate();
         await wsCleanup.dispose();
         await apollo.stop();

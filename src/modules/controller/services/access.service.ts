@@ -24,7 +24,11 @@ export class AccessService {
     return user;
   }
 
-  /** Loads an app the caller may act on in `role`, in one query; NOT_FOUND or PERMISSION_DENIED otherwise. */
+  /**
+   * Loads an app the caller may act on in `role`, in one query. An app the caller may not see at all
+   * answers exactly as one that does not exist (NOT_FOUND, same message), so names cannot be probed;
+   * PERMISSION_DENIED only for a collaborator asking for what needs the owner.
+   */
   async requireApp(ctx: RequestContext, name: string, role: AppRole): Promise<App> {
     const user = this.requireUser(ctx);
     // No app has a name outside the rule: not found, without asking the database.
@@ -45,6 +49,6 @@ export class AccessService {
     if (role === "owner" && raw[0]?.is_collaborator) {
       throw permissionDenied(`only the owner of ${name} (or an admin) may do this`);
     }
-    throw permissionDenied(`you do not have access to ${name}`);
+    throw notFound("app", name);
   }
 }

@@ -4,9 +4,12 @@ import type { RegistrationMode } from "../../../core/config";
 import type { RequestContext } from "../../../core/context";
 import { DomainError, alreadyExists, invalidInput, permissionDenied } from "../../../core/errors";
 import { Token, User } from "../../../entities";
+import { type SessionsEndedPayload, sessionsEndedTopic } from "../../../core/topics";
 import type { CounterStore } from "../../cache";
+import type { Tx, UnitOfWork } from "../unit-of-work";
 import { USERNAME_RE, normalizeUsername, validateEmail, validatePassword } from "../validation/names";
 import type { AccessService } from "./access.service";
+import { clientAddressKey } from "./client-address";
 import { UNKNOWN_USER_HASH, hashPassword, verifyPassword } from "./password";
 
 export interface AuthSettings {
@@ -27,17 +30,30 @@ export interface RegisterInput {
 }
 
 const TOKEN_PREFIX = "dts_";
-/** Failed logins allowed from one client address, as a multiple of those allowed for one username. */
+/** Failed logins allowed from one client address (any usernames), as a multiple of those allowed for one username from it. */
 const ADDRESS_FACTOR = 5;
 
-function hashToken(token: string): string {
+/** What the database keeps of a token, and what says which live sessions a revocation ends. */
+export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
+}
+
+/**
+ * Deletes the tokens `where` picks (SQL on the tokens table) and, once the transaction commits,
+ * tells every API process to close the subscriptions opened with them.
+ */
+export async function revokeTokens(tx: Tx, reason: SessionsEndedPayload["reason"], where: string, parameters: unknown[]): Promise<void> {
+  const result: unknown = await tx.manager.query(`DELETE FROM tokens WHERE ${where} RETURNING hash`, parameters);
+  // PostgreSQL's driver answers a DELETE with [rows, count].
+  const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as { hash: string }[];
+  if (rows.length > 0) tx.publish(sessionsEndedTopic, { tokenHashes: rows.map((row) => row.hash), reason });
 }
 
 /** Accounts and API tokens: registration, login (rate-limited), logout, passwords. */
 export class AuthService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly access: AccessService,
     private readonly counters: CounterStore,
     private readonly settings: AuthSettings,
@@ -86,18 +102,25 @@ export class AuthService {
     }
   }
 
+  /**
+   * Failed logins are counted per (username, client address) and per client address, never per
+   * username alone: someone guessing alice's password from one address locks that address out of
+   * alice (and, past five times the limit, out of every account), not alice herself.
+   */
   async login(ctx: RequestContext, rawUsername: string, password: string): Promise<Session> {
     const username = rawUsername.trim().toLowerCase();
     if (username.length === 0) throw invalidInput("username", "must not be empty");
-    const userKey = `login:user:${username}`;
-    const addressKey = `login:address:${ctx.clientAddress ?? "unknown"}`;
+    const address = clientAddressKey(ctx.clientAddress);
+    // The address first: it never holds "|", so no username can make two pairs share a key.
+    const pairKey = `login:pair:${address}|${username}`;
+    const addressKey = `login:address:${address}`;
     const { loginMaxAttempts: max, loginWindowSeconds: window } = this.settings;
-    // Every attempt on a username counts before the password is checked, so attempts sent at once
+    // Every attempt on a pair counts before the password is checked, so attempts sent at once
     // cannot all slip under the limit; success clears the count. One address may fail for several
     // users (a shared NAT), so its failures get more room.
-    const attempts = await this.counters.increment(userKey, window);
+    const attempts = await this.counters.increment(pairKey, window);
     if (attempts > max || (await this.counters.current(addressKey)) >= max * ADDRESS_FACTOR) {
-      throw new DomainError("TOO_MANY_ATTEMPTS", `too many failed logins; wait up to ${window} seconds and try again`);
+      throw new DomainError("TOO_MANY_ATTEMPTS", `too many failed logins from your address; wait up to ${window} seconds and try again`);
     }
     // A name outside the rule belongs to nobody: a wrong login, at the same cost as any other.
     const user = USERNAME_RE.test(username) ? await this.dataSource.getRepository(User).findOneBy({ username }) : null;
@@ -106,17 +129,21 @@ export class AuthService {
       await this.counters.increment(addressKey, window);
       throw new DomainError("NOT_AUTHENTICATED", "wrong username or password");
     }
-    await this.counters.reset(userKey);
+    await this.counters.reset(pairKey);
     return { user, token: await this.issueToken(this.dataSource.manager, user.id) };
   }
 
+  /** Revokes the token this request used; subscriptions opened with it end. */
   async logout(ctx: RequestContext): Promise<boolean> {
     this.access.requireUser(ctx);
-    if (ctx.tokenId) await this.dataSource.getRepository(Token).delete({ id: ctx.tokenId });
+    if (ctx.tokenId) {
+      const tokenId = ctx.tokenId;
+      await this.unitOfWork.run(ctx, (tx) => revokeTokens(tx, "logout", "id = $1", [tokenId]));
+    }
     return true;
   }
 
-  /** Changes the caller's password and revokes every other token of theirs. */
+  /** Changes the caller's password and revokes every other token of theirs (their subscriptions end). */
   async changePassword(ctx: RequestContext, current: string, next: string): Promise<boolean> {
     const user = this.access.requireUser(ctx);
     validatePassword(next, "newPassword");
@@ -125,11 +152,10 @@ export class AuthService {
       throw invalidInput("password", "is not your current password");
     }
     const passwordHash = await hashPassword(next);
-    await this.dataSource.transaction(async (manager) => {
-      await manager.update(User, { id: user.id }, { passwordHash });
-      const others = manager.createQueryBuilder().delete().from(Token).where(`"userId" = :id`, { id: user.id });
-      if (ctx.tokenId) others.andWhere("id != :tokenId", { tokenId: ctx.tokenId });
-      await others.execute();
+    await this.unitOfWork.run(ctx, async (tx) => {
+      await tx.manager.update(User, { id: user.id }, { passwordHash });
+      if (ctx.tokenId) await revokeTokens(tx, "password-changed", `"userId" = $1 AND id <> $2`, [user.id, ctx.tokenId]);
+      else await revokeTokens(tx, "password-changed", `"userId" = $1`, [user.id]);
     });
     return true;
   }
@@ -144,9 +170,9 @@ export class AuthService {
       if (!target) throw new DomainError("NOT_FOUND", `user "${username}" not found`);
       userId = target.id;
     }
-    return this.dataSource.transaction(async (manager) => {
-      await manager.delete(Token, { userId });
-      return this.issueToken(manager, userId);
+    return this.unitOfWork.run(ctx, async (tx) => {
+      await revokeTokens(tx, "token-regenerated", `"userId" = $1`, [userId]);
+      return this.issueToken(tx.manager, userId);
     });
   }
 

@@ -43,13 +43,13 @@ describe("security: syslog ingest tokens", () => {
     await t.stop();
   });
 
-  test("only the owner, collaborators and admins see the token; a stranger gets FORBIDDEN and no token", async () => {
+  test("only the owner, collaborators and admins see the token; a stranger gets NOT_FOUND (as for no app) and no token", async () => {
     const { logIngest } = await alice.sdk.LogIngest({ app: victim });
     expect(logIngest).toMatchObject({ app: victim, host: "127.0.0.1", port: t.platform.config.syslogPort });
     expect(logIngest.token).toMatch(/^[0-9a-f]{64}$/);
     expect(logIngest.rfc5424Example).toContain(`[deis token="${logIngest.token}"]`);
-    await expectApiError(bob.sdk.LogIngest({ app: victim }), "FORBIDDEN");
-    await expectApiError(bob.sdk.RotateLogIngestToken({ app: victim }), "FORBIDDEN");
+    await expectApiError(bob.sdk.LogIngest({ app: victim }), "NOT_FOUND");
+    await expectApiError(bob.sdk.RotateLogIngestToken({ app: victim }), "NOT_FOUND");
     expect((await alice.sdk.LogIngest({ app: victim })).logIngest.token).toBe(logIngest.token);
   });
 

@@ -88,9 +88,13 @@ describe("pinning a Dockerfile", () => {
 
   test.each([
     ["RUN --mount=type=bind,from=alice:v3,target=/m cat /m/x", /needs BuildKit/],
-    ["ONBUILD COPY --from=alice:v3 /app /app", /ONBUILD COPY --from/],
+    ["ONBUILD COPY --from=alice:v3 /app /app", /ONBUILD is not supported/],
+    ["ONBUILD RUN echo later", /ONBUILD is not supported/],
+    ["COPY --chown=u\u00e0--from=alice:v3 /app /app", /flags are ASCII/],
+    ["ADD http://127.0.0.1:5000/v2/alice/tags/list /t", /ADD <url>/],
+    ["ADD git@example.com:alice/app.git /src", /ADD <url>/],
     ['COPY --from="alice:v3" /app /app', /quotes/],
-    ["COPY --FROM=alice:v3 /app /app", /COPY --from=/],
+    ["COPY --FROM=alice:v3 /app /app", /--FROM=alice:v3 is not supported/],
     ["COPY --from=$X /app /app", /quotes, \$/],
     ["ADD --from=alice:v3 /app /app", /ADD has no --from/],
     ["FROM --network=host alice", /not supported/],

@@ -26,6 +26,13 @@ export interface ParsedDockerfile {
 
 const DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
 const FLAG_WORD = /^--[^\s]*/;
+/**
+ * A flag the platform passes on: plain ASCII with no quotes or escapes. Docker splits flag words
+ * byte by byte (0x85 and 0xA0 count as spaces, and they occur inside UTF-8 letters), so anything
+ * else could hide a second flag from this reader.
+ */
+const SAFE_FLAG = /^--[a-z][a-z0-9-]*(=[A-Za-z0-9._:/@+,=*~-]*)?$/;
+const PLATFORM_FLAG = /^--platform=[A-Za-z0-9._/${}-]*$/;
 
 function splitFlags(text: string, line: number): { flags: string[]; args: string } {
   const flags: string[] = [];
@@ -38,8 +45,9 @@ function splitFlags(text: string, line: number): { flags: string[]; args: string
   }
   for (const flag of flags) {
     // --platform is dropped (the image is pinned by ID), so only it may use $ARGs.
-    const unsafe = flag.startsWith("--platform=") ? /["'`\\]/ : /["'`$\\]/;
-    if (unsafe.test(flag)) throw new DockerfileError(`line ${line}: a flag with quotes, $ or escapes (${flag}) is not supported`);
+    if (!SAFE_FLAG.test(flag) && !PLATFORM_FLAG.test(flag)) {
+      throw new DockerfileError(`line ${line}: the flag ${flag} is not supported (flags are ASCII, without quotes, $ or escapes)`);
+    }
   }
   return { flags, args: rest };
 }
@@ -229,6 +237,10 @@ export async function pinDockerfile(text: string, options: PinOptions): Promise<
       }
       case "ADD":
         if (ins.flags.some((f) => f.toLowerCase().startsWith("--from"))) throw new DockerfileError(`${at}: ADD has no --from; use COPY --from`);
+        // The engine itself fetches ADD's URLs, from the host's network: no build may make it.
+        if (/:\/\/|git@/i.test(ins.args)) {
+          throw new DockerfileError(`${at}: ADD <url> is not supported; download in a RUN step (it runs on the build network)`);
+        }
         out.push(render(ins));
         continue;
       case "RUN":
@@ -237,14 +249,9 @@ export async function pinDockerfile(text: string, options: PinOptions): Promise<
         }
         out.push(render(ins));
         continue;
-      case "ONBUILD": {
-        const inner = instruction(ins.args, ins.line);
-        if (inner.keyword === "COPY" && inner.flags.some((f) => f.toLowerCase().startsWith("--from"))) {
-          throw new DockerfileError(`${at}: ONBUILD COPY --from is not supported (it would read an image no build checks)`);
-        }
-        out.push(render(ins));
-        continue;
-      }
+      case "ONBUILD":
+        // Triggers run in a later build (or a later stage) where no one reads them first.
+        throw new DockerfileError(`${at}: ONBUILD is not supported (its instructions would run unchecked in a later build)`);
       default:
         out.push(render(ins));
     }

@@ -43,7 +43,7 @@ const CLASSES: readonly (readonly [RefusedClass, BlockList])[] = [
   ["broadcast", blocks(["255.255.255.255/32"])],
 ];
 /** Not routable on the internet (IETF, benchmarking, documentation, IPv4-compatible IPv6). */
-const RESERVED = blocks(["240.0.0.0/4", "::/96", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "100::/64", "2001:db8::/32"]);
+const RESERVED = blocks(["240.0.0.0/4", "::/96", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "100::/64", "2001:db8::/32", "64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "2001::/32"]);
 const PRIVATE = blocks(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7", "fec0::/10"]);
 
 /** "a loopback address", "an unspecified address", "one of this platform's own addresses". */

@@ -8,6 +8,7 @@ import type { RegistryClient } from "../registry";
 import type { DockerEngine } from "./docker-engine";
 import { structureFor } from "./formation";
 import { DEFAULT_HEALTHCHECK } from "./health";
+import type { ImagePolicy } from "./image-policy";
 import { type AppPlan, DeployFailed, type ProcessStatus, type RouteTable, type RunResult, type Scheduler } from "./scheduler";
 
 export interface DeployerOptions {
@@ -47,6 +48,7 @@ export class Deployer {
     private readonly scheduler: Scheduler,
     private readonly routes: RouteTable,
     private readonly engine: DockerEngine,
+    private readonly images: ImagePolicy,
     private readonly locks: LockStore,
     private readonly events: EventBus,
     private readonly options: DeployerOptions,
@@ -162,8 +164,11 @@ export class Deployer {
     const config = release.config;
     const image = await this.engine.inspectImage(build.image);
     if (!image) throw new DeployFailed(`image ${build.image} is not on the Docker engine`);
+    // Checked again here, on the image the name points at now, which is then tagged by its ID.
+    const refused = this.images.problem(app.name, image);
+    if (refused) throw new DeployFailed(`image ${build.image}: ${refused}`);
     const tagged = releaseImage(this.options.imagePrefix, app.name, release.version);
-    await this.engine.tagImage(build.image, tagged);
+    await this.engine.tagImage(image.id, tagged);
     if (this.options.pushReleases) await this.engine.pushImage(tagged);
     const port = Number(config.values.PORT ?? image.exposedPort ?? this.options.defaultPort);
     const procfile = Object.keys(build.procfile).length > 0 ? build.procfile : null;

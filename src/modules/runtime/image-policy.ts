@@ -45,21 +45,20 @@ export class ImagePolicy {
 
   /** Why `app` may not use the image, or null when it may. */
   problem(app: string, image: ImageInfo): string | null {
-    if (image.onBuild.some((trigger) => /--from/i.test(trigger))) {
-      return "its ONBUILD instructions copy from other images, which the platform cannot check";
-    }
+    if (image.onBuild.length > 0) return "it has ONBUILD instructions, which would run unchecked in the build";
     const owner = image.labels[LABELS.app];
     if (owner !== undefined) {
       const mine = owner === app && image.labels[LABELS.platform] === this.options.platformId;
       return mine ? null : "another app's image cannot be used here";
     }
-    // Images made before builds were labelled: a push's tag (`<prefix><app>:git-<sha>`) names its app.
-    for (const tag of image.tags) {
-      const tagged = appOfImage(tag, this.options.appPrefixes);
-      if (tagged && tagged !== app && /:git-[0-9a-f]+$/.test(tag)) return "another app's image cannot be used here";
-    }
-    if (image.tags.length === 0 && !image.repoDigest) {
+    if (image.tags.length === 0) {
       return "an image without a name (an intermediate or dangling image) cannot be used; name it first";
+    }
+    // Unlabelled: an outside image keeps a name outside the apps' repositories (an app that deployed
+    // it only added its own); one named only in another app's repository was made before labels.
+    const owners = image.tags.map((tag) => appOfImage(tag, this.options.appPrefixes));
+    if (owners.every((owner) => owner !== null) && owners.some((owner) => owner !== app)) {
+      return "another app's image cannot be used here";
     }
     return null;
   }

@@ -71,6 +71,7 @@ export function createRuntime(
     scheduler,
     routes,
     engine,
+    images,
     deps.cache.locks,
     deps.cache.events,
     {

@@ -53,6 +53,21 @@ describe("security: syslog ingest tokens", () => {
     expect((await alice.sdk.LogIngest({ app: victim })).logIngest.token).toBe(logIngest.token);
   });
 
+  test("a collaborator taken off the app loses the token with the access: it is replaced", async () => {
+    await alice.sdk.AddCollaborator({ app: victim, username: "bob" });
+    const seen = (await bob.sdk.LogIngest({ app: victim })).logIngest.token;
+    await alice.sdk.RemoveCollaborator({ app: victim, username: "bob" });
+    const now = (await alice.sdk.LogIngest({ app: victim })).logIngest.token;
+    expect(now).not.toBe(seen);
+    await expectApiError(bob.sdk.LogIngest({ app: victim }), "NOT_FOUND");
+    // Once the log server has the new token (a line with it lands), a line with the old one is dropped.
+    await landed(victim, now, "with the replaced token");
+    send(withToken(victim, seen, "from-a-former-collaborator"));
+    send(withToken(victim, now, "after-removal"));
+    await eventually("the line after", async () => ((await logOf(victim)).includes("after-removal") ? true : undefined));
+    expect(await logOf(victim)).not.toContain("from-a-former-collaborator");
+  });
+
   test("lines without a token, with another app's token or a wrong one are dropped and counted; the right token lands", async () => {
     const token = (await alice.sdk.LogIngest({ app: victim })).logIngest.token;
     const bobsToken = (await bob.sdk.LogIngest({ app: bobs })).logIngest.token;

@@ -3,7 +3,7 @@ import type { RequestContext } from "../../../core/context";
 import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
 import { App, Collaborator, Config, User, newLogToken } from "../../../entities";
 import type { Deployer } from "../../runtime";
-import { AppEventType, announce, appDestroyedTopic } from "../../../core/topics";
+import { AppEventType, announce, appDestroyedTopic, logIngestTokenChangedTopic } from "../../../core/topics";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
 import { normalizeUsername, randomAppName, validateAppName } from "../validation/names";
@@ -97,7 +97,9 @@ export class AppService {
       if (!target) throw notFound("user", username);
       if (target.id === app.ownerId) throw invalidInput("to", `${username} already owns ${name}`);
       await tx.manager.delete(Collaborator, { appId: app.id, userId: target.id });
-      await tx.manager.update(App, { id: app.id }, { ownerId: target.id });
+      // The former owner loses access, and with it the log ingest token they were shown.
+      await tx.manager.update(App, { id: app.id }, { ownerId: target.id, logToken: newLogToken() });
+      tx.publish(logIngestTokenChangedTopic, { app: app.name });
       void announce(tx, {
         type: AppEventType.APP_TRANSFERRED,
         app: app.name,

@@ -1,8 +1,8 @@
 import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
-import { Collaborator, User } from "../../../entities";
-import { AppEventType, announce } from "../../../core/topics";
+import { App, Collaborator, User, newLogToken } from "../../../entities";
+import { AppEventType, announce, logIngestTokenChangedTopic } from "../../../core/topics";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
 import { normalizeUsername } from "../validation/names";
@@ -56,6 +56,9 @@ export class CollaboratorService {
       const user = await tx.manager.findOneBy(User, { username });
       const result = user ? await tx.manager.delete(Collaborator, { appId: app.id, userId: user.id }) : null;
       if (!result?.affected) throw notFound("collaborator", username);
+      // The log ingest token they were shown stops working with their access.
+      await tx.manager.update(App, { id: app.id }, { logToken: newLogToken() });
+      tx.publish(logIngestTokenChangedTopic, { app: app.name });
       void announce(tx, {
         type: AppEventType.COLLABORATOR_REMOVED,
         app: app.name,

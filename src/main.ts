@@ -8,7 +8,7 @@ import { openCache } from "./modules/cache";
 import { openDiscovery } from "./modules/discovery";
 import { loadDefaultCertificate, publishRequestLine, startRouterWorkers } from "./modules/proxy";
 import { DrainGuard, LogServer, LogStore, drainPolicyOf } from "./modules/logger";
-import { DockerEngine } from "./modules/runtime";
+import { DockerEngine } from "./modules/docker";
 import { openDatabase } from "./modules/database";
 import { startPlatform } from "./platform";
 import { buildApiSchema } from "./resolvers";

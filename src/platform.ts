@@ -9,7 +9,8 @@ import { type Services, createServices } from "./modules/controller";
 import { type RunningApiServer, startApiServer } from "./modules/controller/server/api-server";
 import { type DatabaseOptions, openDatabase } from "./modules/database";
 import { type DiscoveryStore, openDiscovery } from "./modules/discovery";
-import { type Runtime, STACK_IMAGE, createRuntime } from "./modules/runtime";
+import { type Runtime, createRuntime } from "./modules/runtime";
+import { DockerEngine, ImageNames, ImagePolicy, STACK_IMAGE } from "./modules/docker";
 import { RegistryClient, startRegistry } from "./modules/registry";
 import { type RunningBuilder, startBuilder } from "./modules/builder";
 import { type RunningRouter, loadDefaultCertificate, publishRequestLine, startRouter } from "./modules/proxy";
@@ -65,13 +66,14 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       stack.push(() => running.stop());
     }
     const registry = config.registryUrl ? new RegistryClient(config.registryUrl) : null;
-    const imagePrefix = registry ? `${registry.host}/` : "deis-apps/";
+    const engine = new DockerEngine();
+    const names = new ImageNames(registry?.host ?? null);
+    const images = new ImagePolicy(engine, { platformId: config.platformId, names });
     const runtime = createRuntime(
-      { dataSource, cache, discovery, log },
+      { dataSource, cache, discovery, engine, images, names, log },
       {
         platformId: config.platformId,
         hostIp: config.runtimeHost,
-        imagePrefix,
         registry,
         drainSeconds: config.drainSeconds,
         reconcileSeconds: config.reconcileSeconds,
@@ -103,12 +105,11 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     logServer.start();
     stack.push(() => logServer.stop());
     const builder = await startBuilder(
-      { dataSource, services, cache, engine: runtime.engine, images: runtime.images, registry, log },
+      { dataSource, services, cache, engine, images, names, registry, log },
       {
         host: config.host,
         port: config.builderPort,
         dataDir: config.dataDir,
-        imagePrefix,
         stackImage: STACK_IMAGE,
         platformId: config.platformId,
         loginGraceSeconds: config.builderLoginGraceSeconds,

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { STACK_IMAGE } from "../../src/modules/runtime";
+import { STACK_IMAGE } from "../../src/modules/docker";
 import { commit, gitPush, gitRepo, sshKeygen } from "../../test/harness/git";
 import { send } from "../../test/harness/http";
 import { startBenchPlatform } from "../support/platform";

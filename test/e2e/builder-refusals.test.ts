@@ -1,5 +1,5 @@
 import { buildLogsTopic } from "../../src/core/topics";
-import { STACK_IMAGE } from "../../src/modules/runtime";
+import { STACK_IMAGE } from "../../src/modules/docker";
 import type { DeisClient } from "../../src/sdk/client";
 import { uniqueApp } from "../harness/apps";
 import { commit, gitPush, gitRepo, sshKeygen } from "../harness/git";

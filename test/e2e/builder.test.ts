@@ -1,4 +1,4 @@
-import { STACK_IMAGE } from "../../src/modules/runtime";
+import { STACK_IMAGE } from "../../src/modules/docker";
 import { RegistryClient } from "../../src/modules/registry";
 import type { DeisClient } from "../../src/sdk/client";
 import { get, uniqueApp } from "../harness/apps";

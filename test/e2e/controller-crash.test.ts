@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { servicesOf } from "../../src/modules/discovery";
 import { openDiscovery } from "../../src/modules/discovery";
-import { DockerEngine } from "../../src/modules/runtime";
+import { DockerEngine } from "../../src/modules/docker";
 import { createDeisClient } from "../../src/sdk/client";
 import { get, settledRelease, uniqueApp } from "../harness/apps";
 import { type TestDatabase, createTestDatabase } from "../harness/database";

@@ -1,5 +1,5 @@
 import { servicesOf } from "../../src/modules/discovery";
-import { DockerEngine } from "../../src/modules/runtime";
+import { DockerEngine } from "../../src/modules/docker";
 import type { DeisClient } from "../../src/sdk/client";
 import { get, settledRelease, uniqueApp } from "../harness/apps";
 import { ECHO_IMAGE } from "../harness/docker";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import pino from "pino";
 import * as tar from "tar-fs";
-import { DockerEngine, STACK_IMAGE, ensureStackImage } from "../../src/modules/runtime";
+import { DockerEngine, STACK_IMAGE, ensureStackImage } from "../../src/modules/docker";
 
 export const ECHO_IMAGE = "deis-test/echo:1";
 

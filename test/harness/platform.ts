@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type PlatformConfig, loadConfig } from "../../src/core/config";
+import { ImageNames } from "../../src/modules/docker";
 import { type Platform, startPlatform } from "../../src/platform";
 import { type DeisClient, createDeisClient } from "../../src/sdk/client";
 import { type TestDatabase, createTestDatabase } from "./database";
@@ -44,8 +45,8 @@ async function removeLeftovers(platform: Platform, apps: string[]): Promise<void
   for (const container of await engine.listContainers([`deis.platform=${platform.config.platformId}`])) {
     await engine.removeContainer(container.id);
   }
-  const prefixes = ["deis-apps/", ...(platform.config.registryUrl ? [`${new URL(platform.config.registryUrl).host}/`] : [])];
-  for (const app of apps) for (const prefix of prefixes) await engine.removeImages(`${prefix}${app}`);
+  const names = new ImageNames(platform.config.registryUrl ? new URL(platform.config.registryUrl).host : null);
+  for (const app of apps) for (const prefix of names.prefixes) await engine.removeImages(`${prefix}${app}`);
   // Networks last: Swarm takes a moment to let go of a removed service's overlay.
   await eventually("the platform's networks to be removed", async () =>
     (await engine.removeNetworks([`deis.platform=${platform.config.platformId}`])).length === 0 ? true : undefined,

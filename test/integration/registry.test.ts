@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { RegistryClient, type RunningRegistry, startRegistry } from "../../src/modules/registry";
-import { DockerEngine } from "../../src/modules/runtime";
+import { DockerEngine } from "../../src/modules/docker";
 import { ECHO_IMAGE } from "../harness/docker";
 import { testEnv } from "../harness/env";
 import { freePort } from "../harness/processes";

@@ -1,4 +1,4 @@
-import { STACK_IMAGE } from "../../src/modules/runtime";
+import { STACK_IMAGE } from "../../src/modules/docker";
 import type { DeisClient } from "../../src/sdk/client";
 import { get, settledRelease, uniqueApp } from "../harness/apps";
 import { ECHO_IMAGE } from "../harness/docker";

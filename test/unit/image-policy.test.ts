@@ -1,7 +1,7 @@
-import type { DockerEngine, ImageInfo } from "../../src/modules/runtime";
-import { ImagePolicy } from "../../src/modules/runtime";
+import type { DockerEngine, ImageInfo } from "../../src/modules/docker";
+import { ImageNames, ImagePolicy } from "../../src/modules/docker";
 
-const policy = new ImagePolicy({} as DockerEngine, { platformId: "deis", appPrefixes: ["deis-apps/", "127.0.0.1:5000/"] });
+const policy = new ImagePolicy({} as DockerEngine, { platformId: "deis", names: new ImageNames("127.0.0.1:5000") });
 
 function image(fields: Partial<ImageInfo>): ImageInfo {
   return { id: "sha256:1", tags: [], labels: {}, onBuild: [], exposedPort: null, repoDigest: null, ...fields };

@@ -5,7 +5,7 @@ import { appDestroyedTopic } from "../../core/topics";
 import type { Cache } from "../cache";
 import type { Services } from "../controller";
 import type { RegistryClient } from "../registry";
-import type { DockerEngine, ImagePolicy } from "../runtime";
+import type { DockerEngine, ImageNames, ImagePolicy } from "../docker";
 import { GitRepos } from "./git-repos";
 import { HookRelay, hookScript } from "./hook-relay";
 import { loadHostKey } from "./host-key";
@@ -21,7 +21,6 @@ export interface BuilderOptions {
   readonly port: number;
   /** Holds the host key, the hook socket and the apps' bare repositories. */
   readonly dataDir: string;
-  readonly imagePrefix: string;
   readonly stackImage: string;
   readonly limits: BuildLimits;
   /** Names the network builds run on (`<platformId>-builds`). */
@@ -44,6 +43,7 @@ export async function startBuilder(
     cache: Cache;
     engine: DockerEngine;
     images: ImagePolicy;
+    names: ImageNames;
     registry: RegistryClient | null;
     log: Logger;
   },
@@ -59,9 +59,8 @@ export async function startBuilder(
   void (async () => {
     for await (const { app } of destroyed) repos.remove(app);
   })();
-  const builder = new PushBuilder(deps.dataSource, deps.services, repos, deps.engine, deps.images, deps.registry, deps.cache.events, {
+  const builder = new PushBuilder(deps.dataSource, deps.services, repos, deps.engine, deps.images, deps.names, deps.registry, deps.cache.events, {
     platformId: options.platformId,
-    imagePrefix: options.imagePrefix,
     stackImage: options.stackImage,
     limits: options.limits,
     deployTimeoutMs: 10 * 60_000,

@@ -5,7 +5,8 @@ import { Build, BuildKind, Release, ReleaseStatus } from "../../entities";
 import type { EventBus } from "../cache";
 import type { Services } from "../controller";
 import type { RegistryClient } from "../registry";
-import { type DockerEngine, type ImagePolicy, ImageRefused, buildNetworkName, ensureStackImage, networkLabels } from "../runtime";
+import { type DockerEngine, type ImageNames, type ImagePolicy, ImageRefused, ensureStackImage } from "../docker";
+import { buildNetworkName, networkLabels } from "../runtime";
 import { BuildpackError, planBuild } from "./buildpacks";
 import { DockerfileError, pinDockerfile } from "./dockerfile";
 import type { GitRepos } from "./git-repos";
@@ -62,9 +63,10 @@ export class PushBuilder {
     private readonly repos: GitRepos,
     private readonly engine: DockerEngine,
     private readonly images: ImagePolicy,
+    private readonly names: ImageNames,
     private readonly registry: RegistryClient | null,
     private readonly events: EventBus,
-    private readonly options: { platformId: string; imagePrefix: string; stackImage: string; limits: BuildLimits; deployTimeoutMs: number },
+    private readonly options: { platformId: string; stackImage: string; limits: BuildLimits; deployTimeoutMs: number },
   ) {
     this.slots = new Slots(options.limits.concurrency);
   }
@@ -152,7 +154,7 @@ export class PushBuilder {
       say(`deis: the Dockerfile cannot be built: ${error.message}`);
       return 1;
     }
-    const image = `${this.options.imagePrefix}${app}:git-${sha.slice(0, 7)}`;
+    const image = this.names.build(app, sha);
     const { context, cleanup } = await buildContext(this.repos.archive(app, sha, env), { Dockerfile: dockerfile });
     try {
       const { limits } = this.options;

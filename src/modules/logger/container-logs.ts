@@ -1,6 +1,7 @@
 import type { Logger } from "../../core/logger";
 import type { LogLine } from "../../core/topics";
-import { type DockerEngine, LABELS, identityFromLabels } from "../runtime";
+import type { DockerEngine } from "../docker";
+import { LABELS, identityFromLabels } from "../runtime";
 import { LineSplitter } from "./log-lines";
 
 /**

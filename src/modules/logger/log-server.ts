@@ -5,7 +5,7 @@ import { type LogLine, appDestroyedTopic, logDrainsChangedTopic, logIngestTokenC
 import { App, LogDrain } from "../../entities";
 import type { EventBus } from "../cache";
 import { type DiscoveryStore, LeaderLoop } from "../discovery";
-import type { DockerEngine } from "../runtime";
+import type { DockerEngine } from "../docker";
 import { ContainerLogFollower } from "./container-logs";
 import type { DrainGuard } from "./drain-guard";
 import { DrainForwarder } from "./drains";

@@ -1,5 +1,5 @@
 import type { Logger } from "../../core/logger";
-import type { ContainerSpec, ContainerState, DockerEngine } from "./docker-engine";
+import type { ContainerSpec, ContainerState, DockerEngine } from "../docker";
 import { UnhealthyError, waitUntilHealthy } from "./health";
 import { runOneOff } from "./one-off";
 import {

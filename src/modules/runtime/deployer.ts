@@ -5,15 +5,12 @@ import { AppEventType, announce } from "../../core/topics";
 import { App, Release, ReleaseStatus } from "../../entities";
 import type { EventBus, LockStore } from "../cache";
 import type { RegistryClient } from "../registry";
-import type { DockerEngine } from "./docker-engine";
+import type { DockerEngine, ImageNames, ImagePolicy } from "../docker";
 import { structureFor } from "./formation";
 import { DEFAULT_HEALTHCHECK } from "./health";
-import type { ImagePolicy } from "./image-policy";
 import { type AppPlan, DeployFailed, type ProcessStatus, type RouteTable, type RunResult, type Scheduler } from "./scheduler";
 
 export interface DeployerOptions {
-  /** Repository prefix of release images, e.g. `127.0.0.1:5000/` with a registry, `deis-apps/` without. */
-  readonly imagePrefix: string;
   /** The platform registry: destroyed apps' repositories are deleted there. */
   readonly registry: RegistryClient | null;
   /** Push each release's image to the registry (Swarm nodes pull from it). */
@@ -27,11 +24,6 @@ export interface DeployerOptions {
 }
 
 const DEPLOY_LOCK_TTL_MS = 10_000;
-
-/** The image a release runs: `<prefix><app>:v<version>` (DESIGN.md "Images"). */
-export function releaseImage(prefix: string, app: string, version: number): string {
-  return `${prefix}${app}:v${version}`;
-}
 
 /**
  * Makes what runs match what the database says: the app's newest release that has a build and has
@@ -51,6 +43,7 @@ export class Deployer {
     private readonly images: ImagePolicy,
     private readonly locks: LockStore,
     private readonly events: EventBus,
+    private readonly names: ImageNames,
     private readonly options: DeployerOptions,
     private readonly log: Logger,
   ) {}
@@ -105,7 +98,7 @@ export class Deployer {
       if (!app || !release) {
         await this.scheduler.remove(name, this.routes);
         if (!app) {
-          await this.engine.removeImages(`${this.options.imagePrefix}${name}`);
+          await this.engine.removeImages(this.names.repository(name));
           await this.options.registry?.deleteRepository(name).catch((error: unknown) =>
             this.log.warn({ err: error, app: name }, "could not delete the app's images from the registry"),
           );
@@ -167,7 +160,7 @@ export class Deployer {
     // Checked again here, on the image the name points at now, which is then tagged by its ID.
     const refused = this.images.problem(app.name, image);
     if (refused) throw new DeployFailed(`image ${build.image}: ${refused}`);
-    const tagged = releaseImage(this.options.imagePrefix, app.name, release.version);
+    const tagged = this.names.release(app.name, release.version);
     await this.engine.tagImage(image.id, tagged);
     if (this.options.pushReleases) await this.engine.pushImage(tagged);
     const port = Number(config.values.PORT ?? image.exposedPort ?? this.options.defaultPort);

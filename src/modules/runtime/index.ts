@@ -4,27 +4,21 @@ import type { Cache } from "../cache";
 import type { DiscoveryStore } from "../discovery";
 import type { RegistryClient } from "../registry";
 import { ContainerScheduler } from "./container-scheduler";
-import { ImagePolicy } from "./image-policy";
 import { Deployer } from "./deployer";
-import { DockerEngine } from "./docker-engine";
+import { type DockerEngine, type ImageNames, type ImagePolicy, ensureStackImage } from "../docker";
 import { Reconciler } from "./reconciler";
 import { RoutePublisher } from "./route-publisher";
 import type { Scheduler } from "./scheduler";
 import { SwarmScheduler } from "./swarm-scheduler";
-import { ensureStackImage } from "./stack-image";
 
-export { Deployer, releaseImage } from "./deployer";
-export { DockerEngine, type ImageInfo } from "./docker-engine";
-export { ImagePolicy, ImageRefused } from "./image-policy";
-export { LABELS, appOfImage, buildNetworkName, identityFromLabels, networkLabels } from "./naming";
+export { Deployer } from "./deployer";
+export { LABELS, buildNetworkName, identityFromLabels, networkLabels } from "./naming";
 export { processTypes, structureFor } from "./formation";
 export type { ProcessStatus, RunResult, Scheduler } from "./scheduler";
-export { STACK_IMAGE, ensureStackImage } from "./stack-image";
 
 export interface RuntimeOptions {
   readonly platformId: string;
   readonly hostIp: string;
-  readonly imagePrefix: string;
   readonly registry: RegistryClient | null;
   readonly drainSeconds: number;
   readonly reconcileSeconds: number;
@@ -51,15 +45,19 @@ export interface Runtime {
 }
 
 export function createRuntime(
-  deps: { dataSource: DataSource; cache: Cache; discovery: DiscoveryStore; log: Logger },
+  deps: {
+    dataSource: DataSource;
+    cache: Cache;
+    discovery: DiscoveryStore;
+    engine: DockerEngine;
+    images: ImagePolicy;
+    names: ImageNames;
+    log: Logger;
+  },
   options: RuntimeOptions,
 ): Runtime {
   const log = deps.log.child({ module: "runtime" });
-  const engine = new DockerEngine();
-  const images = new ImagePolicy(engine, {
-    platformId: options.platformId,
-    appPrefixes: [...new Set(["deis-apps/", options.imagePrefix, ...(options.registry ? [`${options.registry.host}/`] : [])])],
-  });
+  const { engine, images } = deps;
   const schedulerOptions = { platformId: options.platformId, hostIp: options.hostIp, drainSeconds: options.drainSeconds, stopTimeoutSeconds: 10 };
   const scheduler: Scheduler =
     options.scheduler === "swarm"
@@ -74,8 +72,8 @@ export function createRuntime(
     images,
     deps.cache.locks,
     deps.cache.events,
+    deps.names,
     {
-      imagePrefix: options.imagePrefix,
       registry: options.registry,
       pushReleases: options.registry !== null && options.scheduler === "swarm",
       defaultPort: 5000,

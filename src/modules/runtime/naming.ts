@@ -1,7 +1,9 @@
+import { APP_LABEL, PLATFORM_LABEL } from "../docker";
+
 /** DESIGN.md "Containers": names and labels every scheduler gives an app's processes. */
 export const LABELS = {
-  platform: "deis.platform",
-  app: "deis.app",
+  platform: PLATFORM_LABEL,
+  app: APP_LABEL,
   release: "deis.release",
   type: "deis.type",
   num: "deis.num",
@@ -36,17 +38,6 @@ export function identityFromLabels(labels: Readonly<Record<string, string>>): Pr
   const type = labels[LABELS.type];
   if (!app || !type || !Number.isInteger(version) || !Number.isInteger(num)) return null;
   return { app, version, type, num };
-}
-
-/**
- * The app an image reference belongs to when it names one of the platform's app repositories
- * (`<prefix><app>:...`), else null.
- */
-export function appOfImage(image: string, prefixes: readonly string[]): string | null {
-  for (const prefix of prefixes) {
-    if (image.startsWith(prefix)) return image.slice(prefix.length).split(/[:@/]/)[0] || null;
-  }
-  return null;
 }
 
 /** An app's own network (DESIGN.md "Tenants apart"): its processes and one-offs, no one else's. */

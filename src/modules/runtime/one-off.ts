@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { DockerEngine } from "./docker-engine";
+import type { DockerEngine } from "../docker";
 import { processLabels } from "./naming";
 import type { AppPlan, RunResult } from "./scheduler";
 

@@ -1,10 +1,10 @@
 import type { Logger } from "../../core/logger";
-import type { DockerEngine } from "./docker-engine";
+import type { DockerEngine, ServiceDefinition, ServiceState, TaskState } from "../docker";
 import { UnhealthyError } from "./health";
 import { LABELS, appNetworkName, networkLabels } from "./naming";
 import { runOneOff } from "./one-off";
 import { type AppPlan, DeployFailed, type ProcessStatus, type RouteTable, type RunResult, type Scheduler } from "./scheduler";
-import { SPEC_LABEL, type ServiceDefaults, type ServiceDefinition, type ServiceState, type TaskState, serviceDefinition, swarmHealthcheckTiming } from "./swarm-service";
+import { SPEC_LABEL, type ServiceDefaults, serviceDefinition, swarmHealthcheckTiming } from "./swarm-service";
 
 export interface SwarmSchedulerOptions {
   /** Label value that marks this platform's services; others on the swarm are left alone. */

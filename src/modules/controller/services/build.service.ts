@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { invalidInput } from "../../../core/errors";
 import { App, Build, BuildKind, type Procfile, type Release } from "../../../entities";
-import { type ImagePolicy, ImageRefused } from "../../runtime";
+import { type ImagePolicy, ImageRefused } from "../../docker";
 import { loadById } from "../loaders";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";

@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import { statusOf } from "./docker-errors";
-import type { ServiceDefinition, ServiceState, TaskState } from "./swarm-service";
+import type { ServiceDefinition, ServiceState, TaskState } from "./swarm-types";
 
 const NANOS = 1e9;
 

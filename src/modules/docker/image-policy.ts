@@ -1,13 +1,13 @@
 import type { DockerEngine, ImageInfo } from "./docker-engine";
-import { LABELS, appOfImage } from "./naming";
+import { APP_LABEL, type ImageNames, PLATFORM_LABEL } from "./image-names";
 
 /** An image a build or deploy may not use; the message says why, for the user. */
 export class ImageRefused extends Error {}
 
 export interface ImagePolicyOptions {
   readonly platformId: string;
-  /** How the platform names app repositories (`deis-apps/`, `<registry>/`), for images made before labels. */
-  readonly appPrefixes: readonly string[];
+  /** How the platform names app repositories, for images made before builds were labelled. */
+  readonly names: ImageNames;
 }
 
 /**
@@ -46,9 +46,9 @@ export class ImagePolicy {
   /** Why `app` may not use the image, or null when it may. */
   problem(app: string, image: ImageInfo): string | null {
     if (image.onBuild.length > 0) return "it has ONBUILD instructions, which would run unchecked in the build";
-    const owner = image.labels[LABELS.app];
+    const owner = image.labels[APP_LABEL];
     if (owner !== undefined) {
-      const mine = owner === app && image.labels[LABELS.platform] === this.options.platformId;
+      const mine = owner === app && image.labels[PLATFORM_LABEL] === this.options.platformId;
       return mine ? null : "another app's image cannot be used here";
     }
     if (image.tags.length === 0) {
@@ -56,7 +56,7 @@ export class ImagePolicy {
     }
     // Unlabelled: an outside image keeps a name outside the apps' repositories (an app that deployed
     // it only added its own); one named only in another app's repository was made before labels.
-    const owners = image.tags.map((tag) => appOfImage(tag, this.options.appPrefixes));
+    const owners = image.tags.map((tag) => this.options.names.appOf(tag));
     if (owners.every((owner) => owner !== null) && owners.some((owner) => owner !== app)) {
       return "another app's image cannot be used here";
     }
@@ -65,6 +65,6 @@ export class ImagePolicy {
 
   /** The labels every image an app's build makes carries. */
   labelsFor(app: string): Record<string, string> {
-    return { [LABELS.app]: app, [LABELS.platform]: this.options.platformId };
+    return { [APP_LABEL]: app, [PLATFORM_LABEL]: this.options.platformId };
   }
 }

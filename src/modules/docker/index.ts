@@ -1,0 +1,12 @@
+/**
+ * The docker module: the one adapter for the Docker engine (containers, images, builds, networks,
+ * events, Swarm), the platform's stack image, image names and which app may use an image. The
+ * runtime, the builder and the log server reach the engine only through it.
+ */
+export { type ContainerSpec, type ContainerState, DockerEngine, type EngineEvent, type ImageInfo, type NetworkSpec } from "./docker-engine";
+export { DockerSwarm } from "./docker-swarm";
+export type { ServiceDefinition, ServiceState, TaskState } from "./swarm-types";
+export { statusOf } from "./docker-errors";
+export { APP_LABEL, ImageNames, LOCAL_APP_REPOSITORY, PLATFORM_LABEL, normalizeReference, parseReference } from "./image-names";
+export { ImagePolicy, ImageRefused } from "./image-policy";
+export { STACK_IMAGE, StackImageError, ensureStackImage } from "./stack-image";

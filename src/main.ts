@@ -10,6 +10,7 @@ import { loadDefaultCertificate, publishRequestLine, startRouterWorkers } from "
 import { DrainGuard, LogServer, LogStore, drainPolicyOf } from "./modules/logger";
 import { DockerEngine } from "./modules/docker";
 import { openDatabase } from "./modules/database";
+import { logFace } from "./modules/controller";
 import { startPlatform } from "./platform";
 import { buildApiSchema } from "./resolvers";
 
@@ -126,7 +127,7 @@ async function runLogger(config: PlatformConfig, log: Logger): Promise<void> {
   const cache = await openCache({ url: config.redisUrl });
   const discovery = openDiscovery(config.etcdEndpoints, config.etcdNamespace);
   const server = new LogServer(
-    dataSource,
+    logFace(dataSource),
     new LogStore(cache.lists, cache.events, config.logLines),
     cache.events,
     discovery,

@@ -5,7 +5,7 @@ import type { DataSource } from "typeorm";
 import type { PlatformConfig } from "./core/config";
 import { type Logger, createLogger } from "./core/logger";
 import { type Cache, openCache } from "./modules/cache";
-import { type Services, createServices } from "./modules/controller";
+import { type Services, builderFace, createServices, logFace } from "./modules/controller";
 import { type RunningApiServer, startApiServer } from "./modules/controller/server/api-server";
 import { type DatabaseOptions, openDatabase } from "./modules/database";
 import { type DiscoveryStore, openDiscovery } from "./modules/discovery";
@@ -70,7 +70,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     const names = new ImageNames(registry?.host ?? null);
     const images = new ImagePolicy(engine, { platformId: config.platformId, names });
     const runtime = createRuntime(
-      { dataSource, cache, discovery, engine, images, names, log },
+      { discovery, engine, images, names, log },
       {
         platformId: config.platformId,
         hostIp: config.runtimeHost,
@@ -80,7 +80,6 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
         routeTtlSeconds: config.routeTtlSeconds,
         candidate: `${hostname()}:${process.pid}`,
         scheduler: config.scheduler,
-        defaultLimits: { memoryBytes: memoryBytes(config.defaultMemory)!, pidsLimit: config.defaultPids },
       },
     );
     stack.push(() => runtime.stop());
@@ -88,9 +87,9 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     const drainGuard = new DrainGuard(drainPolicyOf(config));
     const services = createServices({ dataSource, cache, discovery, runtime, logs: logStore, drainGuard, config, version: PLATFORM_VERSION, log });
     await services.routing.syncAll();
-    runtime.start();
+    runtime.start(services.deploys);
     const logServer = new LogServer(
-      dataSource,
+      logFace(dataSource),
       logStore,
       cache.events,
       discovery,
@@ -105,7 +104,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     logServer.start();
     stack.push(() => logServer.stop());
     const builder = await startBuilder(
-      { dataSource, services, cache, engine, images, names, registry, log },
+      { control: builderFace(services), cache, engine, images, names, registry, log },
       {
         host: config.host,
         port: config.builderPort,

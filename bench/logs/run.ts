@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       if (rate === 5000) {
         console.log(`vs goal at 5k lines/s: p99 ${p99} ms = ${(p99 / 100).toFixed(2)}x of the 100 ms goal (${p99 < 100 ? "met" : "MISSED"}); lost ${lost} (goal 0: ${lost === 0 ? "met" : "MISSED"})`);
       }
-      await platform.runtime.deployer.settled(app);
+      await platform.services.deploys.settled(app);
     }
   } finally {
     await bench.stop();

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     await sdk.DeployImage({ app, image: ECHO_IMAGE, procfile: [{ type: "web", command: "node /app/server.js" }] });
     if ((await deployed(bench.client, app, 2)) !== "SUCCEEDED") throw new Error("the first deploy failed");
     await sdk.Scale({ app, processes: [{ type: "web", count: 2 }] });
-    await platform.runtime.deployer.settled(app);
+    await platform.services.deploys.settled(app);
     const host = `${app}.${config.domain}`;
     console.log(`bench/redeploy: ${REDEPLOYS} redeploys of 2 web processes under wrk -c${CONNECTIONS} through the router (Host: ${host})`);
     const seconds = 8 + REDEPLOYS * 6;

@@ -47,7 +47,7 @@ export async function startBenchPlatform(env: Record<string, string> = {}): Prom
     async stop() {
       await client.close();
       const apps: { name: string }[] = await platform.dataSource.query(`SELECT name FROM apps`);
-      await platform.runtime.deployer.settled();
+      await platform.services.deploys.settled();
       await platform.stop();
       const { engine } = platform.runtime;
       for (const container of await engine.listContainers([`deis.platform=${config.platformId}`])) await engine.removeContainer(container.id);

@@ -54,7 +54,6 @@ export interface ReleaseCreatedPayload {
   readonly releaseId: string;
 }
 
-export const releasesTopic: Topic<ReleaseCreatedPayload> = topic<ReleaseCreatedPayload>("releases");
 
 /** One line of a build's output, as the pusher sees it. */
 export interface BuildLogLine {

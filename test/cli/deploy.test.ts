@@ -28,7 +28,7 @@ describe("deis: deploys and processes", () => {
   });
   afterAll(async () => {
     await alice.run(["apps:destroy", app, "--confirm", app]);
-    await t.platform.runtime.deployer.settled();
+    await t.platform.services.deploys.settled();
     await t.stop();
   });
 

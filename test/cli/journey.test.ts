@@ -23,7 +23,7 @@ describe("a newcomer's first app with the deis CLI", () => {
     t = await startTestPlatform();
   });
   afterAll(async () => {
-    await t.platform.runtime.deployer.settled();
+    await t.platform.services.deploys.settled();
     await t.stop();
   });
 

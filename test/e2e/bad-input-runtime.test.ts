@@ -79,7 +79,7 @@ describe("runtime bad input is refused, named, and changes nothing", () => {
     const before = await snapshot();
     const error = await expectApiError(call(), code, field);
     expect(error.message).toMatch(rule);
-    await t.platform.runtime.deployer.settled(app);
+    await t.platform.services.deploys.settled(app);
     expect(await snapshot()).toEqual(before);
   });
 
@@ -90,7 +90,7 @@ describe("runtime bad input is refused, named, and changes nothing", () => {
     expect(await settledRelease(alice, worker, 2)).toMatchObject({ status: "SUCCEEDED" });
     expect((await alice.sdk.App({ name: worker })).app.structure).toEqual([{ type: "worker", count: 0 }]);
     await alice.sdk.Scale({ app: worker, processes: [{ type: "worker", count: 1 }] });
-    await t.platform.runtime.deployer.settled(worker);
+    await t.platform.services.deploys.settled(worker);
     const { processes } = await alice.sdk.Processes({ app: worker });
     expect(processes.map((p) => [p.type, p.state, p.address])).toEqual([["worker", "running", null]]);
     expect((await t.platform.discovery.getPrefix(servicesOf(worker))).size).toBe(0);

@@ -156,7 +156,7 @@ describe("logs", () => {
 
   test("destroying the app removes its logs, and its processes' last lines do not bring them back", async () => {
     await alice.sdk.DestroyApp({ name: app });
-    await t.platform.runtime.deployer.settled(app);
+    await t.platform.services.deploys.settled(app);
     await eventually("logs gone", async () => ((await t.platform.cache.lists.tail(`logs:${app}`, 10)).length === 0 ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await t.platform.cache.lists.tail(`logs:${app}`, 10)).toEqual([]);

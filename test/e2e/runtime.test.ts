@@ -23,7 +23,7 @@ describe("runtime on Docker", () => {
   });
   afterAll(async () => {
     await alice.sdk.DestroyApp({ name: app }).catch(() => undefined);
-    await t.platform.runtime.deployer.settled();
+    await t.platform.services.deploys.settled();
     await t.stop();
   });
 
@@ -83,7 +83,7 @@ describe("runtime on Docker", () => {
   test("a route that disappears (its publisher's lease expired) is put back by the leader within seconds", async () => {
     // Nothing else is under way for the app, so only the leader's route watch can bring it back.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    await t.platform.runtime.deployer.settled(app);
+    await t.platform.services.deploys.settled(app);
     const [before] = await routes();
     const [process] = (await alice.sdk.Processes({ app })).processes;
     await t.platform.discovery.delete(serviceKey(app, process.name));
@@ -136,8 +136,8 @@ describe("runtime on Docker", () => {
 
   test("destroyApp removes the app's processes, routes and release images", async () => {
     await alice.sdk.DestroyApp({ name: app });
-    await t.platform.runtime.deployer.settled(app);
-    expect(await t.platform.runtime.scheduler.processes(app)).toEqual([]);
+    await t.platform.services.deploys.settled(app);
+    expect(await t.platform.runtime.runner.processes(app)).toEqual([]);
     expect(await t.platform.discovery.get(serviceKey(app, `${app}.v6.web.1`))).toBeNull();
     expect(await t.platform.runtime.engine.inspectImage(`deis-apps/${app}:v6`)).toBeNull();
   });

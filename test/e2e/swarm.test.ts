@@ -31,13 +31,13 @@ describe("the Swarm scheduler deploys, scales and rolls a release", () => {
 
   afterAll(async () => {
     await alice?.sdk.DestroyApp({ name: app }).catch(() => undefined);
-    await t?.platform.runtime.deployer.settled();
+    await t?.platform.services.deploys.settled();
     await t?.stop();
     if (initialisedSwarm) await engine.docker.swarmLeave({ force: true });
   }, 90_000);
 
   test("deployImage runs web as a service with one task that serves the release and is routed", async () => {
-    expect(t.platform.runtime.scheduler.kind).toBe("swarm");
+    expect(t.platform.runtime.kind).toBe("swarm");
     await alice.sdk.SetConfig({ app, values: [{ key: "GREETING", value: "hello {{.Task.Slot}}" }] });
     await alice.sdk.DeployImage({ app, image: ECHO_IMAGE, procfile: [{ type: "web", command: "node /app/server.js" }] });
     expect(await settledRelease(alice, app, 3, 120_000)).toMatchObject({ status: "SUCCEEDED", failureReason: null });
@@ -51,8 +51,8 @@ describe("the Swarm scheduler deploys, scales and rolls a release", () => {
     const [service] = await services();
     expect(service).toMatchObject({ name: `${app}_web`, replicas: 1, labels: expect.objectContaining({ "deis.type": "web", "deis.release": "v3" }) });
     // The same plan again changes nothing.
-    t.platform.runtime.deployer.request(app);
-    await t.platform.runtime.deployer.settled(app);
+    t.platform.services.deploys.converge(app);
+    await t.platform.services.deploys.settled(app);
     expect((await services())[0].version).toBe(service.version);
     expect((await running()).map((p) => p.name)).toEqual([web.name]);
   }, 150_000);
@@ -106,7 +106,7 @@ describe("the Swarm scheduler deploys, scales and rolls a release", () => {
     expect(failed).toMatchObject({ status: "FAILED", failed: true });
     expect(failed.failureReason).toMatch(/rolled back/);
     expect(failed.failureReason).toMatch(/500/);
-    await t.platform.runtime.deployer.settled(app);
+    await t.platform.services.deploys.settled(app);
     expect(await addresses()).toEqual(serving);
     expect(await routes()).toEqual(serving);
     expect((await running()).map((p) => p.version)).toEqual([5, 5]);
@@ -155,7 +155,7 @@ describe("the Swarm scheduler deploys, scales and rolls a release", () => {
       const failed = await settledRelease(alice, other, 4, 120_000);
       expect(failed).toMatchObject({ status: "FAILED" });
       expect(failed.failureReason).toMatch(/web did not start.*500/);
-      await t.platform.runtime.deployer.settled(other);
+      await t.platform.services.deploys.settled(other);
       expect(await engine.swarm.listServices([`deis.platform=${t.platform.config.platformId}`, `deis.app=${other}`])).toEqual([]);
       expect(await t.platform.discovery.getPrefix(servicesOf(other))).toEqual(new Map());
     } finally {
@@ -165,10 +165,10 @@ describe("the Swarm scheduler deploys, scales and rolls a release", () => {
 
   test("destroyApp removes the services and the routes", async () => {
     await alice.sdk.DestroyApp({ name: app });
-    await t.platform.runtime.deployer.settled(app);
+    await t.platform.services.deploys.settled(app);
     expect(await services()).toEqual([]);
-    expect(await t.platform.runtime.scheduler.processes(app)).toEqual([]);
+    expect(await t.platform.runtime.runner.processes(app)).toEqual([]);
     expect(await routes()).toEqual([]);
-    expect(await t.platform.runtime.scheduler.apps()).not.toContain(app);
+    expect(await t.platform.runtime.runner.apps()).not.toContain(app);
   }, 90_000);
 });

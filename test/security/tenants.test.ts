@@ -150,7 +150,7 @@ describe("tenants apart: images and networks", () => {
     const networks = async (app: string) => (await engine.docker.listNetworks({ filters: { label: [`deis.app=${app}`] } })).map((n) => n.Name);
     expect(await networks(victim)).toEqual([`${t.platform.config.platformId}-app-${victim}`]);
     await bob.sdk.DestroyApp({ name: thief });
-    await t.platform.runtime.deployer.settled(thief);
+    await t.platform.services.deploys.settled(thief);
     expect(await networks(thief)).toEqual([]);
     await aliceUntouched();
   });

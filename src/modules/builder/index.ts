@@ -1,9 +1,8 @@
 import { join } from "node:path";
-import type { DataSource } from "typeorm";
 import type { Logger } from "../../core/logger";
 import { appDestroyedTopic } from "../../core/topics";
 import type { Cache } from "../cache";
-import type { Services } from "../controller";
+import type { BuilderControl } from "../controller";
 import type { RegistryClient } from "../registry";
 import type { DockerEngine, ImageNames, ImagePolicy } from "../docker";
 import { GitRepos } from "./git-repos";
@@ -38,8 +37,8 @@ export interface RunningBuilder {
 /** The builder module: `git push` over SSH to a build, a release and a deploy. Runs inside `up`. */
 export async function startBuilder(
   deps: {
-    dataSource: DataSource;
-    services: Services;
+    /** The controller, as narrow as the builder needs it. */
+    control: BuilderControl;
     cache: Cache;
     engine: DockerEngine;
     images: ImagePolicy;
@@ -59,7 +58,7 @@ export async function startBuilder(
   void (async () => {
     for await (const { app } of destroyed) repos.remove(app);
   })();
-  const builder = new PushBuilder(deps.dataSource, deps.services, repos, deps.engine, deps.images, deps.names, deps.registry, deps.cache.events, {
+  const builder = new PushBuilder(deps.control, repos, deps.engine, deps.images, deps.names, deps.registry, deps.cache.events, {
     platformId: options.platformId,
     stackImage: options.stackImage,
     limits: options.limits,
@@ -70,7 +69,7 @@ export async function startBuilder(
       host: options.host,
       port: options.port,
       hostKey,
-      services: deps.services,
+      control: deps.control,
       repos,
       relay,
       builder,

@@ -1,9 +1,8 @@
-import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../core/context";
 import { buildLogsTopic, logIntakeTopic } from "../../core/topics";
-import { Build, BuildKind, Release, ReleaseStatus } from "../../entities";
+import { BuildKind, ReleaseStatus } from "../../entities";
 import type { EventBus } from "../cache";
-import type { Services } from "../controller";
+import type { BuilderControl } from "../controller";
 import type { RegistryClient } from "../registry";
 import { type DockerEngine, type ImageNames, type ImagePolicy, ImageRefused, ensureStackImage } from "../docker";
 import { buildNetworkName, networkLabels } from "../runtime";
@@ -58,8 +57,7 @@ export class PushBuilder {
   private readonly slots: Slots;
 
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly services: Services,
+    private readonly control: BuilderControl,
     private readonly repos: GitRepos,
     private readonly engine: DockerEngine,
     private readonly images: ImagePolicy,
@@ -126,7 +124,7 @@ export class PushBuilder {
     };
     void read("Procfile");
     void read("Dockerfile");
-    const [files, config] = await Promise.all([this.repos.files(app, sha, env), this.services.configs.current(ctx, app)]);
+    const [files, config] = await Promise.all([this.repos.files(app, sha, env), this.control.config(ctx, app)]);
     let plan;
     try {
       plan = await planBuild({ files, read }, this.options.stackImage);
@@ -138,7 +136,7 @@ export class PushBuilder {
       throw error;
     }
     say(plan.kind === "dockerfile" ? "-----> Dockerfile app detected" : `-----> ${plan.language} app detected (buildpack)`);
-    const buildArgs = plan.kind === "dockerfile" && config.values[BUILD_ARGS_KEY] === "1" ? config.values : undefined;
+    const buildArgs = plan.kind === "dockerfile" && config[BUILD_ARGS_KEY] === "1" ? { ...config } : undefined;
     if (plan.kind === "buildpack") await ensureStackImage(this.engine, ctx.log);
     // Apps share the engine: every image the Dockerfile names is checked and pinned by ID, so a
     // build can only read the stack, outside images and its own app's images.
@@ -194,7 +192,7 @@ export class PushBuilder {
     }
     const types = Object.keys(plan.procfile);
     say(`-----> Process types: ${types.length > 0 ? types.join(", ") : "cmd (the image's own command)"}`);
-    const created = await this.services.builds.recordPush(ctx, app, {
+    const created = await this.control.recordPush(ctx, app, {
       kind: plan.kind === "dockerfile" ? BuildKind.DOCKERFILE : BuildKind.BUILDPACK,
       image,
       sha,
@@ -203,26 +201,15 @@ export class PushBuilder {
       log: log.join("\n"),
     });
     say(`-----> Releasing v${created.version} and deploying...`);
-    const outcome = await this.waitForDeploy(created.id);
+    const outcome = await this.control.awaitDeploy(app, created.id, this.options.deployTimeoutMs);
     // Superseded: a newer release (a config change made meanwhile) runs this build.
     if (outcome.status === ReleaseStatus.SUCCEEDED || outcome.status === ReleaseStatus.SUPERSEDED) {
       say(`done, ${app}:v${created.version} deployed`);
-      say(`       ${this.services.platform.appUrl(app)}`);
+      say(`       ${this.control.appUrl(app)}`);
     } else {
       say(`deis: v${created.version} did not deploy: ${outcome.failureReason ?? outcome.status}; the previous release keeps serving`);
     }
-    await this.dataSource.getRepository(Build).update({ id: created.buildId! }, { log: log.join("\n") });
+    await this.control.saveBuildLog(created.buildId!, log.join("\n"));
     return outcome.status === ReleaseStatus.FAILED || outcome.status === ReleaseStatus.PENDING ? 1 : 0;
-  }
-
-  /** Polls the release until the deploy is done with it (the deployer may run in another controller). */
-  private async waitForDeploy(releaseId: string): Promise<Release> {
-    const deadline = Date.now() + this.options.deployTimeoutMs;
-    for (;;) {
-      const release = await this.dataSource.getRepository(Release).findOneByOrFail({ id: releaseId });
-      if (release.status !== ReleaseStatus.PENDING) return release;
-      if (Date.now() > deadline) return { ...release, failureReason: "the deploy is still running; see `deis releases`" };
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
   }
 }

@@ -6,7 +6,7 @@ import { DomainError } from "../../core/errors";
 import type { Logger } from "../../core/logger";
 import type { User } from "../../entities";
 import type { LockStore } from "../cache";
-import { type Services, fingerprintOf } from "../controller";
+import { type BuilderControl, fingerprintOf } from "../controller";
 import { parseGitCommand } from "./git-command";
 import type { GitRepos } from "./git-repos";
 import type { HookRelay } from "./hook-relay";
@@ -32,7 +32,7 @@ export async function startSshServer(options: {
   readonly host: string;
   readonly port: number;
   readonly hostKey: string;
-  readonly services: Services;
+  readonly control: BuilderControl;
   readonly repos: GitRepos;
   readonly relay: HookRelay;
   readonly builder: PushBuilder;
@@ -43,7 +43,7 @@ export async function startSshServer(options: {
   /** Connections waiting to authenticate at once; a new one beyond it is closed at once (OpenSSH's MaxStartups). */
   readonly maxStartups: number;
 }): Promise<RunningSshServer> {
-  const { services, repos, relay, builder, locks, log } = options;
+  const { control, repos, relay, builder, locks, log } = options;
 
   const exec = async (user: User, command: string, stream: ServerChannel) => {
     const parsed = parseGitCommand(command);
@@ -52,9 +52,9 @@ export async function startSshServer(options: {
       return;
     }
     const ctx = new RequestContext(randomUUID(), user, log.child({ user: user.username, app: parsed.app }));
-    let app;
+    let appId: string;
     try {
-      app = await services.access.requireApp(ctx, parsed.app, parsed.service === "git-upload-pack" ? "owner" : "collaborator");
+      appId = await control.authorize(ctx, parsed.app, parsed.service === "git-upload-pack" ? "owner" : "collaborator");
     } catch (error) {
       fail(stream, error instanceof DomainError ? error.message : "not allowed");
       return;
@@ -75,7 +75,7 @@ export async function startSshServer(options: {
       stream.end();
     };
     try {
-      await repos.ensure(parsed.app, app.id);
+      await repos.ensure(parsed.app, appId);
       const child = repos.spawn(parsed.service, parsed.app, { DEIS_PUSH_ID: push.id });
       child.once("error", (error) => {
         log.error({ err: error }, "could not run git");
@@ -109,7 +109,7 @@ export async function startSshServer(options: {
     let user: User | null = null;
     client.on("authentication", (auth) => {
       if (auth.method !== "publickey") return auth.reject(["publickey"]);
-      void services.keys.userForFingerprint(fingerprintOf(auth.key.data)).then(
+      void control.userForKey(fingerprintOf(auth.key.data)).then(
         (found) => {
           if (!found) return auth.reject(["publickey"]);
           if (!auth.signature) return auth.accept(); // asked whether this key would do; it signs next

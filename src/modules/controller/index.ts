@@ -11,6 +11,8 @@ import { AuthService } from "./services/auth.service";
 import { BuildService } from "./services/build.service";
 import { CertificateService } from "./services/certificate.service";
 import { CollaboratorService } from "./services/collaborator.service";
+import { DeployService } from "./services/deploy.service";
+import { memoryBytes } from "../../core/units";
 import { ConfigService } from "./services/config.service";
 import { DomainService } from "./services/domain.service";
 import { KeyService } from "./services/key.service";
@@ -23,8 +25,10 @@ import { StreamService } from "./services/stream.service";
 import { UserService } from "./services/user.service";
 import { UnitOfWork } from "./unit-of-work";
 
-export { AppEventType, type AppEventPayload, appEventsTopic, releasesTopic } from "../../core/topics";
+export { AppEventType, type AppEventPayload, appEventsTopic } from "../../core/topics";
 export type { Page, PageArgs } from "./pagination";
+export { type LogControl, logFace } from "./log-face";
+export { type BuilderControl, type DeployOutcome, type PushedBuild, builderFace } from "./builder-face";
 export type { ConfigChange } from "./validation/config-rules";
 export { fingerprintOf, parsePublicKey } from "./validation/ssh-public-key";
 
@@ -46,21 +50,30 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
   const access = new AccessService(dataSource);
   const syslog = config.syslogPort === null ? null : { host: config.gitHost, port: config.syslogPort };
   const logs = new LogService(dataSource, access, logStore, cache.events, config.logLines, syslog, drainGuard);
-  const releases = new ReleaseService(dataSource, unitOfWork, access, runtime.deployer);
+  const deploys = new DeployService(
+    dataSource,
+    runtime.runner,
+    cache.locks,
+    cache.events,
+    { lockTimeoutMs: 10 * 60_000, defaultLimits: { memoryBytes: memoryBytes(config.defaultMemory)!, pidsLimit: config.defaultPids } },
+    log.child({ module: "deploys" }),
+  );
+  const releases = new ReleaseService(dataSource, unitOfWork, access, deploys);
   const routing = new RoutingService(dataSource, discovery, config.domain, log);
   return {
     access,
     auth: new AuthService(dataSource, unitOfWork, access, cache.counters, config),
     users: new UserService(dataSource, unitOfWork, access, cache.events),
     keys: new KeyService(dataSource, access),
-    apps: new AppService(dataSource, unitOfWork, access, releases, runtime.deployer, routing, logs),
+    apps: new AppService(dataSource, unitOfWork, access, releases, deploys, routing, logs),
     streams: new StreamService(access, cache.events),
     logs,
     collaborators: new CollaboratorService(dataSource, unitOfWork, access),
     configs: new ConfigService(dataSource, unitOfWork, access, releases),
     releases,
+    deploys,
     builds: new BuildService(dataSource, unitOfWork, access, releases, runtime.images),
-    processes: new ProcessService(dataSource, unitOfWork, access, runtime.deployer, cache.events),
+    processes: new ProcessService(dataSource, unitOfWork, access, deploys, cache.events),
     domains: new DomainService(dataSource, unitOfWork, access, config.domain, routing),
     certificates: new CertificateService(dataSource, unitOfWork, access, routing),
     routing,

@@ -1,8 +1,7 @@
-import type { DataSource } from "typeorm";
 import type { Logger } from "../../core/logger";
 import { timingSafeEqual } from "node:crypto";
 import { type LogLine, appDestroyedTopic, logDrainsChangedTopic, logIngestTokenChangedTopic, logIntakeTopic } from "../../core/topics";
-import { App, LogDrain } from "../../entities";
+import type { LogControl } from "../controller";
 import type { EventBus } from "../cache";
 import { type DiscoveryStore, LeaderLoop } from "../discovery";
 import type { DockerEngine } from "../docker";
@@ -53,7 +52,7 @@ export class LogServer {
   syslogPort: number | null = null;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly control: LogControl,
     private readonly store: LogStore,
     private readonly events: EventBus,
     discovery: DiscoveryStore,
@@ -204,12 +203,11 @@ export class LogServer {
     const cached = this.lookups.get(app);
     if (cached && Date.now() - cached.at < 5_000) return cached.token;
     if (this.lookups.size > 10_000) this.lookups.clear();
-    const token = this.dataSource
-      .getRepository(App)
-      .findOne({ where: { name: app }, select: { name: true, logToken: true } })
+    const token = this.control
+      .ingestToken(app)
       .then((found) => {
-        if (found && !this.destroyed.has(app)) this.apps.set(app, found.logToken);
-        return found?.logToken ?? null;
+        if (found !== null && !this.destroyed.has(app)) this.apps.set(app, found);
+        return found;
       })
       .catch(() => null);
     this.lookups.set(app, { at: Date.now(), token });
@@ -220,21 +218,20 @@ export class LogServer {
   private async reloadToken(app: string): Promise<void> {
     this.lookups.delete(app);
     this.rotatedDuringReload?.add(app);
-    const found = await this.dataSource.getRepository(App).findOne({ where: { name: app }, select: { name: true, logToken: true } });
-    if (found && !this.destroyed.has(app)) this.apps.set(app, found.logToken);
+    const found = await this.control.ingestToken(app);
+    if (found !== null && !this.destroyed.has(app)) this.apps.set(app, found);
     else this.apps.delete(app);
   }
 
   private async reloadApps(): Promise<void> {
     const rotated = new Set<string>();
     this.rotatedDuringReload = rotated;
-    let apps: App[];
+    let next: Map<string, string>;
     try {
-      apps = await this.dataSource.getRepository(App).find({ select: { name: true, logToken: true } });
+      next = await this.control.ingestTokens();
     } finally {
       if (this.rotatedDuringReload === rotated) this.rotatedDuringReload = null;
     }
-    const next = new Map(apps.map((a) => [a.name, a.logToken]));
     for (const app of rotated) {
       const current = this.apps.get(app);
       if (current === undefined) next.delete(app);
@@ -246,10 +243,10 @@ export class LogServer {
   }
 
   private async reloadDrains(app?: string): Promise<void> {
-    const rows = await this.dataSource.getRepository(LogDrain).find({ relations: { app: true }, where: app ? { app: { name: app } } : {} });
+    const rows = await this.control.drainTargets(app);
     if (app) this.drains.delete(app);
     else this.drains.clear();
-    for (const row of rows) this.drains.set(row.app.name, [...(this.drains.get(row.app.name) ?? []), row.url]);
+    for (const row of rows) this.drains.set(row.app, [...(this.drains.get(row.app) ?? []), row.url]);
     this.forwarder.keepOnly(new Set([...this.drains.values()].flat()));
   }
 

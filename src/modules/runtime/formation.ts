@@ -6,6 +6,11 @@ export function processTypes(procfile: Procfile): string[] {
   return types.length > 0 ? types : ["cmd"];
 }
 
+/** Routed processes (web, or cmd for an image without a Procfile) publish PORT and get routes. */
+export function isRouted(type: string, procfile: Procfile): boolean {
+  return type === "web" || (type === "cmd" && Object.keys(procfile).length === 0);
+}
+
 /**
  * The scale a build runs at, from the app's scale: types it keeps keep their counts, types it drops
  * go, and on the app's first build the routed type (web, or cmd for an image without a Procfile)

@@ -1,19 +1,20 @@
-import type { DataSource } from "typeorm";
 import type { Logger } from "../../core/logger";
-import type { Cache } from "../cache";
 import type { DiscoveryStore } from "../discovery";
 import type { RegistryClient } from "../registry";
 import { ContainerScheduler } from "./container-scheduler";
-import { Deployer } from "./deployer";
+import { ReleaseRunner } from "./release-runner";
 import { type DockerEngine, type ImageNames, type ImagePolicy, ensureStackImage } from "../docker";
-import { Reconciler } from "./reconciler";
+import { type ReconcileTarget, Reconciler } from "./reconciler";
 import { RoutePublisher } from "./route-publisher";
 import type { Scheduler } from "./scheduler";
 import { SwarmScheduler } from "./swarm-scheduler";
 
-export { Deployer } from "./deployer";
+export { type ReleasePlan, ReleaseRunner } from "./release-runner";
+export type { ReconcileTarget } from "./reconciler";
+export { DeployFailed, type ProcessPlan } from "./scheduler";
+export { DEFAULT_HEALTHCHECK } from "./health";
 export { LABELS, buildNetworkName, identityFromLabels, networkLabels } from "./naming";
-export { processTypes, structureFor } from "./formation";
+export { isRouted, processTypes, structureFor } from "./formation";
 export type { ProcessStatus, RunResult, Scheduler } from "./scheduler";
 
 export interface RuntimeOptions {
@@ -27,27 +28,28 @@ export interface RuntimeOptions {
   readonly candidate: string;
   /** Where processes run: containers on the local engine (default), or Swarm services across a swarm's nodes. */
   readonly scheduler?: "containers" | "swarm";
-  /** Every process's and one-off's memory (unless the app's limits say) and pids limits. */
-  readonly defaultLimits: { readonly memoryBytes: number; readonly pidsLimit: number };
 }
 
-/** The runtime module's public face: the engine, the scheduler, the deployer and the reconciler. */
+/**
+ * The runtime module's public face: it runs release plans (the runner) and keeps what runs equal to
+ * what should (the reconciler, driving the controller's deploys). It reads no database.
+ */
 export interface Runtime {
   readonly engine: DockerEngine;
   /** Which images an app may build from or deploy. */
   readonly images: ImagePolicy;
-  readonly scheduler: Scheduler;
-  readonly deployer: Deployer;
+  /** Where processes run: containers on one engine, or Swarm services. */
+  readonly kind: "containers" | "swarm";
+  readonly runner: ReleaseRunner;
   readonly reconciler: Reconciler;
-  /** Builds the stack image if needed and starts reconciling (when elected). */
-  start(): void;
+  /** Builds the stack image if needed and starts reconciling `target` (when elected). */
+  start(target: ReconcileTarget & { settled(): Promise<void> }): void;
+  /** Stops reconciling, waits for the target's deploys in flight, then stops publishing routes. */
   stop(): Promise<void>;
 }
 
 export function createRuntime(
   deps: {
-    dataSource: DataSource;
-    cache: Cache;
     discovery: DiscoveryStore;
     engine: DockerEngine;
     images: ImagePolicy;
@@ -64,39 +66,30 @@ export function createRuntime(
       ? new SwarmScheduler(engine, schedulerOptions, log)
       : new ContainerScheduler(engine, schedulerOptions, log);
   const routes = new RoutePublisher(deps.discovery, options.routeTtlSeconds, log);
-  const deployer = new Deployer(
-    deps.dataSource,
+  const runner = new ReleaseRunner(
     scheduler,
     routes,
     engine,
     images,
-    deps.cache.locks,
-    deps.cache.events,
     deps.names,
-    {
-      registry: options.registry,
-      pushReleases: options.registry !== null && options.scheduler === "swarm",
-      defaultPort: 5000,
-      lockTimeoutMs: 10 * 60_000,
-      defaultLimits: options.defaultLimits,
-    },
+    { registry: options.registry, pushReleases: options.registry !== null && options.scheduler === "swarm", defaultPort: 5000 },
     log,
   );
   const reconciler = new Reconciler(
-    deps.dataSource,
     scheduler,
-    deployer,
     deps.discovery,
     { intervalSeconds: options.reconcileSeconds, candidate: options.candidate, election: `${options.platformId}-reconciler` },
     log,
   );
+  let settled = async (): Promise<void> => undefined;
   return {
     engine,
     images,
-    scheduler,
-    deployer,
+    kind: scheduler.kind,
+    runner,
     reconciler,
-    start() {
+    start(target) {
+      settled = () => target.settled();
       ensureStackImage(engine, log).catch((error: unknown) =>
         log.warn({ err: error }, "no stack image yet: is the Docker engine running? (buildpack builds need it)"),
       );
@@ -106,11 +99,11 @@ export function createRuntime(
           (error: unknown) => log.warn({ err: error }, "could not ask the Docker engine about its swarm"),
         );
       }
-      reconciler.start();
+      reconciler.start(target);
     },
     async stop() {
       await reconciler.stop();
-      await deployer.settled();
+      await settled();
       routes.close();
     },
   };

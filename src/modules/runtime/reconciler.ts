@@ -1,9 +1,14 @@
-import type { DataSource } from "typeorm";
 import type { Logger } from "../../core/logger";
-import { App } from "../../entities";
 import { type DiscoveryStore, LeaderLoop, SERVICES, parseKey } from "../discovery";
-import type { Deployer } from "./deployer";
 import type { Scheduler } from "./scheduler";
+
+/** What the reconciler drives (the controller's deploys): which apps exist, and "bring this one up to date". */
+export interface ReconcileTarget {
+  /** Every app the platform knows. */
+  apps(): Promise<string[]>;
+  /** Asks for the app to be brought up to date soon; returns at once. */
+  converge(app: string): void;
+}
 
 export interface ReconcilerOptions {
   /** Seconds between full passes over every app (events trigger passes for single apps sooner). */
@@ -17,16 +22,15 @@ export interface ReconcilerOptions {
 /**
  * Keeps what runs equal to what should run: at start-up, when the engine reports a process died or
  * the engine came back, and every `intervalSeconds`. Only the elected leader among the controller
- * processes reconciles; the others wait their turn. The Deployer does the work (one deploy per app
- * at a time); crash back-off lives in the scheduler.
+ * processes reconciles; the others wait their turn. The target (the controller's deploys) does the
+ * work, one deploy per app at a time; crash back-off lives in the scheduler.
  */
 export class Reconciler {
   private readonly loop: LeaderLoop;
+  private target: ReconcileTarget | null = null;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly scheduler: Scheduler,
-    private readonly deployer: Deployer,
     private readonly discovery: DiscoveryStore,
     private readonly options: ReconcilerOptions,
     private readonly log: Logger,
@@ -34,8 +38,9 @@ export class Reconciler {
     this.loop = new LeaderLoop(discovery, options.election, options.candidate, () => this.lead(), log);
   }
 
-  /** Campaigns in the background; reconciles while leader. */
-  start(): void {
+  /** Campaigns in the background; reconciles `target` while leader. */
+  start(target: ReconcileTarget): void {
+    this.target = target;
     this.loop.start();
   }
 
@@ -45,7 +50,8 @@ export class Reconciler {
    * back the routes of processes that still run, without waiting for the next pass.
    */
   private async lead(): Promise<() => Promise<void>> {
-    const stopWatching = this.scheduler.watch((app) => (app ? this.deployer.request(app) : void this.reconcileAll()));
+    const target = this.target!;
+    const stopWatching = this.scheduler.watch((app) => (app ? target.converge(app) : void this.reconcileAll()));
     const timer = setInterval(() => void this.reconcileAll(), this.options.intervalSeconds * 1000);
     timer.unref();
     const soon = new Map<string, NodeJS.Timeout>();
@@ -56,7 +62,7 @@ export class Reconciler {
         // A deploy unroutes old processes too; one look a moment later covers a burst of deletes.
         soon.set(key.app, setTimeout(() => {
           soon.delete(key.app);
-          this.deployer.request(key.app);
+          target.converge(key.app);
         }, 1_000).unref());
       },
       onResync: () => void this.reconcileAll(),
@@ -72,9 +78,9 @@ export class Reconciler {
   /** Every app in the database, and every app the engine still runs processes for (destroyed ones). */
   async reconcileAll(): Promise<void> {
     try {
-      const known = (await this.dataSource.getRepository(App).find({ select: { name: true } })).map((a) => a.name);
-      const running = await this.scheduler.apps();
-      for (const app of new Set([...known, ...running])) this.deployer.request(app);
+      const target = this.target!;
+      const [known, running] = await Promise.all([target.apps(), this.scheduler.apps()]);
+      for (const app of new Set([...known, ...running])) target.converge(app);
     } catch (error) {
       this.log.warn({ err: error }, "reconcile pass failed; the next one will try again");
     }

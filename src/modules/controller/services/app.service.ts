@@ -2,12 +2,12 @@ import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
 import { App, Collaborator, Config, User, newLogToken } from "../../../entities";
-import type { Deployer } from "../../runtime";
 import { AppEventType, announce, appDestroyedTopic, logIngestTokenChangedTopic } from "../../../core/topics";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
 import { normalizeUsername, randomAppName, validateAppName } from "../validation/names";
 import type { AccessService } from "./access.service";
+import type { DeployService } from "./deploy.service";
 import { isUniqueViolation } from "../../database";
 import type { ReleaseService } from "./release.service";
 import type { RoutingService } from "./routing.service";
@@ -19,7 +19,7 @@ export class AppService {
     private readonly unitOfWork: UnitOfWork,
     private readonly access: AccessService,
     private readonly releases: ReleaseService,
-    private readonly deployer: Deployer,
+    private readonly deploys: DeployService,
     private readonly routing: RoutingService,
     private readonly logs: { clear(app: string): Promise<void> },
   ) {}
@@ -73,7 +73,8 @@ export class AppService {
       await tx.manager.delete(App, { id: app.id });
       tx.publish(appDestroyedTopic, { app: app.name });
       tx.afterCommit(() => {
-        this.deployer.destroy(app.name);
+        // The app is gone from the database: the deploy removes what it ran, its routes and images.
+        this.deploys.converge(app.name);
         this.routing.request(app.name);
         void this.logs.clear(app.name).catch(() => undefined);
       });

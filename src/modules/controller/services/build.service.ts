@@ -95,6 +95,11 @@ export class BuildService {
     return this.record(ctx, app, { kind: BuildKind.IMAGE, image: ref, procfile }, `${ctx.actorName} deployed ${ref}`);
   }
 
+  /** Keeps a push's whole build log with its build (the builder's last word on it). */
+  async saveLog(buildId: string, log: string): Promise<void> {
+    await this.dataSource.getRepository(Build).update({ id: buildId }, { log });
+  }
+
   /** A build the builder made from a `git push`: recorded with a release that deploys in the background. */
   async recordPush(ctx: RequestContext, appName: string, build: PushedBuild): Promise<Release> {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
@@ -108,7 +113,7 @@ export class BuildService {
    */
   private record(ctx: RequestContext, app: App, fields: Partial<Build> & Pick<Build, "kind" | "image" | "procfile">, summary: string): Promise<Release> {
     return this.unitOfWork.run(ctx, async (tx) => {
-      await tx.manager.query(`SELECT id FROM apps WHERE id = $1 FOR UPDATE`, [app.id]);
+      await this.releases.lockApp(tx, app);
       const base = await this.releases.baseIn(tx.manager, app);
       const build = await tx.manager.save(tx.manager.create(Build, { ...fields, appId: app.id, ownerId: ctx.user?.id ?? null }));
       return this.releases.create(ctx, tx, app, { build, config: base.config, summary });

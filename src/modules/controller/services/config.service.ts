@@ -151,7 +151,7 @@ export class ConfigService {
   private async change(ctx: RequestContext, appName: string, edit: ConfigEdit): Promise<Release> {
     const app: App = await this.access.requireApp(ctx, appName, "collaborator");
     return this.unitOfWork.run(ctx, async (tx) => {
-      await tx.manager.query(`SELECT id FROM apps WHERE id = $1 FOR UPDATE`, [app.id]);
+      await this.releases.lockApp(tx, app);
       // A failed release is skipped: the change applies to what serves (its build and config).
       const latest = await this.releases.baseIn(tx.manager, app);
       const current = latest.config;

@@ -4,7 +4,8 @@ import { invalidInput, stateConflict } from "../../../core/errors";
 import { AppEventType, announce } from "../../../core/topics";
 import { App, type Procfile, Release, ReleaseStatus } from "../../../entities";
 import type { EventBus } from "../../cache";
-import { type Deployer, type ProcessStatus, type RunResult, processTypes } from "../../runtime";
+import { type ProcessStatus, type RunResult, processTypes } from "../../runtime";
+import type { DeployService } from "./deploy.service";
 import type { UnitOfWork } from "../unit-of-work";
 import { validateProcessType } from "../validation/names";
 import type { AccessService } from "./access.service";
@@ -23,7 +24,7 @@ export class ProcessService {
     private readonly dataSource: DataSource,
     private readonly unitOfWork: UnitOfWork,
     private readonly access: AccessService,
-    private readonly deployer: Deployer,
+    private readonly deploys: DeployService,
     private readonly events: EventBus,
   ) {}
 
@@ -65,7 +66,7 @@ export class ProcessService {
         at: new Date().toISOString(),
         summary: `${ctx.actorName} scaled ${described}`,
       });
-      tx.afterCommit(() => this.deployer.request(app.name));
+      tx.afterCommit(() => this.deploys.converge(app.name));
       ctx.log.info({ app: app.name, structure }, "scaled");
       return tx.manager.findOneByOrFail(App, { id: app.id });
     });
@@ -73,7 +74,7 @@ export class ProcessService {
 
   async processes(ctx: RequestContext, appName: string): Promise<ProcessStatus[]> {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
-    return this.deployer.processes(app.name);
+    return this.deploys.processes(app.name);
   }
 
   /** Restarts all processes, one type, or one process (type and num); waits until they serve again. */
@@ -83,7 +84,7 @@ export class ProcessService {
     if (num !== null && num !== undefined && (!type || !Number.isInteger(num) || num < 1)) {
       throw invalidInput("num", "a process number is 1 or more, and needs its type (e.g. web.2)");
     }
-    const restarted = await this.deployer.restart(app.name, type, num);
+    const restarted = await this.deploys.restart(app.name, type, num);
     if (restarted === 0) throw invalidInput(type ? "type" : "app", `no running process matches ${type ?? app.name}${num ? `.${num}` : ""}`);
     await announce(this.events, {
       type: AppEventType.PROCESSES_CHANGED,
@@ -92,7 +93,7 @@ export class ProcessService {
       at: new Date().toISOString(),
       summary: `${ctx.actorName} restarted ${type ? `${type}${num ? `.${num}` : ""}` : "all processes"}`,
     });
-    return this.deployer.processes(app.name);
+    return this.deploys.processes(app.name);
   }
 
   /** A one-off command in a new process with the app's image and config (`deis run`). */
@@ -103,7 +104,7 @@ export class ProcessService {
     if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > MAX_RUN_SECONDS) {
       throw invalidInput("timeoutSeconds", `must be a whole number from 1 to ${MAX_RUN_SECONDS}`);
     }
-    const result = await this.deployer.run(app.name, command, timeoutSeconds * 1000);
+    const result = await this.deploys.run(app.name, command, timeoutSeconds * 1000);
     if (!result) throw stateConflict(`${app.name} has nothing deployed yet: deploy an image or git push first`);
     ctx.log.info({ app: app.name, exitCode: result.exitCode }, "one-off command ran");
     return result;

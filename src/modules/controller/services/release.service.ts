@@ -3,8 +3,8 @@ import { type DataSource, type EntityManager, Not } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { invalidInput, notFound, stateConflict } from "../../../core/errors";
 import { type App, type Build, type Config, Release, ReleaseStatus } from "../../../entities";
-import type { Deployer } from "../../runtime";
-import { AppEventType, announce, releasesTopic } from "../../../core/topics";
+import { AppEventType, announce } from "../../../core/topics";
+import type { DeployService } from "./deploy.service";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { Tx, UnitOfWork } from "../unit-of-work";
 import type { AccessService } from "./access.service";
@@ -24,7 +24,7 @@ export class ReleaseService {
     private readonly dataSource: DataSource,
     private readonly unitOfWork: UnitOfWork,
     private readonly access: AccessService,
-    private readonly deployer: Deployer,
+    private readonly deploys: DeployService,
   ) {}
 
   async list(ctx: RequestContext, appName: string, page: PageArgs): Promise<Page<Release>> {
@@ -90,11 +90,18 @@ export class ReleaseService {
   }
 
   /**
-   * Inside a transaction: allocates the next version under a lock on the app row, so two changes
-   * at once get distinct versions. Events go out after commit.
+   * Inside a transaction: locks the app's row until commit. Every change that makes a release takes
+   * it first, before it reads what the release starts from, so two changes at once are ordered.
+   */
+  async lockApp(tx: Tx, app: App): Promise<void> {
+    await tx.manager.query(`SELECT id FROM apps WHERE id = $1 FOR UPDATE`, [app.id]);
+  }
+
+  /**
+   * Inside a transaction that holds lockApp: allocates the next version, so two changes at once get
+   * distinct versions. Events go out after commit.
    */
   async create(ctx: RequestContext, tx: Tx, app: App, input: NewRelease): Promise<Release> {
-    await tx.manager.query(`SELECT id FROM apps WHERE id = $1 FOR UPDATE`, [app.id]);
     const [{ max }] = (await tx.manager.query(
       `SELECT COALESCE(MAX(version), 0)::int AS max FROM releases WHERE "appId" = $1`,
       [app.id],
@@ -111,7 +118,7 @@ export class ReleaseService {
         status: input.build ? ReleaseStatus.PENDING : ReleaseStatus.SUCCEEDED,
       }),
     );
-    if (input.build) tx.afterCommit(() => this.deployer.request(app.name));
+    if (input.build) tx.afterCommit(() => this.deploys.converge(app.name));
     release.build = input.build;
     release.config = input.config;
     void announce(tx, {
@@ -122,7 +129,6 @@ export class ReleaseService {
       version: release.version,
       summary: release.summary,
     });
-    tx.publish(releasesTopic, { app: app.name, version: release.version, releaseId: release.id });
     ctx.log.info({ app: app.name, version: release.version, summary: release.summary }, "release created");
     return release;
   }
@@ -131,6 +137,7 @@ export class ReleaseService {
   async rollback(ctx: RequestContext, appName: string, version?: number | null): Promise<Release> {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
     return this.unitOfWork.run(ctx, async (tx) => {
+      await this.lockApp(tx, app);
       const latest = await this.latestIn(tx.manager, app);
       const targetVersion = version ?? latest.version - 1;
       if (!Number.isInteger(targetVersion) || targetVersion < 1) {

@@ -1,0 +1,232 @@
+import { type DataSource, In, IsNull, Not } from "typeorm";
+import type { Logger } from "../../../core/logger";
+import { AppEventType, announce, appEventsTopic } from "../../../core/topics";
+import { memoryBytes, nanoCpus } from "../../../core/units";
+import { App, Release, ReleaseStatus } from "../../../entities";
+import type { EventBus, LockStore } from "../../cache";
+import {
+  DEFAULT_HEALTHCHECK,
+  DeployFailed,
+  type ProcessStatus,
+  type ReconcileTarget,
+  type ReleasePlan,
+  type ReleaseRunner,
+  type RunResult,
+  isRouted,
+  structureFor,
+} from "../../runtime";
+
+export interface DeployOptions {
+  /** Longest wait for another process's deploy of the same app. */
+  readonly lockTimeoutMs: number;
+  /** Every process's memory (unless the app's limits say) and pids limits. */
+  readonly defaultLimits: { readonly memoryBytes: number; readonly pidsLimit: number };
+}
+
+/** How a release's deploy ended, as the builder waits for it. */
+export interface DeployOutcome {
+  readonly status: ReleaseStatus;
+  readonly failureReason: string | null;
+}
+
+const DEPLOY_LOCK_TTL_MS = 10_000;
+
+/**
+ * The controller's deploys (DESIGN.md "Who owns what"): which release of an app should run (the
+ * newest with a build that did not fail), its plan, and what became of it (deployed, failed,
+ * superseded), recorded here. The runtime only runs plans. One deploy per app at a time across the
+ * platform (a lock in the cache), parallel across apps; requests made meanwhile fold into one.
+ */
+export class DeployService implements ReconcileTarget {
+  private readonly active = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly runner: ReleaseRunner,
+    private readonly locks: LockStore,
+    private readonly events: EventBus,
+    private readonly options: DeployOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /** Asks for the app to be brought up to date soon; returns at once. */
+  converge(app: string): void {
+    if (this.active.has(app)) {
+      this.again.add(app);
+      return;
+    }
+    const work = this.locked(app, () => this.deploy(app))
+      .catch((error: unknown) => this.log.error({ err: error, app }, "deploy failed"))
+      .finally(() => {
+        this.active.delete(app);
+        if (this.again.delete(app)) this.converge(app);
+      });
+    this.active.set(app, work);
+  }
+
+  /** Resolves when no deploy of the app (or of any app) is running or asked for in this process. */
+  async settled(app?: string): Promise<void> {
+    for (;;) {
+      const pending = app ? [this.active.get(app)].filter(Boolean) : [...this.active.values()];
+      if (pending.length === 0) return;
+      await Promise.all(pending);
+    }
+  }
+
+  async apps(): Promise<string[]> {
+    return (await this.dataSource.getRepository(App).find({ select: { name: true } })).map((a) => a.name);
+  }
+
+  /**
+   * Waits for the release's deploy to end: deployed (or superseded by a newer one that was), or
+   * failed. Follows the app's events; the database answers what happened before it listened.
+   */
+  async outcome(app: string, releaseId: string, timeoutMs: number): Promise<DeployOutcome> {
+    const events = await this.events.subscribe(appEventsTopic(app));
+    const timer = setTimeout(() => void events.return?.(), timeoutMs);
+    try {
+      const read = async () => {
+        const release = await this.dataSource.getRepository(Release).findOneByOrFail({ id: releaseId });
+        return release.status === ReleaseStatus.PENDING ? null : { status: release.status, failureReason: release.failureReason };
+      };
+      const done = await read();
+      if (done) return done;
+      for await (const event of events) {
+        if (event.type !== AppEventType.RELEASE_DEPLOYED && event.type !== AppEventType.RELEASE_FAILED) continue;
+        const now = await read();
+        if (now) return now;
+      }
+      return (await read()) ?? { status: ReleaseStatus.PENDING, failureReason: "the deploy is still running; see `deis releases`" };
+    } finally {
+      clearTimeout(timer);
+      await events.return?.();
+    }
+  }
+
+  processes(app: string): Promise<ProcessStatus[]> {
+    return this.runner.processes(app);
+  }
+
+  /** Restarts processes of what serves; returns how many. */
+  restart(app: string, type?: string | null, num?: number | null): Promise<number> {
+    return this.locked(app, async () => {
+      const plan = await this.servingPlan(app);
+      return plan ? this.runner.restart(plan, type, num) : 0;
+    });
+  }
+
+  /** Runs a one-off command with what serves; null when the app has nothing deployed. */
+  async run(app: string, command: string, timeoutMs: number): Promise<RunResult | null> {
+    const plan = await this.servingPlan(app);
+    return plan ? this.runner.run(plan, command, timeoutMs) : null;
+  }
+
+  private async locked<T>(app: string, work: () => Promise<T>): Promise<T> {
+    // A short TTL (renewed while held) so a crashed controller's lock frees up quickly.
+    const lease = await this.locks.acquire(`deploy:${app}`, this.options.lockTimeoutMs, DEPLOY_LOCK_TTL_MS);
+    try {
+      return await work();
+    } finally {
+      await lease.release();
+    }
+  }
+
+  /** The newest release of the app that can run: it has a build and did not fail. */
+  private runnable(appId: string, statuses = [ReleaseStatus.PENDING, ReleaseStatus.SUCCEEDED]): Promise<Release | null> {
+    return this.dataSource.getRepository(Release).findOne({
+      where: { appId, buildId: Not(IsNull()), status: In(statuses) },
+      order: { version: "DESC" },
+      relations: { build: true, config: true },
+    });
+  }
+
+  private async deploy(name: string): Promise<void> {
+    for (;;) {
+      const app = await this.dataSource.getRepository(App).findOneBy({ name });
+      const release = app ? await this.runnable(app.id) : null;
+      if (!app || !release) {
+        await this.runner.remove(name, !app);
+        return;
+      }
+      const isNew = release.status === ReleaseStatus.PENDING;
+      try {
+        await this.runner.apply(this.plan(app, release), isNew);
+      } catch (error) {
+        if (!(error instanceof DeployFailed) || !isNew) throw error;
+        await this.record(app, release, ReleaseStatus.FAILED, error.message);
+        continue;
+      }
+      if (isNew) await this.record(app, release, ReleaseStatus.SUCCEEDED);
+      return;
+    }
+  }
+
+  /** Records a new release's outcome; a release that serves supersedes older pending ones and sets the app's scale. */
+  private async record(app: App, release: Release, status: ReleaseStatus, reason?: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(Release, { id: release.id }, { status, failureReason: reason ?? null });
+      if (status === ReleaseStatus.SUCCEEDED) {
+        // The app's scale follows the build's process types now that it serves (a scale made meanwhile counts).
+        await manager.query(`SELECT id FROM apps WHERE id = $1 FOR UPDATE`, [app.id]);
+        const { structure } = await manager.findOneByOrFail(App, { id: app.id });
+        await manager.update(App, { id: app.id }, { structure: structureFor(release.build!.procfile, structure) });
+        await manager
+          .createQueryBuilder()
+          .update(Release)
+          .set({ status: ReleaseStatus.SUPERSEDED })
+          .where(`"appId" = :appId AND version < :version AND status = :pending`, {
+            appId: app.id,
+            version: release.version,
+            pending: ReleaseStatus.PENDING,
+          })
+          .execute();
+      }
+    });
+    const failed = status === ReleaseStatus.FAILED;
+    if (failed) this.log.warn({ app: app.name, version: release.version, reason }, "release failed; the previous one keeps serving");
+    else this.log.info({ app: app.name, version: release.version }, "release deployed");
+    await announce(this.events, {
+      type: failed ? AppEventType.RELEASE_FAILED : AppEventType.RELEASE_DEPLOYED,
+      app: app.name,
+      actor: "deis",
+      at: new Date().toISOString(),
+      version: release.version,
+      ...(reason ? { reason } : {}),
+    });
+  }
+
+  /** What the release should run: its build's image, config, and each process type at the app's scale. */
+  private plan(app: App, release: Release): ReleasePlan {
+    const { build, config } = release;
+    const procfile = build!.procfile;
+    const hasProcfile = Object.keys(procfile).length > 0;
+    const { defaultLimits } = this.options;
+    return {
+      app: app.name,
+      version: release.version,
+      image: build!.image,
+      port: config.values.PORT ? Number(config.values.PORT) : null,
+      env: { ...config.values, DEIS_APP: app.name, DEIS_RELEASE: `v${release.version}` },
+      tags: config.tags,
+      oneOff: defaultLimits,
+      processes: Object.entries(structureFor(procfile, app.structure)).map(([type, count]) => ({
+        type,
+        count,
+        command: hasProcfile ? ["/bin/sh", "-c", procfile[type]] : null,
+        routed: isRouted(type, procfile),
+        memoryBytes: memoryBytes(config.limits[type]?.memory ?? "") ?? defaultLimits.memoryBytes,
+        nanoCpus: nanoCpus(config.limits[type]?.cpu ?? "") ?? undefined,
+        pidsLimit: defaultLimits.pidsLimit,
+        healthcheck: config.healthchecks[type] ?? DEFAULT_HEALTHCHECK,
+      })),
+    };
+  }
+
+  /** The plan of what serves now (the newest succeeded release), or null when nothing can run. */
+  private async servingPlan(name: string): Promise<ReleasePlan | null> {
+    const app = await this.dataSource.getRepository(App).findOneBy({ name });
+    const release = app ? await this.runnable(app.id, [ReleaseStatus.SUCCEEDED]) : null;
+    return app && release ? this.plan(app, release) : null;
+  }
+}

@@ -1,0 +1,87 @@
+import type { Logger } from "../../core/logger";
+import type { DockerEngine, ImageNames, ImagePolicy } from "../docker";
+import type { RegistryClient } from "../registry";
+import { type AppPlan, DeployFailed, type ProcessStatus, type RouteTable, type RunResult, type Scheduler } from "./scheduler";
+
+/**
+ * What the controller asks the runtime to run: one release of an app as a plain plan. `image` is the
+ * build's image (the runtime names it for the release); `port` is the config's PORT, or null for the
+ * image's first EXPOSEd port (or the default).
+ */
+export type ReleasePlan = Omit<AppPlan, "port" | "env"> & {
+  readonly port: number | null;
+  /** Config + DEIS_APP + DEIS_RELEASE; the runtime adds PORT. */
+  readonly env: Readonly<Record<string, string>>;
+};
+
+export interface ReleaseRunnerOptions {
+  /** The platform registry: destroyed apps' repositories are deleted there. */
+  readonly registry: RegistryClient | null;
+  /** Push each release's image to the registry (Swarm nodes pull from it). */
+  readonly pushReleases: boolean;
+  /** PORT when neither the config nor the image says. */
+  readonly defaultPort: number;
+}
+
+/**
+ * The runtime's face for deploys: takes a release plan and makes it run (new processes healthy and
+ * routed before old ones go), or throws DeployFailed. It keeps no state of its own about releases:
+ * the controller decides which release runs and records what happened.
+ */
+export class ReleaseRunner {
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly routes: RouteTable,
+    private readonly engine: DockerEngine,
+    private readonly images: ImagePolicy,
+    private readonly names: ImageNames,
+    private readonly options: ReleaseRunnerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /** Runs the plan. `isNew`: the release never served, so failing to start it is a DeployFailed. */
+  async apply(plan: ReleasePlan, isNew: boolean): Promise<void> {
+    await this.scheduler.converge(await this.prepare(plan), this.routes, isNew);
+  }
+
+  /** Stops everything the app runs and its routes; with `destroyed`, its images too. */
+  async remove(app: string, destroyed: boolean): Promise<void> {
+    await this.scheduler.remove(app, this.routes);
+    if (!destroyed) return;
+    await this.engine.removeImages(this.names.repository(app));
+    await this.options.registry?.deleteRepository(app).catch((error: unknown) =>
+      this.log.warn({ err: error, app }, "could not delete the app's images from the registry"),
+    );
+  }
+
+  async restart(plan: ReleasePlan, type?: string | null, num?: number | null): Promise<number> {
+    return this.scheduler.restart(await this.prepare(plan), this.routes, type, num);
+  }
+
+  async run(plan: ReleasePlan, command: string, timeoutMs: number): Promise<RunResult> {
+    return this.scheduler.run(await this.prepare(plan), command, timeoutMs);
+  }
+
+  processes(app: string): Promise<ProcessStatus[]> {
+    return this.scheduler.processes(app);
+  }
+
+  /** Apps the engine runs processes for (so a destroyed app's leftovers are found). */
+  apps(): Promise<string[]> {
+    return this.scheduler.apps();
+  }
+
+  /** The release's image, checked again and named for the release (pushed for Swarm), and its port. */
+  private async prepare(plan: ReleasePlan): Promise<AppPlan> {
+    const image = await this.engine.inspectImage(plan.image);
+    if (!image) throw new DeployFailed(`image ${plan.image} is not on the Docker engine`);
+    // Checked again here, on the image the name points at now, which is then tagged by its ID.
+    const refused = this.images.problem(plan.app, image);
+    if (refused) throw new DeployFailed(`image ${plan.image}: ${refused}`);
+    const tagged = this.names.release(plan.app, plan.version);
+    await this.engine.tagImage(image.id, tagged);
+    if (this.options.pushReleases) await this.engine.pushImage(tagged);
+    const port = plan.port ?? image.exposedPort ?? this.options.defaultPort;
+    return { ...plan, image: tagged, port, env: { ...plan.env, PORT: String(port) } };
+  }
+}

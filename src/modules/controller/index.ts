@@ -52,6 +52,7 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
   const logs = new LogService(dataSource, access, logStore, cache.events, config.logLines, syslog, drainGuard);
   const deploys = new DeployService(
     dataSource,
+    unitOfWork,
     runtime.runner,
     cache.locks,
     cache.events,

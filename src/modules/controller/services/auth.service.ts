@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { DataSource, EntityManager } from "typeorm";
+import type { DataSource } from "typeorm";
 import type { RegistrationMode } from "../../../core/config";
 import type { RequestContext } from "../../../core/context";
 import { DomainError, alreadyExists, invalidInput, permissionDenied } from "../../../core/errors";
@@ -76,18 +76,19 @@ export class AuthService {
     const password = validatePassword(input.password);
     const email = validateEmail(input.email);
     const passwordHash = await hashPassword(password);
-    const user = await this.dataSource.transaction(async (manager) => {
+    const session = await this.unitOfWork.run(ctx, async (tx) => {
       // Serialises registrations so exactly one first user becomes admin.
-      await manager.query(`LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`);
-      const first = (await manager.count(User)) === 0;
+      await tx.manager.query(`LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`);
+      const first = (await tx.manager.count(User)) === 0;
       if (!first) this.checkRegistrationAllowed(ctx);
-      if (await manager.existsBy(User, { username })) {
+      if (await tx.manager.existsBy(User, { username })) {
         throw alreadyExists("username", `username "${username}" is taken`);
       }
-      return manager.save(manager.create(User, { username, email, passwordHash, isAdmin: first }));
+      const user = await tx.manager.save(tx.manager.create(User, { username, email, passwordHash, isAdmin: first }));
+      return { user, token: await this.issueToken(tx, user.id) };
     });
-    ctx.log.info({ username, admin: user.isAdmin }, "user registered");
-    return { user, token: await this.issueToken(this.dataSource.manager, user.id) };
+    ctx.log.info({ username, admin: session.user.isAdmin }, "user registered");
+    return session;
   }
 
   private checkRegistrationAllowed(ctx: RequestContext): void {
@@ -130,7 +131,7 @@ export class AuthService {
       throw new DomainError("NOT_AUTHENTICATED", "wrong username or password");
     }
     await this.counters.reset(pairKey);
-    return { user, token: await this.issueToken(this.dataSource.manager, user.id) };
+    return { user, token: await this.unitOfWork.run(ctx, (tx) => this.issueToken(tx, user.id)) };
   }
 
   /** Revokes the token this request used; subscriptions opened with it end. */
@@ -172,13 +173,13 @@ export class AuthService {
     }
     return this.unitOfWork.run(ctx, async (tx) => {
       await revokeTokens(tx, "token-regenerated", `"userId" = $1`, [userId]);
-      return this.issueToken(tx.manager, userId);
+      return this.issueToken(tx, userId);
     });
   }
 
-  private async issueToken(manager: EntityManager, userId: string): Promise<string> {
+  private async issueToken(tx: Tx, userId: string): Promise<string> {
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
-    await manager.insert(Token, { userId, hash: hashToken(token) });
+    await tx.manager.insert(Token, { userId, hash: hashToken(token) });
     return token;
   }
 }

@@ -114,7 +114,7 @@ export class BuildService {
   private record(ctx: RequestContext, app: App, fields: Partial<Build> & Pick<Build, "kind" | "image" | "procfile">, summary: string): Promise<Release> {
     return this.unitOfWork.run(ctx, async (tx) => {
       await this.releases.lockApp(tx, app);
-      const base = await this.releases.baseIn(tx.manager, app);
+      const base = await this.releases.baseIn(tx, app);
       const build = await tx.manager.save(tx.manager.create(Build, { ...fields, appId: app.id, ownerId: ctx.user?.id ?? null }));
       return this.releases.create(ctx, tx, app, { build, config: base.config, summary });
     });

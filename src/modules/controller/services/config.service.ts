@@ -40,7 +40,7 @@ export class ConfigService {
   /** The config new releases start from: the newest release's that did not fail. */
   async current(ctx: RequestContext, appName: string): Promise<Config> {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
-    return (await this.releases.baseIn(this.dataSource.manager, app)).config;
+    return (await this.unitOfWork.run(ctx, (tx) => this.releases.baseIn(tx, app))).config;
   }
 
   byId(ctx: RequestContext, id: string): Promise<Config | null> {
@@ -153,7 +153,7 @@ export class ConfigService {
     return this.unitOfWork.run(ctx, async (tx) => {
       await this.releases.lockApp(tx, app);
       // A failed release is skipped: the change applies to what serves (its build and config).
-      const latest = await this.releases.baseIn(tx.manager, app);
+      const latest = await this.releases.baseIn(tx, app);
       const current = latest.config;
       const result = edit(
         { values: current.values, limits: current.limits, healthchecks: current.healthchecks, tags: current.tags },

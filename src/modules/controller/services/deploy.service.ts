@@ -1,9 +1,11 @@
 import { type DataSource, In, IsNull, Not } from "typeorm";
+import { systemContext } from "../../../core/context";
 import type { Logger } from "../../../core/logger";
 import { AppEventType, announce, appEventsTopic } from "../../../core/topics";
 import { memoryBytes, nanoCpus } from "../../../core/units";
 import { App, Release, ReleaseStatus } from "../../../entities";
 import type { EventBus, LockStore } from "../../cache";
+import type { UnitOfWork } from "../unit-of-work";
 import {
   DEFAULT_HEALTHCHECK,
   DeployFailed,
@@ -43,6 +45,7 @@ export class DeployService implements ReconcileTarget {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly runner: ReleaseRunner,
     private readonly locks: LockStore,
     private readonly events: EventBus,
@@ -164,14 +167,15 @@ export class DeployService implements ReconcileTarget {
 
   /** Records a new release's outcome; a release that serves supersedes older pending ones and sets the app's scale. */
   private async record(app: App, release: Release, status: ReleaseStatus, reason?: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await manager.update(Release, { id: release.id }, { status, failureReason: reason ?? null });
+    const failed = status === ReleaseStatus.FAILED;
+    await this.unitOfWork.run(systemContext(this.log), async (tx) => {
+      await tx.manager.update(Release, { id: release.id }, { status, failureReason: reason ?? null });
       if (status === ReleaseStatus.SUCCEEDED) {
         // The app's scale follows the build's process types now that it serves (a scale made meanwhile counts).
-        await manager.query(`SELECT id FROM apps WHERE id = $1 FOR UPDATE`, [app.id]);
-        const { structure } = await manager.findOneByOrFail(App, { id: app.id });
-        await manager.update(App, { id: app.id }, { structure: structureFor(release.build!.procfile, structure) });
-        await manager
+        await tx.manager.query(`SELECT id FROM apps WHERE id = $1 FOR UPDATE`, [app.id]);
+        const { structure } = await tx.manager.findOneByOrFail(App, { id: app.id });
+        await tx.manager.update(App, { id: app.id }, { structure: structureFor(release.build!.procfile, structure) });
+        await tx.manager
           .createQueryBuilder()
           .update(Release)
           .set({ status: ReleaseStatus.SUPERSEDED })
@@ -182,18 +186,17 @@ export class DeployService implements ReconcileTarget {
           })
           .execute();
       }
+      void announce(tx, {
+        type: failed ? AppEventType.RELEASE_FAILED : AppEventType.RELEASE_DEPLOYED,
+        app: app.name,
+        actor: "deis",
+        at: new Date().toISOString(),
+        version: release.version,
+        ...(reason ? { reason } : {}),
+      });
     });
-    const failed = status === ReleaseStatus.FAILED;
     if (failed) this.log.warn({ app: app.name, version: release.version, reason }, "release failed; the previous one keeps serving");
     else this.log.info({ app: app.name, version: release.version }, "release deployed");
-    await announce(this.events, {
-      type: failed ? AppEventType.RELEASE_FAILED : AppEventType.RELEASE_DEPLOYED,
-      app: app.name,
-      actor: "deis",
-      at: new Date().toISOString(),
-      version: release.version,
-      ...(reason ? { reason } : {}),
-    });
   }
 
   /** What the release should run: its build's image, config, and each process type at the app's scale. */

@@ -1,5 +1,5 @@
 import DataLoader from "dataloader";
-import { type DataSource, type EntityManager, Not } from "typeorm";
+import { type DataSource, Not } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { invalidInput, notFound, stateConflict } from "../../../core/errors";
 import { type App, type Build, type Config, Release, ReleaseStatus } from "../../../entities";
@@ -65,8 +65,8 @@ export class ReleaseService {
   }
 
   /** Inside a transaction: the app's newest release, with its build and config. */
-  async latestIn(manager: EntityManager, app: App): Promise<Release> {
-    const release = await manager.findOne(Release, {
+  async latestIn(tx: Tx, app: App): Promise<Release> {
+    const release = await tx.manager.findOne(Release, {
       where: { appId: app.id },
       order: { version: "DESC" },
       relations: { build: true, config: true },
@@ -79,8 +79,8 @@ export class ReleaseService {
    * Inside a transaction: the release a new one starts from (DESIGN.md "Failed releases change
    * nothing that serves"): the newest that did not fail, with its build and config.
    */
-  async baseIn(manager: EntityManager, app: App): Promise<Release> {
-    const release = await manager.findOne(Release, {
+  async baseIn(tx: Tx, app: App): Promise<Release> {
+    const release = await tx.manager.findOne(Release, {
       where: { appId: app.id, status: Not(ReleaseStatus.FAILED) },
       order: { version: "DESC" },
       relations: { build: true, config: true },
@@ -138,7 +138,7 @@ export class ReleaseService {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
     return this.unitOfWork.run(ctx, async (tx) => {
       await this.lockApp(tx, app);
-      const latest = await this.latestIn(tx.manager, app);
+      const latest = await this.latestIn(tx, app);
       const targetVersion = version ?? latest.version - 1;
       if (!Number.isInteger(targetVersion) || targetVersion < 1) {
         throw invalidInput("version", "must be a release number like 3 (from `releases`)");

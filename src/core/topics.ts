@@ -62,10 +62,21 @@ export interface BuildLogLine {
   readonly sha: string;
   readonly line: string;
   readonly at: string;
+  /** Which push it comes from, and the line's number in it from 1: a late subscriber reads the lines so far, then follows from the next. */
+  readonly build: string;
+  readonly seq: number;
 }
 
 export function buildLogsTopic(app: string): Topic<BuildLogLine> {
   return topic<BuildLogLine>(`app.${app}.build-logs`);
+}
+
+/** Lines of a build kept for late subscribers (the whole log is saved with the build at its end). */
+export const BUILD_LOG_LINES = 5_000;
+
+/** Where the current build's lines are kept (a bounded list in the cache). */
+export function buildLogKey(app: string): string {
+  return `build-log:${app}`;
 }
 
 /**

@@ -114,6 +114,23 @@ describe("git push deis main", () => {
     expect((await alice.sdk.Processes({ app })).processes).toEqual([]);
   });
 
+  test("a buildLogs subscriber that comes after the build started gets its lines so far, then the rest", async () => {
+    const app = uniqueApp("push-late");
+    const remote = (await alice.sdk.CreateApp({ name: app })).createApp.gitRemote;
+    const push = await gitPush(gitRepo({ "index.txt": "late\n", Procfile: "web: httpd -f -p $PORT -h /app\n" }), remote, key.privateKeyPath);
+    expect(push.code).toBe(0);
+    // The whole build is over: everything it printed comes from the kept lines, in order.
+    const lines: string[] = [];
+    for await (const { buildLogs } of alice.sdk.BuildLogs({ app })) {
+      lines.push(buildLogs.line);
+      if (buildLogs.line.startsWith("done,")) break;
+    }
+    const printed = push.output.split("\n").filter((l) => l.startsWith("remote: ")).map((l) => l.replace(/^remote: /, "").trimEnd());
+    expect(lines.map((l) => l.trimEnd())).toEqual(printed.slice(0, lines.length));
+    expect(lines[0]).toContain(`Building ${app}`);
+    expect(lines.at(-1)).toBe(`done, ${app}:v2 deployed`);
+  });
+
   test("a tree with no Dockerfile and no buildpack is refused with what to add", async () => {
     const app = uniqueApp("push-nothing");
     const remote = (await alice.sdk.CreateApp({ name: app })).createApp.gitRemote;

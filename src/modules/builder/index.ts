@@ -58,7 +58,7 @@ export async function startBuilder(
   void (async () => {
     for await (const { app } of destroyed) repos.remove(app);
   })();
-  const builder = new PushBuilder(deps.control, repos, deps.engine, deps.images, deps.names, deps.registry, deps.cache.events, {
+  const builder = new PushBuilder(deps.control, repos, deps.engine, deps.images, deps.names, deps.registry, deps.cache.events, deps.cache.lists, {
     platformId: options.platformId,
     stackImage: options.stackImage,
     limits: options.limits,

@@ -1,7 +1,8 @@
 import type { RequestContext } from "../../core/context";
-import { buildLogsTopic, logIntakeTopic } from "../../core/topics";
 import { BuildKind, ReleaseStatus } from "../../entities";
-import type { EventBus } from "../cache";
+import type { EventBus, ListStore } from "../cache";
+import { BuildLog } from "./build-log";
+import { BuildSlots } from "./build-slots";
 import type { BuilderControl } from "../controller";
 import type { RegistryClient } from "../registry";
 import { type DockerEngine, type ImageNames, type ImagePolicy, ImageRefused, ensureStackImage } from "../docker";
@@ -22,30 +23,8 @@ export interface BuildLimits {
 
 const ZERO_SHA = /^0+$/;
 const DEPLOY_BRANCHES = new Set(["refs/heads/main", "refs/heads/master"]);
-const MAX_LOG_BYTES = 1024 * 1024;
 /** Opt-in to pass the app's config to `docker build` as build args (as Deis did). */
 export const BUILD_ARGS_KEY = "DEIS_DOCKER_BUILD_ARGS_ENABLED";
-
-/** A counting semaphore: builds wait here for a slot. */
-class Slots {
-  private waiting: (() => void)[] = [];
-  constructor(private free: number) {}
-  async take(): Promise<() => void> {
-    if (this.free > 0) this.free -= 1;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    let given = false;
-    return () => {
-      if (given) return;
-      given = true;
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free += 1;
-    };
-  }
-  get busy(): boolean {
-    return this.free === 0;
-  }
-}
 
 /**
  * What happens between `git push` and its last line: build the pushed commit (its Dockerfile, or a
@@ -54,7 +33,7 @@ class Slots {
  * the pusher, to the buildLogs subscription and into the build's log.
  */
 export class PushBuilder {
-  private readonly slots: Slots;
+  private readonly slots: BuildSlots;
 
   constructor(
     private readonly control: BuilderControl,
@@ -64,9 +43,10 @@ export class PushBuilder {
     private readonly names: ImageNames,
     private readonly registry: RegistryClient | null,
     private readonly events: EventBus,
+    private readonly lists: ListStore,
     private readonly options: { platformId: string; stackImage: string; limits: BuildLimits; deployTimeoutMs: number },
   ) {
-    this.slots = new Slots(options.limits.concurrency);
+    this.slots = new BuildSlots(options.limits.concurrency);
   }
 
   /** Handles a push's pre-receive hook; the exit code accepts (0) or refuses the push. */
@@ -77,18 +57,10 @@ export class PushBuilder {
       return 1;
     }
     const sha = update.newSha;
-    const log: string[] = [];
-    let size = 0;
+    const log = new BuildLog(app, sha, this.lists, this.events);
     const say = (line: string) => {
       session.say(line);
-      if (size < MAX_LOG_BYTES) log.push(line);
-      size += line.length + 1;
-      const at = new Date().toISOString();
-      void this.events.publish(buildLogsTopic(app), { app, sha, line, at }).catch(() => undefined);
-      // The steps (not every line of docker build) also go to the app's log.
-      if (/^(----->|done,|deis:)/.test(line)) {
-        void this.events.publish(logIntakeTopic, { app, source: "deis[builder]", message: line.replace(/^-----> /, ""), at }).catch(() => undefined);
-      }
+      log.add(line);
     };
     if (this.slots.busy) say("-----> Waiting for a free build slot...");
     const release = await this.slots.take();
@@ -101,6 +73,7 @@ export class PushBuilder {
       return 1;
     } finally {
       release();
+      await log.flushed();
     }
   }
 
@@ -110,7 +83,7 @@ export class PushBuilder {
     sha: string,
     session: HookSession,
     say: (line: string) => void,
-    log: string[],
+    log: BuildLog,
     hungUp: AbortSignal,
   ): Promise<number> {
     const env = hookGitEnv(session.env, this.repos.path(app));
@@ -198,7 +171,7 @@ export class PushBuilder {
       sha,
       procfile: plan.procfile,
       digest,
-      log: log.join("\n"),
+      log: log.text(),
     });
     say(`-----> Releasing v${created.version} and deploying...`);
     const outcome = await this.control.awaitDeploy(app, created.id, this.options.deployTimeoutMs);
@@ -209,7 +182,7 @@ export class PushBuilder {
     } else {
       say(`deis: v${created.version} did not deploy: ${outcome.failureReason ?? outcome.status}; the previous release keeps serving`);
     }
-    await this.control.saveBuildLog(created.buildId!, log.join("\n"));
+    await this.control.saveBuildLog(created.buildId!, log.text());
     return outcome.status === ReleaseStatus.FAILED || outcome.status === ReleaseStatus.PENDING ? 1 : 0;
   }
 }

@@ -67,7 +67,7 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
     users: new UserService(dataSource, unitOfWork, access, cache.events),
     keys: new KeyService(dataSource, access),
     apps: new AppService(dataSource, unitOfWork, access, releases, deploys, routing, logs),
-    streams: new StreamService(access, cache.events),
+    streams: new StreamService(access, cache.events, cache.lists),
     logs,
     collaborators: new CollaboratorService(dataSource, unitOfWork, access),
     configs: new ConfigService(dataSource, unitOfWork, access, releases),

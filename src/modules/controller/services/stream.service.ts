@@ -6,9 +6,11 @@ import {
   type LogLine,
   appEventsTopic,
   appLogsTopic,
+  BUILD_LOG_LINES,
+  buildLogKey,
   buildLogsTopic,
 } from "../../../core/topics";
-import { type EventBus, type Topic, endAfter, endWhen } from "../../cache";
+import { type EventBus, type ListStore, type Topic, endAfter, endWhen } from "../../cache";
 import type { AccessService } from "./access.service";
 
 /**
@@ -21,6 +23,7 @@ export class StreamService {
   constructor(
     private readonly access: AccessService,
     private readonly events: EventBus,
+    private readonly lists: ListStore,
   ) {}
 
   /** The app's events; the last one a stream gives is APP_DESTROYED. */
@@ -42,8 +45,26 @@ export class StreamService {
     return endAfter(checked, (event) => event.type === AppEventType.APP_DESTROYED);
   }
 
-  buildLogs(ctx: RequestContext, app: string): Promise<AsyncIterableIterator<BuildLogLine>> {
-    return this.open(ctx, app, buildLogsTopic(app));
+  /** The current build's lines so far (from the cache), then each new one as it is printed. */
+  async buildLogs(ctx: RequestContext, app: string): Promise<AsyncIterableIterator<BuildLogLine>> {
+    const live = await this.open(ctx, app, buildLogsTopic(app));
+    const sofar = (await this.lists.tail(buildLogKey(app), BUILD_LOG_LINES)).map((raw) => JSON.parse(raw) as BuildLogLine);
+    const last = sofar.at(-1);
+    let replayed = 0;
+    const lines: AsyncIterableIterator<BuildLogLine> = {
+      next: async () => {
+        if (replayed < sofar.length) return { value: sofar[replayed++], done: false };
+        for (;;) {
+          const result = await live.next();
+          // A line both read from the list and published after the subscription began comes once.
+          if (!result.done && last && result.value.build === last.build && result.value.seq <= last.seq) continue;
+          return result;
+        }
+      },
+      return: async () => (await live.return?.()) ?? { value: undefined, done: true },
+      [Symbol.asyncIterator]: () => lines,
+    };
+    return lines;
   }
 
   logs(ctx: RequestContext, app: string): Promise<AsyncIterableIterator<LogLine>> {

@@ -23,7 +23,7 @@ export function structureFor(procfile: Procfile, current: Readonly<Record<string
   const routedBefore = current.web ?? current.cmd;
   return Object.fromEntries(
     processTypes(procfile).map((type) => {
-      const routed = type === "web" || type === "cmd";
+      const routed = isRouted(type, procfile);
       return [type, current[type] ?? (routed && routedBefore !== undefined ? routedBefore : first && routed ? 1 : 0)];
     }),
   );

@@ -109,6 +109,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
         host: config.host,
         port: config.builderPort,
         dataDir: config.dataDir,
+        buildProxy: config.buildProxy,
         stackImage: STACK_IMAGE,
         platformId: config.platformId,
         loginGraceSeconds: config.builderLoginGraceSeconds,

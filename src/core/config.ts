@@ -82,6 +82,8 @@ export interface PlatformConfig {
   /** Every app process's and one-off's memory ("512M"; an app's limits override it) and pids limits. */
   readonly defaultMemory: string;
   readonly defaultPids: number;
+  /** The platform's own proxy settings (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), passed to builds. */
+  readonly buildProxy: Readonly<Record<string, string>>;
 }
 
 export class ConfigError extends Error {
@@ -228,6 +230,11 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     buildConcurrency: integer(env, "DEIS_BUILD_CONCURRENCY", 2, 1, 64),
     defaultMemory: quantity(env, "DEIS_DEFAULT_MEMORY", "512M", memoryBytes),
     defaultPids: integer(env, "DEIS_DEFAULT_PIDS", 256, 16, 1_000_000),
+    buildProxy: Object.freeze(
+      Object.fromEntries(
+        ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"].flatMap((name) => (env[name]?.trim() ? [[name, env[name]!.trim()]] : [])),
+      ),
+    ),
   };
   return Object.freeze(config);
 }

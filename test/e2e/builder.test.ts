@@ -67,6 +67,36 @@ describe("git push deis main", () => {
     expect((await alice.sdk.Builds({ app: nodeApp })).builds.nodes[0]).toMatchObject({ kind: "BUILDPACK", processTypes: [{ type: "web", command: "npm start" }] });
   });
 
+  test("a Node.js app with a lockfile and a real dependency installs it from the npm registry (trusting what the host trusts) and serves", async () => {
+    const app = uniqueApp("push-npm");
+    const remote = (await alice.sdk.CreateApp({ name: app })).createApp.gitRemote;
+    const manifest = { name: "with-dep", version: "1.0.0", scripts: { start: "node server.js" }, dependencies: { "is-number": "7.0.0" } };
+    const lock = {
+      name: "with-dep",
+      version: "1.0.0",
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        "": { name: "with-dep", version: "1.0.0", dependencies: { "is-number": "7.0.0" } },
+        "node_modules/is-number": {
+          version: "7.0.0",
+          resolved: "https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz",
+          integrity: "sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng==",
+          engines: { node: ">=0.12.0" },
+        },
+      },
+    };
+    const server = `const isNumber = require("is-number");\nrequire("http").createServer((q, s) => s.end(String(isNumber("42")))).listen(process.env.PORT);\n`;
+    const push = await gitPush(
+      gitRepo({ "package.json": JSON.stringify(manifest), "package-lock.json": JSON.stringify(lock), "server.js": server }),
+      remote,
+      key.privateKeyPath,
+    );
+    expect(push.output).toContain("added 1 package");
+    expect(push.code).toBe(0);
+    expect((await get((await webAddress(app))!)).body).toBe("true");
+  }, 180_000);
+
   test("pushing a change makes the next release, which serves the change", async () => {
     commit(dockerRepo, { Dockerfile: DOCKERFILE.replace("KIND=dockerfile", "KIND=changed") }, "change");
     await alice.sdk.SetConfig({ app: dockerApp, values: [{ key: "GREETING", value: "hi" }] });

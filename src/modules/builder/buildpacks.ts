@@ -63,7 +63,10 @@ export async function planBuild(tree: SourceTree, stackImage: string): Promise<B
     if (!web && Object.keys(procfile).length === 0) {
       throw new BuildpackError('a Node.js app needs a "start" script in package.json or a Procfile');
     }
-    const install = hasDependencies ? ["RUN npm ci --omit=dev --no-audit --no-fund"] : [];
+    // Bounded: a registry out of reach fails the build in about a minute with npm's reason.
+    const install = hasDependencies
+      ? ["RUN npm ci --omit=dev --no-audit --no-fund --fetch-retries=1 --fetch-retry-maxtimeout=10000 --fetch-timeout=30000"]
+      : [];
     return {
       kind: "buildpack",
       language: "node",

@@ -22,6 +22,8 @@ export interface BuilderOptions {
   readonly dataDir: string;
   readonly stackImage: string;
   readonly limits: BuildLimits;
+  /** HTTP_PROXY, HTTPS_PROXY, NO_PROXY for builds' RUN steps. */
+  readonly buildProxy: Readonly<Record<string, string>>;
   /** Names the network builds run on (`<platformId>-builds`). */
   readonly platformId: string;
   /** Seconds a connection may take to authenticate, and how many may be waiting to at once. */
@@ -62,6 +64,7 @@ export async function startBuilder(
     platformId: options.platformId,
     stackImage: options.stackImage,
     limits: options.limits,
+    buildProxy: options.buildProxy,
     deployTimeoutMs: 10 * 60_000,
   });
   try {

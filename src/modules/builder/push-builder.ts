@@ -44,7 +44,7 @@ export class PushBuilder {
     private readonly registry: RegistryClient | null,
     private readonly events: EventBus,
     private readonly lists: ListStore,
-    private readonly options: { platformId: string; stackImage: string; limits: BuildLimits; deployTimeoutMs: number },
+    private readonly options: { platformId: string; stackImage: string; buildProxy: Readonly<Record<string, string>>; limits: BuildLimits; deployTimeoutMs: number },
   ) {
     this.slots = new BuildSlots(options.limits.concurrency);
   }
@@ -139,7 +139,8 @@ export class PushBuilder {
         context,
         {
           tag: image,
-          buildArgs,
+          // Docker's predefined proxy args reach RUN steps without being kept in the image.
+          buildArgs: { ...this.options.buildProxy, ...buildArgs },
           labels: this.images.labelsFor(app),
           network,
           memoryBytes: limits.memoryBytes,

@@ -11,7 +11,10 @@ import type { DockerEngine } from "./docker-engine";
  * The `deis.local/` registry part resolves nowhere, so a missing image can never be pulled from a
  * public registry instead.
  */
-export const STACK_IMAGE = `deis.local/stack:node-${process.versions.node}`;
+export const STACK_IMAGE = `deis.local/stack:node-${process.versions.node}-2`; // -2: the recipe's revision
+
+/** The host's trust store, which the stack image carries (a network's TLS-inspecting proxy included). */
+const CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
 const BUSYBOX_CANDIDATES = ["/bin/busybox", "/usr/bin/busybox"];
 
@@ -54,7 +57,8 @@ export async function ensureStackImage(engine: DockerEngine, log: Logger): Promi
     if (existsSync(join(npm, "bin", "npm-cli.js"))) {
       cpSync(realpathSync(npm), join(root, "usr/local/lib/node_modules/npm"), { recursive: true, dereference: true });
     }
-    if (existsSync("/etc/ssl/certs/ca-certificates.crt")) copyInto(root, "/etc/ssl/certs/ca-certificates.crt");
+    const trusted = existsSync(CA_BUNDLE);
+    if (trusted) copyInto(root, CA_BUNDLE);
     mkdirSync(join(root, "etc"), { recursive: true });
     writeFileSync(join(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/app:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
     writeFileSync(join(root, "etc/group"), "root:x:0:\napp:x:1000:\nnogroup:x:65534:\n");
@@ -70,6 +74,8 @@ export async function ensureStackImage(engine: DockerEngine, log: Logger): Promi
             ? " && ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx"
             : ""),
         "ENV PATH=/usr/local/bin:/usr/bin:/bin HOME=/root",
+        // Node (and npm) trust what the host trusts, as the host's own npm does.
+        ...(trusted ? [`ENV NODE_EXTRA_CA_CERTS=${CA_BUNDLE} SSL_CERT_FILE=${CA_BUNDLE}`] : []),
         "WORKDIR /app",
         'CMD ["/bin/sh"]',
         "",

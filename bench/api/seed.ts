@@ -13,8 +13,9 @@ export async function seedApps(
 ): Promise<void> {
   await dataSource.transaction(async (manager) => {
     await manager.query(
-      `INSERT INTO apps (name, "ownerId", structure, "createdAt", "updatedAt")
-       SELECT 'bench-' || lpad(i::text, 5, '0'), $1, '{"web": 1}'::jsonb, now(), now()
+      `INSERT INTO apps (name, "ownerId", structure, "logToken", "createdAt", "updatedAt")
+       SELECT 'bench-' || lpad(i::text, 5, '0'), $1, '{"web": 1}'::jsonb,
+              replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', ''), now(), now()
        FROM generate_series(1, $2::int) AS i`,
       [owner.id, apps],
     );
@@ -32,10 +33,10 @@ export async function seedApps(
                 '{}'::jsonb, '{}'::jsonb, '{}'::jsonb, at
          FROM rows
        )
-       INSERT INTO releases ("appId", version, "buildId", "configId", "ownerId", summary, failed, "createdAt")
+       INSERT INTO releases ("appId", version, "buildId", "configId", "ownerId", summary, status, "createdAt")
        SELECT app_id, v, NULL, config_id, $1,
               CASE WHEN v = 1 THEN $2 || ' created initial release' ELSE $2 || ' added KEY_' || (v - 1) END,
-              false, at
+              'succeeded', at
        FROM rows`,
       [owner.id, owner.username, releases],
     );

@@ -1,3 +1,4 @@
+import { DomainError } from "../../core/errors";
 import type { Healthcheck } from "../../entities";
 
 /** One process type of a release, as it should run. */
@@ -58,7 +59,12 @@ export interface RouteTable {
 }
 
 /** A new release's processes never became healthy; they were removed, the old ones left alone. */
-export class DeployFailed extends Error {}
+export class DeployFailed extends DomainError {
+  constructor(message: string) {
+    super("DEPLOY_FAILED", message);
+    this.name = "DeployFailed";
+  }
+}
 
 /**
  * Runs apps' processes: local Docker containers, or Docker Swarm services across hosts. `converge`

@@ -4,6 +4,7 @@ import { DomainError, type DomainErrorCode, describeError, invalidInput } from "
 import { BuildpackError } from "../../src/modules/builder/buildpacks";
 import { DockerfileError } from "../../src/modules/builder/dockerfile";
 import { DockerEngine, DockerUnavailable, ImageRefused, StackImageError } from "../../src/modules/docker";
+import { engineError } from "../../src/modules/docker/docker-errors";
 import { RegistryError } from "../../src/modules/registry";
 import { UnhealthyError } from "../../src/modules/runtime/health";
 import { DeployFailed } from "../../src/modules/runtime/scheduler";
@@ -78,7 +79,6 @@ describe("toClientError", () => {
     const engine = new DockerEngine({ socketPath: "/nonexistent/deis-test/docker.sock" });
     await expect(engine.ping()).rejects.toBeInstanceOf(DockerUnavailable);
     const answered = Object.assign(new Error("(HTTP code 500) server error"), { statusCode: 500 });
-    const { engineError } = await import("../../src/modules/docker/docker-errors");
     expect(engineError(answered)).toBe(answered);
   });
 

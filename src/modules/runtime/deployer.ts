@@ -8,7 +8,7 @@ import type { RegistryClient } from "../registry";
 import type { DockerEngine, ImageNames, ImagePolicy } from "../docker";
 import { structureFor } from "./formation";
 import { DEFAULT_HEALTHCHECK } from "./health";
-import { type AppPlan, DeployFailed, type ProcessStatus, type RouteTable, type RunResult, type Scheduler } from "./scheduler";
+import { type AppPlan, DeployFailed, type ProcessStatus, type RouteSink, type RunResult, type Scheduler } from "./scheduler";
 
 export interface DeployerOptions {
   /** The platform registry: destroyed apps' repositories are deleted there. */
@@ -38,7 +38,7 @@ export class Deployer {
   constructor(
     private readonly dataSource: DataSource,
     private readonly scheduler: Scheduler,
-    private readonly routes: RouteTable,
+    private readonly routes: RouteSink,
     private readonly engine: DockerEngine,
     private readonly images: ImagePolicy,
     private readonly locks: LockStore,

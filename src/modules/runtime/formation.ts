@@ -1,5 +1,13 @@
 import type { Procfile } from "../../entities";
 
+/**
+ * Whether a process type gets the web port and routes: `web`, or `cmd` (the image's own command)
+ * for a build without a Procfile. The one statement of the rule; everything else asks it.
+ */
+export function isRouted(type: string, procfile: Procfile | null): boolean {
+  return type === "web" || (type === "cmd" && (procfile === null || Object.keys(procfile).length === 0));
+}
+
 /** The process types a build can run: its Procfile's, or `cmd` for an image without one. */
 export function processTypes(procfile: Procfile): string[] {
   const types = Object.keys(procfile);
@@ -18,7 +26,7 @@ export function structureFor(procfile: Procfile, current: Readonly<Record<string
   const routedBefore = current.web ?? current.cmd;
   return Object.fromEntries(
     processTypes(procfile).map((type) => {
-      const routed = type === "web" || type === "cmd";
+      const routed = isRouted(type, procfile);
       return [type, current[type] ?? (routed && routedBefore !== undefined ? routedBefore : first && routed ? 1 : 0)];
     }),
   );

@@ -18,7 +18,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
  * subscription, so no event can slip past; the returned function gives the first `count` events.
  */
 async function listen(client: DeisClient, t: TestPlatform, app: string, count: number): Promise<() => Promise<AppEvent[]>> {
-  const live = () => t.platform.cache.events.localSubscriberCount(appEventsTopic(app));
+  const live = () => t.subscribers(appEventsTopic(app));
   await until(() => live() === 0, "earlier subscriptions have ended");
   const iterator = client.sdk.AppEvents({ app })[Symbol.asyncIterator]();
   const events: AppEvent[] = [];
@@ -103,8 +103,8 @@ describe("appEvents subscription", () => {
     const eventsEnd = events.next();
     const logsEnd = logs.next();
     const logTopic = appLogsTopic("shared");
-    await until(() => first.platform.cache.events.localSubscriberCount(appEventsTopic("shared")) === 2, "both streams are live");
-    await until(() => first.platform.cache.events.localSubscriberCount(logTopic) === 1, "the log stream is live");
+    await until(() => first.subscribers(appEventsTopic("shared")) === 2, "both streams are live");
+    await until(() => first.subscribers(logTopic) === 1, "the log stream is live");
     await alice.sdk.RemoveCollaborator({ app: "shared", username: "bob" });
     await expect(eventsEnd).resolves.toEqual({ value: undefined, done: true });
     await expect(logsEnd).resolves.toEqual({ value: undefined, done: true });

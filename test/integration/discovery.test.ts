@@ -31,8 +31,9 @@ describe.each(stores)("discovery on %s", (_name, open) => {
     expect(await store.getPrefix("/deis/domains/")).toEqual(
       new Map([["/deis/domains/a.example.com", "shop"], ["/deis/domains/b.example.com", "blog"]]),
     );
-    await store.deletePrefix("/deis/domains/");
-    expect((await store.getPrefix("/deis/domains/")).size).toBe(0);
+    await store.delete("/deis/domains/a.example.com");
+    expect(await store.get("/deis/domains/a.example.com")).toBeNull();
+    expect(await store.getPrefix("/deis/domains/")).toEqual(new Map([["/deis/domains/b.example.com", "blog"]]));
     expect(await store.get("/deis/other")).toBe("x");
   });
 

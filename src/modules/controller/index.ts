@@ -23,7 +23,7 @@ import { StreamService } from "./services/stream.service";
 import { UserService } from "./services/user.service";
 import { UnitOfWork } from "./unit-of-work";
 
-export { AppEventType, type AppEventPayload, appEventsTopic, releasesTopic } from "../../core/topics";
+export { AppEventType, type AppEventPayload, appEventsTopic } from "../../core/topics";
 export type { Page, PageArgs } from "./pagination";
 export type { ConfigChange } from "./validation/config-rules";
 export { fingerprintOf, parsePublicKey } from "./validation/ssh-public-key";

@@ -4,7 +4,7 @@ import type { RequestContext } from "../../../core/context";
 import { invalidInput, notFound, stateConflict } from "../../../core/errors";
 import { type App, type Build, type Config, Release, ReleaseStatus } from "../../../entities";
 import type { Deployer } from "../../runtime";
-import { AppEventType, announce, releasesTopic } from "../../../core/topics";
+import { AppEventType, announce } from "../../../core/topics";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { Tx, UnitOfWork } from "../unit-of-work";
 import type { AccessService } from "./access.service";
@@ -122,7 +122,6 @@ export class ReleaseService {
       version: release.version,
       summary: release.summary,
     });
-    tx.publish(releasesTopic, { app: app.name, version: release.version, releaseId: release.id });
     ctx.log.info({ app: app.name, version: release.version, summary: release.summary }, "release created");
     return release;
   }

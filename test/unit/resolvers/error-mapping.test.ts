@@ -1,14 +1,14 @@
 import { GraphQLError } from "graphql";
 import pino from "pino";
-import { DomainError, type DomainErrorCode, describeError, invalidInput } from "../../src/core/errors";
-import { BuildpackError } from "../../src/modules/builder/buildpacks";
-import { DockerfileError } from "../../src/modules/builder/dockerfile";
-import { DockerEngine, DockerUnavailable, ImageRefused, StackImageError } from "../../src/modules/docker";
-import { engineError } from "../../src/modules/docker/docker-errors";
-import { RegistryError } from "../../src/modules/registry";
-import { UnhealthyError } from "../../src/modules/runtime/health";
-import { DeployFailed } from "../../src/modules/runtime/scheduler";
-import { graphqlCode, toClientError } from "../../src/resolvers/error-mapping";
+import { DomainError, type DomainErrorCode, describeError, invalidInput } from "../../../src/core/errors";
+import { BuildpackError } from "../../../src/modules/builder/buildpacks";
+import { DockerfileError } from "../../../src/modules/builder/dockerfile";
+import { DockerEngine, DockerUnavailable, ImageRefused, StackImageError } from "../../../src/modules/docker";
+import { engineError } from "../../../src/modules/docker/docker-errors";
+import { RegistryError } from "../../../src/modules/registry";
+import { UnhealthyError } from "../../../src/modules/runtime/health";
+import { DeployFailed } from "../../../src/modules/runtime/scheduler";
+import { graphqlCode, toClientError } from "../../../src/resolvers/error-mapping";
 
 const log = pino({ level: "silent" });
 

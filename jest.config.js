@@ -19,12 +19,15 @@ const common = {
 /** @type {import('jest').Config} */
 module.exports = {
   maxWorkers: 2,
+  // A guard against a hang (jest reads it here, not per project), above the longest wait a test makes
+  // on its own (settledRelease: 90 s): a build and deploy on a busy machine may take minutes, and no
+  // test asserts how long anything takes.
+  testTimeout: 180_000 * factor,
   projects: [
     {
       ...common,
       displayName: "unit",
       roots: ["<rootDir>/test/unit"],
-      testTimeout: 10_000 * factor,
     },
     {
       ...common,
@@ -34,7 +37,6 @@ module.exports = {
       testPathIgnorePatterns: ["/test/unit/", ...(process.env.DEIS_DISRUPTIVE === "1" ? [] : ["/test/disruptive/"])],
       globalSetup: "<rootDir>/test/harness/global-setup.ts",
       globalTeardown: "<rootDir>/test/harness/global-teardown.ts",
-      testTimeout: 60_000 * factor,
     },
   ],
 };

@@ -2,11 +2,12 @@ import { appLogsTopic } from "../../src/core/topics";
 import { appEventsTopic } from "../../src/modules/controller";
 import type { AppEventsSubscription, DeisClient } from "../../src/sdk/client";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
+import { scaled } from "../harness/time";
 
 type AppEvent = AppEventsSubscription["appEvents"];
 
 async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + scaled(10_000);
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -1,17 +1,14 @@
 import type { Procfile } from "../../entities";
 
-/**
- * Whether a process type gets the web port and routes: `web`, or `cmd` (the image's own command)
- * for a build without a Procfile. The one statement of the rule; everything else asks it.
- */
-export function isRouted(type: string, procfile: Procfile | null): boolean {
-  return type === "web" || (type === "cmd" && (procfile === null || Object.keys(procfile).length === 0));
-}
-
 /** The process types a build can run: its Procfile's, or `cmd` for an image without one. */
 export function processTypes(procfile: Procfile): string[] {
   const types = Object.keys(procfile);
   return types.length > 0 ? types : ["cmd"];
+}
+
+/** Routed processes (web, or cmd for an image without a Procfile) publish PORT and get routes. */
+export function isRouted(type: string, procfile: Procfile): boolean {
+  return type === "web" || (type === "cmd" && Object.keys(procfile).length === 0);
 }
 
 /**

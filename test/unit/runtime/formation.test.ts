@@ -1,11 +1,10 @@
 import { isRouted, processTypes, structureFor } from "../../../src/modules/runtime/formation";
 
 describe("isRouted: which process type gets the web port and routes", () => {
-  test.each<[string, Record<string, string> | null, boolean]>([
+  test.each<[string, Record<string, string>, boolean]>([
     ["web", { web: "node ." }, true],
-    ["web", null, true],
+    ["web", {}, true],
     ["worker", { web: "a", worker: "b" }, false],
-    ["cmd", null, true],
     ["cmd", {}, true],
     // A Procfile type that happens to be called cmd is an ordinary process.
     ["cmd", { cmd: "run" }, false],

@@ -15,7 +15,7 @@ export class DockerUnavailable extends DomainError {
 }
 
 /** Transport errors that mean no engine answers, as opposed to an engine that answered with an error. */
-const UNREACHABLE = new Set(["ECONNREFUSED", "ENOENT", "ECONNRESET", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "EACCES"]);
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOENT", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "EACCES"]);
 
 /** The error as callers should see it: a DockerUnavailable when the engine could not be reached, else itself. */
 export function engineError(error: unknown): unknown {

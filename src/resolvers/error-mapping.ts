@@ -42,6 +42,8 @@ export function toClientError(error: unknown, log: Logger, formatted?: GraphQLFo
   const where = formatted ?? (error instanceof GraphQLError ? error.toJSON() : { message: "" });
   const original = unwrapResolverError(error);
   if (original instanceof DomainError) {
+    // The user gets the domain message; what caused it (Docker's socket error, say) goes to the log.
+    if (original.cause !== undefined) log.warn({ err: original.cause, code: original.code, path: where.path }, original.message);
     return {
       message: describeError(original),
       locations: where.locations,

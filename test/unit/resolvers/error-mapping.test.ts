@@ -67,12 +67,15 @@ describe("toClientError", () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(DockerUnavailable);
-    const shown = toClientError(wrapped(error as Error), log);
+    const logged: string[] = [];
+    const shown = toClientError(wrapped(error as Error), pino({ level: "warn" }, { write: (line: string) => void logged.push(line) }));
     expect(shown.extensions?.code).toBe("SERVICE_UNAVAILABLE");
     expect(shown.message).toContain("Docker engine");
     expect(shown.message).not.toContain("/nonexistent");
-    // The cause stays for the log.
+    // The cause goes to the log, not to the user.
     expect(((error as Error).cause as { code?: string }).code).toBe("ENOENT");
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain("/nonexistent/deis-test/docker.sock");
   });
 
   test("an engine that answers with an error is not called unreachable", async () => {

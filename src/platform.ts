@@ -6,7 +6,7 @@ import type { PlatformConfig } from "./core/config";
 import { type Logger, createLogger } from "./core/logger";
 import { type Cache, openCache } from "./modules/cache";
 import { type Services, builderFace, createServices, logFace } from "./modules/controller";
-import { type RunningApiServer, startApiServer } from "./modules/controller/server/api-server";
+import { type RunningApiServer, startApiServer } from "./server/api-server";
 import { type DatabaseOptions, openDatabase } from "./modules/database";
 import { type DiscoveryStore, openDiscovery } from "./modules/discovery";
 import { type Runtime, createRuntime } from "./modules/runtime";

@@ -11,7 +11,14 @@ export type DomainErrorCode =
   | "ALREADY_EXISTS"
   | "STATE_CONFLICT"
   | "TOO_MANY_ATTEMPTS"
-  | "UNAVAILABLE";
+  /** A platform part the operation needs (Docker engine, registry, stack image, a lock) is not there now. */
+  | "UNAVAILABLE"
+  /** A release's processes did not start or never became healthy; what served keeps serving. */
+  | "DEPLOY_FAILED"
+  /** The pushed source cannot be built as it is (Procfile, package.json, Dockerfile). */
+  | "BUILD_REFUSED"
+  /** An image the app may not build from or deploy (another app's, unnamed, missing, ONBUILD). */
+  | "IMAGE_REFUSED";
 
 export interface ErrorDetails {
   /** The input field at fault, e.g. `name` or `values.FOO`. */
@@ -25,10 +32,24 @@ export class DomainError extends Error {
     readonly code: DomainErrorCode,
     message: string,
     readonly details: ErrorDetails = {},
+    /** What caused it, for the log only (a transport error, say); never shown to a user. */
+    options: { readonly cause?: unknown } = {},
   ) {
-    super(message);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "DomainError";
   }
+}
+
+/** What a person is told about anything that did not work, when it is not a domain error. */
+export const INTERNAL_ERROR_MESSAGE = "internal server error";
+
+/**
+ * The one description of an error for a person, shared by the GraphQL mapping and the builder's
+ * push output: a domain error's own message (written for users: bad input names its field and
+ * rule); anything else is an internal fault whose message is for the log, never for the user.
+ */
+export function describeError(error: unknown): string {
+  return error instanceof DomainError ? error.message : INTERNAL_ERROR_MESSAGE;
 }
 
 /** Bad input: names the field and the rule it broke. */

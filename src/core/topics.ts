@@ -47,14 +47,6 @@ export function appEventsTopic(app: string): Topic<AppEventPayload> {
   return topic<AppEventPayload>(`app.${app}.events`);
 }
 
-/** Every release, of every app: the runtime listens here to deploy. */
-export interface ReleaseCreatedPayload {
-  readonly app: string;
-  readonly version: number;
-  readonly releaseId: string;
-}
-
-
 /** One line of a build's output, as the pusher sees it. */
 export interface BuildLogLine {
   readonly app: string;

@@ -2,8 +2,7 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, R
 import { App, Release, User } from "../entities";
 import type { GraphQLContext } from "./context";
 import { ProcessCount } from "./types/objects";
-import { ConnectionType, pageComplexity } from "./types/pagination";
-import { PageArgsType } from "./user.resolver";
+import { ConnectionType, PageArgsType, pageComplexity } from "./types/pagination";
 
 export const AppConnection = ConnectionType(App, "App");
 

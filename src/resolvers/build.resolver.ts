@@ -3,8 +3,7 @@ import { Build, Release, User } from "../entities";
 import type { GraphQLContext } from "./context";
 import { ProcessTypeInput } from "./types/inputs";
 import { ProcessType } from "./types/objects";
-import { ConnectionType, pageComplexity } from "./types/pagination";
-import { PageArgsType } from "./user.resolver";
+import { ConnectionType, PageArgsType, pageComplexity } from "./types/pagination";
 
 export const BuildConnection = ConnectionType(Build, "Build");
 

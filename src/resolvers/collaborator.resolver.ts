@@ -1,8 +1,7 @@
 import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
 import { Collaborator } from "../entities";
 import type { GraphQLContext } from "./context";
-import { ConnectionType, pageComplexity } from "./types/pagination";
-import { PageArgsType } from "./user.resolver";
+import { ConnectionType, PageArgsType, pageComplexity } from "./types/pagination";
 
 export const CollaboratorConnection = ConnectionType(Collaborator, "Collaborator");
 

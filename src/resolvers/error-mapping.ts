@@ -1,6 +1,6 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import { DomainError, type DomainErrorCode } from "../core/errors";
+import { DomainError, type DomainErrorCode, describeError } from "../core/errors";
 import type { Logger } from "../core/logger";
 
 /** The GraphQL `extensions.code` clients see for each domain error code. */
@@ -21,6 +21,11 @@ export function graphqlCode(code: DomainErrorCode): string {
       return "TOO_MANY_REQUESTS";
     case "UNAVAILABLE":
       return "SERVICE_UNAVAILABLE";
+    case "DEPLOY_FAILED":
+      return "DEPLOY_FAILED";
+    case "BUILD_REFUSED":
+    case "IMAGE_REFUSED":
+      return "BAD_USER_INPUT";
     default: {
       const unmapped: never = code;
       throw new Error(`no GraphQL code for domain error ${String(unmapped)}`);
@@ -37,8 +42,10 @@ export function toClientError(error: unknown, log: Logger, formatted?: GraphQLFo
   const where = formatted ?? (error instanceof GraphQLError ? error.toJSON() : { message: "" });
   const original = unwrapResolverError(error);
   if (original instanceof DomainError) {
+    // The user gets the domain message; what caused it (Docker's socket error, say) goes to the log.
+    if (original.cause !== undefined) log.warn({ err: original.cause, code: original.code, path: where.path }, original.message);
     return {
-      message: original.message,
+      message: describeError(original),
       locations: where.locations,
       path: where.path,
       extensions: {
@@ -60,7 +67,7 @@ export function toClientError(error: unknown, log: Logger, formatted?: GraphQLFo
   }
   log.error({ err: original, path: where.path }, "unexpected error in a GraphQL operation");
   return {
-    message: "internal server error",
+    message: describeError(original),
     locations: where.locations,
     path: where.path,
     extensions: { code: "INTERNAL_SERVER_ERROR" },

@@ -1,8 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { Build, Config, Release, ReleaseStatus, User } from "../entities";
 import type { GraphQLContext } from "./context";
-import { ConnectionType, pageComplexity } from "./types/pagination";
-import { PageArgsType } from "./user.resolver";
+import { ConnectionType, PageArgsType, pageComplexity } from "./types/pagination";
 
 export const ReleaseConnection = ConnectionType(Release, "Release");
 

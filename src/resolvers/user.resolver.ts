@@ -1,18 +1,9 @@
-import { Arg, Args, ArgsType, Authorized, Ctx, Field, Int, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Args, Authorized, Ctx, Int, Mutation, Query, Resolver } from "type-graphql";
 import { User } from "../entities";
 import type { GraphQLContext } from "./context";
-import { ConnectionType, pageComplexity } from "./types/pagination";
+import { ConnectionType, PageArgsType, pageComplexity } from "./types/pagination";
 
 export const UserConnection = ConnectionType(User, "User");
-
-@ArgsType()
-export class PageArgsType {
-  @Field(() => Int, { nullable: true, description: "Page size, 1 to 100 (default 50)." })
-  first?: number | null;
-
-  @Field(() => String, { nullable: true, description: "pageInfo.endCursor of the previous page." })
-  after?: string | null;
-}
 
 @Resolver()
 export class UserResolver {

@@ -65,10 +65,10 @@ describe("a newcomer's first app with the deis CLI", () => {
     // logs -f: the recent lines, then live ones, until the signal stops it.
     const stop = new AbortController();
     const topic = appLogsTopic(app);
-    const before = t.platform.cache.events.localSubscriberCount(topic);
+    const before = t.subscribers(topic);
     let seen = "";
     const following = me.run(["logs", "-f", "-n", "500"], { cwd: repo, signal: stop.signal, onStdout: (soFar) => (seen = soFar) });
-    await eventually("logs -f to be subscribed", async () => (t.platform.cache.events.localSubscriberCount(topic) > before ? true : undefined));
+    await eventually("logs -f to be subscribed", async () => (t.subscribers(topic) > before ? true : undefined));
     await eventually("the recent lines", async () => (/Z deis\[api\]: newcomer scaled web=2\n/.test(seen) ? true : undefined));
     expect(seen).toMatch(/^\S+Z deis\[api\]: newcomer created /);
     await get(host, "/from-the-journey");

@@ -26,10 +26,10 @@ describe("logs", () => {
   /** Subscribes to the app's live tail and waits until the platform holds the subscription. */
   async function tail(client: DeisClient): Promise<AsyncIterator<{ logs: LogLineFieldsFragment }>> {
     const topic = appLogsTopic(app);
-    const before = t.platform.cache.events.localSubscriberCount(topic);
+    const before = t.subscribers(topic);
     const iterator = client.sdk.LogTail({ app })[Symbol.asyncIterator]();
     const first = iterator.next();
-    await eventually("the tail to be live", async () => (t.platform.cache.events.localSubscriberCount(topic) > before ? true : undefined));
+    await eventually("the tail to be live", async () => (t.subscribers(topic) > before ? true : undefined));
     let taken = false;
     return {
       next: () => (taken ? iterator.next() : ((taken = true), first)),

@@ -2,11 +2,12 @@ import { appLogsTopic } from "../../src/core/topics";
 import { appEventsTopic } from "../../src/modules/controller";
 import type { AppEventsSubscription, DeisClient } from "../../src/sdk/client";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
+import { scaled } from "../harness/time";
 
 type AppEvent = AppEventsSubscription["appEvents"];
 
 async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + scaled(10_000);
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -18,7 +19,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
  * subscription, so no event can slip past; the returned function gives the first `count` events.
  */
 async function listen(client: DeisClient, t: TestPlatform, app: string, count: number): Promise<() => Promise<AppEvent[]>> {
-  const live = () => t.platform.cache.events.localSubscriberCount(appEventsTopic(app));
+  const live = () => t.subscribers(appEventsTopic(app));
   await until(() => live() === 0, "earlier subscriptions have ended");
   const iterator = client.sdk.AppEvents({ app })[Symbol.asyncIterator]();
   const events: AppEvent[] = [];
@@ -103,8 +104,8 @@ describe("appEvents subscription", () => {
     const eventsEnd = events.next();
     const logsEnd = logs.next();
     const logTopic = appLogsTopic("shared");
-    await until(() => first.platform.cache.events.localSubscriberCount(appEventsTopic("shared")) === 2, "both streams are live");
-    await until(() => first.platform.cache.events.localSubscriberCount(logTopic) === 1, "the log stream is live");
+    await until(() => first.subscribers(appEventsTopic("shared")) === 2, "both streams are live");
+    await until(() => first.subscribers(logTopic) === 1, "the log stream is live");
     await alice.sdk.RemoveCollaborator({ app: "shared", username: "bob" });
     await expect(eventsEnd).resolves.toEqual({ value: undefined, done: true });
     await expect(logsEnd).resolves.toEqual({ value: undefined, done: true });

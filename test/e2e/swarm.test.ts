@@ -4,6 +4,7 @@ import type { DeisClient } from "../../src/sdk/client";
 import { get, settledRelease, uniqueApp } from "../harness/apps";
 import { ECHO_IMAGE } from "../harness/docker";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
+import { scaled } from "../harness/time";
 import { eventually } from "../harness/wait";
 
 /** The Swarm scheduler on a single-node swarm: deploy, scale, rolling update, a failed release, restart, run, destroy. */
@@ -27,14 +28,14 @@ describe("the Swarm scheduler deploys, scales and rolls a release", () => {
     t = await startTestPlatform({ env: { DEIS_SCHEDULER: "swarm" } });
     ({ client: alice } = await t.signUp("alice"));
     await alice.sdk.CreateApp({ name: app });
-  }, 60_000);
+  }, scaled(60_000));
 
   afterAll(async () => {
     await alice?.sdk.DestroyApp({ name: app }).catch(() => undefined);
     await t?.platform.services.deploys.settled();
     await t?.stop();
     if (initialisedSwarm) await engine.docker.swarmLeave({ force: true });
-  }, 90_000);
+  }, scaled(90_000));
 
   test("deployImage runs web as a service with one task that serves the release and is routed", async () => {
     expect(t.platform.runtime.kind).toBe("swarm");
@@ -55,19 +56,19 @@ describe("the Swarm scheduler deploys, scales and rolls a release", () => {
     await t.platform.services.deploys.settled(app);
     expect((await services())[0].version).toBe(service.version);
     expect((await running()).map((p) => p.name)).toEqual([web.name]);
-  }, 150_000);
+  }, scaled(150_000));
 
   test("scale web=3 makes three tasks with their own addresses, all routed; no release is made", async () => {
     await alice.sdk.Scale({ app, processes: [{ type: "web", count: 3 }] });
     const three = await eventually("3 web tasks routed", async () => {
       const [now, serving] = [await routes(), await addresses()];
       return now.length === 3 && serving.length === 3 && now.join() === serving.join() ? now : undefined;
-    }, 90_000);
+    }, scaled(90_000));
     expect(new Set(three).size).toBe(3);
     expect((await running()).map((p) => p.num).sort()).toEqual([1, 2, 3]);
     for (const address of three) expect((await get(address, "/health")).status).toBe(200);
     expect((await alice.sdk.Releases({ app, first: 1 })).releases.nodes[0].version).toBe(3);
-  }, 120_000);
+  }, scaled(120_000));
 
   test("a config change rolls the tasks to the new release one at a time; routes never run dry", async () => {
     const before = await routes();
@@ -91,7 +92,7 @@ describe("the Swarm scheduler deploys, scales and rolls a release", () => {
     expect(await routes()).toEqual(now);
     expect(now.some((address) => before.includes(address))).toBe(false);
     for (const address of now) expect(JSON.parse((await get(address)).body)).toMatchObject({ release: "v4", greeting: "bonjour" });
-  }, 200_000);
+  }, scaled(200_000));
 
   test("a release that never becomes healthy is rolled back and marked failed; the previous tasks keep serving", async () => {
     await alice.sdk.Scale({ app, processes: [{ type: "web", count: 2 }] });
@@ -111,7 +112,7 @@ describe("the Swarm scheduler deploys, scales and rolls a release", () => {
     expect(await routes()).toEqual(serving);
     expect((await running()).map((p) => p.version)).toEqual([5, 5]);
     for (const address of serving) expect(JSON.parse((await get(address)).body)).toMatchObject({ release: "v5" });
-  }, 330_000);
+  }, scaled(330_000));
 
   test("restart replaces the tasks and routes the new ones; run executes a one-off", async () => {
     await alice.sdk.Scale({ app, processes: [{ type: "web", count: 1 }] });
@@ -124,7 +125,7 @@ describe("the Swarm scheduler deploys, scales and rolls a release", () => {
     expect((await get(after[0]!, "/health")).status).toBe(200);
     const { run } = await alice.sdk.Run({ app, command: "echo $GREETING from $DEIS_RELEASE; exit 3" });
     expect(run).toEqual({ exitCode: 3, output: "bonjour from v5\n", timedOut: false });
-  }, 120_000);
+  }, scaled(120_000));
 
   test("a task that crashes is replaced by Swarm and routed again", async () => {
     const [before] = await routes();
@@ -132,9 +133,9 @@ describe("the Swarm scheduler deploys, scales and rolls a release", () => {
     const after = await eventually("the replacement task routed", async () => {
       const [address] = await routes();
       return address && address !== before && (await get(address, "/health")).status === 200 ? address : undefined;
-    }, 60_000);
+    }, scaled(60_000));
     expect(await addresses()).toEqual([after]);
-  }, 90_000);
+  }, scaled(90_000));
 
   test("scale web=0 removes the service and its routes; web=1 brings it back", async () => {
     await alice.sdk.Scale({ app, processes: [{ type: "web", count: 0 }] });
@@ -143,7 +144,7 @@ describe("the Swarm scheduler deploys, scales and rolls a release", () => {
     await alice.sdk.Scale({ app, processes: [{ type: "web", count: 1 }] });
     const [address] = await eventually("1 web task routed", async () => ((await routes()).length === 1 ? routes() : undefined), 60_000);
     expect(JSON.parse((await get(address)).body)).toMatchObject({ release: "v5" });
-  }, 120_000);
+  }, scaled(120_000));
 
   test("a first release that never becomes healthy fails and leaves no service behind", async () => {
     const other = uniqueApp("sw-new");
@@ -161,7 +162,7 @@ describe("the Swarm scheduler deploys, scales and rolls a release", () => {
     } finally {
       await alice.sdk.DestroyApp({ name: other }).catch(() => undefined);
     }
-  }, 150_000);
+  }, scaled(150_000));
 
   test("destroyApp removes the services and the routes", async () => {
     await alice.sdk.DestroyApp({ name: app });
@@ -170,5 +171,5 @@ describe("the Swarm scheduler deploys, scales and rolls a release", () => {
     expect(await t.platform.runtime.runner.processes(app)).toEqual([]);
     expect(await routes()).toEqual([]);
     expect(await t.platform.runtime.runner.apps()).not.toContain(app);
-  }, 90_000);
+  }, scaled(90_000));
 });

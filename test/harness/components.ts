@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { startRegistry } from "../../src/modules/registry";
 import { findBinary, freePort, isRoot, postgresBinDir, run, startDaemon, stopPid, waitForPort } from "./processes";
+import { scaled } from "./time";
 
 /** A running component of the platform that the harness started and will stop. */
 export interface Component {
@@ -27,7 +28,7 @@ export async function startPostgres(dir: string): Promise<Component & { url: str
     "-c full_page_writes=off",
     "-c max_connections=400",
   ].join(" ");
-  run(join(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", join(dir, "postgres.log"), "-w", "-t", "60", "start"], user);
+  run(join(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", join(dir, "postgres.log"), "-w", "-t", String(Math.ceil(scaled(60_000) / 1000)), "start"], user);
   return {
     name: "postgresql",
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,

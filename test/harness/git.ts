@@ -2,6 +2,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { scaled } from "./time";
 
 /** An SSH key made by the real ssh-keygen; `publicKey` is what `keys:add` takes. */
 export function sshKeygen(comment = "pusher@test"): { privateKeyPath: string; publicKey: string } {
@@ -52,7 +53,7 @@ export function gitPush(dir: string, remote: string, privateKeyPath: string, ref
     execFile(
       "git",
       ["push", remote, ref],
-      { cwd: dir, env: { ...process.env, GIT_SSH_COMMAND: ssh }, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: dir, env: { ...process.env, GIT_SSH_COMMAND: ssh }, timeout: scaled(300_000), maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
     );
   });
@@ -64,7 +65,7 @@ export function sshCommand(port: number, privateKeyPath: string, command: string
     execFile(
       "ssh",
       ["-i", privateKeyPath, "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-p", String(port), "git@127.0.0.1", command],
-      { timeout: 60_000 },
+      { timeout: scaled(60_000) },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
     );
   });

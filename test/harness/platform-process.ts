@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
+import { scaled } from "./time";
 
 export interface PlatformProcess {
   readonly url: string;
@@ -29,7 +30,7 @@ export async function startPlatformProcess(env: Record<string, string>): Promise
   });
   let output = "";
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the platform did not start within 60 s:\n${output}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`the platform did not start within ${scaled(60_000) / 1000} s:\n${output}`)), scaled(60_000));
     const read = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /API and explorer: (\S+)/.exec(output);

@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { type PlatformConfig, loadConfig } from "../../src/core/config";
+import type { Topic } from "../../src/modules/cache";
 import { ImageNames } from "../../src/modules/docker";
 import { type Platform, startPlatform } from "../../src/platform";
 import { type DeisClient, createDeisClient } from "../../src/sdk/client";
 import { type TestDatabase, createTestDatabase } from "./database";
 import { testEnv } from "./env";
 import { freePort } from "./processes";
+import { countSubscriptions } from "./subscriptions";
 import { eventually } from "./wait";
 
 export type Backend = "postgres" | "embedded";
@@ -18,6 +20,8 @@ export interface TestPlatform {
   client(token?: string | null): DeisClient;
   /** Registers a user and returns a logged-in client and the token. */
   signUp(username: string, password?: string): Promise<{ client: DeisClient; token: string }>;
+  /** Live subscriptions to a topic this platform process holds, counted since it started (wait on it before publishing). */
+  subscribers(topic: Topic<unknown>): number;
   stop(): Promise<void>;
 }
 
@@ -87,6 +91,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     database: backend === "postgres" ? { url: database!.url, poolSize: 5 } : {},
     cachePrefix: prefix,
   });
+  const subscribers = countSubscriptions(platform.cache.events);
   const clients: DeisClient[] = [];
   const client = (token?: string | null) => {
     const made = createDeisClient({ url: platform.api.url, token });
@@ -98,6 +103,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     url: platform.api.url,
     backend,
     client,
+    subscribers,
     async signUp(username, password = "correct-horse-battery") {
       const { register } = await client().sdk.Register({ input: { username, password } });
       return { client: client(register.token), token: register.token };

@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, openSync, readdirSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { join } from "node:path";
+import { scaled } from "./time";
 
 /** Why the test run cannot start, with the command that fixes it. */
 export class MissingComponentError extends Error {
@@ -49,7 +50,7 @@ export function freePort(): Promise<number> {
 }
 
 export async function waitForPort(port: number, timeoutMs: number, what: string, logFile?: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + scaled(timeoutMs);
   for (;;) {
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect(port, "127.0.0.1");
@@ -61,7 +62,7 @@ export async function waitForPort(port: number, timeoutMs: number, what: string,
     });
     if (open) return;
     if (Date.now() > deadline) {
-      throw new Error(`${what} did not start listening on 127.0.0.1:${port} within ${timeoutMs} ms${logFile ? ` (see ${logFile})` : ""}`);
+      throw new Error(`${what} did not start listening on 127.0.0.1:${port} within ${scaled(timeoutMs)} ms${logFile ? ` (see ${logFile})` : ""}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

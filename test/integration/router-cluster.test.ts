@@ -68,9 +68,16 @@ describe("router workers (node:cluster)", () => {
       env: { ...process.env, BACKEND_PORT: String(backend.port) },
       stdio: ["ignore", "pipe", "inherit"],
     });
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    await until(() => /listening \d+/.test(output), "the workers to listen");
-    const port = Number(/listening (\d+)/.exec(output)![1]);
+    // The primary says when every worker listens; starting them (tsx compiling the program in each
+    // process) takes as long as the machine needs, so wait for that line or the process's end, not a clock.
+    const port = await new Promise<number>((listening, failed) => {
+      child!.stdout!.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        const said = /listening (\d+)/.exec(output);
+        if (said) listening(Number(said[1]));
+      });
+      child!.once("exit", (code, signal) => failed(new Error(`the router workers ended (${code ?? signal}) before listening:\n${output}`)));
+    });
 
     const statuses: number[] = [];
     for (let i = 0; i < 20; i++) statuses.push(await get(port, `/n/${i}`));

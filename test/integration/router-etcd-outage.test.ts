@@ -7,6 +7,7 @@ import { type RunningRouter, startRouter } from "../../src/modules/proxy";
 import { type Component, type EtcdPorts, startEtcd } from "../harness/components";
 import { testEnv } from "../harness/env";
 import { PLATFORM_DOMAIN, TestBackend, clientAgent, echoOf, send } from "./router-helpers";
+import { scaled } from "../harness/time";
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -20,7 +21,7 @@ function portOpen(port: number): Promise<boolean> {
 }
 
 async function eventually<T>(what: string, attempt: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + scaled(timeoutMs);
   for (;;) {
     const value = await attempt().catch(() => undefined);
     if (value !== undefined) return value;

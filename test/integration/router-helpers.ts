@@ -6,6 +6,7 @@ import { WebSocketServer } from "ws";
 import { type DiscoveryStore, openDiscovery, serviceKey } from "../../src/modules/discovery";
 import { testEnv } from "../harness/env";
 import { type Answer, send } from "../harness/http";
+import { scaled } from "../harness/time";
 
 export { type Answer, clientAgent, send } from "../harness/http";
 export { uniqueApp } from "../harness/apps";
@@ -79,9 +80,9 @@ export function echoOf(answer: Answer): Echo {
   return JSON.parse(answer.body) as Echo;
 }
 
-/** Polls until `condition` holds (10 s at most). */
+/** Polls until `condition` holds (10 s at most on an idle machine, scaled by DEIS_TEST_TIME_FACTOR). */
 export async function until(condition: () => boolean | Promise<boolean>, what = "condition"): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + scaled(10_000);
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));

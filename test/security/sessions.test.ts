@@ -41,7 +41,7 @@ describe("live subscriptions end with the session", () => {
     return (await first.client().sdk.Login({ username, password })).login.token;
   }
 
-  const live = (on: TestPlatform) => on.platform.cache.events.localSubscriberCount(appLogsTopic(app));
+  const live = (on: TestPlatform) => on.subscribers(appLogsTopic(app));
 
   /** Opens a logs subscription with `token` on `on` and waits until that controller holds it. */
   async function tail(on: TestPlatform, token: string): Promise<Tail> {

@@ -1,3 +1,4 @@
+import { DomainError } from "../../core/errors";
 import type { Procfile } from "../../entities";
 
 /** What the builder knows of a pushed tree before it builds. */
@@ -12,7 +13,13 @@ export type BuildPlan =
   | { readonly kind: "dockerfile"; readonly procfile: Procfile }
   | { readonly kind: "buildpack"; readonly language: "node" | "static" | "procfile"; readonly dockerfile: string; readonly procfile: Procfile };
 
-export class BuildpackError extends Error {}
+/** The pushed tree cannot be built by a buildpack as it is; `file` is the one at fault. */
+export class BuildpackError extends DomainError {
+  constructor(message: string, file = "source") {
+    super("BUILD_REFUSED", message, { field: file, rule: message });
+    this.name = "BuildpackError";
+  }
+}
 
 const PROCFILE_LINE = /^([a-z][a-z0-9_-]{0,29}):\s*(.+)$/;
 
@@ -24,9 +31,9 @@ export function parseProcfile(text: string): Procfile {
     if (!line || line.startsWith("#")) continue;
     const match = PROCFILE_LINE.exec(line);
     if (!match) {
-      throw new BuildpackError(`Procfile line ${index + 1} is not "type: command" with a lowercase type: ${line}`);
+      throw new BuildpackError(`Procfile line ${index + 1} is not "type: command" with a lowercase type: ${line}`, "Procfile");
     }
-    if (match[1] in procfile) throw new BuildpackError(`Procfile names ${match[1]} twice`);
+    if (match[1] in procfile) throw new BuildpackError(`Procfile names ${match[1]} twice`, "Procfile");
     procfile[match[1]] = match[2].trim();
   }
   return procfile;
@@ -52,16 +59,16 @@ export async function planBuild(tree: SourceTree, stackImage: string): Promise<B
     try {
       manifest = JSON.parse((await tree.read("package.json")) ?? "{}") as PackageJson;
     } catch (error) {
-      throw new BuildpackError(`package.json is not valid JSON: ${(error as Error).message}`);
+      throw new BuildpackError(`package.json is not valid JSON: ${(error as Error).message}`, "package.json");
     }
     const hasDependencies = Object.keys(manifest.dependencies ?? {}).length > 0;
     const locked = tree.files.has("package-lock.json") || tree.files.has("npm-shrinkwrap.json");
     if (hasDependencies && !locked) {
-      throw new BuildpackError("package.json has dependencies but no package-lock.json: commit the lockfile (npm install writes it)");
+      throw new BuildpackError("package.json has dependencies but no package-lock.json: commit the lockfile (npm install writes it)", "package.json");
     }
     const web = procfile.web ?? (manifest.scripts?.start ? "npm start" : null);
     if (!web && Object.keys(procfile).length === 0) {
-      throw new BuildpackError('a Node.js app needs a "start" script in package.json or a Procfile');
+      throw new BuildpackError('a Node.js app needs a "start" script in package.json or a Procfile', "package.json");
     }
     // Bounded: a registry out of reach fails the build in about a minute with npm's reason.
     const install = hasDependencies

@@ -1,3 +1,5 @@
+import { DomainError } from "../../core/errors";
+
 /**
  * Reads a Dockerfile the way Docker's classic builder does (parser directives, the escape
  * character, line continuations, comments, global ARGs in FROM) and writes it again with every
@@ -6,7 +8,13 @@
  * meaning the platform cannot be sure of is refused, never passed on.
  */
 
-export class DockerfileError extends Error {}
+/** The Dockerfile is one the platform will not build; the message names the line and the rule. */
+export class DockerfileError extends DomainError {
+  constructor(message: string) {
+    super("BUILD_REFUSED", message, { field: "Dockerfile", rule: message });
+    this.name = "DockerfileError";
+  }
+}
 
 export interface Instruction {
   /** Upper case: FROM, COPY, RUN ... */

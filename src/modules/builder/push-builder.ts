@@ -1,4 +1,5 @@
 import type { RequestContext } from "../../core/context";
+import { DomainError, describeError } from "../../core/errors";
 import { BuildKind, ReleaseStatus } from "../../entities";
 import type { EventBus, ListStore } from "../cache";
 import { BuildLog } from "./build-log";
@@ -67,8 +68,10 @@ export class PushBuilder {
     try {
       return await this.build(ctx, app, sha, session, say, log, hungUp);
     } catch (error) {
-      // Not the build's own output: the platform's log has the details, the pusher gets no internals.
-      say("deis: the push failed on the platform's side; the previous release keeps serving (see the platform's log)");
+      // Not the build's own output: the platform's log has the details, the pusher gets no internals
+      // (a domain error, e.g. the Docker engine down, says what it is, as the API would).
+      const what = error instanceof DomainError ? describeError(error) : "the push failed on the platform's side (see the platform's log)";
+      say(`deis: ${what}; the previous release keeps serving`);
       ctx.log.error({ err: error, app, sha }, "push failed");
       return 1;
     } finally {

@@ -2,7 +2,7 @@ import { type AddressInfo, type Socket, createServer } from "node:net";
 import { randomUUID } from "node:crypto";
 import { type Connection, type ServerChannel, Server, utils } from "ssh2";
 import { RequestContext } from "../../core/context";
-import { DomainError } from "../../core/errors";
+import { describeError } from "../../core/errors";
 import type { Logger } from "../../core/logger";
 import type { User } from "../../entities";
 import type { LockStore } from "../cache";
@@ -56,7 +56,7 @@ export async function startSshServer(options: {
     try {
       appId = await control.authorize(ctx, parsed.app, parsed.service === "git-upload-pack" ? "owner" : "collaborator");
     } catch (error) {
-      fail(stream, error instanceof DomainError ? error.message : "not allowed");
+      fail(stream, describeError(error));
       return;
     }
     const lease = parsed.service === "git-receive-pack" ? await locks.tryAcquire(`push:${parsed.app}`, 15_000) : null;
@@ -66,6 +66,8 @@ export async function startSshServer(options: {
     }
     // The push holds the app until its build is done with, not only until git exits.
     const hangUp = new AbortController();
+    // A push whose lock lapsed (another push may hold it now) is cancelled before it releases anything.
+    lease?.lost.addEventListener("abort", () => hangUp.abort(), { once: true });
     let building: Promise<number> = Promise.resolve(0);
     const push = relay.register((session) => (building = builder.handle(ctx, parsed.app, session, hangUp.signal)));
     const finish = (code: number) => {

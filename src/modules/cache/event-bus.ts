@@ -10,7 +10,5 @@ export { type Topic, topic } from "../../core/topics";
 export interface EventBus {
   publish<T>(topic: Topic<T>, payload: T): Promise<void>;
   subscribe<T>(topic: Topic<T>): Promise<AsyncIterableIterator<T>>;
-  /** Live subscriptions to a topic held by this process (tests wait on this before publishing). */
-  localSubscriberCount(topic: Topic<unknown>): number;
   close(): Promise<void>;
 }

@@ -9,7 +9,7 @@ import { RedisEventBus } from "./redis-event-bus";
 export { AsyncQueue, endAfter, endWhen } from "./async-queue";
 export type { CounterStore } from "./counters";
 export { type EventBus, type Topic, topic } from "./event-bus";
-export type { Lease, LockStore } from "./locks";
+export { type Lease, LeaseLost, type LockStore } from "./locks";
 export type { ListStore } from "./lists";
 
 /** The cache module's public face: pub/sub, locks, counters and bounded lists, on Redis or in process. */

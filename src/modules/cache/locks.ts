@@ -2,108 +2,149 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { DomainError } from "../../core/errors";
 
+/** The lock a lease stood for is no longer its holder's; the work it guarded must stop. */
+export class LeaseLost extends DomainError {
+  constructor(
+    readonly key: string,
+    why: string,
+  ) {
+    super("UNAVAILABLE", `the lock on "${key}" was lost (${why}); the work stopped before its next step, try again`);
+    this.name = "LeaseLost";
+  }
+}
+
 /**
- * A held lock. It renews itself until released, so long work (a build) keeps it while this process
- * can reach the store; if renewals fail for a whole TTL the lock lapses and another holder may take
- * it (the holder is not told: keep TTLs longer than a store hiccup).
+ * A held lock, until `release`. In process it cannot lapse (its holder cannot crash without the
+ * process). In Redis it renews itself; when a renewal fails or finds the lock gone or taken, `lost`
+ * is aborted (its reason a LeaseLost) and renewals stop: the guarded work checks `assertHeld()`
+ * (or `lost`) before each side effect, so a holder that lost the lock stops before the next one.
  */
 export interface Lease {
   readonly key: string;
+  /** Aborted, with a LeaseLost reason, once the lock may be someone else's. */
+  readonly lost: AbortSignal;
+  /** Throws LeaseLost when `lost`: the fencing check before a side effect. */
+  assertHeld(): void;
   release(): Promise<void>;
 }
 
 /** Mutual exclusion across the platform's processes, e.g. one deploy per app at a time. */
 export interface LockStore {
-  /** The lease, or null at once when someone else holds the lock. */
+  /** The lease, or null at once when someone else holds the lock. `ttlMs` matters only across processes. */
   tryAcquire(key: string, ttlMs?: number): Promise<Lease | null>;
   /** Waits up to `timeoutMs` for the lock; throws UNAVAILABLE after that. */
   acquire(key: string, timeoutMs: number, ttlMs?: number): Promise<Lease>;
 }
 
 const DEFAULT_TTL_MS = 30_000;
+/** How often a waiting `acquire` asks Redis again (another process gives no signal when it releases). */
+const RETRY_MS = 50;
 
-interface LockBackend {
-  set(key: string, token: string, ttlMs: number): Promise<boolean>;
-  renew(key: string, token: string, ttlMs: number): Promise<boolean>;
-  remove(key: string, token: string): Promise<void>;
+function busy(key: string): DomainError {
+  return new DomainError("UNAVAILABLE", `busy: "${key}" is held by other work; try again shortly`);
 }
 
-class BackendLockStore implements LockStore {
-  constructor(private readonly backend: LockBackend) {}
-
-  async tryAcquire(key: string, ttlMs = DEFAULT_TTL_MS): Promise<Lease | null> {
-    const token = randomUUID();
-    if (!(await this.backend.set(key, token, ttlMs))) return null;
-    const timer = setInterval(() => {
-      this.backend.renew(key, token, ttlMs).catch(() => undefined);
-    }, Math.max(10, Math.floor(ttlMs / 3)));
-    timer.unref();
-    let released = false;
-    return {
-      key,
-      release: async () => {
-        if (released) return;
-        released = true;
-        clearInterval(timer);
-        await this.backend.remove(key, token);
-      },
-    };
-  }
-
-  async acquire(key: string, timeoutMs: number, ttlMs = DEFAULT_TTL_MS): Promise<Lease> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const lease = await this.tryAcquire(key, ttlMs);
-      if (lease) return lease;
-      if (Date.now() >= deadline) {
-        throw new DomainError("UNAVAILABLE", `busy: "${key}" is held by other work; try again shortly`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
-/** The embedded twin: locks within this process. */
-export function memoryLockStore(): LockStore {
-  const held = new Map<string, { token: string; expires: number }>();
-  const live = (key: string) => {
-    const entry = held.get(key);
-    if (entry && entry.expires <= Date.now()) held.delete(key);
-    return held.get(key);
+function lease(key: string, lost: AbortSignal, release: () => Promise<void>): Lease {
+  let released = false;
+  return {
+    key,
+    lost,
+    assertHeld: () => lost.throwIfAborted(),
+    release: async () => {
+      if (released) return;
+      released = true;
+      await release();
+    },
   };
-  return new BackendLockStore({
-    async set(key, token, ttlMs) {
-      if (live(key)) return false;
-      held.set(key, { token, expires: Date.now() + ttlMs });
-      return true;
+}
+
+/**
+ * The embedded twin: locks within this process, held until released (no TTL, no timer that a busy
+ * event loop could run late). Waiters are woken in order when the holder releases.
+ */
+export function memoryLockStore(): LockStore {
+  const held = new Set<string>();
+  const waiters = new Map<string, (() => void)[]>();
+  const take = (key: string): Lease | null => {
+    if (held.has(key)) return null;
+    held.add(key);
+    return lease(key, new AbortController().signal, async () => {
+      held.delete(key);
+      waiters.get(key)?.shift()?.();
+    });
+  };
+  return {
+    async tryAcquire(key) {
+      return take(key);
     },
-    async renew(key, token, ttlMs) {
-      const entry = live(key);
-      if (entry?.token !== token) return false;
-      entry.expires = Date.now() + ttlMs;
-      return true;
+    acquire(key, timeoutMs) {
+      const now = take(key);
+      if (now) return Promise.resolve(now);
+      return new Promise<Lease>((resolve, reject) => {
+        const queue = waiters.get(key) ?? [];
+        waiters.set(key, queue);
+        const wake = () => {
+          clearTimeout(timer);
+          const got = take(key);
+          if (got) resolve(got);
+          else queue.unshift(wake); // taken meanwhile by a tryAcquire: stay first in line
+        };
+        const timer = setTimeout(() => {
+          const at = queue.indexOf(wake);
+          if (at >= 0) queue.splice(at, 1);
+          reject(busy(key));
+        }, timeoutMs);
+        queue.push(wake);
+      });
     },
-    async remove(key, token) {
-      if (live(key)?.token === token) held.delete(key);
-    },
-  });
+  };
 }
 
 const RENEW_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 
-/** Locks in Redis: SET NX PX with a random token; renew and release only while the token matches. */
+/**
+ * Locks in Redis: SET NX PX with a random token; renewed every third of the TTL and released only
+ * while the token matches. A renewal that errs, or finds another token or none, ends the lease.
+ */
 export function redisLockStore(redis: Redis, prefix: string): LockStore {
   const name = (key: string) => `${prefix}lock:${key}`;
-  return new BackendLockStore({
-    async set(key, token, ttlMs) {
-      return (await redis.set(name(key), token, "PX", ttlMs, "NX")) === "OK";
+  const store: LockStore = {
+    async tryAcquire(key, ttlMs = DEFAULT_TTL_MS) {
+      const token = randomUUID();
+      if ((await redis.set(name(key), token, "PX", ttlMs, "NX")) !== "OK") return null;
+      const lost = new AbortController();
+      const lose = (why: string) => {
+        clearInterval(timer);
+        if (!lost.signal.aborted) lost.abort(new LeaseLost(key, why));
+      };
+      const timer = setInterval(() => {
+        redis.eval(RENEW_SCRIPT, 1, name(key), token, String(ttlMs)).then(
+          (renewed) => {
+            if (renewed !== 1 && !done) lose("it expired or another holder took it");
+          },
+          (error: unknown) => {
+            if (!done) lose(`renewing it failed: ${(error as Error).message}`);
+          },
+        );
+      }, Math.max(10, Math.floor(ttlMs / 3)));
+      timer.unref();
+      let done = false;
+      return lease(key, lost.signal, async () => {
+        done = true;
+        clearInterval(timer);
+        await redis.eval(RELEASE_SCRIPT, 1, name(key), token);
+      });
     },
-    async renew(key, token, ttlMs) {
-      return (await redis.eval(RENEW_SCRIPT, 1, name(key), token, String(ttlMs))) === 1;
+    async acquire(key, timeoutMs, ttlMs = DEFAULT_TTL_MS) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const got = await store.tryAcquire(key, ttlMs);
+        if (got) return got;
+        if (Date.now() >= deadline) throw busy(key);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      }
     },
-    async remove(key, token) {
-      await redis.eval(RELEASE_SCRIPT, 1, name(key), token);
-    },
-  });
+  };
+  return store;
 }

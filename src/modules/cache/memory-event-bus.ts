@@ -18,10 +18,6 @@ export class MemoryEventBus implements EventBus {
     return queue;
   }
 
-  localSubscriberCount(topic: Topic<unknown>): number {
-    return this.emitter.listenerCount(topic.name);
-  }
-
   async close(): Promise<void> {
     this.emitter.removeAllListeners();
   }

@@ -10,7 +10,6 @@ import type { EventBus, Topic } from "./event-bus";
 export class RedisEventBus implements EventBus {
   private readonly pubsub: RedisPubSub;
   private readonly publisher: Redis;
-  private readonly live = new Map<string, number>();
 
   /** Opens its own two connections (a subscribing connection can do nothing else); `close` ends them. */
   constructor(
@@ -36,19 +35,10 @@ export class RedisEventBus implements EventBus {
       closed = true;
       if (subscriptionId === undefined) return;
       this.pubsub.unsubscribe(subscriptionId);
-      this.live.set(topic.name, (this.live.get(topic.name) ?? 1) - 1);
     });
     subscriptionId = await this.pubsub.subscribe(this.channel(topic), (payload: T) => queue.push(payload));
-    if (closed) {
-      this.pubsub.unsubscribe(subscriptionId);
-    } else {
-      this.live.set(topic.name, (this.live.get(topic.name) ?? 0) + 1);
-    }
+    if (closed) this.pubsub.unsubscribe(subscriptionId);
     return queue;
-  }
-
-  localSubscriberCount(topic: Topic<unknown>): number {
-    return this.live.get(topic.name) ?? 0;
   }
 
   async close(): Promise<void> {

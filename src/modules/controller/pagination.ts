@@ -40,7 +40,8 @@ function fits(type: SortKey<never>["type"], value: unknown): boolean {
   }
 }
 
-function pageSize(first: number | null | undefined): number {
+/** The page size asked for, or the default; refuses what is not 1..MAX_PAGE_SIZE. */
+export function pageSize(first: number | null | undefined): number {
   if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
     throw invalidInput("first", `must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
@@ -48,11 +49,13 @@ function pageSize(first: number | null | undefined): number {
   return first;
 }
 
-function encodeCursor(values: (string | number | Date)[]): string {
+/** An opaque cursor holding the sort-key values of a row (dates as ISO strings). */
+export function encodeCursor(values: (string | number | Date)[]): string {
   return Buffer.from(JSON.stringify(values.map((v) => (v instanceof Date ? v.toISOString() : v)))).toString("base64url");
 }
 
-function decodeCursor<T>(cursor: string, keys: readonly SortKey<T>[]): (string | number)[] {
+/** The values a cursor holds, each checked against its sort key's type; refuses anything else as bad `after` input. */
+export function decodeCursor<T>(cursor: string, keys: readonly SortKey<T>[]): (string | number)[] {
   try {
     const values: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     if (Array.isArray(values) && values.length === keys.length && values.every((v, i) => fits(keys[i].type, v))) {

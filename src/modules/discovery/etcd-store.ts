@@ -36,10 +36,6 @@ export class EtcdDiscoveryStore implements DiscoveryStore {
     await this.client.delete().key(key);
   }
 
-  async deletePrefix(prefix: string): Promise<void> {
-    await this.client.delete().prefix(prefix);
-  }
-
   async watchPrefix(prefix: string, handlers: WatchHandlers): Promise<DiscoveryWatch> {
     const watcher = await this.client.watch().prefix(prefix).create();
     const emit = (type: DiscoveryEvent["type"]) => (kv: { key: Buffer; value: Buffer }) =>

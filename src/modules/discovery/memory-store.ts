@@ -27,10 +27,6 @@ export class MemoryDiscoveryStore implements DiscoveryStore {
     if (this.data.delete(key)) this.emit({ type: "delete", key, value: null });
   }
 
-  async deletePrefix(prefix: string): Promise<void> {
-    for (const key of [...this.data.keys()]) if (key.startsWith(prefix)) await this.delete(key);
-  }
-
   async watchPrefix(prefix: string, handlers: WatchHandlers): Promise<DiscoveryWatch> {
     const watcher = { prefix, handlers };
     this.watchers.add(watcher);

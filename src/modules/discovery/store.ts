@@ -44,7 +44,6 @@ export interface DiscoveryStore {
   getPrefix(prefix: string): Promise<Map<string, string>>;
   put(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;
-  deletePrefix(prefix: string): Promise<void>;
   /** Changes under the prefix from now on, in order; resumes by itself after a disconnection. */
   watchPrefix(prefix: string, handlers: WatchHandlers): Promise<DiscoveryWatch>;
   lease(ttlSeconds: number): Promise<DiscoveryLease>;

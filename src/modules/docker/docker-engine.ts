@@ -1,6 +1,6 @@
 import { PassThrough, type Readable } from "node:stream";
 import Docker from "dockerode";
-import { statusOf } from "./docker-errors";
+import { statusOf, translateTransportErrors } from "./docker-errors";
 import { DockerSwarm } from "./docker-swarm";
 
 /** What the platform asks of one container. */
@@ -81,6 +81,7 @@ export class DockerEngine {
 
   constructor(options: Docker.DockerOptions = {}) {
     this.docker = new Docker(options);
+    translateTransportErrors(this.docker.modem);
     this.swarm = new DockerSwarm(this.docker);
   }
 

@@ -1,8 +1,14 @@
+import { DomainError } from "../../core/errors";
 import type { DockerEngine, ImageInfo } from "./docker-engine";
 import { APP_LABEL, type ImageNames, PLATFORM_LABEL } from "./image-names";
 
 /** An image a build or deploy may not use; the message says why, for the user. */
-export class ImageRefused extends Error {}
+export class ImageRefused extends DomainError {
+  constructor(message: string) {
+    super("IMAGE_REFUSED", message, { field: "image", rule: message });
+    this.name = "ImageRefused";
+  }
+}
 
 export interface ImagePolicyOptions {
   readonly platformId: string;

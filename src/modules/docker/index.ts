@@ -6,7 +6,7 @@
 export { type ContainerSpec, type ContainerState, DockerEngine, type EngineEvent, type ImageInfo, type NetworkSpec } from "./docker-engine";
 export { DockerSwarm } from "./docker-swarm";
 export type { ServiceDefinition, ServiceState, TaskState } from "./swarm-types";
-export { statusOf } from "./docker-errors";
+export { DockerUnavailable, statusOf } from "./docker-errors";
 export { APP_LABEL, ImageNames, LOCAL_APP_REPOSITORY, PLATFORM_LABEL, normalizeReference, parseReference } from "./image-names";
 export { ImagePolicy, ImageRefused } from "./image-policy";
 export { STACK_IMAGE, StackImageError, ensureStackImage } from "./stack-image";

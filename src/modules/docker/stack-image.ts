@@ -3,6 +3,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
+import { DomainError } from "../../core/errors";
 import type { Logger } from "../../core/logger";
 import type { DockerEngine } from "./docker-engine";
 
@@ -18,7 +19,13 @@ const CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
 const BUSYBOX_CANDIDATES = ["/bin/busybox", "/usr/bin/busybox"];
 
-export class StackImageError extends Error {}
+/** The stack image cannot be made on this host (the operator must install what it names). */
+export class StackImageError extends DomainError {
+  constructor(message: string) {
+    super("UNAVAILABLE", message);
+    this.name = "StackImageError";
+  }
+}
 
 function copyInto(root: string, file: string, as = file): void {
   const target = join(root, as);

@@ -2,7 +2,15 @@
  * The platform registry's v2 HTTP API (Docker Distribution): tags, manifest digests, deletes.
  * One small adapter; images get in by `docker push` through the engine.
  */
-export class RegistryError extends Error {}
+import { DomainError } from "../../core/errors";
+
+/** The platform registry did not answer, or refused; images cannot be stored or read now. */
+export class RegistryError extends DomainError {
+  constructor(message: string) {
+    super("UNAVAILABLE", message);
+    this.name = "RegistryError";
+  }
+}
 
 const MANIFEST_TYPES = [
   "application/vnd.docker.distribution.manifest.v2+json",

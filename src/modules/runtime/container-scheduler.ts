@@ -16,7 +16,7 @@ import {
   DeployFailed,
   type ProcessPlan,
   type ProcessStatus,
-  type RouteTable,
+  type RouteSink,
   type RunResult,
   type Scheduler,
 } from "./scheduler";
@@ -153,7 +153,7 @@ export class ContainerScheduler implements Scheduler {
     return true;
   }
 
-  async converge(plan: AppPlan, routes: RouteTable, isNew: boolean): Promise<void> {
+  async converge(plan: AppPlan, routes: RouteSink, isNew: boolean): Promise<void> {
     if (plan.processes.some((p) => p.count > 0)) await this.ensureNetwork(plan.app);
     const existing = await this.existing(plan.app);
     const byName = new Map(existing.map((e) => [e.container.name, e]));
@@ -241,7 +241,7 @@ export class ContainerScheduler implements Scheduler {
       .sort((a, b) => a.type.localeCompare(b.type) || a.num - b.num || a.version - b.version);
   }
 
-  async restart(plan: AppPlan, routes: RouteTable, type?: string | null, num?: number | null): Promise<number> {
+  async restart(plan: AppPlan, routes: RouteSink, type?: string | null, num?: number | null): Promise<number> {
     const targets = (await this.existing(plan.app)).filter(
       (e) => e.version === plan.version && (!type || e.type === type) && (!num || e.num === num),
     );
@@ -258,7 +258,7 @@ export class ContainerScheduler implements Scheduler {
     return targets.length;
   }
 
-  async remove(app: string, routes: RouteTable): Promise<void> {
+  async remove(app: string, routes: RouteSink): Promise<void> {
     const all = await this.engine.listContainers([`${LABELS.platform}=${this.options.platformId}`, `${LABELS.app}=${app}`]);
     for (const name of await routes.published(app)) await routes.unpublish(app, name);
     await Promise.all(all.map((c) => this.engine.stopAndRemove(c.id, this.options.stopTimeoutSeconds)));

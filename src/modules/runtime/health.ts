@@ -1,5 +1,6 @@
 import { request } from "node:http";
 import { connect } from "node:net";
+import { DomainError } from "../../core/errors";
 import type { Healthcheck } from "../../entities";
 
 /**
@@ -19,7 +20,13 @@ export const DEFAULT_HEALTHCHECK: Healthcheck = {
 /** How often a check in progress asks whether the process still runs (a question to the engine). */
 const RUNNING_CHECK_MS = 250;
 
-export class UnhealthyError extends Error {}
+/** A process did not answer its healthcheck (or stopped running); the message says how, for the user. */
+export class UnhealthyError extends DomainError {
+  constructor(message: string) {
+    super("DEPLOY_FAILED", message);
+    this.name = "UnhealthyError";
+  }
+}
 
 function tcpProbe(host: string, port: number, timeoutMs: number): Promise<string | null> {
   return new Promise((resolve) => {

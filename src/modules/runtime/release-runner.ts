@@ -1,7 +1,7 @@
 import type { Logger } from "../../core/logger";
 import type { DockerEngine, ImageNames, ImagePolicy } from "../docker";
 import type { RegistryClient } from "../registry";
-import { type AppPlan, DeployFailed, type ProcessStatus, type RouteTable, type RunResult, type Scheduler } from "./scheduler";
+import { type AppPlan, DeployFailed, type ProcessStatus, type RouteSink, type RunResult, type Scheduler } from "./scheduler";
 
 /**
  * What the controller asks the runtime to run: one release of an app as a plain plan. `image` is the
@@ -31,7 +31,7 @@ export interface ReleaseRunnerOptions {
 export class ReleaseRunner {
   constructor(
     private readonly scheduler: Scheduler,
-    private readonly routes: RouteTable,
+    private readonly routes: RouteSink,
     private readonly engine: DockerEngine,
     private readonly images: ImagePolicy,
     private readonly names: ImageNames,

@@ -1,13 +1,13 @@
 import type { Logger } from "../../core/logger";
 import { type DiscoveryLease, type DiscoveryStore, parseKey, serviceKey, servicesOf } from "../discovery";
-import type { RouteTable } from "./scheduler";
+import type { RouteSink } from "./scheduler";
 
 /**
  * Publishes routed processes to discovery under this process's lease: while it lives its routes
  * stay (the lease renews itself); if it dies they expire. If the store says the lease was lost
  * (it expired while unreachable), a new one is taken and every route put back.
  */
-export class RoutePublisher implements RouteTable {
+export class RoutePublisher implements RouteSink {
   private lease: Promise<DiscoveryLease> | null = null;
   private readonly mine = new Map<string, string>();
 

@@ -1,3 +1,4 @@
+import { DomainError } from "../../core/errors";
 import type { Healthcheck } from "../../entities";
 
 /** One process type of a release, as it should run. */
@@ -50,7 +51,7 @@ export interface RunResult {
 }
 
 /** Where routed processes are announced (discovery); schedulers call it at the right moments. */
-export interface RouteTable {
+export interface RouteSink {
   publish(app: string, process: string, address: string): Promise<void>;
   unpublish(app: string, process: string): Promise<void>;
   /** Names of the app's processes that have routes. */
@@ -58,7 +59,12 @@ export interface RouteTable {
 }
 
 /** A new release's processes never became healthy; they were removed, the old ones left alone. */
-export class DeployFailed extends Error {}
+export class DeployFailed extends DomainError {
+  constructor(message: string) {
+    super("DEPLOY_FAILED", message);
+    this.name = "DeployFailed";
+  }
+}
 
 /**
  * Runs apps' processes: local Docker containers, or Docker Swarm services across hosts. `converge`
@@ -68,12 +74,12 @@ export class DeployFailed extends Error {}
 export interface Scheduler {
   readonly kind: "containers" | "swarm";
   /** `isNew`: the plan's release has never served, so failing to start it is a DeployFailed. */
-  converge(plan: AppPlan, routes: RouteTable, isNew: boolean): Promise<void>;
+  converge(plan: AppPlan, routes: RouteSink, isNew: boolean): Promise<void>;
   processes(app: string): Promise<ProcessStatus[]>;
   /** Restarts the matching processes one at a time (each healthy and routed before the next). */
-  restart(plan: AppPlan, routes: RouteTable, type?: string | null, num?: number | null): Promise<number>;
+  restart(plan: AppPlan, routes: RouteSink, type?: string | null, num?: number | null): Promise<number>;
   /** Stops and removes everything the app runs, and its routes. */
-  remove(app: string, routes: RouteTable): Promise<void>;
+  remove(app: string, routes: RouteSink): Promise<void>;
   /** A one-off process with the release's image and env, removed afterwards. */
   run(plan: AppPlan, command: string, timeoutMs: number): Promise<RunResult>;
   /** Apps that have processes on the engine (to find what a destroyed app left behind). */

@@ -3,7 +3,7 @@ import type { DockerEngine, ServiceDefinition, ServiceState, TaskState } from ".
 import { UnhealthyError } from "./health";
 import { LABELS, appNetworkName, networkLabels } from "./naming";
 import { runOneOff } from "./one-off";
-import { type AppPlan, DeployFailed, type ProcessStatus, type RouteTable, type RunResult, type Scheduler } from "./scheduler";
+import { type AppPlan, DeployFailed, type ProcessStatus, type RouteSink, type RunResult, type Scheduler } from "./scheduler";
 import { SPEC_LABEL, type ServiceDefaults, serviceDefinition, swarmHealthcheckTiming } from "./swarm-service";
 
 export interface SwarmSchedulerOptions {
@@ -113,7 +113,7 @@ export class SwarmScheduler implements Scheduler {
   }
 
   /** Routes = serving tasks. `republish` puts every route again (under this controller's lease). */
-  private async syncRoutes(app: string, snapshot: Snapshot, routes: RouteTable, republish = false): Promise<void> {
+  private async syncRoutes(app: string, snapshot: Snapshot, routes: RouteSink, republish = false): Promise<void> {
     const serving = this.serving(snapshot);
     const published = new Set(await routes.published(app));
     for (const [name, address] of serving) if (republish || !published.has(name)) await routes.publish(app, name, address);
@@ -158,7 +158,7 @@ export class SwarmScheduler implements Scheduler {
    * Polls until the rollouts' services (or, with none, all the app's services) have settled, the
    * routes following every round. Returns null, or what went wrong (a failure, or the deadline).
    */
-  private async settle(app: string, routes: RouteTable, rollouts: readonly Rollout[], deadline: number, failFast: boolean): Promise<string | null> {
+  private async settle(app: string, routes: RouteSink, rollouts: readonly Rollout[], deadline: number, failFast: boolean): Promise<string | null> {
     for (;;) {
       const snapshot = await this.snapshot(app);
       await this.syncRoutes(app, snapshot, routes);
@@ -236,7 +236,7 @@ export class SwarmScheduler implements Scheduler {
   }
 
   /** After a failed deploy: removes the services it created, rolls back those it changed, waits for the old tasks alone. */
-  private async undo(app: string, routes: RouteTable, rollouts: readonly Rollout[]): Promise<void> {
+  private async undo(app: string, routes: RouteSink, rollouts: readonly Rollout[]): Promise<void> {
     const snapshot = await this.snapshot(app);
     for (const rollout of rollouts) {
       const service = snapshot.services.find((s) => s.id === rollout.id);
@@ -263,7 +263,7 @@ export class SwarmScheduler implements Scheduler {
     });
   }
 
-  async converge(plan: AppPlan, routes: RouteTable, isNew: boolean): Promise<void> {
+  async converge(plan: AppPlan, routes: RouteSink, isNew: boolean): Promise<void> {
     if (plan.processes.some((p) => p.count > 0)) await this.ensureNetwork(plan.app);
     const before = await this.snapshot(plan.app);
     const rollouts: Rollout[] = [];
@@ -291,7 +291,7 @@ export class SwarmScheduler implements Scheduler {
   }
 
   /** Unroutes the services' tasks, waits `drainSeconds` for requests in flight, removes the services and waits for their containers here. */
-  private async removeServices(app: string, services: readonly ServiceState[], routes: RouteTable, drainSeconds: number): Promise<void> {
+  private async removeServices(app: string, services: readonly ServiceState[], routes: RouteSink, drainSeconds: number): Promise<void> {
     const snapshot = await this.snapshot(app);
     const names = snapshot.tasks.filter((t) => services.some((s) => s.id === t.serviceId)).map((t) => this.processName(snapshot, t));
     const published = new Set(await routes.published(app));
@@ -328,7 +328,7 @@ export class SwarmScheduler implements Scheduler {
    * one stops (a Swarm force update). Swarm restarts a service's tasks as a whole, so a `num` only
    * selects the service (it must name a running process); all its tasks are restarted.
    */
-  async restart(plan: AppPlan, routes: RouteTable, type?: string | null, num?: number | null): Promise<number> {
+  async restart(plan: AppPlan, routes: RouteSink, type?: string | null, num?: number | null): Promise<number> {
     const snapshot = await this.snapshot(plan.app);
     const image = await this.imageReference(plan.image);
     let restarted = 0;
@@ -349,7 +349,7 @@ export class SwarmScheduler implements Scheduler {
     return restarted;
   }
 
-  async remove(app: string, routes: RouteTable): Promise<void> {
+  async remove(app: string, routes: RouteSink): Promise<void> {
     const { services } = await this.snapshot(app);
     for (const name of await routes.published(app)) await routes.unpublish(app, name);
     if (services.length > 0) await this.removeServices(app, services, routes, 0);

@@ -1,5 +1,15 @@
-import { type ClassType, Field, Int, ObjectType } from "type-graphql";
+import { ArgsType, type ClassType, Field, Int, ObjectType } from "type-graphql";
 import type { Page } from "../../modules/controller";
+
+/** The arguments of every paginated list field. */
+@ArgsType()
+export class PageArgsType {
+  @Field(() => Int, { nullable: true, description: "Page size, 1 to 100 (default 50)." })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: "pageInfo.endCursor of the previous page." })
+  after?: string | null;
+}
 
 @ObjectType({ description: "Where a page ends and whether more follow." })
 export class PageInfo {

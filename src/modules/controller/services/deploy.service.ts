@@ -4,7 +4,7 @@ import type { Logger } from "../../../core/logger";
 import { AppEventType, announce, appEventsTopic } from "../../../core/topics";
 import { memoryBytes, nanoCpus } from "../../../core/units";
 import { App, Release, ReleaseStatus } from "../../../entities";
-import type { EventBus, LockStore } from "../../cache";
+import type { EventBus, Lease, LockStore } from "../../cache";
 import type { UnitOfWork } from "../unit-of-work";
 import {
   DEFAULT_HEALTHCHECK,
@@ -59,7 +59,7 @@ export class DeployService implements ReconcileTarget {
       this.again.add(app);
       return;
     }
-    const work = this.locked(app, () => this.deploy(app))
+    const work = this.locked(app, (lease) => this.deploy(app, lease))
       .catch((error: unknown) => this.log.error({ err: error, app }, "deploy failed"))
       .finally(() => {
         this.active.delete(app);
@@ -125,11 +125,11 @@ export class DeployService implements ReconcileTarget {
     return plan ? this.runner.run(plan, command, timeoutMs) : null;
   }
 
-  private async locked<T>(app: string, work: () => Promise<T>): Promise<T> {
+  private async locked<T>(app: string, work: (lease: Lease) => Promise<T>): Promise<T> {
     // A short TTL (renewed while held) so a crashed controller's lock frees up quickly.
     const lease = await this.locks.acquire(`deploy:${app}`, this.options.lockTimeoutMs, DEPLOY_LOCK_TTL_MS);
     try {
-      return await work();
+      return await work(lease);
     } finally {
       await lease.release();
     }
@@ -144,10 +144,12 @@ export class DeployService implements ReconcileTarget {
     });
   }
 
-  private async deploy(name: string): Promise<void> {
+  /** Fenced: a deploy whose lock lapsed (another controller may hold it now) stops before its next side effect. */
+  private async deploy(name: string, lease: Lease): Promise<void> {
     for (;;) {
       const app = await this.dataSource.getRepository(App).findOneBy({ name });
       const release = app ? await this.runnable(app.id) : null;
+      lease.assertHeld();
       if (!app || !release) {
         await this.runner.remove(name, !app);
         return;
@@ -157,9 +159,11 @@ export class DeployService implements ReconcileTarget {
         await this.runner.apply(this.plan(app, release), isNew);
       } catch (error) {
         if (!(error instanceof DeployFailed) || !isNew) throw error;
+        lease.assertHeld();
         await this.record(app, release, ReleaseStatus.FAILED, error.message);
         continue;
       }
+      lease.assertHeld();
       if (isNew) await this.record(app, release, ReleaseStatus.SUCCEEDED);
       return;
     }

@@ -1,4 +1,4 @@
-import { DockerfileError, type ImageUse, expandWord, parseDockerfile, pinDockerfile } from "../../src/modules/builder/dockerfile";
+import { DockerfileError, type ImageUse, expandWord, parseDockerfile, pinDockerfile } from "../../../src/modules/builder/dockerfile";
 
 const LABELS = { "deis.app": "bob", "deis.platform": "deis" };
 

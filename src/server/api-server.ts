@@ -8,13 +8,13 @@ import { type GraphQLSchema, GraphQLError, parse, specifiedRules, validate } fro
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { type WebSocket, WebSocketServer } from "ws";
-import { RequestContext } from "../../../core/context";
-import type { Logger } from "../../../core/logger";
-import { type SessionsEndedPayload, sessionsEndedTopic } from "../../../core/topics";
-import type { EventBus } from "../../cache";
-import { type GraphQLContext, toClientError } from "../../../resolvers";
-import type { Services } from "../index";
-import { hashToken } from "../services/auth.service";
+import { RequestContext } from "../core/context";
+import type { Logger } from "../core/logger";
+import { type SessionsEndedPayload, sessionsEndedTopic } from "../core/topics";
+import type { EventBus } from "../modules/cache";
+import { type GraphQLContext, toClientError } from "../resolvers";
+import type { Services } from "../modules/controller";
+import { hashToken } from "../modules/controller/services/auth.service";
 import { EXPLORER_ASSET_PREFIX, serveExplorerAsset, serveExplorerPage } from "./explorer";
 import { complexityError, complexityLimit, depthLimit } from "./query-limits";
 

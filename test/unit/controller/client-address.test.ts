@@ -1,4 +1,4 @@
-import { clientAddressKey } from "../../src/modules/controller/services/client-address";
+import { clientAddressKey } from "../../../src/modules/controller/services/client-address";
 
 describe("the client address failed logins count on", () => {
   test.each([

@@ -1,6 +1,6 @@
-import { certKey, domainKey, platformKey, serviceKey } from "../../src/modules/discovery";
-import { RouteTable, hostName, parseBackend } from "../../src/modules/proxy/route-table";
-import { formatRequestLine } from "../../src/modules/proxy";
+import { certKey, domainKey, platformKey, serviceKey } from "../../../src/modules/discovery";
+import { RouteTable, hostName, parseBackend } from "../../../src/modules/proxy/route-table";
+import { formatRequestLine } from "../../../src/modules/proxy";
 
 function table(entries: [string, string][]): RouteTable {
   const routes = new RouteTable();

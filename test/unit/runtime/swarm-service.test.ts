@@ -1,6 +1,6 @@
-import type { AppPlan } from "../../src/modules/runtime/scheduler";
-import { DEFAULT_HEALTHCHECK } from "../../src/modules/runtime/health";
-import { SPEC_LABEL, healthcheckCommand, serviceDefinition, serviceName, swarmHealthcheckTiming } from "../../src/modules/runtime/swarm-service";
+import type { AppPlan } from "../../../src/modules/runtime/scheduler";
+import { DEFAULT_HEALTHCHECK } from "../../../src/modules/runtime/health";
+import { SPEC_LABEL, healthcheckCommand, serviceDefinition, serviceName, swarmHealthcheckTiming } from "../../../src/modules/runtime/swarm-service";
 
 const SWARM_NAME = /^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$/;
 const defaults = { platformId: "deis", stopTimeoutSeconds: 10, restartDelaySeconds: 3, monitorSeconds: 3 };

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parsePublicKey } from "../../src/modules/controller";
+import { parsePublicKey } from "../../../src/modules/controller";
 
 /** A key made by the real ssh-keygen (openssh-client). */
 function keygen(type: string, bits?: number): { publicKey: string; fingerprint: string } {

@@ -1,5 +1,5 @@
-import type { DockerEngine, ImageInfo } from "../../src/modules/docker";
-import { ImageNames, ImagePolicy } from "../../src/modules/docker";
+import type { DockerEngine, ImageInfo } from "../../../src/modules/docker";
+import { ImageNames, ImagePolicy } from "../../../src/modules/docker";
 
 const policy = new ImagePolicy({} as DockerEngine, { platformId: "deis", names: new ImageNames("127.0.0.1:5000") });
 

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from "../../src/core/config";
+import { ConfigError, loadConfig } from "../../../src/core/config";
 
 describe("loadConfig", () => {
   test("embedded defaults need nothing configured", () => {

@@ -1,7 +1,7 @@
 import { BlockList, type Socket, createServer } from "node:net";
-import { type Lookup, DrainForwarder, DrainGuard, type RefusedClass, classifyAddress } from "../../src/modules/logger";
-import { createLogger } from "../../src/core/logger";
-import { eventually } from "../harness/wait";
+import { type Lookup, DrainForwarder, DrainGuard, type RefusedClass, classifyAddress } from "../../../src/modules/logger";
+import { createLogger } from "../../../src/core/logger";
+import { eventually } from "../../harness/wait";
 
 /** Drains may not reach this host, its loopback, link-local (metadata) or private ranges, in any spelling. */
 const NO_OWN = new BlockList();

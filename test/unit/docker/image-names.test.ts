@@ -1,4 +1,4 @@
-import { ImageNames, normalizeReference, parseReference } from "../../src/modules/docker";
+import { ImageNames, normalizeReference, parseReference } from "../../../src/modules/docker";
 
 describe("image references", () => {
   test.each([

@@ -1,4 +1,4 @@
-import { LineSplitter, MAX_LINE_BYTES, cleanMessage, formatLine, parseDrainUrl, parseSyslog } from "../../src/modules/logger";
+import { LineSplitter, MAX_LINE_BYTES, cleanMessage, formatLine, parseDrainUrl, parseSyslog } from "../../../src/modules/logger";
 
 describe("log lines", () => {
   test("format as <time> <app>[<source>]: <message>, the platform's own as deis[...]", () => {

@@ -1,10 +1,10 @@
-import { randomAppName, validateAppName } from "../../src/modules/controller/validation/names";
-import { normalizeDomain } from "../../src/modules/controller/validation/domain-rules";
-import { parseCpu, parseMemory } from "../../src/modules/controller/validation/process-rules";
-import { applyConfigChanges } from "../../src/modules/controller/validation/config-rules";
-import { describeKeyChanges } from "../../src/modules/controller/services/summaries";
-import { AsyncQueue } from "../../src/modules/cache";
-import { structureFor } from "../../src/modules/runtime/formation";
+import { randomAppName, validateAppName } from "../../../src/modules/controller/validation/names";
+import { normalizeDomain } from "../../../src/modules/controller/validation/domain-rules";
+import { parseCpu, parseMemory } from "../../../src/modules/controller/validation/process-rules";
+import { applyConfigChanges } from "../../../src/modules/controller/validation/config-rules";
+import { describeKeyChanges } from "../../../src/modules/controller/services/summaries";
+import { AsyncQueue } from "../../../src/modules/cache";
+import { structureFor } from "../../../src/modules/runtime/formation";
 
 describe("names", () => {
   test("random names are valid adjective-noun names", () => {

@@ -62,7 +62,7 @@ describe("planBuild", () => {
       "WORKDIR /app",
       "COPY . /app",
       "ENV NODE_ENV=production",
-      "RUN npm ci --omit=dev --no-audit --no-fund",
+      "RUN npm ci --omit=dev --no-audit --no-fund --fetch-retries=1 --fetch-retry-maxtimeout=10000 --fetch-timeout=30000",
       'CMD ["/bin/sh", "-c", "npm start"]',
       "",
     ]);

@@ -1,0 +1,116 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api } from "../api";
+import type { LogRowFragment } from "../generated";
+import { ErrorBox, useLive, useQuery } from "../ui";
+
+const MAX_LINES = 10_000;
+
+function sourceKind(source: string): "app" | "router" | "platform" {
+  if (source === "router") return "router";
+  if (source.startsWith("deis")) return "platform";
+  return "app";
+}
+
+/**
+ * A live tail: lines are kept in an array (the newest 10,000) and appended to the DOM directly, at
+ * most once a frame, never through a diff of every line; paused, they queue and show on resume.
+ */
+export function LogsView({ app }: { app: string }) {
+  const lines = useRef<LogRowFragment[]>([]);
+  const pending = useRef<LogRowFragment[]>([]);
+  const box = useRef<HTMLPreElement>(null);
+  const frame = useRef(0);
+  const [paused, setPaused] = useState(false);
+  const [sources, setSources] = useState({ app: true, router: true, platform: true });
+  const [text, setText] = useState("");
+  const [count, setCount] = useState(0);
+  const filter = useRef({ sources, text, paused });
+  filter.current = { sources, text, paused };
+
+  const shows = (line: LogRowFragment) => filter.current.sources[sourceKind(line.source)] && (!filter.current.text || line.text.toLowerCase().includes(filter.current.text.toLowerCase()));
+
+  const lineNode = (line: LogRowFragment) => {
+    const node = document.createElement("div");
+    node.className = `line src-${sourceKind(line.source)}`;
+    node.textContent = line.text;
+    return node;
+  };
+
+  const flush = () => {
+    frame.current = 0;
+    const target = box.current;
+    if (!target || filter.current.paused) return;
+    const arrived = pending.current;
+    pending.current = [];
+    if (arrived.length === 0) return;
+    const follow = target.scrollTop + target.clientHeight >= target.scrollHeight - 40;
+    const fragment = document.createDocumentFragment();
+    for (const line of arrived) if (shows(line)) fragment.appendChild(lineNode(line));
+    target.appendChild(fragment);
+    while (target.childElementCount > MAX_LINES) target.firstElementChild!.remove();
+    if (follow) target.scrollTop = target.scrollHeight;
+    setCount(lines.current.length);
+  };
+
+  const add = (arrived: LogRowFragment[]) => {
+    lines.current.push(...arrived);
+    if (lines.current.length > MAX_LINES) lines.current.splice(0, lines.current.length - MAX_LINES);
+    pending.current.push(...arrived);
+    if (pending.current.length > MAX_LINES) pending.current.splice(0, pending.current.length - MAX_LINES);
+    if (!frame.current) frame.current = requestAnimationFrame(flush);
+  };
+
+  const redraw = () => {
+    const target = box.current;
+    if (!target) return;
+    pending.current = [];
+    const fragment = document.createDocumentFragment();
+    for (const line of lines.current) if (shows(line)) fragment.appendChild(lineNode(line));
+    target.replaceChildren(fragment);
+    target.scrollTop = target.scrollHeight;
+  };
+
+  const recent = useQuery(() => api.DashRecentLogs({ app }), [app]);
+  const [started, setStarted] = useState(false);
+  useEffect(() => {
+    if (recent.data && !started) {
+      add(recent.data.logs);
+      setStarted(true);
+    }
+  }, [recent.data]);
+  const liveError = useLive(started ? () => api.DashLogTail({ app }) : null, (event) => add([event.logs]), [app, started]);
+  useEffect(redraw, [sources, text]);
+  useEffect(() => {
+    if (!paused) redraw();
+  }, [paused]);
+  useEffect(() => () => cancelAnimationFrame(frame.current), []);
+
+  return (
+    <>
+      <h1 tabIndex={-1}>Logs of {app}</h1>
+      <p>
+        <a href={`#/apps/${encodeURIComponent(app)}`}>Back to {app}</a>
+      </p>
+      <div class="row" role="group" aria-label="Log filters">
+        {(["app", "router", "platform"] as const).map((kind) => (
+          <label key={kind} class="check">
+            <input type="checkbox" checked={sources[kind]} onChange={(e) => setSources({ ...sources, [kind]: e.currentTarget.checked })} />
+            {kind}
+          </label>
+        ))}
+        <label>
+          Filter lines
+          <input type="search" value={text} onInput={(e) => setText(e.currentTarget.value)} />
+        </label>
+        <button type="button" aria-pressed={paused} onClick={() => setPaused(!paused)}>
+          {paused ? "Resume" : "Pause"}
+        </button>
+        <span class="muted" role="status">
+          {paused ? `paused (${pending.current.length} new lines waiting)` : `${count} lines`}
+        </span>
+      </div>
+      <ErrorBox error={recent.error ?? liveError} />
+      <pre class="log tail" ref={box} tabIndex={0} aria-label={`Live log of ${app}`} data-testid="log-tail" />
+    </>
+  );
+}

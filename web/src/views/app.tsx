@@ -70,7 +70,7 @@ function Processes({ data, reload }: { data: AppData; reload: () => void }) {
   const restart = useAction(async (type: string | null) => {
     await api.DashRestart({ app, type });
   });
-  const converging = data.app.structure.some((s) => data.processes.filter((p) => p.type === s.type && p.state === "up").length !== s.count);
+  const converging = data.app.structure.some((s) => data.processes.filter((p) => p.type === s.type && p.state === "running").length !== s.count);
   useEffect(() => {
     // A scale has no event when it has converged: look again while the processes differ from the scale.
     if (!converging) return;

@@ -226,10 +226,12 @@ function ConfigEditor({ app, tick }: { app: string; tick: number }) {
     setDirty(true);
     setRows(rows.map((r, j) => (i === j ? { ...r, ...change } : r)));
   };
+  // Which row each submitted value came from: the API names a bad one by its index (values[2].key).
+  const [sent, setSent] = useState<number[]>([]);
   const save = useAction(async () => {
-    const values = rows
-      .filter((r) => r.key.trim() !== "" && (r.unset ? r.original !== null : r.value !== r.original))
-      .map((r) => ({ key: r.key.trim(), value: r.unset ? null : r.value }));
+    const changed = rows.map((r, i) => ({ r, i })).filter(({ r }) => r.key.trim() !== "" && (r.unset ? r.original !== null : r.value !== r.original));
+    setSent(changed.map(({ i }) => i));
+    const values = changed.map(({ r }) => ({ key: r.key.trim(), value: r.unset ? null : r.value }));
     if (values.length > 0) await api.DashSetConfig({ app, values });
     setDirty(false);
     config.reload();
@@ -271,7 +273,7 @@ function ConfigEditor({ app, tick }: { app: string; tick: number }) {
                   ) : (
                     <input aria-label={`Value of ${row.key}`} type="password" autocomplete="off" value={row.value} disabled={row.unset} onInput={(e) => update(i, { value: e.currentTarget.value })} />
                   )}
-                  <FieldError error={save.error} field={`values.${row.key.trim()}`} />
+                  {sent.includes(i) && <FieldError error={save.error} field={`values[${sent.indexOf(i)}]`} />}
                 </td>
                 <td class="actions">
                   {row.original !== null && (

@@ -24,6 +24,7 @@ export function LogsView({ app }: { app: string }) {
   const [sources, setSources] = useState({ app: true, router: true, platform: true });
   const [text, setText] = useState("");
   const [count, setCount] = useState(0);
+  const [waiting, setWaiting] = useState(0);
   const filter = useRef({ sources, text, paused });
   filter.current = { sources, text, paused };
 
@@ -57,7 +58,8 @@ export function LogsView({ app }: { app: string }) {
     if (lines.current.length > MAX_LINES) lines.current.splice(0, lines.current.length - MAX_LINES);
     pending.current.push(...arrived);
     if (pending.current.length > MAX_LINES) pending.current.splice(0, pending.current.length - MAX_LINES);
-    if (!frame.current) frame.current = requestAnimationFrame(flush);
+    if (filter.current.paused) setWaiting(pending.current.length);
+    else if (!frame.current) frame.current = requestAnimationFrame(flush);
   };
 
   const redraw = () => {
@@ -81,7 +83,11 @@ export function LogsView({ app }: { app: string }) {
   const liveError = useLive(started ? () => api.DashLogTail({ app }) : null, (event) => add([event.logs]), [app, started]);
   useEffect(redraw, [sources, text]);
   useEffect(() => {
-    if (!paused) redraw();
+    if (!paused) {
+      redraw();
+      setWaiting(0);
+      setCount(lines.current.length);
+    }
   }, [paused]);
   useEffect(() => () => cancelAnimationFrame(frame.current), []);
 
@@ -106,7 +112,7 @@ export function LogsView({ app }: { app: string }) {
           {paused ? "Resume" : "Pause"}
         </button>
         <span class="muted" role="status">
-          {paused ? `paused (${pending.current.length} new lines waiting)` : `${count} lines`}
+          {paused ? `paused (${waiting} new lines waiting)` : `${count} lines`}
         </span>
       </div>
       <ErrorBox error={recent.error ?? liveError} />

@@ -121,12 +121,15 @@ async function* subscribe<R>(query: string, variables: unknown): AsyncGenerator<
 }
 
 async function request<R>(query: string, variables: unknown): Promise<R> {
-  const response = await fetch("/graphql", {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "content-type": "application/json", ...(csrf ? { "x-csrf-token": csrf } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
+  const send = () =>
+    fetch("/graphql", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": "application/json", ...(csrf ? { "x-csrf-token": csrf } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+  // A query cut off by the network (e.g. the host adding a bridge network) is asked again once; a mutation never is.
+  const response = await send().catch((error: unknown) => (/^\s*query\b/.test(query) ? send() : Promise.reject(error)));
   const answer = (await response.json().catch(() => ({}))) as { data?: R | null; errors?: WireError[] };
   if (answer.errors?.length) {
     const error = toApiError(answer.errors, "the request failed");

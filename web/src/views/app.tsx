@@ -415,7 +415,7 @@ function Collaborators({ app, tick, canManage }: { app: string; tick: number; ca
       <ul aria-label="Collaborators">
         {(collaborators.data?.collaborators.nodes ?? []).map((c) => (
           <li key={c.user.username}>
-            {c.user.username}{" "}
+            <span>{c.user.username}</span>{" "}
             {canManage && (
               <button type="button" disabled={remove.busy} onClick={() => void remove.run(c.user.username)}>
                 Remove {c.user.username}

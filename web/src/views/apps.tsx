@@ -11,6 +11,9 @@ export function releaseState(app: AppSummaryFragment): string {
   return app.structure.some((s) => s.count > 0) ? "running" : "idle";
 }
 
+/** Apps followed live at once (one subscription each); the rest are looked at again when the page is shown. */
+const WATCHED = 25;
+
 /** Reloads the list when anything happens to one of its apps (releases, config, destroy), from any client. */
 function Watch({ app, onEvent }: { app: string; onEvent: () => void }) {
   useLive(() => api.DashAppEvents({ app }), onEvent, [app]);
@@ -111,7 +114,7 @@ export function AppsView({ me }: { me: Me }) {
         </table>
       )}
       {apps.data && <p class="muted">{shown.length === apps.data.length ? `${apps.data.length} apps` : `${shown.length} of ${apps.data.length} apps`}</p>}
-      {(apps.data ?? []).slice(0, 200).map((app) => (
+      {shown.slice(0, WATCHED).map((app) => (
         <Watch key={app.name} app={app.name} onEvent={apps.reload} />
       ))}
     </>

@@ -4,6 +4,8 @@ import type { LogRowFragment } from "../generated";
 import { ErrorBox, useLive, useQuery } from "../ui";
 
 const MAX_LINES = 10_000;
+/** New lines reach the page in batches, ten times a second: each batch costs one layout, whatever the rate. */
+const FLUSH_MS = 100;
 
 function sourceKind(source: string): "app" | "router" | "platform" {
   if (source === "router") return "router";
@@ -12,14 +14,17 @@ function sourceKind(source: string): "app" | "router" | "platform" {
 }
 
 /**
- * A live tail: lines are kept in an array (the newest 10,000) and appended to the DOM directly, at
- * most once a frame, never through a diff of every line; paused, they queue and show on resume.
+ * A live tail: lines are kept in an array (the newest 10,000) and appended to the DOM directly, in
+ * batches ten times a second, never through a diff of every line; paused, they queue and show on resume.
  */
 export function LogsView({ app }: { app: string }) {
   const lines = useRef<LogRowFragment[]>([]);
   const pending = useRef<LogRowFragment[]>([]);
   const box = useRef<HTMLPreElement>(null);
   const frame = useRef(0);
+  /** Whether the view follows new lines: true until the user scrolls up, again when back at the bottom. */
+  const following = useRef(true);
+  const counted = useRef(0);
   const [paused, setPaused] = useState(false);
   const [sources, setSources] = useState({ app: true, router: true, platform: true });
   const [text, setText] = useState("");
@@ -44,13 +49,16 @@ export function LogsView({ app }: { app: string }) {
     const arrived = pending.current;
     pending.current = [];
     if (arrived.length === 0) return;
-    const follow = target.scrollTop + target.clientHeight >= target.scrollHeight - 40;
     const fragment = document.createDocumentFragment();
     for (const line of arrived) if (shows(line)) fragment.appendChild(lineNode(line));
     target.appendChild(fragment);
     while (target.childElementCount > MAX_LINES) target.firstElementChild!.remove();
-    if (follow) target.scrollTop = target.scrollHeight;
-    setCount(lines.current.length);
+    if (following.current) target.scrollTop = 1e9;
+    // The count is text for people: a few updates a second, not one a frame.
+    if (performance.now() - counted.current > 500) {
+      counted.current = performance.now();
+      setCount(lines.current.length);
+    }
   };
 
   const add = (arrived: LogRowFragment[]) => {
@@ -59,7 +67,7 @@ export function LogsView({ app }: { app: string }) {
     pending.current.push(...arrived);
     if (pending.current.length > MAX_LINES) pending.current.splice(0, pending.current.length - MAX_LINES);
     if (filter.current.paused) setWaiting(pending.current.length);
-    else if (!frame.current) frame.current = requestAnimationFrame(flush);
+    else if (!frame.current) frame.current = window.setTimeout(flush, FLUSH_MS);
   };
 
   const redraw = () => {
@@ -89,7 +97,7 @@ export function LogsView({ app }: { app: string }) {
       setCount(lines.current.length);
     }
   }, [paused]);
-  useEffect(() => () => cancelAnimationFrame(frame.current), []);
+  useEffect(() => () => clearTimeout(frame.current), []);
 
   return (
     <>
@@ -116,7 +124,17 @@ export function LogsView({ app }: { app: string }) {
         </span>
       </div>
       <ErrorBox error={recent.error ?? liveError} />
-      <pre class="log tail" ref={box} tabIndex={0} aria-label={`Live log of ${app}`} data-testid="log-tail" />
+      <pre
+        class="log tail"
+        ref={box}
+        tabIndex={0}
+        aria-label={`Live log of ${app}`}
+        data-testid="log-tail"
+        onScroll={(e) => {
+          const target = e.currentTarget;
+          following.current = target.scrollTop + target.clientHeight >= target.scrollHeight - 40;
+        }}
+      />
     </>
   );
 }

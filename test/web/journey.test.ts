@@ -215,6 +215,15 @@ describe("the web dashboard in a browser", () => {
       await bobPage.getByText("This app was destroyed.").waitFor({ timeout: SLOW });
       await shot(page, "destroyed");
 
+      // Regenerating the token signs this browser out with every other token; the new one stays on screen and works.
+      await go(page, "#/account");
+      await page.getByRole("button", { name: "Regenerate token" }).click();
+      const fresh = page.getByRole("status").filter({ hasText: "Your new API token" }).locator("code");
+      await fresh.waitFor();
+      await page.getByRole("button", { name: "Sign in", exact: true }).waitFor();
+      expect((await t.client((await fresh.textContent())!.trim()).sdk.Viewer()).viewer.username).toBe("alice");
+      await shot(page, "token-regenerated");
+
       expect(aliceProblems).toEqual([]);
       expect(bobProblems).toEqual([]);
     },

@@ -44,7 +44,8 @@ export function onSessionEnd(listener: (me: Me | null) => void): () => void {
   return () => sessionListeners.delete(listener);
 }
 
-function endSession(): void {
+/** Forgets the session here (the API ended it, e.g. a regenerated token revoked every other one). */
+export function endSession(): void {
   csrf = null;
   socket?.dispose();
   socket = null;

@@ -21,17 +21,19 @@ function useRoute(): string[] {
   return route;
 }
 
-function Page({ me, route }: { me: Me; route: string[] }) {
+function Page({ me, route, onNewToken }: { me: Me; route: string[]; onNewToken: (token: string) => void }) {
   const [section, name, sub] = route;
   if (section === "apps" && name && sub === "logs") return <LogsView app={name} />;
   if (section === "apps" && name) return <AppView name={name} me={me} />;
-  if (section === "account") return <AccountView me={me} />;
+  if (section === "account") return <AccountView me={me} onNewToken={onNewToken} />;
   if (section === "admin" && me.isAdmin) return <AdminView me={me} />;
   return <AppsView me={me} />;
 }
 
 function Dashboard() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
+  // A regenerated token ends this browser's session too: it stays on screen past the sign-out.
+  const [newToken, setNewToken] = useState<string | null>(null);
   const route = useRoute();
   useEffect(() => {
     currentSession().then(setMe, () => setMe(null));
@@ -42,7 +44,7 @@ function Dashboard() {
     document.querySelector<HTMLElement>("main h1")?.focus();
   }, [route.join("/"), me?.username]);
   if (me === undefined) return <p>Loading…</p>;
-  if (me === null) return <SignInView onSignedIn={setMe} />;
+  if (me === null) return <SignInView onSignedIn={(signedIn) => (setNewToken(null), setMe(signedIn))} newToken={newToken} />;
   return (
     <>
       <a class="skip" href="#main">
@@ -65,7 +67,7 @@ function Dashboard() {
         </button>
       </header>
       <main id="main">
-        <Page me={me} route={route} />
+        <Page me={me} route={route} onNewToken={setNewToken} />
       </main>
     </>
   );

@@ -1,8 +1,8 @@
 import { useState } from "preact/hooks";
-import { type Me, api } from "../api";
+import { type Me, api, endSession } from "../api";
 import { ErrorBox, FieldError, Section, useAction, useQuery, when } from "../ui";
 
-export function AccountView({ me }: { me: Me }) {
+export function AccountView({ me, onNewToken }: { me: Me; onNewToken: (token: string) => void }) {
   const keys = useQuery(() => api.DashKeys(), []);
   const [publicKey, setPublicKey] = useState("");
   const [keyName, setKeyName] = useState("");
@@ -25,9 +25,11 @@ export function AccountView({ me }: { me: Me }) {
     setNewPassword("");
     setChanged(true);
   });
-  const [token, setToken] = useState<string | null>(null);
   const regenerate = useAction(async () => {
-    setToken((await api.DashRegenerateToken()).regenerateToken);
+    const { regenerateToken } = await api.DashRegenerateToken();
+    onNewToken(regenerateToken);
+    // The API revoked every other token of this user, this browser's session among them.
+    endSession();
   });
   return (
     <>
@@ -91,15 +93,10 @@ export function AccountView({ me }: { me: Me }) {
         </form>
       </Section>
       <Section title="API token" id="token">
-        <p>A new token for the CLI (`deis login --token`). Every token you have now stops working, this browser's session too.</p>
+        <p>A new token for the CLI. Every token you have now stops working, this browser's session too: the new one is shown on the sign-in page.</p>
         <button type="button" disabled={regenerate.busy} onClick={() => void regenerate.run()}>
           Regenerate token
         </button>
-        {token && (
-          <p role="status">
-            Your new token (shown once): <code class="secret">{token}</code>
-          </p>
-        )}
         <ErrorBox error={regenerate.error} />
       </Section>
     </>

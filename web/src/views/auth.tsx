@@ -3,7 +3,7 @@ import { type Me, register, signIn } from "../api";
 import { api } from "../api";
 import { FieldError, useAction, useQuery } from "../ui";
 
-export function SignInView({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
+export function SignInView({ onSignedIn, newToken }: { onSignedIn: (me: Me) => void; newToken: string | null }) {
   const [mode, setMode] = useState<"sign-in" | "register">("sign-in");
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
@@ -17,6 +17,11 @@ export function SignInView({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
   return (
     <main id="main" class="auth">
       <h1 tabIndex={-1}>{mode === "sign-in" ? "Sign in to Deis" : "Create an account"}</h1>
+      {newToken && (
+        <p role="status">
+          Your new API token (shown once; every older one, this browser's session too, was signed out): <code class="secret">{newToken}</code>
+        </p>
+      )}
       <form
         onSubmit={(e) => {
           e.preventDefault();

@@ -229,4 +229,54 @@ describe("the web dashboard in a browser", () => {
     },
     15 * 60_000,
   );
+
+  test(
+    "a second browser sees the first one's changes live: the apps list, releases, config, domains, the app's end",
+    async () => {
+      const { client } = await t.signUp("carol", PASSWORD);
+      const shared = `live-${randomBytes(3).toString("hex")}`;
+      await client.sdk.CreateApp({ name: shared });
+      const first = await openBrowser();
+      const second = await openBrowser();
+      try {
+        for (const { page } of [first, second]) {
+          await page.goto(`${origin()}/`);
+          await page.getByLabel("Username").fill("carol");
+          await page.getByLabel("Password").fill(PASSWORD);
+          await page.getByRole("button", { name: "Sign in", exact: true }).click();
+          await page.locator(`tr[data-app="${shared}"]`).waitFor();
+        }
+        // The second browser stays on the apps list; the first one changes the app.
+        const row = second.page.locator(`tr[data-app="${shared}"]`);
+        expect(await row.textContent()).toContain("v1");
+        await go(first.page, `#/apps/${shared}`);
+        await first.page.getByRole("button", { name: "Add a value" }).click();
+        await first.page.getByLabel("Key 1", { exact: true }).fill("SHARED");
+        await first.page.getByLabel("Value of SHARED", { exact: true }).fill("yes");
+        await first.page.getByRole("button", { name: "Save config" }).click();
+        await row.filter({ hasText: "v2" }).waitFor();
+
+        // Now both on the app: config, releases and domains follow.
+        await go(second.page, `#/apps/${shared}`);
+        await second.page.locator('tr[data-release="2"]').waitFor();
+        await first.page.getByRole("button", { name: "Unset" }).click();
+        await first.page.getByRole("button", { name: "Save config" }).click();
+        await second.page.locator('tr[data-release="3"]').waitFor();
+        await second.page.getByLabel("Value of SHARED", { exact: true }).waitFor({ state: "detached" });
+        await first.page.getByLabel("Domain", { exact: true }).fill(`${shared}.example.org`);
+        await first.page.getByRole("button", { name: "Add domain" }).click();
+        await second.page.getByRole("list", { name: "Domains" }).getByText(`${shared}.example.org`, { exact: true }).waitFor();
+        await shot(second.page, "second-browser-live");
+
+        // The CLI's way (the SDK) counts as much as another browser.
+        await client.sdk.DestroyApp({ name: shared });
+        await second.page.getByText("This app was destroyed.").waitFor();
+        await first.page.getByText("This app was destroyed.").waitFor();
+      } finally {
+        await first.close();
+        await second.close();
+      }
+    },
+    5 * 60_000,
+  );
 });

@@ -16,6 +16,7 @@ function sourceKind(source: string): "app" | "router" | "platform" {
 /**
  * A live tail: lines are kept in an array (the newest 10,000) and appended to the DOM directly, in
  * batches ten times a second, never through a diff of every line; paused, they queue and show on resume.
+ * Each batch is one block of text (not one element per line), so 10,000 lines are ~100 elements to lay out.
  */
 export function LogsView({ app }: { app: string }) {
   const lines = useRef<LogRowFragment[]>([]);
@@ -35,11 +36,29 @@ export function LogsView({ app }: { app: string }) {
 
   const shows = (line: LogRowFragment) => filter.current.sources[sourceKind(line.source)] && (!filter.current.text || line.text.toLowerCase().includes(filter.current.text.toLowerCase()));
 
-  const lineNode = (line: LogRowFragment) => {
+  /** Lines in the DOM, oldest chunk first: each chunk's line count. */
+  const chunkLines = useRef<number[]>([]);
+  const chunkNode = (texts: string[]) => {
     const node = document.createElement("div");
-    node.className = `line src-${sourceKind(line.source)}`;
-    node.textContent = line.text;
+    node.className = "chunk";
+    node.textContent = texts.join("\n");
     return node;
+  };
+  /** Drops the oldest lines past MAX_LINES: whole chunks, then the head of the oldest one left. */
+  const trim = (target: HTMLElement) => {
+    let excess = chunkLines.current.reduce((sum, n) => sum + n, 0) - MAX_LINES;
+    while (excess > 0 && chunkLines.current[0] <= excess) {
+      excess -= chunkLines.current.shift()!;
+      target.firstElementChild!.remove();
+    }
+    if (excess > 0) {
+      const first = target.firstElementChild!;
+      const text = first.textContent ?? "";
+      let cut = -1;
+      for (let i = 0; i < excess; i++) cut = text.indexOf("\n", cut + 1);
+      first.textContent = text.slice(cut + 1);
+      chunkLines.current[0] -= excess;
+    }
   };
 
   const flush = () => {
@@ -49,10 +68,12 @@ export function LogsView({ app }: { app: string }) {
     const arrived = pending.current;
     pending.current = [];
     if (arrived.length === 0) return;
-    const fragment = document.createDocumentFragment();
-    for (const line of arrived) if (shows(line)) fragment.appendChild(lineNode(line));
-    target.appendChild(fragment);
-    while (target.childElementCount > MAX_LINES) target.firstElementChild!.remove();
+    const texts = arrived.filter(shows).map((line) => line.text);
+    if (texts.length > 0) {
+      target.appendChild(chunkNode(texts));
+      chunkLines.current.push(texts.length);
+      trim(target);
+    }
     if (following.current) target.scrollTop = 1e9;
     // The count is text for people: a few updates a second, not one a frame.
     if (performance.now() - counted.current > 500) {
@@ -74,8 +95,13 @@ export function LogsView({ app }: { app: string }) {
     const target = box.current;
     if (!target) return;
     pending.current = [];
+    const texts = lines.current.filter(shows).map((line) => line.text);
     const fragment = document.createDocumentFragment();
-    for (const line of lines.current) if (shows(line)) fragment.appendChild(lineNode(line));
+    chunkLines.current = [];
+    for (let i = 0; i < texts.length; i += 500) {
+      fragment.appendChild(chunkNode(texts.slice(i, i + 500)));
+      chunkLines.current.push(Math.min(500, texts.length - i));
+    }
     target.replaceChildren(fragment);
     target.scrollTop = target.scrollHeight;
   };

@@ -17,6 +17,7 @@ import type { Services } from "../modules/controller";
 import { hashToken } from "../modules/controller/services/auth.service";
 import { EXPLORER_ASSET_PREFIX, serveExplorerAsset, serveExplorerPage } from "./explorer";
 import { complexityError, complexityLimit, depthLimit } from "./query-limits";
+import { authorizationOf, serveDashboard } from "../dashboard";
 
 export interface ApiServerOptions {
   readonly schema: GraphQLSchema;
@@ -120,9 +121,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
     }
+    // A bearer token, or the dashboard's cookie session with its CSRF token.
+    const auth = authorizationOf(req);
+    if ("refused" in auth) {
+      sendJson(res, 403, { errors: [{ message: auth.refused, extensions: { code: "FORBIDDEN" } }] });
+      return;
+    }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
-      context: () => contextFor(req.headers.authorization, req.socket.remoteAddress),
+      context: () => contextFor(auth.authorization, req.socket.remoteAddress),
     });
     for (const [name, value] of result.headers) res.setHeader(name, value);
     res.statusCode = result.status ?? 200;
@@ -132,6 +139,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     }
     for await (const chunk of result.body.asyncIterator) res.write(chunk);
     res.end();
+  };
+
+  const dashboardDeps = {
+    auth: services.auth,
+    contextFor: (authorization: string | null, address: string | undefined) => contextFor(authorization, address),
+    clientError: (error: unknown) => toClientError(error, log),
   };
 
   httpServer.on("request", (req, res) => {
@@ -151,8 +164,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
         const wantsPage = req.method === "GET" && !url.searchParams.has("query") && (req.headers.accept ?? "").includes("text/html");
         if (wantsPage) serveExplorerPage(res);
         else await handleGraphQL(req, res, url);
-      } else if (url.pathname === "/") {
-        res.writeHead(302, { location: "/graphql" }).end();
+      } else if (await serveDashboard(req, res, url, () => readBody(req), dashboardDeps)) {
+        // The web dashboard (/, /assets/) and its browser session (/session).
       } else {
         sendJson(res, 404, { error: "not found: the API is at /graphql" });
       }
@@ -193,12 +206,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const watchingSessions = (async () => {
     for await (const event of sessionsEnded) endSessions(event);
   })().catch((error: unknown) => log.error({ err: error }, "the session revocation feed failed"));
+  // onConnect already refused a cookie session without its CSRF token; here it only picks the token.
+  const socketAuthorization = (request: IncomingMessage, params: Record<string, unknown> | undefined) => {
+    const auth = authorizationOf(request, params ?? {});
+    return "refused" in auth ? null : auth.authorization;
+  };
   const rules = [...specifiedRules, depthLimit(options.maxQueryDepth)];
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema,
       onConnect: (wsCtx) => {
-        const token = bearer(wsCtx.connectionParams?.authorization);
+        const auth = authorizationOf(wsCtx.extra.request, wsCtx.connectionParams ?? {});
+        if ("refused" in auth) return false;
+        const token = bearer(auth.authorization);
         if (token) socketTokens.set(wsCtx.extra.socket, hashToken(token));
         return true;
       },
@@ -216,7 +236,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
             document,
             operationName: payload.operationName,
             variableValues: payload.variables,
-            contextValue: await contextFor(wsCtx.connectionParams?.authorization, wsCtx.extra.request.socket.remoteAddress),
+            contextValue: await contextFor(socketAuthorization(wsCtx.extra.request, wsCtx.connectionParams), wsCtx.extra.request.socket.remoteAddress),
           };
         } catch (error) {
           const formatted = toClientError(error, log);

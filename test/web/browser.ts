@@ -1,0 +1,53 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BrowserContext, type Page, chromium } from "playwright-core";
+
+export const CHROMIUM = "/usr/bin/chromium";
+
+/** Fails with what to install when Debian's Chromium is missing (never downloads a browser). */
+export function requireChromium(): void {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`The dashboard's browser tests need Debian's Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` (npm run test:all installs it).`);
+  }
+}
+
+/** Bundles web/ into dist/web, as `npm run build` does. */
+export function buildDashboard(): void {
+  execFileSync(process.execPath, [join(__dirname, "..", "..", "web", "build.mjs")]);
+}
+
+export interface Browser {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  close(): Promise<void>;
+}
+
+/** A headless Chromium with a fresh profile of its own: a second one is a second browser (no shared cookies). */
+export async function openBrowser(): Promise<Browser> {
+  requireChromium();
+  const profile = mkdtempSync(join(tmpdir(), "deis-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Where a test's screenshots go (a temp dir, never committed); printed once so CI can keep them. */
+export function screenshotDir(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `deis-dashboard-${name}-`));
+  process.stdout.write(`dashboard screenshots: ${dir}\n`);
+  return dir;
+}

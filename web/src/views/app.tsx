@@ -1,0 +1,522 @@
+import { useEffect, useState } from "preact/hooks";
+import { type Me, api } from "../api";
+import type { DashAppQuery, DashBuildLogsSubscription, DashConfigQuery } from "../generated";
+import { ErrorBox, FieldError, Section, useAction, useLive, useQuery, when } from "../ui";
+import { releaseState } from "./apps";
+
+type AppData = DashAppQuery;
+
+export function AppView({ name, me }: { name: string; me: Me }) {
+  // Every event about the app (from the CLI, another browser, the deployer) bumps `tick`; each section reloads on it.
+  const [tick, setTick] = useState(0);
+  const [gone, setGone] = useState(false);
+  const app = useQuery(() => api.DashApp({ name }), [name, tick]);
+  const liveError = useLive(
+    () => api.DashAppEvents({ app: name }),
+    (event) => {
+      if (event.appEvents.type === "APP_DESTROYED") setGone(true);
+      setTick((n) => n + 1);
+    },
+    [name],
+  );
+  if (gone) {
+    return (
+      <>
+        <h1 tabIndex={-1}>{name}</h1>
+        <p role="status">This app was destroyed.</p>
+        <a href="#/apps">Back to apps</a>
+      </>
+    );
+  }
+  if (app.error && !app.data) return <ErrorBox error={app.error} />;
+  if (!app.data) return <p>Loading {name}…</p>;
+  const data = app.data;
+  const isOwner = data.app.owner.username === me.username || me.isAdmin;
+  return (
+    <>
+      <h1 tabIndex={-1}>{data.app.name}</h1>
+      <p class="meta">
+        <a href={data.app.url} target="_blank" rel="noreferrer">
+          {data.app.url}
+        </a>{" "}
+        · owner {data.app.owner.username} · <span class={`state state-${releaseState(data.app)}`}>{releaseState(data.app)}</span> ·{" "}
+        <a href={`#/apps/${encodeURIComponent(name)}/logs`}>Live logs</a>
+      </p>
+      <p class="meta">
+        git remote: <code>{data.app.gitRemote}</code>
+      </p>
+      <ErrorBox error={liveError} />
+      <Processes data={data} reload={app.reload} />
+      <BuildOutput app={name} tick={tick} />
+      <Releases data={data} />
+      <ConfigEditor app={name} tick={tick} />
+      <Domains app={name} tick={tick} />
+      <Collaborators app={name} tick={tick} canManage={isOwner} />
+      <LogDrains app={name} tick={tick} />
+      <Destroy app={name} allowed={isOwner} />
+    </>
+  );
+}
+
+function Processes({ data, reload }: { data: AppData; reload: () => void }) {
+  const app = data.app.name;
+  const types = data.app.structure.map((s) => s.type);
+  const [counts, setCounts] = useState<Record<string, string>>({});
+  const scale = useAction(async () => {
+    const processes = Object.entries(counts).map(([type, count]) => ({ type, count: Number(count) }));
+    if (processes.length > 0) await api.DashScale({ app, processes });
+    setCounts({});
+  });
+  const restart = useAction(async (type: string | null) => {
+    await api.DashRestart({ app, type });
+  });
+  const converging = data.app.structure.some((s) => data.processes.filter((p) => p.type === s.type && p.state === "running").length !== s.count);
+  useEffect(() => {
+    // A scale has no event when it has converged: look again while the processes differ from the scale.
+    if (!converging) return;
+    const timer = setTimeout(reload, 1000);
+    return () => clearTimeout(timer);
+  }, [data, converging]);
+  return (
+    <Section title="Processes" id="processes">
+      {types.length === 0 && <p class="muted">No process types yet: push code with git.</p>}
+      {types.map((type) => {
+        const wanted = data.app.structure.find((s) => s.type === type)?.count ?? 0;
+        const processes = data.processes.filter((p) => p.type === type);
+        return (
+          <div class="ptype" key={type} data-type={type}>
+            <h3>
+              {type} <span class="muted">({processes.length} of {wanted})</span>
+            </h3>
+            <ul aria-label={`${type} processes`}>
+              {processes.map((p) => (
+                <li key={p.name} data-process={`${p.type}.${p.num}`}>
+                  <code>
+                    {p.type}.{p.num}
+                  </code>{" "}
+                  <span class={`state state-${p.state}`}>{p.state}</span> v{p.version} {p.startedAt ? `since ${when(p.startedAt)}` : ""}
+                </li>
+              ))}
+            </ul>
+            <div class="row">
+              <label>
+                {type} count
+                <input type="number" min={0} max={100} value={counts[type] ?? String(wanted)} onInput={(e) => setCounts({ ...counts, [type]: e.currentTarget.value })} />
+              </label>
+              <button type="button" disabled={restart.busy || processes.length === 0} onClick={() => void restart.run(type)}>
+                Restart {type}
+              </button>
+            </div>
+          </div>
+        );
+      })}
+      {types.length > 0 && (
+        <button type="button" disabled={scale.busy || Object.keys(counts).length === 0} onClick={() => void scale.run()}>
+          Scale
+        </button>
+      )}
+      {converging && <p class="muted" role="status">Converging to the scale…</p>}
+      <FieldError error={scale.error} field="processes" />
+      <FieldError error={scale.error} field={null} fields={["processes"]} />
+      <ErrorBox error={restart.error} />
+    </Section>
+  );
+}
+
+function BuildOutput({ app, tick }: { app: string; tick: number }) {
+  const [live, setLive] = useState<DashBuildLogsSubscription["buildLogs"][]>([]);
+  const builds = useQuery(() => api.DashBuilds({ app }), [app, tick]);
+  useLive(() => api.DashBuildLogs({ app }), (event) => setLive((lines) => [...lines.filter((l) => l.sha === event.buildLogs.sha), event.buildLogs].slice(-5000)), [app]);
+  return (
+    <Section title="Builds" id="builds">
+      {live.length > 0 ? (
+        <>
+          <h3>Build of {live[0].sha.slice(0, 7)}</h3>
+          <pre class="log" aria-live="polite" aria-label="Build output" data-testid="build-output">
+            {live.map((l) => l.line).join("\n")}
+          </pre>
+        </>
+      ) : (
+        <p class="muted">No build running: the output of the next `git push` shows here as it is printed.</p>
+      )}
+      <ErrorBox error={builds.error} />
+      {(builds.data?.builds.nodes ?? []).map((b) => (
+        <details key={b.id}>
+          <summary>
+            {b.kind.toLowerCase()} {b.sha ? b.sha.slice(0, 7) : ""} by {b.owner?.username ?? "deis"} at {when(b.createdAt)}
+          </summary>
+          <pre class="log">{b.log ?? "(no log kept)"}</pre>
+        </details>
+      ))}
+    </Section>
+  );
+}
+
+function Releases({ data }: { data: AppData }) {
+  const app = data.app.name;
+  const rollback = useAction(async (version: number) => {
+    await api.DashRollback({ app, version });
+  });
+  const newest = data.releases.nodes[0]?.version;
+  return (
+    <Section title="Releases" id="releases">
+      <table class="list" aria-label="Releases">
+        <thead>
+          <tr>
+            <th scope="col">Version</th>
+            <th scope="col">What</th>
+            <th scope="col">Who</th>
+            <th scope="col">When</th>
+            <th scope="col">Status</th>
+            <th scope="col">
+              <span class="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.releases.nodes.map((r) => (
+            <tr key={r.version} data-release={r.version}>
+              <td>v{r.version}</td>
+              <td>{r.summary}</td>
+              <td>{r.owner?.username ?? "deis"}</td>
+              <td>{when(r.createdAt)}</td>
+              <td>
+                <span class={`state state-${r.status.toLowerCase()}`} title={r.failureReason ?? undefined}>
+                  {r.status.toLowerCase()}
+                </span>
+              </td>
+              <td>
+                {r.version !== newest && r.version > 1 && (
+                  <button type="button" disabled={rollback.busy} onClick={() => void rollback.run(r.version)}>
+                    Roll back to v{r.version}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <FieldError error={rollback.error} field="version" />
+      <FieldError error={rollback.error} field={null} fields={["version"]} />
+    </Section>
+  );
+}
+
+interface Row {
+  key: string;
+  value: string;
+  original: string | null;
+  unset: boolean;
+  shown: boolean;
+}
+
+function rowsOf(config: DashConfigQuery["config"] | undefined): Row[] {
+  return (config?.values ?? []).map((v) => ({ key: v.key, value: v.value, original: v.value, unset: false, shown: false }));
+}
+
+function ConfigEditor({ app, tick }: { app: string; tick: number }) {
+  const config = useQuery(() => api.DashConfig({ app }), [app, tick]);
+  const [rows, setRows] = useState<Row[]>([]);
+  const [dirty, setDirty] = useState(false);
+  useEffect(() => {
+    // Another client's change shows at once unless this editor holds unsaved edits.
+    if (!dirty) setRows(rowsOf(config.data?.config));
+  }, [config.data]);
+  const update = (i: number, change: Partial<Row>) => {
+    setDirty(true);
+    setRows(rows.map((r, j) => (i === j ? { ...r, ...change } : r)));
+  };
+  // Which row each submitted value came from: the API names a bad one by its index (values[2].key).
+  const [sent, setSent] = useState<number[]>([]);
+  const save = useAction(async () => {
+    const changed = rows.map((r, i) => ({ r, i })).filter(({ r }) => r.key.trim() !== "" && (r.unset ? r.original !== null : r.value !== r.original));
+    setSent(changed.map(({ i }) => i));
+    const values = changed.map(({ r }) => ({ key: r.key.trim(), value: r.unset ? null : r.value }));
+    if (values.length > 0) await api.DashSetConfig({ app, values });
+    setDirty(false);
+    config.reload();
+  });
+  const limits = config.data?.config.limits ?? [];
+  const healthchecks = config.data?.config.healthchecks ?? [];
+  const tags = config.data?.config.tags ?? [];
+  return (
+    <Section title="Config" id="config">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save.run();
+        }}
+      >
+        <table class="list" aria-label="Config values">
+          <thead>
+            <tr>
+              <th scope="col">Key</th>
+              <th scope="col">Value</th>
+              <th scope="col">
+                <span class="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row, i) => (
+              <tr key={i} class={row.unset ? "unset" : undefined}>
+                <td>
+                  {row.original === null ? (
+                    <input aria-label={`Key ${i + 1}`} value={row.key} onInput={(e) => update(i, { key: e.currentTarget.value })} placeholder="KEY" />
+                  ) : (
+                    <code>{row.key}</code>
+                  )}
+                </td>
+                <td>
+                  {row.shown || row.original === null ? (
+                    <input aria-label={`Value of ${row.key || `key ${i + 1}`}`} type="text" autocomplete="off" value={row.value} disabled={row.unset} onInput={(e) => update(i, { value: e.currentTarget.value })} />
+                  ) : (
+                    <input aria-label={`Value of ${row.key}`} type="password" autocomplete="off" value={row.value} disabled={row.unset} onInput={(e) => update(i, { value: e.currentTarget.value })} />
+                  )}
+                  {sent.includes(i) && <FieldError error={save.error} field={`values[${sent.indexOf(i)}]`} />}
+                </td>
+                <td class="actions">
+                  {row.original !== null && (
+                    <button type="button" aria-pressed={row.shown} onClick={() => setRows(rows.map((r, j) => (i === j ? { ...r, shown: !r.shown } : r)))}>
+                      {row.shown ? "Hide" : "Show"}
+                    </button>
+                  )}
+                  {row.original !== null ? (
+                    <button type="button" aria-pressed={row.unset} onClick={() => update(i, { unset: !row.unset })}>
+                      {row.unset ? "Keep" : "Unset"}
+                    </button>
+                  ) : (
+                    <button type="button" onClick={() => (setDirty(true), setRows(rows.filter((_, j) => j !== i)))}>
+                      Remove
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <div class="row">
+          <button type="button" onClick={() => (setDirty(true), setRows([...rows, { key: "", value: "", original: null, unset: false, shown: true }]))}>
+            Add a value
+          </button>
+          <button type="submit" disabled={save.busy || !dirty}>
+            Save config
+          </button>
+          {dirty && (
+            <button type="button" onClick={() => (setDirty(false), setRows(rowsOf(config.data?.config)))}>
+              Discard changes
+            </button>
+          )}
+        </div>
+        <FieldError error={save.error} field={null} fields={["values"]} />
+      </form>
+      {(limits.length > 0 || healthchecks.length > 0 || tags.length > 0) && (
+        <dl class="facts">
+          {limits.map((l) => (
+            <>
+              <dt>limits {l.type}</dt>
+              <dd>
+                memory {l.memory ?? "default"}, cpu {l.cpu ?? "default"}
+              </dd>
+            </>
+          ))}
+          {healthchecks.map((h) => (
+            <>
+              <dt>healthcheck {h.type}</dt>
+              <dd>
+                {h.path ?? "tcp"} every {h.periodSeconds}s
+              </dd>
+            </>
+          ))}
+          {tags.map((t) => (
+            <>
+              <dt>tag {t.key}</dt>
+              <dd>{t.value}</dd>
+            </>
+          ))}
+        </dl>
+      )}
+    </Section>
+  );
+}
+
+function Domains({ app, tick }: { app: string; tick: number }) {
+  const domains = useQuery(() => api.DashDomains({ app }), [app, tick]);
+  const [domain, setDomain] = useState("");
+  const add = useAction(async () => {
+    await api.DashAddDomain({ app, domain: domain.trim() });
+    setDomain("");
+    domains.reload();
+  });
+  const remove = useAction(async (name: string) => {
+    await api.DashRemoveDomain({ app, domain: name });
+    domains.reload();
+  });
+  return (
+    <Section title="Domains" id="domains">
+      <ul aria-label="Domains">
+        {(domains.data?.domains.nodes ?? []).map((d) => (
+          <li key={d.domain}>
+            <code>{d.domain}</code>{" "}
+            <button type="button" disabled={remove.busy} onClick={() => void remove.run(d.domain)}>
+              Remove {d.domain}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form
+        class="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void add.run();
+        }}
+      >
+        <label>
+          Domain
+          <input name="domain" value={domain} onInput={(e) => setDomain(e.currentTarget.value)} placeholder="www.example.com" required />
+        </label>
+        <button type="submit" disabled={add.busy}>
+          Add domain
+        </button>
+      </form>
+      <FieldError error={add.error} field="domain" />
+      <FieldError error={add.error} field={null} fields={["domain"]} />
+      <ErrorBox error={remove.error} />
+      {(domains.data?.certificates.nodes ?? []).length > 0 && (
+        <>
+          <h3>Certificates</h3>
+          <ul aria-label="Certificates">
+            {domains.data!.certificates.nodes.map((c) => (
+              <li key={c.name}>
+                {c.name}: {c.commonName}, expires {when(c.expiresAt)}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </Section>
+  );
+}
+
+function Collaborators({ app, tick, canManage }: { app: string; tick: number; canManage: boolean }) {
+  const collaborators = useQuery(() => api.DashCollaborators({ app }), [app, tick]);
+  const [username, setUsername] = useState("");
+  const add = useAction(async () => {
+    await api.DashAddCollaborator({ app, username: username.trim() });
+    setUsername("");
+    collaborators.reload();
+  });
+  const remove = useAction(async (name: string) => {
+    await api.DashRemoveCollaborator({ app, username: name });
+    collaborators.reload();
+  });
+  return (
+    <Section title="Collaborators" id="collaborators">
+      <ul aria-label="Collaborators">
+        {(collaborators.data?.collaborators.nodes ?? []).map((c) => (
+          <li key={c.user.username}>
+            <span>{c.user.username}</span>{" "}
+            {canManage && (
+              <button type="button" disabled={remove.busy} onClick={() => void remove.run(c.user.username)}>
+                Remove {c.user.username}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      <form
+        class="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void add.run();
+        }}
+      >
+        <label>
+          Collaborator username
+          <input name="username" value={username} disabled={!canManage} onInput={(e) => setUsername(e.currentTarget.value)} required />
+        </label>
+        <button type="submit" disabled={!canManage || add.busy} title={canManage ? undefined : "only the owner may add collaborators"}>
+          Add collaborator
+        </button>
+      </form>
+      <FieldError error={add.error} field="username" />
+      <FieldError error={add.error} field={null} fields={["username"]} />
+      <ErrorBox error={remove.error} />
+    </Section>
+  );
+}
+
+function LogDrains({ app, tick }: { app: string; tick: number }) {
+  const drains = useQuery(() => api.DashLogDrains({ app }), [app, tick]);
+  const [url, setUrl] = useState("");
+  const add = useAction(async () => {
+    await api.DashAddLogDrain({ app, url: url.trim() });
+    setUrl("");
+    drains.reload();
+  });
+  const remove = useAction(async (target: string) => {
+    await api.DashRemoveLogDrain({ app, url: target });
+    drains.reload();
+  });
+  return (
+    <Section title="Log drains" id="drains">
+      <ul aria-label="Log drains">
+        {(drains.data?.logDrains ?? []).map((d) => (
+          <li key={d.url}>
+            <code>{d.url}</code>{" "}
+            <button type="button" disabled={remove.busy} onClick={() => void remove.run(d.url)}>
+              Remove drain
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form
+        class="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void add.run();
+        }}
+      >
+        <label>
+          Drain URL
+          <input name="url" value={url} onInput={(e) => setUrl(e.currentTarget.value)} placeholder="syslog+tcp://host:514" required />
+        </label>
+        <button type="submit" disabled={add.busy}>
+          Add drain
+        </button>
+      </form>
+      <FieldError error={add.error} field="url" />
+      <FieldError error={add.error} field={null} fields={["url"]} />
+      <ErrorBox error={remove.error} />
+    </Section>
+  );
+}
+
+function Destroy({ app, allowed }: { app: string; allowed: boolean }) {
+  const [confirm, setConfirm] = useState("");
+  const destroy = useAction(async () => {
+    await api.DashDestroyApp({ name: app });
+    location.hash = "#/apps";
+  });
+  return (
+    <Section title="Destroy" id="destroy">
+      {!allowed && <p class="muted">Only the app's owner (or an admin) may destroy it.</p>}
+      <form
+        class="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void destroy.run();
+        }}
+      >
+        <label>
+          Type the app's name to confirm
+          <input name="confirm" value={confirm} disabled={!allowed} onInput={(e) => setConfirm(e.currentTarget.value)} autocomplete="off" />
+        </label>
+        <button type="submit" class="danger" disabled={!allowed || confirm !== app || destroy.busy}>
+          Destroy app
+        </button>
+      </form>
+      <ErrorBox error={destroy.error} />
+    </Section>
+  );
+}

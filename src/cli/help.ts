@@ -23,6 +23,9 @@ export const TOPICS: readonly (readonly [string, string])[] = [
 export function globalOptions(command: Command): OptionSpec[] {
   return [
     ...(command.app ? [{ name: "app", short: "a", value: "APP", description: "the app (default: the one the git remote 'deis' here points at)" }] : []),
+    ...(command.app && !command.options?.some((o) => o.name === "remote")
+      ? [{ name: "remote", short: "r", value: "REMOTE", description: "take the app from this git remote (default deis), e.g. -r staging" }]
+      : []),
     ...(command.deploys ? [{ name: "no-wait", description: "return once the release is made, without waiting for its deploy" }] : []),
     { name: "json", description: "print the result as JSON, for scripts" },
     { name: "help", short: "h", description: "show this help" },

@@ -1,6 +1,6 @@
 import type { Command, CommandContext } from "../context";
 import { UsageError } from "../errors";
-import { fields, heading, table, time } from "../output";
+import { fields, time } from "../output";
 import { reportRelease } from "./config";
 
 /** "v5" or "5" as 5; a usage error otherwise. */
@@ -34,8 +34,8 @@ export const buildsReleasesCommands: Command[] = [
       ctx.out.result(builds.nodes, (nodes) => {
         if (nodes.length === 0) return ctx.out.line(`${app} has no builds yet: git push deis main, or deis builds:create <image>`);
         ctx.out.line(
-          heading(`${app} Builds`),
-          table(["created", "kind", "by", "sha", "image"], nodes.map((b) => [time(b.createdAt), b.kind.toLowerCase(), b.owner?.username, b.sha?.slice(0, 7), b.image])),
+          ctx.out.heading(`${app} Builds`),
+          ctx.out.table(["created", "kind", "by", "sha", "image"], nodes.map((b) => [time(b.createdAt), b.kind.toLowerCase(), b.owner?.username, b.sha?.slice(0, 7), b.image])),
         );
       });
     },
@@ -70,8 +70,8 @@ export const buildsReleasesCommands: Command[] = [
       const { releases } = await ctx.sdk.Releases({ app, first: ctx.int("num", 20, 1, 100) });
       ctx.out.result(releases.nodes, (nodes) =>
         ctx.out.line(
-          heading(`${app} Releases`),
-          table(["version", "status", "created", "by", "summary"], nodes.map((r) => [`v${r.version}`, r.status.toLowerCase(), time(r.createdAt), r.owner?.username, r.summary])),
+          ctx.out.heading(`${app} Releases`),
+          ctx.out.table(["version", "status", "created", "by", "summary"], nodes.map((r) => [`v${r.version}`, r.status.toLowerCase(), time(r.createdAt), r.owner?.username, r.summary])),
         ),
       );
     },
@@ -90,7 +90,7 @@ export const buildsReleasesCommands: Command[] = [
       const { release } = await ctx.sdk.Release({ app, version });
       ctx.out.result(release, (r) =>
         ctx.out.line(
-          heading(`${app} v${r.version}`),
+          ctx.out.heading(`${app} v${r.version}`),
           fields([
             ["Status", r.status.toLowerCase()],
             ["Summary", r.summary],

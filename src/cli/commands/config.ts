@@ -6,7 +6,6 @@ import type { Command, CommandContext } from "../context";
 import { awaitDeploy, failIfFailed } from "../deploys";
 import { formatDotenv, parseDotenv } from "../dotenv";
 import { CliError } from "../errors";
-import { heading } from "../output";
 
 /** Waits for a release's deploy, prints it (JSON: the release), and fails the command if it failed. */
 export async function reportRelease(ctx: CommandContext, app: string, made: ReleaseFieldsFragment): Promise<void> {
@@ -39,7 +38,7 @@ export const configCommands: Command[] = [
       const app = await ctx.app();
       const { config } = await ctx.sdk.Config({ app });
       ctx.out.result(config, ({ values }) =>
-        ctx.out.line(heading(`${app} Config`), values.length === 0 ? "no config values; set one with deis config:set KEY=value" : configLines(values)),
+        ctx.out.line(ctx.out.heading(`${app} Config`), values.length === 0 ? "no config values; set one with deis config:set KEY=value" : configLines(values)),
       );
     },
   },

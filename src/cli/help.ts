@@ -16,6 +16,8 @@ export const TOPICS: readonly (readonly [string, string])[] = [
   ["perms", "manage an app's collaborators and the platform's admins"],
   ["limits", "set memory and cpu limits per process type"],
   ["healthchecks", "set how each process type is checked for health"],
+  ["tags", "set tags: which hosts an app's processes may run on"],
+  ["drains", "send copies of an app's log lines to a syslog server"],
   ["users", "list every account (admins only)"],
 ];
 

@@ -28,11 +28,11 @@ function help(io: Io, subject: string | undefined): number {
     return 0;
   }
   const command = byName.get(subject);
-  // A topic that is also a command (config, apps, ps...) shows the topic's commands first.
+  // A topic that is also a command (config, apps, ps...) shows the topic's commands only; the
+  // command's own usage is `deis config --help` (as `heroku help config` and `heroku config --help`).
   const inTopic = COMMANDS.filter((c) => c.topic === subject);
   if (topicNames.includes(subject) && inTopic.length > 1) {
     io.stdout.write(`${topicHelp(subject, inTopic)}\n`);
-    if (command) io.stdout.write(`\n${commandHelp(command)}\n`);
     return 0;
   }
   if (!command) throw unknownCommand(subject);

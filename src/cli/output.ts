@@ -1,4 +1,4 @@
-import { styleText } from "node:util";
+import { stripVTControlCharacters, styleText } from "node:util";
 import { type Io, outputWidth, wantsColour } from "./io";
 
 type Cell = string | number | boolean | null | undefined;
@@ -16,10 +16,17 @@ export interface TableOptions {
 const MIN_COLUMN = 6;
 const GAP = 2;
 
-/** `text` cut to `width` characters, ending in "…" when cut. */
+/** How wide a cell shows: its characters without colour codes. */
+const visible = (cell: string) => stripVTControlCharacters(cell).length;
+
+/** `cell` cut to `width` characters, ending in "…" when cut (a coloured cell that must be cut loses its colour). */
 function cut(cell: string, width: number): string {
-  return cell.length <= width ? cell : `${cell.slice(0, Math.max(0, width - 1))}…`;
+  if (visible(cell) <= width) return cell;
+  const plain = stripVTControlCharacters(cell);
+  return `${plain.slice(0, Math.max(0, width - 1))}…`;
 }
+
+const pad = (cell: string, width: number) => cell + " ".repeat(Math.max(0, width - visible(cell)));
 
 /** Column widths that fit `width`: the widest columns give up room first, none below MIN_COLUMN. */
 function fitWidths(natural: readonly number[], width: number | undefined): number[] {
@@ -41,13 +48,13 @@ function fitWidths(natural: readonly number[], width: number | undefined): numbe
 export function table(headers: readonly string[], rows: readonly (readonly Cell[])[], options: TableOptions = {}): string {
   const cells = [headers.map((h) => h.toUpperCase()), ...rows.map((row) => row.map(text))];
   const widths = fitWidths(
-    headers.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length))),
+    headers.map((_, i) => Math.max(...cells.map((row) => visible(row[i] ?? "")))),
     options.width,
   );
   return cells
     .map((row, r) => {
       const line = row
-        .map((cell, i) => (i === row.length - 1 ? cut(cell, widths[i]) : cut(cell, widths[i]).padEnd(widths[i])))
+        .map((cell, i) => (i === row.length - 1 ? cut(cell, widths[i]) : pad(cut(cell, widths[i]), widths[i])))
         .join(" ".repeat(GAP))
         .trimEnd();
       return r === 0 && options.colour ? styleText("bold", line) : line;

@@ -17,6 +17,12 @@ function procfileLine(ctx: CommandContext, text: string): { type: string; comman
   return { type: match[1], command: match[2] };
 }
 
+/** A release status in lower case, green, red or yellow on a terminal with colour. */
+function paintStatus(ctx: CommandContext, status: string): string {
+  const word = status.toLowerCase();
+  return ctx.out.paint(status === "SUCCEEDED" ? "green" : status === "FAILED" ? "red" : status === "PENDING" ? "yellow" : "dim", word);
+}
+
 const countOption = (what: string) => ({ name: "num", short: "n", value: "N", description: `how many ${what} to show, newest first (default 20, at most 100)` });
 
 export const buildsReleasesCommands: Command[] = [
@@ -71,7 +77,9 @@ export const buildsReleasesCommands: Command[] = [
       ctx.out.result(releases.nodes, (nodes) =>
         ctx.out.line(
           ctx.out.heading(`${app} Releases`),
-          ctx.out.table(["version", "status", "created", "by", "summary"], nodes.map((r) => [`v${r.version}`, r.status.toLowerCase(), time(r.createdAt), r.owner?.username, r.summary])),
+          // The summary names who did it ("alice added FOO"), so there is no separate "by" column; the
+          // summary is last, where the table cuts it to fit the terminal.
+          ctx.out.table(["version", "status", "created", "summary"], nodes.map((r) => [`v${r.version}`, paintStatus(ctx, r.status), time(r.createdAt), r.summary])),
         ),
       );
     },

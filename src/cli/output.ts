@@ -57,7 +57,7 @@ export function table(headers: readonly string[], rows: readonly (readonly Cell[
         .map((cell, i) => (i === row.length - 1 ? cut(cell, widths[i]) : pad(cut(cell, widths[i]), widths[i])))
         .join(" ".repeat(GAP))
         .trimEnd();
-      return r === 0 && options.colour ? styleText("bold", line) : line;
+      return r === 0 && options.colour ? styleText("bold", line, { validateStream: false }) : line;
     })
     .join("\n");
 }
@@ -132,6 +132,6 @@ export class Output {
 
   /** `text` in a colour on a terminal that wants colour; plain otherwise. */
   paint(style: Style, value: string): string {
-    return this.colour ? styleText(style, value) : value;
+    return this.colour ? styleText(style, value, { validateStream: false }) : value;
   }
 }

@@ -60,12 +60,12 @@ const PAGE = `<!doctype html>
     const found = Object.keys(headers || {}).find((key) => key.toLowerCase() === name);
     return found === undefined ? undefined : String(headers[found]);
   };
-  const isSubscription = (params, opts) => {
-    const doc = opts && opts.documentAST;
-    if (!doc) return /^\s*subscription\b/.test(params.query);
-    const operations = doc.definitions.filter((d) => d.kind === "OperationDefinition");
-    const chosen = params.operationName ? operations.find((d) => d.name && d.name.value === params.operationName) : operations[0];
-    return Boolean(chosen) && chosen.operation === "subscription";
+  // The operation GraphiQL runs: the named one, else the first (comments and fragments skipped).
+  const isSubscription = (params) => {
+    const text = String(params.query || "").replace(/#[^\\n]*/g, "");
+    const operations = [...text.matchAll(/(?:^|})\\s*(query|mutation|subscription)\\b\\s*([_A-Za-z][_0-9A-Za-z]*)?/g)];
+    const chosen = operations.find((m) => !params.operationName || m[2] === params.operationName) || operations[0];
+    return Boolean(chosen) && chosen[1] === "subscription";
   };
   async function* subscribe(params, headers) {
     const client = socketFor(headerValue(headers, "authorization"));
@@ -76,7 +76,7 @@ const PAGE = `<!doctype html>
       yield { errors };
     }
   }
-  const fetcher = (params, opts) => (isSubscription(params, opts) ? subscribe(params, opts && opts.headers) : http(params, opts));
+  const fetcher = (params, opts) => (isSubscription(params) ? subscribe(params, opts && opts.headers) : http(params, opts));
   const defaultQuery = "# Log in with the login mutation, then put the token in Headers:\\n" +
     '# { "Authorization": "Bearer dts_..." }\\n\\nquery {\\n  platform { domain version }\\n}\\n';
   ReactDOM.createRoot(document.getElementById("explorer")).render(

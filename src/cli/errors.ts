@@ -37,6 +37,12 @@ function networkCause(error: unknown): string | null {
   return cause?.code ?? cause?.message ?? "network error";
 }
 
+/** True when `message` names `field` as a word of its own ("name: must be..." does; "an app named" does not). */
+function namesField(message: string, field: string): boolean {
+  const escaped = field.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(^|[^\\w.\\[\\]])${escaped}($|[^\\w.\\[\\]])`).test(message);
+}
+
 export interface Failure {
   readonly lines: string[];
   readonly exitCode: number;
@@ -55,7 +61,7 @@ export function describeFailure(error: unknown, url: string | null): Failure {
     // already "<field>: <rule>", so they are added only when the message does not say them).
     const message = error.message.split("\n")[0];
     const lines = [`Error: ${message}`];
-    if (error.field && !message.includes(error.field)) lines.push(`  field: ${error.field}`);
+    if (error.field && !namesField(message, error.field)) lines.push(`  field: ${error.field}`);
     if (error.rule && !message.includes(error.rule)) lines.push(`  rule:  ${error.rule}`);
     switch (error.code) {
       case "UNAUTHENTICATED":

@@ -10,11 +10,12 @@ import { allPages } from "../pages";
 const remoteOption = { name: "remote", short: "r", value: "NAME", description: `the git remote's name (default ${DEFAULT_REMOTE})` };
 
 /** Points the git remote at the app when in a work tree; says what it did (or null outside one). */
-async function linkRemote(ctx: CommandContext, app: AppFieldsFragment): Promise<string | null> {
+async function linkRemote(ctx: CommandContext, app: AppFieldsFragment, { withUrl = true } = {}): Promise<string | null> {
   if (!(await insideWorkTree(ctx.io))) return null;
   const name = ctx.string("remote") ?? DEFAULT_REMOTE;
   const before = await setRemote(ctx.io, name, app.gitRemote);
-  if (before === null) return `Git remote ${name} added`;
+  // create prints the URL just above, so it says only which remote it added.
+  if (before === null) return withUrl ? `Git remote ${name} added: ${app.gitRemote}` : `Git remote ${name} added`;
   if (before === app.gitRemote) return `Git remote ${name} already points at ${app.gitRemote}`;
   return `Git remote ${name} replaced: ${app.gitRemote} (it was ${before})`;
 }
@@ -42,7 +43,7 @@ export const appsCommands: Command[] = [
     async run(ctx) {
       const name = ctx.args[0];
       const { createApp: app } = await ctx.sdk.CreateApp(name ? { name } : {});
-      const remote = ctx.flag("no-remote") ? null : await linkRemote(ctx, app);
+      const remote = ctx.flag("no-remote") ? null : await linkRemote(ctx, app, { withUrl: false });
       ctx.out.result(app, () => {
         ctx.out.line(`Created ${app.name}`, fields([["URL", app.url], ["Git remote", app.gitRemote]]));
         ctx.out.line(remote ?? `No git remote added (not in a git repository); in one, run deis git:remote -a ${app.name}`);

@@ -21,7 +21,7 @@ export async function withProgress<T>(io: Io, label: string, work: (step: Step) 
   let steps = 0;
   const spin = () => io.stderr.write(`\r\x1b[K${FRAMES[frame++ % FRAMES.length]} ${label}...`);
   const timer = io.isTTY ? setInterval(spin, 100) : null;
-  if (!io.isTTY) io.stderr.write(`${label}... `);
+  if (!io.isTTY) io.stderr.write(`${label}...`);
   const step: Step = (text) => {
     if (timer) io.stderr.write(`\r\x1b[K  ${text}\n`);
     else io.stderr.write(`${steps === 0 ? "\n" : ""}  ${text}\n`);
@@ -32,7 +32,7 @@ export async function withProgress<T>(io: Io, label: string, work: (step: Step) 
       clearInterval(timer);
       io.stderr.write(`\r\x1b[K${label}... ${word}\n`);
     } else {
-      io.stderr.write(steps === 0 ? `${word}\n` : `${label}... ${word}\n`);
+      io.stderr.write(steps === 0 ? ` ${word}\n` : `${label}... ${word}\n`);
     }
   };
   try {

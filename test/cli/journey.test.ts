@@ -48,7 +48,7 @@ describe("a newcomer's first app with the deis CLI", () => {
     const app = /^Created (\S+)\n/.exec(created.stdout)![1];
     const host = `${app}.localhost`;
     const remote = execFileSync("git", ["remote", "get-url", "deis"], { cwd: repo, encoding: "utf8" }).trim();
-    expect(created.stdout).toContain(`Git remote deis added: ${remote}`);
+    expect(created.stdout).toBe(`Created ${app}\nURL:        http://${app}.localhost:${t.platform.router.port}\nGit remote: ${remote}\nGit remote deis added\n`);
 
     const push = await gitPush(repo, "deis", key.privateKeyPath);
     expect(push.output).toContain(`${app}:v2 deployed`);

@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { appLogsTopic } from "../../src/core/topics";
@@ -133,6 +134,14 @@ describe("deis: Heroku habits", () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr.split("\n")[0]).toMatch(/^Error: url/);
     expect((await alice.ok(["drains"], { cwd: repo })).stdout).toContain("no drains");
+  });
+
+  test("the builder's host key fingerprint (printed at start-up) is the one ssh sees on the first push", async () => {
+    // Asynchronously: the builder answers from this very process.
+    const { stdout: scanned } = await promisify(execFile)("ssh-keyscan", ["-p", String(t.platform.builder.port), "-t", "ed25519", "127.0.0.1"], { encoding: "utf8" });
+    const listed = execFileSync("ssh-keygen", ["-l", "-f", "-"], { input: scanned, encoding: "utf8" });
+    expect(listed.split(" ")[1]).toBe(t.platform.builder.hostKeyFingerprint);
+    expect(t.platform.builder.hostKeyFingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
   });
 
   test("a subscription sent as an HTTP POST answers 400 saying to use the WebSocket, not INTERNAL_SERVER_ERROR", async () => {

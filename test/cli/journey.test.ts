@@ -52,6 +52,12 @@ describe("a newcomer's first app with the deis CLI", () => {
 
     const push = await gitPush(repo, "deis", key.privateKeyPath);
     expect(push.output).toContain(`${app}:v2 deployed`);
+    // Progress while the release deploys: the new process is reported once it runs.
+    const releasing = push.output.indexOf("-----> Releasing v2 and deploying...");
+    const running = push.output.indexOf("       web.1 v2 running");
+    expect(releasing).toBeGreaterThan(0);
+    expect(running).toBeGreaterThan(releasing);
+    expect(push.output.indexOf(`done, ${app}:v2 deployed`)).toBeGreaterThan(running);
     expect(push.code).toBe(0);
     await serves(host, "no greeting from v2");
 

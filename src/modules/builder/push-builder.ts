@@ -192,6 +192,9 @@ export class PushBuilder {
     }
     const types = Object.keys(plan.procfile);
     say(`-----> Process types: ${types.length > 0 ? types.join(", ") : "cmd (the image's own command)"}`);
+    // The processes before the release, so that every one the deploy starts is reported.
+    const step = this.processSteps(ctx, app, say);
+    await step();
     const created = await this.services.builds.recordPush(ctx, app, {
       kind: plan.kind === "dockerfile" ? BuildKind.DOCKERFILE : BuildKind.BUILDPACK,
       image,
@@ -201,7 +204,7 @@ export class PushBuilder {
       log: log.join("\n"),
     });
     say(`-----> Releasing v${created.version} and deploying...`);
-    const outcome = await this.waitForDeploy(created.id);
+    const outcome = await this.waitForDeploy(created.id, step);
     // Superseded: a newer release (a config change made meanwhile) runs this build.
     if (outcome.status === ReleaseStatus.SUCCEEDED || outcome.status === ReleaseStatus.SUPERSEDED) {
       say(`done, ${app}:v${created.version} deployed`);
@@ -213,10 +216,29 @@ export class PushBuilder {
     return outcome.status === ReleaseStatus.FAILED || outcome.status === ReleaseStatus.PENDING ? 1 : 0;
   }
 
-  /** Polls the release until the deploy is done with it (the deployer may run in another controller). */
-  private async waitForDeploy(releaseId: string): Promise<Release> {
+  /**
+   * A probe that says, on each call, which processes appeared, started running or went away since
+   * the last call ("       web.1 v3 running"): the push's progress while the release deploys.
+   */
+  private processSteps(ctx: RequestContext, app: string, say: (line: string) => void): () => Promise<void> {
+    let known: Map<string, string> | null = null;
+    return async () => {
+      const current = await this.services.processes.processes(ctx, app).catch(() => null);
+      if (!current) return;
+      const now = new Map(current.map((p) => [`${p.type}.${p.num} v${p.version}`, p.state]));
+      if (known) {
+        for (const [name, state] of now) if (known.get(name) !== state) say(`       ${name} ${state === "running" ? "running" : known.has(name) ? state : "started"}`);
+        for (const name of known.keys()) if (!now.has(name)) say(`       ${name} stopped`);
+      }
+      known = now;
+    };
+  }
+
+  /** Polls the release until the deploy is done with it (the deployer may run in another controller), reporting progress meanwhile. */
+  private async waitForDeploy(releaseId: string, step: () => Promise<void>): Promise<Release> {
     const deadline = Date.now() + this.options.deployTimeoutMs;
     for (;;) {
+      await step();
       const release = await this.dataSource.getRepository(Release).findOneByOrFail({ id: releaseId });
       if (release.status !== ReleaseStatus.PENDING) return release;
       if (Date.now() > deadline) return { ...release, failureReason: "the deploy is still running; see `deis releases`" };

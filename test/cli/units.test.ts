@@ -275,10 +275,10 @@ describe("deis CLI without a platform", () => {
       const following = run(fake.source, ["-a", "shop", "-f"], controller.signal);
       fake.push(line(2)); // also among the recent lines: printed once
       fake.push(line(3));
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually("line 3", async () => (following.stdout().includes(line(3).text) ? true : undefined), 10_000);
       expect(fake.subscribed()).toBe(true);
       fake.push(line(4));
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually("line 4", async () => (following.stdout().includes(line(4).text) ? true : undefined), 10_000);
       controller.abort();
       await expect(following.done).resolves.toBeUndefined();
       expect(following.stdout()).toBe([1, 2, 3, 4].map((n) => `${line(n).text}\n`).join(""));
@@ -323,7 +323,7 @@ describe("deis CLI without a platform", () => {
       const controller = new AbortController();
       const following = run(fake.source, ["-a", "shop", "-f", "--json"], controller.signal);
       fake.push(line(2));
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually("the live line", async () => (following.stdout().includes(line(2).message) ? true : undefined), 10_000);
       controller.abort();
       await following.done;
       expect(following.stdout().trim().split("\n").map((l) => JSON.parse(l))).toEqual([line(1), line(2)]);

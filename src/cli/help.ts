@@ -62,8 +62,8 @@ export function mainHelp(version: string): string {
       ["$ deis open", "see it"],
     ]),
     "",
-    "Run deis help TOPIC for a topic's commands (deis help config), and deis help COMMAND",
-    "for a command's usage and examples (deis help config:set).",
+    "Run deis help TOPIC for a topic's commands (deis help config), and",
+    "deis help COMMAND for a command's usage and examples (deis help config:set).",
     "Settings live in ~/.deis/client.json; DEIS_URL and DEIS_TOKEN override them.",
   ].join("\n");
 }
@@ -109,4 +109,30 @@ export function commandHelp(command: Command): string {
     ...(command.aliases?.length ? ["", "ALIASES", ...command.aliases.map((a) => `  $ deis ${a}`)] : []),
     ...(command.examples?.length ? ["", "EXAMPLES", ...command.examples.map((e) => `  $ ${e}`)] : []),
   ].join("\n");
+}
+
+/**
+ * Help text wrapped to `width` columns: a long line breaks between words, its continuation lines
+ * indented under the column it belongs to (a command's description, a flag's meaning).
+ */
+export function wrapHelp(text: string, width: number): string {
+  return text
+    .split("\n")
+    .flatMap((line) => {
+      if (line.length <= width) return [line];
+      const column = /^(\s*\S.*?\S? {2,})(?=\S)/.exec(line);
+      const leading = /^\s*/.exec(line)![0].length;
+      const hang = column && column[1].length <= width * 0.6 ? column[1].length : leading + 2;
+      const out: string[] = [];
+      let rest = line;
+      while (rest.length > width) {
+        const cut = rest.lastIndexOf(" ", width);
+        if (cut <= hang) break; // one word longer than the room: leave it long rather than break it
+        out.push(rest.slice(0, cut).trimEnd());
+        rest = " ".repeat(hang) + rest.slice(cut + 1).trimStart();
+      }
+      out.push(rest);
+      return out;
+    })
+    .join("\n");
 }

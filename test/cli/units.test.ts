@@ -111,7 +111,7 @@ describe("deis CLI without a platform", () => {
     for (const command of COMMANDS) {
       const { stdout } = await cli.ok(["help", command.name]);
       expect(stdout).toContain(`$ deis ${command.name}`);
-      expect(stdout).toContain(command.description);
+      expect(stdout.replace(/\s+/g, " ")).toContain(command.description); // wrapped to 80 columns
       expect((await cli.ok([command.name, "--help"])).stdout).toContain("USAGE");
     }
     const setHelp = (await cli.ok(["help", "config:set"])).stdout;
@@ -174,6 +174,15 @@ describe("deis CLI without a platform", () => {
     expect(fitted[1]).toMatch(/^v1 +succeeded +alice .*…$/);
     expect(table(["version", "status", "summary"], rows)).toContain("SECRET_KEY_BASE");
     expect(jsonFriendly([{ status: "SUCCEEDED", build: { kind: "DOCKERFILE" }, summary: "KEEP" }])).toEqual([{ status: "succeeded", build: { kind: "dockerfile" }, summary: "KEEP" }]);
+  });
+
+  test("help fits 80 columns when piped, and the terminal's width (COLUMNS) otherwise", async () => {
+    for (const argv of [["help"], ["help", "config"], ...COMMANDS.map((c) => ["help", c.name])]) {
+      for (const line of (await cli.ok(argv)).stdout.split("\n")) expect(line.length).toBeLessThanOrEqual(80);
+    }
+    const narrow = (await cli.ok(["help", "login"], { env: { COLUMNS: "50" } })).stdout;
+    for (const line of narrow.split("\n")) expect(line.length).toBeLessThanOrEqual(50);
+    expect(narrow).toMatch(/--with-token +read an API token from\n {27}stdin/);
   });
 
   test("help TOPIC shows the topic's commands once, not two helps run together", async () => {

@@ -154,7 +154,12 @@ describe("deis: Heroku habits", () => {
     expect(response.status).toBe(400);
     const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
     expect(body.errors[0].extensions.code).toBe("BAD_REQUEST");
-    expect(body.errors[0].message).toMatch(/^subscriptions are served over a WebSocket \(the graphql-ws protocol\) at ws:\/\/127\.0\.0\.1:\d+\/graphql, not over HTTP POST$/);
+    expect(body.errors[0].message).toBe("subscriptions are served over a WebSocket (the graphql-ws protocol) on /graphql, not over HTTP POST");
+    // The same over GET, and a query still works over HTTP.
+    const get = await fetch(`${t.url}?query=${encodeURIComponent(`subscription { logs(app: "${app}") { text } }`)}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(get.status).toBe(400);
+    const query = await fetch(t.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ platform { domain } }" }) });
+    expect(query.status).toBe(200);
   });
 
   test("logs -f when the platform stops mid-stream: a one-line error naming the controller, exit 1", async () => {

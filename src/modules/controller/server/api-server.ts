@@ -129,10 +129,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     }
     if (isSubscription(req.method === "POST" ? body : Object.fromEntries(url.searchParams))) {
       // Apollo would run it as a query and fail inside the resolver; say where subscriptions are served instead.
-      const where = `ws://${req.headers.host ?? "<host>"}${url.pathname}`;
-      sendJson(res, 400, {
-        errors: [{ message: `subscriptions are served over a WebSocket (the graphql-ws protocol) at ${where}, not over HTTP ${req.method}`, extensions: { code: "BAD_REQUEST" } }],
-      });
+      const message = `subscriptions are served over a WebSocket (the graphql-ws protocol) on ${url.pathname}, not over HTTP ${req.method}`;
+      sendJson(res, 400, { errors: [{ message, extensions: { code: "BAD_REQUEST" } }] });
       return;
     }
     const headers = new HeaderMap();

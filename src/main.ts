@@ -66,6 +66,7 @@ async function main(argv: string[]): Promise<void> {
       `  API and explorer: ${platform.api.url}`,
       `  Apps answer at:   http://<app>.${config.domain}${routerPort}`,
       `  git push to:      ssh://git@${config.gitHost}:${platform.builder.port}/<app>.git`,
+      `  builder host key: ${platform.builder.hostKeyFingerprint} (ED25519; compare when the first push asks)`,
     ].join("\n"),
   );
   let stopping = false;

@@ -6,6 +6,20 @@ import type { Io } from "./io";
 import { Output } from "./output";
 import { Settings } from "./settings";
 
+/** The default request timeout: long enough for a busy platform, short enough that a stuck one is noticed. */
+export const DEFAULT_REQUEST_TIMEOUT_S = 30;
+
+/** DEIS_REQUEST_TIMEOUT (seconds, default 30) in ms; a usage error naming the variable and the rule when it is not a positive number. */
+export function requestTimeoutMs(io: Io): number {
+  const raw = io.env.DEIS_REQUEST_TIMEOUT;
+  if (raw === undefined || raw === "") return DEFAULT_REQUEST_TIMEOUT_S * 1000;
+  const seconds = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !(seconds > 0) || seconds > 86_400) {
+    throw new CliError(`DEIS_REQUEST_TIMEOUT must be a number of seconds from 0.001 to 86400, got "${raw}"`);
+  }
+  return Math.max(1, Math.round(seconds * 1000));
+}
+
 /** One `deis` command: what help shows about it and what it does. */
 export interface Command {
   /** e.g. "config:set". */
@@ -36,8 +50,10 @@ export class CommandContext {
   readonly out: Output;
   readonly settings: Settings;
   private client: DeisClient | null = null;
-  /** The URL and token the open client was made with. */
+  /** The URL, token and timeout the open client was made with. */
   private clientKey = "";
+  /** Clients with a longer timeout (run), closed with the context. */
+  private readonly extraClients: DeisClient[] = [];
 
   constructor(
     readonly io: Io,
@@ -61,16 +77,26 @@ export class CommandContext {
   /** An SDK client on `url` (login, register), replacing any open one. */
   connect(url: string | null, token: string | null): DeisClient {
     if (!url) throw new CliError("no controller URL is set", "Run deis login <url> (e.g. deis login http://127.0.0.1:8000), or set DEIS_URL.");
-    if (this.client && this.clientKey === `${url} ${token}`) return this.client;
+    const timeoutMs = requestTimeoutMs(this.io);
+    if (this.client && this.clientKey === `${url} ${token} ${timeoutMs}`) return this.client;
     void this.client?.close();
-    this.client = createDeisClient({ url, token });
-    this.clientKey = `${url} ${token}`;
+    this.client = createDeisClient({ url, token, timeoutMs });
+    this.clientKey = `${url} ${token} ${timeoutMs}`;
     return this.client;
   }
 
-  /** The app from -a/--app or the git remote `deis`. */
+  /** The SDK with `extraMs` more than the request timeout, for a request that works that long (run). */
+  sdkAllowing(extraMs: number): DeisSdk {
+    const url = this.settings.url;
+    if (!url) return this.sdk; // the usual error saying how to log in
+    const client = createDeisClient({ url, token: this.settings.token, timeoutMs: requestTimeoutMs(this.io) + extraMs });
+    this.extraClients.push(client);
+    return client.sdk;
+  }
+
+  /** The app from -a/--app, else the git remote -r/--remote names (default `deis`). */
   app(): Promise<string> {
-    return resolveApp(this.io, this.string("app"));
+    return resolveApp(this.io, this.string("app"), this.string("remote"));
   }
 
   string(name: string): string | undefined {
@@ -103,6 +129,6 @@ export class CommandContext {
   }
 
   async close(): Promise<void> {
-    await this.client?.close();
+    await Promise.all([this.client?.close(), ...this.extraClients.map((c) => c.close())]);
   }
 }

@@ -1,7 +1,7 @@
 import type { ProcessFieldsFragment, ReleaseFieldsFragment } from "../sdk/client";
 import type { CommandContext } from "./context";
 import { CliError } from "./errors";
-import { pollUntil, withProgress } from "./progress";
+import { type Step, pollUntil, withProgress } from "./progress";
 
 /** How long a release may take to deploy before the CLI stops waiting (healthchecks can take a minute). */
 const DEPLOY_TIMEOUT_MS = 300_000;
@@ -20,17 +20,20 @@ export async function awaitDeploy(ctx: CommandContext, app: string, release: Rel
   const settled = await withProgress(
     ctx.io,
     `Deploying ${app} v${release.version}`,
-    () =>
-      pollUntil(
+    (step) => {
+      const watch = processSteps(step);
+      return pollUntil(
         async () => {
-          const { release: current } = await ctx.sdk.Release({ app, version: release.version });
+          const [{ release: current }, { processes }] = await Promise.all([ctx.sdk.Release({ app, version: release.version }), ctx.sdk.Processes({ app })]);
+          watch(processes);
           if (current.status === "PENDING") return undefined;
           // The same shape as the mutation's result, with the outcome filled in.
           return { ...release, status: current.status, failed: current.failed, failureReason: current.failureReason };
         },
         DEPLOY_TIMEOUT_MS,
         POLL_MS,
-      ),
+      );
+    },
     (result) => (result === null ? "still deploying" : result.status === "FAILED" ? "failed" : result.status === "SUPERSEDED" ? "superseded by a newer release" : "done"),
   );
   if (!settled) {
@@ -40,6 +43,28 @@ export async function awaitDeploy(ctx: CommandContext, app: string, release: Rel
     );
   }
   return settled;
+}
+
+/**
+ * Turns successive process lists into steps: a process that appears ("web.1 v3 started"), reaches
+ * running ("web.1 v3 running") or goes away ("web.1 v2 stopped"). The first list is the baseline.
+ */
+function processSteps(step: Step): (processes: readonly ProcessFieldsFragment[]) => void {
+  let known: Map<string, string> | null = null;
+  return (processes) => {
+    const now = new Map(processes.map((p) => [`${p.type}.${p.num} v${p.version}`, p.state]));
+    if (known) {
+      for (const [name, state] of now) {
+        const before = known.get(name);
+        if (before === state) continue;
+        if (state === "running") step(`${name} running`);
+        else if (before === undefined) step(`${name} started`);
+        else step(`${name} ${state}`);
+      }
+      for (const name of known.keys()) if (!now.has(name)) step(`${name} stopped`);
+    }
+    known = now;
+  };
 }
 
 /** After the result is printed: a failed release ends the command with its reason and exit 1. */
@@ -64,15 +89,18 @@ export async function awaitScale(ctx: CommandContext, app: string, counts: reado
   const processes = await withProgress(
     ctx.io,
     `Scaling ${app} to ${described}`,
-    () =>
-      pollUntil(
+    (step) => {
+      const watch = processSteps(step);
+      return pollUntil(
         async () => {
           const { processes: current } = await ctx.sdk.Processes({ app });
+          watch(current);
           return counts.every(({ type, count }) => reached(current, type, count)) ? current : undefined;
         },
         SCALE_TIMEOUT_MS,
         POLL_MS,
-      ),
+      );
+    },
     (result) => (result === null ? "still scaling" : "done"),
   );
   if (!processes) {

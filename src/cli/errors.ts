@@ -1,4 +1,4 @@
-import { DeisApiError } from "../sdk/client";
+import { DeisApiError, DeisConnectionClosedError, DeisTimeoutError } from "../sdk/client";
 
 /** Something went wrong that the user can fix: printed as "Error: <message>" (plus a hint), exit 1. */
 export class CliError extends Error {
@@ -37,6 +37,12 @@ function networkCause(error: unknown): string | null {
   return cause?.code ?? cause?.message ?? "network error";
 }
 
+/** True when `message` names `field` as a word of its own ("name: must be..." does; "an app named" does not). */
+function namesField(message: string, field: string): boolean {
+  const escaped = field.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(^|[^\\w.\\[\\]])${escaped}($|[^\\w.\\[\\]])`).test(message);
+}
+
 export interface Failure {
   readonly lines: string[];
   readonly exitCode: number;
@@ -51,10 +57,12 @@ export function describeFailure(error: unknown, url: string | null): Failure {
     return { lines: [`Error: ${error.message}`, ...(error.hint ? [error.hint] : [])], exitCode: error.exitCode };
   }
   if (error instanceof DeisApiError) {
-    const lines = [`Error: ${error.message}`];
-    // Bad input always names its field and rule; a conflict (a taken name) may too.
-    if (error.field) lines.push(`  field: ${error.field}`);
-    if (error.rule) lines.push(`  rule:  ${error.rule}`);
+    // One line for the message; the field and the rule once each (bad input's message is often
+    // already "<field>: <rule>", so they are added only when the message does not say them).
+    const message = error.message.split("\n")[0];
+    const lines = [`Error: ${message}`];
+    if (error.field && !namesField(message, error.field)) lines.push(`  field: ${error.field}`);
+    if (error.rule && !message.includes(error.rule)) lines.push(`  rule:  ${error.rule}`);
     switch (error.code) {
       case "UNAUTHENTICATED":
         lines.push("Run deis login to log in again (or set DEIS_TOKEN).");
@@ -69,6 +77,15 @@ export function describeFailure(error: unknown, url: string | null): Failure {
         break;
     }
     return { lines, exitCode: 1 };
+  }
+  if (error instanceof DeisTimeoutError) {
+    return {
+      lines: [`Error: ${error.message}`, "It accepted the connection but sent no answer. Is it overloaded or stuck? Allow longer with DEIS_REQUEST_TIMEOUT=SECONDS."],
+      exitCode: 1,
+    };
+  }
+  if (error instanceof DeisConnectionClosedError) {
+    return { lines: [`Error: ${error.message}`, "The platform stopped or the network went away; run the command again once it is back."], exitCode: 1 };
   }
   const cause = networkCause(error);
   if (cause) {

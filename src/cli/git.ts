@@ -37,6 +37,15 @@ export async function setRemote(io: Io, remote: string, url: string): Promise<st
   return before;
 }
 
+/** Every remote of the repository with its (fetch) URL; none outside a repository. */
+export async function remotes(io: Io): Promise<{ name: string; url: string }[]> {
+  const result = await git(io, ["remote"]);
+  if (result.code !== 0 || !result.stdout) return [];
+  const names = result.stdout.split("\n").map((n) => n.trim()).filter(Boolean);
+  const urls = await Promise.all(names.map((name) => remoteUrl(io, name)));
+  return names.flatMap((name, i) => (urls[i] ? [{ name, url: urls[i]! }] : []));
+}
+
 export async function removeRemote(io: Io, remote: string): Promise<void> {
   await git(io, ["remote", "remove", remote]);
 }

@@ -16,6 +16,8 @@ export const TOPICS: readonly (readonly [string, string])[] = [
   ["perms", "manage an app's collaborators and the platform's admins"],
   ["limits", "set memory and cpu limits per process type"],
   ["healthchecks", "set how each process type is checked for health"],
+  ["tags", "set tags: which hosts an app's processes may run on"],
+  ["drains", "send copies of an app's log lines to a syslog server"],
   ["users", "list every account (admins only)"],
 ];
 
@@ -23,6 +25,9 @@ export const TOPICS: readonly (readonly [string, string])[] = [
 export function globalOptions(command: Command): OptionSpec[] {
   return [
     ...(command.app ? [{ name: "app", short: "a", value: "APP", description: "the app (default: the one the git remote 'deis' here points at)" }] : []),
+    ...(command.app && !command.options?.some((o) => o.name === "remote")
+      ? [{ name: "remote", short: "r", value: "REMOTE", description: "take the app from this git remote (default deis), e.g. -r staging" }]
+      : []),
     ...(command.deploys ? [{ name: "no-wait", description: "return once the release is made, without waiting for its deploy" }] : []),
     { name: "json", description: "print the result as JSON, for scripts" },
     { name: "help", short: "h", description: "show this help" },
@@ -57,8 +62,8 @@ export function mainHelp(version: string): string {
       ["$ deis open", "see it"],
     ]),
     "",
-    "Run deis help TOPIC for a topic's commands (deis help config), and deis help COMMAND",
-    "for a command's usage and examples (deis help config:set).",
+    "Run deis help TOPIC for a topic's commands (deis help config), and",
+    "deis help COMMAND for a command's usage and examples (deis help config:set).",
     "Settings live in ~/.deis/client.json; DEIS_URL and DEIS_TOKEN override them.",
   ].join("\n");
 }
@@ -104,4 +109,30 @@ export function commandHelp(command: Command): string {
     ...(command.aliases?.length ? ["", "ALIASES", ...command.aliases.map((a) => `  $ deis ${a}`)] : []),
     ...(command.examples?.length ? ["", "EXAMPLES", ...command.examples.map((e) => `  $ ${e}`)] : []),
   ].join("\n");
+}
+
+/**
+ * Help text wrapped to `width` columns: a long line breaks between words, its continuation lines
+ * indented under the column it belongs to (a command's description, a flag's meaning).
+ */
+export function wrapHelp(text: string, width: number): string {
+  return text
+    .split("\n")
+    .flatMap((line) => {
+      if (line.length <= width) return [line];
+      const column = /^(\s*\S.*?\S? {2,})(?=\S)/.exec(line);
+      const leading = /^\s*/.exec(line)![0].length;
+      const hang = column && column[1].length <= width * 0.6 ? column[1].length : leading + 2;
+      const out: string[] = [];
+      let rest = line;
+      while (rest.length > width) {
+        const cut = rest.lastIndexOf(" ", width);
+        if (cut <= hang) break; // one word longer than the room: leave it long rather than break it
+        out.push(rest.slice(0, cut).trimEnd());
+        rest = " ".repeat(hang) + rest.slice(cut + 1).trimStart();
+      }
+      out.push(rest);
+      return out;
+    })
+    .join("\n");
 }

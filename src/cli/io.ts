@@ -20,6 +20,10 @@ export interface Io {
   readonly isTTY: boolean;
   /** Ends long-running work such as `logs -f` (SIGINT in a terminal, an AbortController in tests). */
   readonly signal?: AbortSignal;
+  /** The terminal's width in columns: tables are fitted to it. Absent when piped (nothing is cut then). */
+  readonly columns?: number;
+  /** Everything piped into the CLI (`echo $TOKEN | deis login --with-token`); absent when stdin is a terminal. */
+  readonly readStdin?: () => Promise<string>;
   /** Reads one line from the person at the terminal; `secret` hides what they type. Absent without a TTY. */
   readonly prompt?: (question: string, options?: { secret?: boolean }) => Promise<string>;
 }
@@ -48,6 +52,32 @@ function terminalPrompt(question: string, options: { secret?: boolean } = {}): P
   });
 }
 
+/** Reads the process's stdin to its end. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The width to fit tables to: COLUMNS when set (a whole number), else the terminal's; none when piped. */
+export function outputWidth(io: Io): number | undefined {
+  const fromEnv = Number(io.env.COLUMNS);
+  if (io.env.COLUMNS && Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  return io.columns;
+}
+
+/**
+ * Colour only for a person at a terminal: never when piped, never with NO_COLOR (no-color.org) or
+ * TERM=dumb; FORCE_COLOR=1 asks for it anyway (FORCE_COLOR=0 turns it off).
+ */
+export function wantsColour(io: Io): boolean {
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined && force !== "") return force !== "0" && force !== "false";
+  if (io.env.NO_COLOR) return false;
+  if (io.env.TERM === "dumb") return false;
+  return io.isTTY;
+}
+
 /**
  * The real process's Io. No SIGINT handler: Ctrl-C ends the process the usual way (exit status 130
  * in a shell), which is also how `logs -f` stops; `signal` is for callers that embed the CLI.
@@ -61,6 +91,7 @@ export function processIo(): Io {
     });
   }
   const isTTY = Boolean(process.stdout.isTTY && process.stderr.isTTY);
+  const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -68,6 +99,8 @@ export function processIo(): Io {
     cwd: process.cwd(),
     home: process.env.HOME || homedir(),
     isTTY,
+    ...(columns ? { columns } : {}),
     ...(isTTY && process.stdin.isTTY ? { prompt: terminalPrompt } : {}),
+    ...(process.stdin.isTTY ? {} : { readStdin }),
   };
 }

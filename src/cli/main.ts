@@ -4,8 +4,8 @@ import { parseArgs, suggest } from "./args";
 import { COMMANDS } from "./commands";
 import { type Command, CommandContext } from "./context";
 import { UsageError, describeFailure } from "./errors";
-import { commandHelp, globalOptions, mainHelp, topicHelp, usageLine, TOPICS } from "./help";
-import { type Io, processIo } from "./io";
+import { commandHelp, globalOptions, mainHelp, topicHelp, usageLine, wrapHelp, TOPICS } from "./help";
+import { type Io, outputWidth, processIo } from "./io";
 
 /** The package's version (package.json sits two folders up from both src/cli and dist/cli). */
 export function cliVersion(): string {
@@ -21,22 +21,27 @@ function unknownCommand(name: string): UsageError {
   return new UsageError(`'${name}' is not a deis command.${guess ? ` Did you mean ${guess}?` : ""} Run deis help for the list.`);
 }
 
+/** Help for people: wrapped to the terminal's width (80 columns when piped). */
+function printHelp(io: Io, text: string): void {
+  io.stdout.write(`${wrapHelp(text, outputWidth(io) ?? 80)}\n`);
+}
+
 /** `deis help [topic|command]`. */
 function help(io: Io, subject: string | undefined): number {
   if (!subject) {
-    io.stdout.write(`${mainHelp(cliVersion())}\n`);
+    printHelp(io, mainHelp(cliVersion()));
     return 0;
   }
   const command = byName.get(subject);
-  // A topic that is also a command (config, apps, ps...) shows the topic's commands first.
+  // A topic that is also a command (config, apps, ps...) shows the topic's commands only; the
+  // command's own usage is `deis config --help` (as `heroku help config` and `heroku config --help`).
   const inTopic = COMMANDS.filter((c) => c.topic === subject);
   if (topicNames.includes(subject) && inTopic.length > 1) {
-    io.stdout.write(`${topicHelp(subject, inTopic)}\n`);
-    if (command) io.stdout.write(`\n${commandHelp(command)}\n`);
+    printHelp(io, topicHelp(subject, inTopic));
     return 0;
   }
   if (!command) throw unknownCommand(subject);
-  io.stdout.write(`${commandHelp(command)}\n`);
+  printHelp(io, commandHelp(command));
   return 0;
 }
 
@@ -58,7 +63,7 @@ async function dispatch(argv: readonly string[], io: Io, started: (ctx: CommandC
   if (!command) throw unknownCommand(first);
   const parsed = parseArgs(rest, [...(command.options ?? []), ...globalOptions(command)], command.name, { stopAtPositional: command.rest });
   if (parsed.options.help === true) {
-    io.stdout.write(`${commandHelp(command)}\n`);
+    printHelp(io, commandHelp(command));
     return 0;
   }
   const count = parsed.positionals.length;

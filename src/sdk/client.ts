@@ -21,6 +21,29 @@ export class DeisApiError extends Error {
   }
 }
 
+/** The controller took longer than the request timeout to answer (it accepted the request and went silent). */
+export class DeisTimeoutError extends Error {
+  constructor(
+    readonly url: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`the controller at ${url} did not answer within ${timeoutMs / 1000} s`);
+    this.name = "DeisTimeoutError";
+  }
+}
+
+/** A subscription's connection ended without the API choosing to end it (the platform stopped, the network went). */
+export class DeisConnectionClosedError extends Error {
+  constructor(
+    readonly url: string,
+    readonly closeCode: number | null,
+    reason: string,
+  ) {
+    super(`the connection to ${url} closed${closeCode === null ? "" : ` (${closeCode}${reason ? ` ${reason}` : ""})`}`);
+    this.name = "DeisConnectionClosedError";
+  }
+}
+
 interface GraphQLErrorLike {
   readonly message: string;
   readonly extensions?: Record<string, unknown>;
@@ -35,6 +58,8 @@ export interface DeisClientOptions {
   /** The API's URL, e.g. http://127.0.0.1:8000/graphql; subscriptions use the same URL over ws://. */
   readonly url: string;
   readonly token?: string | null;
+  /** How long one query or mutation may take, and a subscription's connection to be acknowledged; none when absent. */
+  readonly timeoutMs?: number;
 }
 
 export type DeisSdk = ReturnType<typeof getSdk>;
@@ -73,6 +98,14 @@ function closedConnectionError(error: unknown): DeisApiError | null {
   return new DeisApiError([{ message: reason, extensions: { code: CLOSE_CODES[close.code], closeCode: close.code } }]);
 }
 
+/** Anything else that ends a subscription's connection: a close event or a socket error, as one typed error. */
+function lostConnectionError(error: unknown, url: string): Error {
+  if (error instanceof Error) return error;
+  const close = error as { code?: unknown; reason?: unknown } | null;
+  const code = typeof close?.code === "number" ? close.code : null;
+  return new DeisConnectionClosedError(url, code, typeof close?.reason === "string" ? close.reason : "");
+}
+
 /**
  * The typed SDK over HTTP for queries and mutations and graphql-ws for subscriptions, with the
  * bearer token on both. Errors come back as DeisApiError.
@@ -86,6 +119,7 @@ export function createDeisClient(options: DeisClientOptions): DeisClient {
       webSocketImpl: WebSocket,
       lazy: true,
       retryAttempts: 0,
+      ...(options.timeoutMs ? { connectionAckWaitTimeout: options.timeoutMs } : {}),
       connectionParams: authorization ? { authorization } : {},
     }));
 
@@ -97,20 +131,27 @@ export function createDeisClient(options: DeisClientOptions): DeisClient {
         try {
           for await (const result of iterator) yield unwrap<R>(result as Result<R>);
         } catch (error) {
-          throw closedConnectionError(error) ?? error;
+          throw closedConnectionError(error) ?? lostConnectionError(error, options.url);
         }
       })();
     }
     return (async () => {
+      const signal = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined;
+      const timedOut = (error: unknown) => {
+        if (signal?.aborted && (error as { name?: unknown } | null)?.name === "TimeoutError") throw new DeisTimeoutError(options.url, options.timeoutMs!);
+        throw error;
+      };
       const response = await fetch(options.url, {
         method: "POST",
         headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
         body: JSON.stringify({ query, variables: variables ?? {} }),
-      });
+        ...(signal ? { signal } : {}),
+      }).catch(timedOut);
       let body: Result<R>;
       try {
         body = (await response.json()) as Result<R>;
-      } catch {
+      } catch (error) {
+        if (signal?.aborted) timedOut(error);
         throw new DeisApiError([{ message: `the API answered HTTP ${response.status} without JSON`, extensions: { code: "BAD_RESPONSE" } }]);
       }
       return unwrap(body);

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { ApolloServer, HeaderMap } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { type GraphQLSchema, GraphQLError, parse, specifiedRules, validate } from "graphql";
+import { type GraphQLSchema, GraphQLError, getOperationAST, parse, specifiedRules, validate } from "graphql";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { type WebSocket, WebSocketServer } from "ws";
@@ -62,6 +62,17 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** True when a GraphQL request over HTTP (its JSON body, or GET's parameters) is a subscription. */
+function isSubscription(request: unknown): boolean {
+  const { query, operationName } = (request ?? {}) as { query?: unknown; operationName?: unknown };
+  if (typeof query !== "string" || !query.includes("subscription")) return false;
+  try {
+    return getOperationAST(parse(query), typeof operationName === "string" ? operationName : undefined)?.operation === "subscription";
+  } catch {
+    return false; // not GraphQL: Apollo answers that
+  }
+}
+
 function bearer(authorization: unknown): string | null {
   if (typeof authorization !== "string") return null;
   const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
@@ -116,6 +127,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
         sendJson(res, 400, { errors: [{ message: "the request body is not JSON", extensions: { code: "BAD_REQUEST" } }] });
         return;
       }
+    }
+    if (isSubscription(req.method === "POST" ? body : Object.fromEntries(url.searchParams))) {
+      // Apollo would run it as a query and fail inside the resolver; say where subscriptions are served instead.
+      const message = `subscriptions are served over a WebSocket (the graphql-ws protocol) on ${url.pathname}, not over HTTP ${req.method}`;
+      sendJson(res, 400, { errors: [{ message, extensions: { code: "BAD_REQUEST" } }] });
+      return;
     }
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {

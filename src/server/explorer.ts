@@ -44,13 +44,39 @@ const PAGE = `<!doctype html>
 <script>
   const url = new URL("/graphql", location.href);
   const wsUrl = url.href.replace(/^http/, "ws");
-  const authorization = () => {
-    try { return JSON.parse(localStorage.getItem("graphiql:headers") || "{}").Authorization; } catch { return undefined; }
+  // Queries and mutations over HTTP with the Headers tab's headers (GraphiQL passes them on).
+  const http = GraphiQL.createFetcher({ url: url.href });
+  // Subscriptions over graphql-ws, with the Authorization of the Headers tab as it is when the
+  // subscription starts (persisted or not): one connection per distinct token.
+  const sockets = new Map();
+  const socketFor = (authorization) => {
+    const key = authorization || "";
+    if (!sockets.has(key)) {
+      sockets.set(key, graphqlWs.createClient({ url: wsUrl, lazy: true, connectionParams: authorization ? { authorization } : {} }));
+    }
+    return sockets.get(key);
   };
-  const fetcher = GraphiQL.createFetcher({
-    url: url.href,
-    wsClient: graphqlWs.createClient({ url: wsUrl, lazy: true, connectionParams: () => ({ authorization: authorization() }) }),
-  });
+  const headerValue = (headers, name) => {
+    const found = Object.keys(headers || {}).find((key) => key.toLowerCase() === name);
+    return found === undefined ? undefined : String(headers[found]);
+  };
+  // The operation GraphiQL runs: the named one, else the first (comments and fragments skipped).
+  const isSubscription = (params) => {
+    const text = String(params.query || "").replace(/#[^\\n]*/g, "");
+    const operations = [...text.matchAll(/(?:^|})\\s*(query|mutation|subscription)\\b\\s*([_A-Za-z][_0-9A-Za-z]*)?/g)];
+    const chosen = operations.find((m) => !params.operationName || m[2] === params.operationName) || operations[0];
+    return Boolean(chosen) && chosen[1] === "subscription";
+  };
+  async function* subscribe(params, headers) {
+    const client = socketFor(headerValue(headers, "authorization"));
+    try {
+      yield* client.iterate({ query: params.query, variables: params.variables || {}, operationName: params.operationName || undefined });
+    } catch (error) {
+      const errors = Array.isArray(error) ? error : [{ message: error && error.reason ? "the connection closed: " + error.reason : "the connection closed" + (error && error.code ? " (" + error.code + ")" : "") }];
+      yield { errors };
+    }
+  }
+  const fetcher = (params, opts) => (isSubscription(params) ? subscribe(params, opts && opts.headers) : http(params, opts));
   const defaultQuery = "# Log in with the login mutation, then put the token in Headers:\\n" +
     '# { "Authorization": "Bearer dts_..." }\\n\\nquery {\\n  platform { domain version }\\n}\\n';
   ReactDOM.createRoot(document.getElementById("explorer")).render(

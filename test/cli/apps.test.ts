@@ -34,7 +34,7 @@ describe("deis: apps and their settings", () => {
     test("create in a git repository adds the remote deis; the app comes from it afterwards", async () => {
       const created = await alice.ok(["create", app], { cwd: repo });
       const remote = `ssh://git@127.0.0.1:${t.platform.config.builderPort}/${app}.git`;
-      expect(created.stdout).toBe(`Created ${app}\nURL:        http://${app}.localhost:${t.platform.config.routerPort}\nGit remote: ${remote}\nGit remote deis added: ${remote}\n`);
+      expect(created.stdout).toBe(`Created ${app}\nURL:        http://${app}.localhost:${t.platform.config.routerPort}\nGit remote: ${remote}\nGit remote deis added\n`);
       expect(remoteOf(repo)).toBe(remote);
       const info = await alice.ok(["apps:info"], { cwd: repo });
       expect(info.stdout).toContain(`=== ${app}\nOwner:      alice\nURL:        http://${app}.localhost:${t.platform.config.routerPort}\nGit remote: ${remote}\nRelease:    v1 succeeded: alice created`);
@@ -48,7 +48,7 @@ describe("deis: apps and their settings", () => {
       const created = await alice.ok(["create", other]);
       expect(created.stdout).toContain(`No git remote added (not in a git repository); in one, run deis git:remote -a ${other}`);
       const random = (await alice.ok(["create", "--json"])).json();
-      expect(random).toMatchObject({ name: expect.stringMatching(/^[a-z]+-[a-z]+(-\d+)?$/), latestRelease: { version: 1, status: "SUCCEEDED" } });
+      expect(random).toMatchObject({ name: expect.stringMatching(/^[a-z]+-[a-z]+(-\d+)?$/), latestRelease: { version: 1, status: "succeeded" } });
       await alice.ok(["apps:destroy", random.name, "--confirm", random.name]);
       await alice.ok(["apps:destroy", "-a", other, "--confirm", other]);
     });
@@ -56,10 +56,10 @@ describe("deis: apps and their settings", () => {
     test("create with a bad or taken name: the field and the rule, exit 1", async () => {
       const bad = await alice.run(["create", "Bad_Name"]);
       expect(bad).toMatchObject({ code: 1, stdout: "" });
-      expect(bad.stderr).toMatch(/^Error: name: .+\n  field: name\n  rule:  .+\n$/);
+      expect(bad.stderr).toMatch(/^Error: name: must .+\n$/);
       const taken = await bob.run(["create", app]);
       expect(taken.code).toBe(1);
-      expect(taken.stderr).toContain("field: name");
+      expect(taken.stderr).toBe(`Error: an app named "${app}" already exists\n  field: name\n  rule:  must be unique\n`);
     });
 
     test("outside a git repository and without -a: a clear error asking for -a (exit 1)", async () => {
@@ -112,18 +112,18 @@ describe("deis: apps and their settings", () => {
       expect(set.stdout).toBe(`${app} v2: alice added GREETING, DATABASE_URL\n`);
       expect(set.stderr).toBe("");
       expect((await alice.ok(["config"], { cwd: repo })).stdout).toBe(`=== ${app} Config\nDATABASE_URL:  postgres://db/shop?a=b\nGREETING:      hello world\n`);
-      expect((await alice.ok(["config", "--json"], { cwd: repo })).json()).toMatchObject({ values: [{ key: "DATABASE_URL", value: "postgres://db/shop?a=b" }, { key: "GREETING", value: "hello world" }] });
+      expect((await alice.ok(["config", "--json"], { cwd: repo })).json()).toEqual({ DATABASE_URL: "postgres://db/shop?a=b", GREETING: "hello world" });
       const json = (await alice.ok(["config:set", "-a", app, "WORKERS=4", "--json"])).json();
-      expect(json).toMatchObject({ version: 3, status: "SUCCEEDED", summary: "alice added WORKERS" });
+      expect(json).toMatchObject({ version: 3, status: "succeeded", summary: "alice added WORKERS" });
     });
 
     test("config:set and config:unset: bad input names the field and rule; no release", async () => {
       const badKey = await alice.run(["config:set", "-a", app, "1BAD=x"]);
       expect(badKey).toMatchObject({ code: 1, stdout: "" });
-      expect(badKey.stderr).toMatch(/^Error: values\[0\]\.key: .+\n  field: values\[0\]\.key\n  rule:  a config key is letters, digits and '_', and does not start with a digit\n$/);
+      expect(badKey.stderr).toBe("Error: values[0].key: a config key is letters, digits and '_', and does not start with a digit\n");
       expect((await alice.run(["config:set", "-a", app, "NOVALUE"])).stderr).toContain('Error: expected KEY=value, got "NOVALUE"');
       const unsetMissing = await alice.run(["config:unset", "-a", app, "NOPE"]);
-      expect(unsetMissing.stderr).toContain("field: values.NOPE");
+      expect(unsetMissing.stderr).toMatch(/^Error: values\.NOPE: /);
       expect((await alice.ok(["config:unset", "-a", app, "WORKERS", "DATABASE_URL"])).stdout).toBe(`${app} v4: alice removed WORKERS, DATABASE_URL\n`);
     });
 
@@ -150,7 +150,7 @@ describe("deis: apps and their settings", () => {
   describe("releases", () => {
     test("releases and releases:info, human and --json; bad versions", async () => {
       const listed = await alice.ok(["releases", "-a", app]);
-      expect(listed.stdout).toMatch(new RegExp(`^=== ${app} Releases\\nVERSION +STATUS +CREATED +BY +SUMMARY\\nv5 +succeeded +\\S+ \\S+ +alice +alice added MODE, MULTI and changed GREETING\\n`));
+      expect(listed.stdout).toMatch(new RegExp(`^=== ${app} Releases\\nVERSION +STATUS +CREATED +SUMMARY\\nv5 +succeeded +\\S+ \\S+ +alice added MODE, MULTI and changed GREETING\\n`));
       expect(listed.stdout).toMatch(/\nv1 +succeeded .+ alice created /);
       const two = (await alice.ok(["releases", "-a", app, "-n", "2", "--json"])).json();
       expect(two.map((r: { version: number }) => r.version)).toEqual([5, 4]);
@@ -161,12 +161,12 @@ describe("deis: apps and their settings", () => {
       const missing = await alice.run(["releases:info", "v99", "-a", app]);
       expect(missing.code).toBe(1);
       const rollbackV1 = await alice.run(["rollback", "v1", "-a", app]);
-      expect(rollbackV1).toMatchObject({ code: 1, stderr: "Error: version: cannot roll back to v1, the initial release has nothing to run\n  field: version\n  rule:  cannot roll back to v1, the initial release has nothing to run\n" });
+      expect(rollbackV1).toMatchObject({ code: 1, stderr: "Error: version: cannot roll back to v1, the initial release has nothing to run\n" });
     });
 
     test("rollback of a config-only release: a new release at once", async () => {
       expect((await alice.ok(["rollback", "v2", "-a", app])).stdout).toBe(`${app} v6: alice rolled back to v2\n`);
-      expect((await alice.ok(["config", "-a", app, "--json"])).json().values.map((v: { key: string }) => v.key)).toEqual(["DATABASE_URL", "GREETING"]);
+      expect(Object.keys((await alice.ok(["config", "-a", app, "--json"])).json())).toEqual(["DATABASE_URL", "GREETING"]);
     });
 
     test("builds and ps of an app without a build", async () => {
@@ -188,7 +188,7 @@ describe("deis: apps and their settings", () => {
       expect((await alice.ok(["domains", "-a", app, "--json"])).json()).toEqual([expect.objectContaining({ domain })]);
       const bad = await alice.run(["domains:add", "not a domain", "-a", app]);
       expect(bad).toMatchObject({ code: 1 });
-      expect(bad.stderr).toContain("field: domain");
+      expect(bad.stderr).toMatch(/^Error: domain: /);
       expect((await alice.ok(["domains:remove", domain, "-a", app, "--json"])).json()).toEqual({ removed: domain });
       expect((await alice.ok(["domains", "-a", app])).stdout).toContain("no custom domains");
     });
@@ -204,7 +204,7 @@ describe("deis: apps and their settings", () => {
       expect((await alice.ok(["certs", "-a", app, "--json"])).json()).toEqual([expect.objectContaining({ name: "shop", commonName: domain, sans: [domain] })]);
       const swapped = await alice.run(["certs:add", "other", "key.pem", "cert.pem", "-a", app], { cwd: dir });
       expect(swapped.code).toBe(1);
-      expect(swapped.stderr).toContain("field: certificate");
+      expect(swapped.stderr).toMatch(/^Error: certificate: /);
       expect((await alice.run(["certs:add", "x", "none.pem", "key.pem", "-a", app], { cwd: dir })).stderr).toBe("Error: none.pem does not exist\nGive the path of the PEM certificate.\n");
       expect((await alice.ok(["certs:remove", "shop", "-a", app])).stdout).toBe(`Removed certificate shop from ${app}\n`);
       expect((await alice.run(["certs:remove", "shop", "-a", app])).code).toBe(1);
@@ -231,10 +231,10 @@ describe("deis: apps and their settings", () => {
       expect((await alice.ok(["limits", "-a", app, "--json"])).json()).toEqual([{ type: "web", memory: "512M", cpu: "500m" }]);
       const bad = await alice.run(["limits:set", "web=lots", "-a", app]);
       expect(bad).toMatchObject({ code: 1 });
-      expect(bad.stderr).toContain("field: memory.web");
+      expect(bad.stderr).toMatch(/^Error: memory\.web: /);
       expect((await alice.ok(["limits:unset", "web", "--cpu", "-a", app, "--json"])).json()).toMatchObject({ version: 8, summary: "alice changed limits: web cpu unlimited" });
       expect((await alice.ok(["limits:unset", "web", "-a", app])).stdout).toBe(`${app} v9: alice changed limits: web memory unlimited\n`);
-      expect((await alice.run(["limits:unset", "web", "-a", app])).stderr).toContain("field: memory.web");
+      expect((await alice.run(["limits:unset", "web", "-a", app])).stderr).toMatch(/^Error: memory\.web: /);
     });
 
     test("healthchecks:set (GET a path, or TCP without --path), healthchecks, healthchecks:unset", async () => {
@@ -248,10 +248,10 @@ describe("deis: apps and their settings", () => {
       expect((await alice.ok(["healthchecks", "-a", app, "--json"])).json()).toContainEqual({ type: "web", path: "/health", initialDelaySeconds: 1, timeoutSeconds: 3, periodSeconds: 2, failureThreshold: 5 });
       const bad = await alice.run(["healthchecks:set", "--path", "no-slash", "-a", app]);
       expect(bad.code).toBe(1);
-      expect(bad.stderr).toContain("  field: path\n");
+      expect(bad.stderr).toMatch(/^Error: path: /);
       expect((await alice.run(["healthchecks:set", "--period", "soon", "-a", app])).code).toBe(2);
       expect((await alice.ok(["healthchecks:unset", "--type", "worker", "-a", app])).stdout).toBe(`${app} v12: alice removed the worker healthcheck\n`);
-      expect((await alice.run(["healthchecks:unset", "--type", "worker", "-a", app])).stderr).toContain("field: type");
+      expect((await alice.run(["healthchecks:unset", "--type", "worker", "-a", app])).stderr).toMatch(/^Error: type: /);
     });
   });
 

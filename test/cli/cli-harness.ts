@@ -16,6 +16,12 @@ export interface RunOptions {
   readonly cwd?: string;
   readonly env?: Record<string, string>;
   readonly signal?: AbortSignal;
+  /** What is piped into the CLI's stdin (none: stdin is a terminal). */
+  readonly stdin?: string;
+  /** The terminal's width (none: output is piped). */
+  readonly columns?: number;
+  /** A person at a terminal (colour, spinners); default false (piped). */
+  readonly tty?: boolean;
   /** Called with everything written to stdout so far, after each write (to react to `logs -f`). */
   readonly onStdout?: (soFar: string) => void;
 }
@@ -44,7 +50,9 @@ export class CliUser {
       env: { PATH: process.env.PATH, HOME: this.home, ...this.env, ...options.env },
       cwd: options.cwd ?? this.cwd,
       home: this.home,
-      isTTY: false,
+      isTTY: options.tty ?? false,
+      ...(options.columns ? { columns: options.columns } : {}),
+      ...(options.stdin !== undefined ? { readStdin: async () => options.stdin! } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     };
     const code = await runCli(argv, io);

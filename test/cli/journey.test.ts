@@ -48,15 +48,21 @@ describe("a newcomer's first app with the deis CLI", () => {
     const app = /^Created (\S+)\n/.exec(created.stdout)![1];
     const host = `${app}.localhost`;
     const remote = execFileSync("git", ["remote", "get-url", "deis"], { cwd: repo, encoding: "utf8" }).trim();
-    expect(created.stdout).toContain(`Git remote deis added: ${remote}`);
+    expect(created.stdout).toBe(`Created ${app}\nURL:        http://${app}.localhost:${t.platform.router.port}\nGit remote: ${remote}\nGit remote deis added\n`);
 
     const push = await gitPush(repo, "deis", key.privateKeyPath);
     expect(push.output).toContain(`${app}:v2 deployed`);
+    // Progress while the release deploys: the new process is reported once it runs.
+    const releasing = push.output.indexOf("-----> Releasing v2 and deploying...");
+    const running = push.output.indexOf("       web.1 v2 running");
+    expect(releasing).toBeGreaterThan(0);
+    expect(running).toBeGreaterThan(releasing);
+    expect(push.output.indexOf(`done, ${app}:v2 deployed`)).toBeGreaterThan(running);
     expect(push.code).toBe(0);
     await serves(host, "no greeting from v2");
 
     const set = await me.ok(["config:set", "GREETING=hi"], { cwd: repo });
-    expect(set.stderr).toBe(`Deploying ${app} v3... done\n`);
+    expect(set.stderr).toMatch(new RegExp(`^Deploying ${app} v3\\.\\.\\.(\\n(  .+\\n)+Deploying ${app} v3\\.\\.\\.)? done\\n$`));
     expect(set.stdout).toBe(`${app} v3: newcomer added GREETING\n`);
     await serves(host, "hi from v3");
 

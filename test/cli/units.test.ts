@@ -7,9 +7,13 @@ import { UsageError } from "../../src/cli/errors";
 import { globalOptions } from "../../src/cli/help";
 import { appFromRemote } from "../../src/cli/git";
 import type { Io } from "../../src/cli/io";
-import { fields, table } from "../../src/cli/output";
+import { shellCommand } from "../../src/cli/commands/ps";
+import { fields, jsonFriendly, table } from "../../src/cli/output";
 import { controllerUrl } from "../../src/cli/settings";
+import { createServer, type Socket } from "node:net";
+import { execFileSync } from "node:child_process";
 import { freePort } from "../harness/processes";
+import { eventually } from "../harness/wait";
 import { CliUser } from "./cli-harness";
 
 /** The CLI's parts that need no platform: parsing, formats, help, usage errors and logs against a fake. */
@@ -107,7 +111,7 @@ describe("deis CLI without a platform", () => {
     for (const command of COMMANDS) {
       const { stdout } = await cli.ok(["help", command.name]);
       expect(stdout).toContain(`$ deis ${command.name}`);
-      expect(stdout).toContain(command.description);
+      expect(stdout.replace(/\s+/g, " ")).toContain(command.description); // wrapped to 80 columns
       expect((await cli.ok([command.name, "--help"])).stdout).toContain("USAGE");
     }
     const setHelp = (await cli.ok(["help", "config:set"])).stdout;
@@ -153,6 +157,59 @@ describe("deis CLI without a platform", () => {
     expect(result.stderr).toBe(
       `Error: cannot reach the controller at http://127.0.0.1:${port}/graphql (ECONNREFUSED)\nIs the platform running? Check DEIS_URL, or log in again with deis login <url>.\n`,
     );
+  });
+
+  test("run: one argument is a command line; several reach the container's shell exactly as given", () => {
+    expect(shellCommand(["echo $HOME && ls"])).toBe("echo $HOME && ls");
+    expect(shellCommand(["sh", "-c", "exit 4"])).toBe("sh -c 'exit 4'");
+    const args = ["printf", "%s|", "it's", "a b", "$HOME", "", "`x`", "ünï"];
+    // What /bin/sh -c makes of the command line is exactly the arguments.
+    expect(execFileSync("/bin/sh", ["-c", shellCommand(args)], { encoding: "utf8", env: { HOME: "/nowhere" } })).toBe("it's|a b|$HOME||`x`|ünï|");
+  });
+
+  test("tables fit a width: the widest columns are cut with …, none below 6; without a width nothing is cut", () => {
+    const rows = [["v1", "succeeded", "alice added DATABASE_URL, REDIS_URL, SECRET_KEY_BASE"]];
+    const fitted = table(["version", "status", "summary"], rows, { width: 30 }).split("\n");
+    for (const line of fitted) expect(line.length).toBeLessThanOrEqual(30);
+    expect(fitted[1]).toMatch(/^v1 +succeeded +alice .*…$/);
+    expect(table(["version", "status", "summary"], rows)).toContain("SECRET_KEY_BASE");
+    expect(jsonFriendly([{ status: "SUCCEEDED", build: { kind: "DOCKERFILE" }, summary: "KEEP" }])).toEqual([{ status: "succeeded", build: { kind: "dockerfile" }, summary: "KEEP" }]);
+  });
+
+  test("help fits 80 columns when piped, and the terminal's width (COLUMNS) otherwise", async () => {
+    for (const argv of [["help"], ["help", "config"], ...COMMANDS.map((c) => ["help", c.name])]) {
+      for (const line of (await cli.ok(argv)).stdout.split("\n")) expect(line.length).toBeLessThanOrEqual(80);
+    }
+    const narrow = (await cli.ok(["help", "login"], { env: { COLUMNS: "50" } })).stdout;
+    for (const line of narrow.split("\n")) expect(line.length).toBeLessThanOrEqual(50);
+    expect(narrow).toMatch(/--with-token +read an API token from\n {27}stdin/);
+  });
+
+  test("help TOPIC shows the topic's commands once, not two helps run together", async () => {
+    const { stdout } = await cli.ok(["help", "config"]);
+    expect(stdout.match(/USAGE/g)).toHaveLength(1);
+    expect(stdout).toContain("  config:get ");
+    expect(stdout).toContain("  config ");
+  });
+
+  test("a controller that accepts and never answers: the request times out with a clear message, exit 1", async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      const result = await cli.run(["apps"], { env: { DEIS_URL: `http://127.0.0.1:${port}`, DEIS_TOKEN: "dts_x", DEIS_REQUEST_TIMEOUT: "0.3" } });
+      expect(sockets.length).toBeGreaterThan(0); // it did connect
+      expect(result).toMatchObject({ code: 1, stdout: "" });
+      expect(result.stderr).toBe(
+        `Error: the controller at http://127.0.0.1:${port}/graphql did not answer within 0.3 s\nIt accepted the connection but sent no answer. Is it overloaded or stuck? Allow longer with DEIS_REQUEST_TIMEOUT=SECONDS.\n`,
+      );
+      const bad = await cli.run(["apps"], { env: { DEIS_URL: `http://127.0.0.1:${port}`, DEIS_REQUEST_TIMEOUT: "soon" } });
+      expect(bad).toMatchObject({ code: 1, stderr: 'Error: DEIS_REQUEST_TIMEOUT must be a number of seconds from 0.001 to 86400, got "soon"\n' });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   describe("logs against a fake log source", () => {
@@ -227,14 +284,47 @@ describe("deis CLI without a platform", () => {
       const following = run(fake.source, ["-a", "shop", "-f"], controller.signal);
       fake.push(line(2)); // also among the recent lines: printed once
       fake.push(line(3));
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually("line 3", async () => (following.stdout().includes(line(3).text) ? true : undefined), 10_000);
       expect(fake.subscribed()).toBe(true);
       fake.push(line(4));
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually("line 4", async () => (following.stdout().includes(line(4).text) ? true : undefined), 10_000);
       controller.abort();
       await expect(following.done).resolves.toBeUndefined();
       expect(following.stdout()).toBe([1, 2, 3, 4].map((n) => `${line(n).text}\n`).join(""));
       expect(fake.ended()).toBe(true);
+    });
+
+    test("-s and -d filter the recent and live lines; -t follows like -f", async () => {
+      const at = (n: number, source: string, message: string): LogLine => ({
+        at: `2025-01-01T00:00:0${n}.000Z`,
+        app: "shop",
+        source,
+        message,
+        text: `2025-01-01T00:00:0${n}.000Z shop[${source}]: ${message}`,
+      });
+      const lines = [at(1, "web.1", "a"), at(2, "deis[api]", "b"), at(3, "router", "c"), at(4, "web.2", "d"), at(5, "worker.1", "e")];
+      const texts = async (argv: string[]) => {
+        const done = run(fakeSource(lines).source, ["-a", "shop", ...argv]);
+        await done.done;
+        return done.stdout().trim().split("\n").map((l) => l.replace(/^.*: /, ""));
+      };
+      expect(await texts(["-s", "app"])).toEqual(["a", "d", "e"]);
+      expect(await texts(["-s", "deis"])).toEqual(["b", "c"]);
+      expect(await texts(["-s", "router"])).toEqual(["c"]);
+      expect(await texts(["-d", "web"])).toEqual(["a", "d"]);
+      expect(await texts(["--dyno", "web.2"])).toEqual(["d"]);
+      expect(await texts(["-s", "app", "-d", "worker"])).toEqual(["e"]);
+
+      const fake = fakeSource([lines[0]]);
+      const controller = new AbortController();
+      const following = run(fake.source, ["-a", "shop", "-t", "-d", "web"], controller.signal);
+      fake.push(at(6, "worker.1", "skipped"));
+      fake.push(at(7, "web.3", "kept"));
+      // The lines are read in order: once "kept" is printed, "skipped" has been read (and dropped).
+      await eventually("the live web line", async () => (following.stdout().includes("kept") ? true : undefined), 10_000);
+      controller.abort();
+      await following.done;
+      expect(following.stdout()).toBe(`${lines[0].text}\n${at(7, "web.3", "kept").text}\n`);
     });
 
     test("-f --json prints one JSON object per line", async () => {
@@ -242,7 +332,7 @@ describe("deis CLI without a platform", () => {
       const controller = new AbortController();
       const following = run(fake.source, ["-a", "shop", "-f", "--json"], controller.signal);
       fake.push(line(2));
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually("the live line", async () => (following.stdout().includes(line(2).message) ? true : undefined), 10_000);
       controller.abort();
       await following.done;
       expect(following.stdout().trim().split("\n").map((l) => JSON.parse(l))).toEqual([line(1), line(2)]);

@@ -93,7 +93,7 @@ describe("runtime on Docker", () => {
 
   test("run executes a one-off command with the release's env and removes it", async () => {
     const { run } = await alice.sdk.Run({ app, command: "echo $GREETING from $DEIS_APP $DEIS_RELEASE; exit 7" });
-    expect(run).toEqual({ exitCode: 7, output: `hello from ${app} v5\n`, timedOut: false });
+    expect(run).toEqual({ exitCode: 7, output: `hello from ${app} v5\n`, stdout: `hello from ${app} v5\n`, stderr: "", timedOut: false });
     const { run: slow } = await alice.sdk.Run({ app, command: "sleep 30", timeoutSeconds: 1 });
     expect(slow.timedOut).toBe(true);
     expect((await alice.sdk.Processes({ app })).processes.map((p) => p.type)).toEqual(["web"]);

@@ -124,7 +124,7 @@ describe("the Swarm scheduler deploys, scales and rolls a release", () => {
     expect(await routes()).toEqual(after);
     expect((await get(after[0]!, "/health")).status).toBe(200);
     const { run } = await alice.sdk.Run({ app, command: "echo $GREETING from $DEIS_RELEASE; exit 3" });
-    expect(run).toEqual({ exitCode: 3, output: "bonjour from v5\n", timedOut: false });
+    expect(run).toEqual({ exitCode: 3, output: "bonjour from v5\n", stdout: "bonjour from v5\n", stderr: "", timedOut: false });
   }, scaled(120_000));
 
   test("a task that crashes is replaced by Swarm and routed again", async () => {

@@ -1,23 +1,32 @@
 import { spawn } from "node:child_process";
 import type { AppFieldsFragment } from "../../sdk/client";
-import { GIT_REMOTE } from "../app-resolver";
 import type { Command, CommandContext } from "../context";
 import { CliError } from "../errors";
-import { appFromRemote, insideWorkTree, remoteUrl, removeRemote, setRemote } from "../git";
-import { fields, heading, table, time } from "../output";
+import { GIT_REMOTE as DEFAULT_REMOTE, resolveApp } from "../app-resolver";
+import { appFromRemote, insideWorkTree, remotes, removeRemote, setRemote } from "../git";
+import { fields, time } from "../output";
 import { allPages } from "../pages";
 
-const remoteOption = { name: "remote", short: "r", value: "NAME", description: `the git remote's name (default ${GIT_REMOTE})` };
+const remoteOption = { name: "remote", short: "r", value: "NAME", description: `the git remote's name (default ${DEFAULT_REMOTE})` };
 
 /** Points the git remote at the app when in a work tree; says what it did (or null outside one). */
-async function linkRemote(ctx: CommandContext, app: AppFieldsFragment): Promise<string | null> {
+async function linkRemote(ctx: CommandContext, app: AppFieldsFragment, { withUrl = true } = {}): Promise<string | null> {
   if (!(await insideWorkTree(ctx.io))) return null;
-  const name = ctx.string("remote") ?? GIT_REMOTE;
+  const name = ctx.string("remote") ?? DEFAULT_REMOTE;
   const before = await setRemote(ctx.io, name, app.gitRemote);
-  if (before === null) return `Git remote ${name} added: ${app.gitRemote}`;
+  // create prints the URL just above, so it says only which remote it added.
+  if (before === null) return withUrl ? `Git remote ${name} added: ${app.gitRemote}` : `Git remote ${name} added`;
   if (before === app.gitRemote) return `Git remote ${name} already points at ${app.gitRemote}`;
   return `Git remote ${name} replaced: ${app.gitRemote} (it was ${before})`;
 }
+
+/** The host part of a git URL (ssh://git@host:port/app.git or git@host:app.git). */
+function hostOf(url: string): string {
+  const match = /^(?:[a-z+]+:\/\/)?(?:[^@/]+@)?([^:/]+)/i.exec(url);
+  return match ? match[1].toLowerCase() : url;
+}
+
+const sameHost = (a: string, b: string) => hostOf(a) === hostOf(b);
 
 const release = (app: AppFieldsFragment) => (app.latestRelease ? `v${app.latestRelease.version}` : "-");
 
@@ -34,7 +43,7 @@ export const appsCommands: Command[] = [
     async run(ctx) {
       const name = ctx.args[0];
       const { createApp: app } = await ctx.sdk.CreateApp(name ? { name } : {});
-      const remote = ctx.flag("no-remote") ? null : await linkRemote(ctx, app);
+      const remote = ctx.flag("no-remote") ? null : await linkRemote(ctx, app, { withUrl: false });
       ctx.out.result(app, () => {
         ctx.out.line(`Created ${app.name}`, fields([["URL", app.url], ["Git remote", app.gitRemote]]));
         ctx.out.line(remote ?? `No git remote added (not in a git repository); in one, run deis git:remote -a ${app.name}`);
@@ -52,7 +61,7 @@ export const appsCommands: Command[] = [
       const apps = await allPages(async (first, after) => (await ctx.sdk.Apps({ first, after })).apps);
       ctx.out.result(apps, () => {
         if (apps.length === 0) return ctx.out.line("You have no apps; create one with deis create.");
-        ctx.out.line(heading("Apps"), table(["name", "owner", "release", "url"], apps.map((a) => [a.name, a.owner.username, release(a), a.url])));
+        ctx.out.line(ctx.out.heading("Apps"), ctx.out.table(["name", "owner", "release", "url"], apps.map((a) => [a.name, a.owner.username, release(a), a.url])));
       });
     },
   },
@@ -69,7 +78,7 @@ export const appsCommands: Command[] = [
       ctx.out.result({ app, processes, domains: domains.nodes }, () => {
         const latest = app.latestRelease;
         ctx.out.line(
-          heading(app.name),
+          ctx.out.heading(app.name),
           fields([
             ["Owner", app.owner.username],
             ["URL", app.url],
@@ -79,10 +88,10 @@ export const appsCommands: Command[] = [
             ["Created", time(app.createdAt)],
           ]),
           "",
-          heading(`${app.name} Processes`),
-          processes.length === 0 ? "none" : table(["process", "state", "release", "started"], processes.map((p) => [`${p.type}.${p.num}`, p.state, `v${p.version}`, time(p.startedAt)])),
+          ctx.out.heading(`${app.name} Processes`),
+          processes.length === 0 ? "none" : ctx.out.table(["process", "state", "release", "started"], processes.map((p) => [`${p.type}.${p.num}`, p.state, `v${p.version}`, time(p.startedAt)])),
           "",
-          heading(`${app.name} Domains`),
+          ctx.out.heading(`${app.name} Domains`),
           domains.nodes.length === 0 ? "none" : domains.nodes.map((d) => d.domain).join("\n"),
         );
       });
@@ -108,11 +117,15 @@ export const appsCommands: Command[] = [
           `Run it again with --confirm ${app}.`,
         );
       }
+      const { app: destroyed } = await ctx.sdk.App({ name: app });
       await ctx.sdk.DestroyApp({ name: app });
-      const url = await remoteUrl(ctx.io, GIT_REMOTE);
-      const unlinked = url !== null && appFromRemote(url) === app;
-      if (unlinked) await removeRemote(ctx.io, GIT_REMOTE);
-      ctx.out.result({ destroyed: app }, () => ctx.out.line(`Destroyed ${app}${unlinked ? ` and removed the git remote ${GIT_REMOTE}` : ""}`));
+      // Only the remotes that point at this very app (its git URL); a remote of another app stays.
+      const unlinked = (await remotes(ctx.io)).filter((r) => r.url === destroyed.gitRemote || (appFromRemote(r.url) === app && sameHost(r.url, destroyed.gitRemote)));
+      for (const remote of unlinked) await removeRemote(ctx.io, remote.name);
+      const names = unlinked.map((r) => r.name);
+      ctx.out.result({ destroyed: app, removedRemotes: names }, () =>
+        ctx.out.line(`Destroyed ${app}${names.length > 0 ? ` and removed the git remote${names.length > 1 ? "s" : ""} ${names.join(", ")}` : ""}`),
+      );
     },
   },
   {
@@ -154,10 +167,11 @@ export const appsCommands: Command[] = [
     options: [remoteOption],
     app: true,
     async run(ctx) {
-      const { app } = await ctx.sdk.App({ name: await ctx.app() });
+      // -r names the remote to set here, so the app comes from -a or the remote deis.
+      const { app } = await ctx.sdk.App({ name: await resolveApp(ctx.io, ctx.string("app"), undefined) });
       const done = await linkRemote(ctx, app);
       if (!done) throw new CliError(`${ctx.io.cwd} is not in a git repository`, "Run git init first, or cd into your app's repository.");
-      ctx.out.result({ remote: ctx.string("remote") ?? GIT_REMOTE, url: app.gitRemote }, () => ctx.out.line(done));
+      ctx.out.result({ remote: ctx.string("remote") ?? DEFAULT_REMOTE, url: app.gitRemote }, () => ctx.out.line(done));
     },
   },
 ];

@@ -11,6 +11,14 @@ export async function ask(ctx: CommandContext, option: string, question: string,
   return ctx.io.prompt(question, { secret });
 }
 
+/** One line read from stdin (a token or a password piped in), without its line end; a usage error when there is none. */
+async function fromStdin(ctx: CommandContext, flag: string, what: string): Promise<string> {
+  if (!ctx.io.readStdin) throw new UsageError(`${flag} reads ${what} from stdin: pipe it in (echo ... | deis login ${flag})`, ctx.command.name);
+  const value = (await ctx.io.readStdin()).replace(/\r?\n$/, "");
+  if (value.length === 0 || value.includes("\n")) throw new UsageError(`${flag}: stdin must hold ${what} on one line`, ctx.command.name);
+  return value;
+}
+
 /** The controller URL from the argument, DEIS_URL or the settings. */
 function urlFor(ctx: CommandContext): string {
   const given = ctx.args[0];
@@ -53,18 +61,44 @@ export const authCommands: Command[] = [
     name: "login",
     aliases: ["auth:login"],
     topic: "auth",
-    usage: "[URL] [--username USERNAME] [--password PASSWORD]",
+    usage: "[URL] [-u USERNAME] [-p PASSWORD | --password-stdin | --with-token]",
     description: "log in to a platform; the token is kept in ~/.deis/client.json",
-    examples: ["deis login http://127.0.0.1:8000", "deis login http://127.0.0.1:8000 -u alice -p \"$PASSWORD\""],
-    options: [...credentials],
+    examples: [
+      "deis login http://127.0.0.1:8000",
+      "deis login http://127.0.0.1:8000 -u alice --password-stdin < password.txt",
+      "echo \"$DEIS_API_TOKEN\" | deis login http://127.0.0.1:8000 --with-token",
+    ],
+    options: [
+      ...credentials,
+      { name: "password-stdin", description: "read the password from stdin (for scripts: nothing on the command line or in the shell history)" },
+      { name: "with-token", description: "read an API token from stdin (deis auth:token prints one) instead of logging in with a password" },
+    ],
     args: { max: 1 },
     async run(ctx) {
       const url = urlFor(ctx);
+      if (ctx.flag("with-token")) {
+        const token = await fromStdin(ctx, "--with-token", "a token");
+        const { viewer } = await ctx.connect(url, token).sdk.Viewer();
+        ctx.settings.update({ url, token, username: viewer.username });
+        return ctx.out.result({ user: viewer }, ({ user }) => ctx.out.line(`Logged in as ${user.username} at ${url}`));
+      }
       const username = await ask(ctx, "username", "username: ");
-      const password = await ask(ctx, "password", "password: ", true);
+      const password = ctx.flag("password-stdin") ? await fromStdin(ctx, "--password-stdin", "the password") : await ask(ctx, "password", "password: ", true);
       const { login } = await ctx.connect(url, null).sdk.Login({ username, password });
       ctx.settings.update({ url, token: login.token, username: login.user.username });
       ctx.out.result(login, ({ user }) => ctx.out.line(`Logged in as ${user.username} at ${url}`));
+    },
+  },
+  {
+    name: "auth:token",
+    topic: "auth",
+    usage: "",
+    description: "print the API token this computer uses (for DEIS_TOKEN, or deis login --with-token elsewhere)",
+    examples: ["deis auth:token", "DEIS_TOKEN=$(deis auth:token) ./deploy.sh"],
+    async run(ctx) {
+      const token = ctx.settings.token;
+      if (!token) throw new CliError("you are not logged in", "Run deis login <url> first.");
+      ctx.out.result({ token }, () => ctx.io.stdout.write(`${token}\n`));
     },
   },
   {

@@ -1,6 +1,6 @@
 import type { Command, CommandContext } from "../context";
 import { UsageError } from "../errors";
-import { fields, heading, table, time } from "../output";
+import { fields, time } from "../output";
 import { reportRelease } from "./config";
 
 /** "v5" or "5" as 5; a usage error otherwise. */
@@ -15,6 +15,12 @@ function procfileLine(ctx: CommandContext, text: string): { type: string; comman
   const match = /^([A-Za-z0-9_-]+)\s*[=:]\s*(.+)$/.exec(text);
   if (!match) throw new UsageError(`--procfile takes TYPE=COMMAND, e.g. web="node server.js", got "${text}"`, ctx.command.name);
   return { type: match[1], command: match[2] };
+}
+
+/** A release status in lower case, green, red or yellow on a terminal with colour. */
+function paintStatus(ctx: CommandContext, status: string): string {
+  const word = status.toLowerCase();
+  return ctx.out.paint(status === "SUCCEEDED" ? "green" : status === "FAILED" ? "red" : status === "PENDING" ? "yellow" : "dim", word);
 }
 
 const countOption = (what: string) => ({ name: "num", short: "n", value: "N", description: `how many ${what} to show, newest first (default 20, at most 100)` });
@@ -34,8 +40,8 @@ export const buildsReleasesCommands: Command[] = [
       ctx.out.result(builds.nodes, (nodes) => {
         if (nodes.length === 0) return ctx.out.line(`${app} has no builds yet: git push deis main, or deis builds:create <image>`);
         ctx.out.line(
-          heading(`${app} Builds`),
-          table(["created", "kind", "by", "sha", "image"], nodes.map((b) => [time(b.createdAt), b.kind.toLowerCase(), b.owner?.username, b.sha?.slice(0, 7), b.image])),
+          ctx.out.heading(`${app} Builds`),
+          ctx.out.table(["created", "kind", "by", "sha", "image"], nodes.map((b) => [time(b.createdAt), b.kind.toLowerCase(), b.owner?.username, b.sha?.slice(0, 7), b.image])),
         );
       });
     },
@@ -70,8 +76,10 @@ export const buildsReleasesCommands: Command[] = [
       const { releases } = await ctx.sdk.Releases({ app, first: ctx.int("num", 20, 1, 100) });
       ctx.out.result(releases.nodes, (nodes) =>
         ctx.out.line(
-          heading(`${app} Releases`),
-          table(["version", "status", "created", "by", "summary"], nodes.map((r) => [`v${r.version}`, r.status.toLowerCase(), time(r.createdAt), r.owner?.username, r.summary])),
+          ctx.out.heading(`${app} Releases`),
+          // The summary names who did it ("alice added FOO"), so there is no separate "by" column; the
+          // summary is last, where the table cuts it to fit the terminal.
+          ctx.out.table(["version", "status", "created", "summary"], nodes.map((r) => [`v${r.version}`, paintStatus(ctx, r.status), time(r.createdAt), r.summary])),
         ),
       );
     },
@@ -90,7 +98,7 @@ export const buildsReleasesCommands: Command[] = [
       const { release } = await ctx.sdk.Release({ app, version });
       ctx.out.result(release, (r) =>
         ctx.out.line(
-          heading(`${app} v${r.version}`),
+          ctx.out.heading(`${app} v${r.version}`),
           fields([
             ["Status", r.status.toLowerCase()],
             ["Summary", r.summary],

@@ -6,7 +6,7 @@ import type { Command, CommandContext } from "../context";
 import { awaitDeploy, failIfFailed } from "../deploys";
 import { formatDotenv, parseDotenv } from "../dotenv";
 import { CliError } from "../errors";
-import { heading } from "../output";
+import { shellQuote } from "./ps";
 
 /** Waits for a release's deploy, prints it (JSON: the release), and fails the command if it failed. */
 export async function reportRelease(ctx: CommandContext, app: string, made: ReleaseFieldsFragment): Promise<void> {
@@ -32,15 +32,42 @@ export const configCommands: Command[] = [
     name: "config",
     aliases: ["config:list"],
     topic: "config",
-    usage: "",
-    description: "show the app's config values (its environment)",
+    usage: "[-s]",
+    description: "show the app's config values (its environment); --json is {\"KEY\": \"value\"}",
+    examples: ["deis config", "deis config --shell > .env    # KEY='value' lines", "deis config --json | jq -r .DATABASE_URL"],
+    options: [{ name: "shell", short: "s", description: "print KEY='value' lines a shell (or .env) reads back exactly" }],
     app: true,
     async run(ctx) {
       const app = await ctx.app();
       const { config } = await ctx.sdk.Config({ app });
-      ctx.out.result(config, ({ values }) =>
-        ctx.out.line(heading(`${app} Config`), values.length === 0 ? "no config values; set one with deis config:set KEY=value" : configLines(values)),
+      const values = config.values;
+      if (ctx.flag("shell") && !ctx.json) {
+        for (const { key, value } of values) ctx.io.stdout.write(`${key}=${shellQuote(value)}\n`);
+        return;
+      }
+      ctx.out.result(Object.fromEntries(values.map((v) => [v.key, v.value])), () =>
+        ctx.out.line(ctx.out.heading(`${app} Config`), values.length === 0 ? "no config values; set one with deis config:set KEY=value" : configLines(values)),
       );
+    },
+  },
+  {
+    name: "config:get",
+    topic: "config",
+    usage: "KEY",
+    description: "print one config value, as it is (for scripts: $(deis config:get KEY)); exit 1 when it is not set",
+    examples: ["deis config:get DATABASE_URL", "deis config:get DATABASE_URL --shell   # DATABASE_URL='...'"],
+    options: [{ name: "shell", short: "s", description: "print KEY='value' as a shell reads it" }],
+    app: true,
+    args: { min: 1, max: 1 },
+    async run(ctx) {
+      const app = await ctx.app();
+      const key = ctx.args[0];
+      const { config } = await ctx.sdk.Config({ app });
+      const found = config.values.find((v) => v.key === key);
+      // Heroku prints an empty line for an unset key; a script then cannot tell unset from empty, so this says so and exits 1.
+      if (!found) throw new CliError(`${key} is not set on ${app}`, `See the keys with deis config -a ${app}.`);
+      if (ctx.json) return ctx.out.result({ [key]: found.value }, () => undefined);
+      ctx.io.stdout.write(ctx.flag("shell") ? `${key}=${shellQuote(found.value)}\n` : `${found.value}\n`);
     },
   },
   {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command, CommandContext } from "../context";
 import { CliError } from "../errors";
-import { fields, heading, table, time } from "../output";
+import { fields, time } from "../output";
 import { allPages } from "../pages";
 
 function readPem(ctx: CommandContext, given: string, what: string): string {
@@ -23,7 +23,7 @@ export const domainsCertsCommands: Command[] = [
       const app = await ctx.app();
       const domains = await allPages(async (first, after) => (await ctx.sdk.Domains({ app, first, after })).domains);
       ctx.out.result(domains, () =>
-        ctx.out.line(heading(`${app} Domains`), domains.length === 0 ? "no custom domains; add one with deis domains:add <domain>" : table(["domain", "added"], domains.map((d) => [d.domain, time(d.createdAt)]))),
+        ctx.out.line(ctx.out.heading(`${app} Domains`), domains.length === 0 ? "no custom domains; add one with deis domains:add <domain>" : ctx.out.table(["domain", "added"], domains.map((d) => [d.domain, time(d.createdAt)]))),
       );
     },
   },
@@ -66,8 +66,8 @@ export const domainsCertsCommands: Command[] = [
       const certs = await allPages(async (first, after) => (await ctx.sdk.Certificates({ app, first, after })).certificates);
       ctx.out.result(certs, () =>
         ctx.out.line(
-          heading(`${app} Certificates`),
-          certs.length === 0 ? "no certificates; add one with deis certs:add <name> <cert.pem> <key.pem>" : table(["name", "common name", "domains", "expires"], certs.map((c) => [c.name, c.commonName, c.sans.join(","), time(c.expiresAt)])),
+          ctx.out.heading(`${app} Certificates`),
+          certs.length === 0 ? "no certificates; add one with deis certs:add <name> <cert.pem> <key.pem>" : ctx.out.table(["name", "common name", "domains", "expires"], certs.map((c) => [c.name, c.commonName, c.sans.join(","), time(c.expiresAt)])),
         ),
       );
     },

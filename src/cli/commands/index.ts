@@ -9,6 +9,7 @@ import { limitsHealthchecksCommands } from "./limits-healthchecks";
 import { logsCommand, logsTokenCommand } from "./logs";
 import { permsCommands } from "./perms";
 import { psCommands } from "./ps";
+import { tagsDrainsCommands } from "./tags-drains";
 import { usersCommands } from "./users";
 
 /** Every `deis` command, in help order. */
@@ -24,5 +25,6 @@ export const COMMANDS: readonly Command[] = [
   ...domainsCertsCommands,
   ...permsCommands,
   ...limitsHealthchecksCommands,
+  ...tagsDrainsCommands,
   ...usersCommands,
 ];

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "../context";
 import { CliError } from "../errors";
-import { heading, table, time } from "../output";
+import { time } from "../output";
 import { allPages } from "../pages";
 
 const DEFAULT_KEYS = ["id_ed25519.pub", "id_ecdsa.pub", "id_rsa.pub"];
@@ -35,7 +35,7 @@ export const keysCommands: Command[] = [
       const keys = await allPages(async (first, after) => (await ctx.sdk.Keys({ first, after })).keys);
       ctx.out.result(keys, () => {
         if (keys.length === 0) return ctx.out.line("You have no SSH keys; add one with deis keys:add.");
-        ctx.out.line(heading(`${ctx.settings.username ?? "Your"} Keys`), table(["name", "type", "fingerprint", "added"], keys.map((k) => [k.name, k.type, k.fingerprint, time(k.createdAt)])));
+        ctx.out.line(ctx.out.heading(`${ctx.settings.username ?? "Your"} Keys`), ctx.out.table(["name", "type", "fingerprint", "added"], keys.map((k) => [k.name, k.type, k.fingerprint, time(k.createdAt)])));
       });
     },
   },

@@ -1,7 +1,6 @@
 import type { LimitInput } from "../../sdk/client";
 import { parsePairs } from "../args";
 import type { Command } from "../context";
-import { heading, table } from "../output";
 import { reportRelease } from "./config";
 
 const typeOption = { name: "type", value: "TYPE", description: "the process type (default web)" };
@@ -18,7 +17,7 @@ export const limitsHealthchecksCommands: Command[] = [
       const app = await ctx.app();
       const { limits } = (await ctx.sdk.Config({ app })).config;
       ctx.out.result(limits, () =>
-        ctx.out.line(heading(`${app} Limits`), limits.length === 0 ? "unlimited" : table(["type", "memory", "cpu"], limits.map((l) => [l.type, l.memory ?? "unlimited", l.cpu ?? "unlimited"]))),
+        ctx.out.line(ctx.out.heading(`${app} Limits`), limits.length === 0 ? "unlimited" : ctx.out.table(["type", "memory", "cpu"], limits.map((l) => [l.type, l.memory ?? "unlimited", l.cpu ?? "unlimited"]))),
       );
     },
   },
@@ -78,10 +77,10 @@ export const limitsHealthchecksCommands: Command[] = [
       const { healthchecks } = (await ctx.sdk.Config({ app })).config;
       ctx.out.result(healthchecks, () =>
         ctx.out.line(
-          heading(`${app} Healthchecks`),
+          ctx.out.heading(`${app} Healthchecks`),
           healthchecks.length === 0
             ? "none set: each process is checked with a TCP connect to its PORT"
-            : table(
+            : ctx.out.table(
                 ["type", "check", "delay", "timeout", "period", "threshold"],
                 healthchecks.map((h) => [h.type, h.path ? `GET ${h.path}` : "TCP connect", `${h.initialDelaySeconds}s`, `${h.timeoutSeconds}s`, `${h.periodSeconds}s`, h.failureThreshold]),
               ),

@@ -1,5 +1,5 @@
 import type { Command } from "../context";
-import { heading, table, time } from "../output";
+import { time } from "../output";
 import { allPages } from "../pages";
 
 const adminOption = { name: "admin", description: "platform admins instead of an app's collaborators (admins only)" };
@@ -17,14 +17,14 @@ export const permsCommands: Command[] = [
     async run(ctx) {
       if (ctx.flag("admin")) {
         const admins = (await allPages(async (first, after) => (await ctx.sdk.Users({ first, after })).users)).filter((u) => u.isAdmin);
-        return ctx.out.result(admins, () => ctx.out.line(heading("Administrators"), ...admins.map((u) => u.username)));
+        return ctx.out.result(admins, () => ctx.out.line(ctx.out.heading("Administrators"), ...admins.map((u) => u.username)));
       }
       const app = await ctx.app();
       const collaborators = await allPages(async (first, after) => (await ctx.sdk.Collaborators({ app, first, after })).collaborators);
       ctx.out.result(collaborators, () =>
         ctx.out.line(
-          heading(`${app} Collaborators`),
-          collaborators.length === 0 ? "only the owner; add someone with deis perms:create <username>" : table(["username", "added"], collaborators.map((c) => [c.user.username, time(c.createdAt)])),
+          ctx.out.heading(`${app} Collaborators`),
+          collaborators.length === 0 ? "only the owner; add someone with deis perms:create <username>" : ctx.out.table(["username", "added"], collaborators.map((c) => [c.user.username, time(c.createdAt)])),
         ),
       );
     },

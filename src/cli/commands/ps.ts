@@ -3,12 +3,12 @@ import { parsePairs } from "../args";
 import type { Command, CommandContext } from "../context";
 import { awaitScale } from "../deploys";
 import { UsageError } from "../errors";
-import { heading, table, time } from "../output";
+import { time } from "../output";
 import { withProgress } from "../progress";
 
-function processTable(processes: readonly ProcessFieldsFragment[]): string {
+function processTable(ctx: CommandContext, processes: readonly ProcessFieldsFragment[]): string {
   const sorted = [...processes].sort((a, b) => a.type.localeCompare(b.type) || a.num - b.num);
-  return table(["process", "state", "release", "started", "address"], sorted.map((p) => [`${p.type}.${p.num}`, p.state, `v${p.version}`, time(p.startedAt), p.address]));
+  return ctx.out.table(["process", "state", "release", "started", "address"], sorted.map((p) => [`${p.type}.${p.num}`, p.state, `v${p.version}`, time(p.startedAt), p.address]));
 }
 
 /** `web=3` as a type and a whole count. */
@@ -27,6 +27,24 @@ function processTarget(ctx: CommandContext, text: string | undefined): { type?: 
   return { type: match[1], ...(match[2] ? { num: Number(match[2]) } : {}) };
 }
 
+/** Characters a POSIX shell reads as themselves: an argument made only of them needs no quotes. */
+const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** One argument as the shell reads it back exactly: as is when safe, else in single quotes. */
+export function shellQuote(arg: string): string {
+  if (SHELL_SAFE.test(arg)) return arg;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command line `run` sends (the platform runs it with /bin/sh -c). One argument is a command
+ * line already (`deis run "echo $HOME"`, as with heroku run); several are quoted so that the
+ * container's shell gets exactly these arguments (`deis run -- sh -c 'exit 4'`).
+ */
+export function shellCommand(args: readonly string[]): string {
+  return args.length === 1 ? args[0] : args.map(shellQuote).join(" ");
+}
+
 export const psCommands: Command[] = [
   {
     name: "ps",
@@ -39,7 +57,7 @@ export const psCommands: Command[] = [
       const app = await ctx.app();
       const { processes } = await ctx.sdk.Processes({ app });
       ctx.out.result(processes, () =>
-        ctx.out.line(heading(`${app} Processes`), processes.length === 0 ? "no processes (nothing deployed, or scaled to 0)" : processTable(processes)),
+        ctx.out.line(ctx.out.heading(`${app} Processes`), processes.length === 0 ? "no processes (nothing deployed, or scaled to 0)" : processTable(ctx, processes)),
       );
     },
   },
@@ -58,9 +76,10 @@ export const psCommands: Command[] = [
       const counts = scaleCounts(ctx);
       const { scale } = await ctx.sdk.Scale({ app, processes: counts });
       const processes = ctx.noWait ? null : await awaitScale(ctx, app, counts);
+      // The progress line on stderr already said "Scaling ... done": stdout holds only the result.
       ctx.out.result(scale, () => {
-        ctx.out.line(`Scaled ${app} to ${scale.structure.map((s) => `${s.type}=${s.count}`).join(" ")}`);
-        if (processes) ctx.out.line(processes.length === 0 ? "no processes" : processTable(processes));
+        if (!processes) ctx.out.line(`Scaling ${app} to ${scale.structure.map((s) => `${s.type}=${s.count}`).join(" ")} in the background`);
+        else ctx.out.line(processes.length === 0 ? "no processes" : processTable(ctx, processes));
       });
     },
   },
@@ -78,7 +97,7 @@ export const psCommands: Command[] = [
       const target = processTarget(ctx, ctx.args[0]);
       const what = ctx.args[0] ?? "all processes";
       const { restart } = await withProgress(ctx.io, `Restarting ${what} of ${app}`, () => ctx.sdk.Restart({ app, ...target }));
-      ctx.out.result(restart, (processes) => ctx.out.line(`Restarted ${what} of ${app}`, processTable(processes)));
+      ctx.out.result(restart, (processes) => ctx.out.line(`Restarted ${what} of ${app}`, processTable(ctx, processes)));
     },
   },
   {
@@ -86,22 +105,32 @@ export const psCommands: Command[] = [
     topic: "ps",
     usage: "[--timeout SECONDS] COMMAND...",
     description: "run a one-off command with the app's image and config; exits with its exit status",
-    examples: ["deis run ls -la /app", "deis run --timeout 600 -a my-shop npm run migrate", 'deis run "echo $GREETING"'],
+    examples: [
+      "deis run ls -la /app",
+      "deis run --timeout 600 -a my-shop npm run migrate",
+      "deis run 'echo $GREETING'        # one argument: a command line for the shell",
+      "deis run -- sh -c 'exit 4'       # several: passed exactly as given",
+    ],
     options: [{ name: "timeout", short: "t", value: "SECONDS", description: "stop the command after this long (default 60, at most 900)" }],
     app: true,
     rest: true,
     args: { min: 1 },
     async run(ctx) {
       const app = await ctx.app();
-      const command = ctx.args.join(" ");
+      const command = shellCommand(ctx.args);
       const timeoutSeconds = ctx.int("timeout", 60, 1, 900)!;
+      const sdk = ctx.sdkAllowing(timeoutSeconds * 1000);
       const { run } = await withProgress(
         ctx.io,
         `Running \`${command}\` on ${app}`,
-        () => ctx.sdk.Run({ app, command, timeoutSeconds }),
+        () => sdk.Run({ app, command, timeoutSeconds }),
         ({ run: r }) => (r.timedOut ? "timed out" : `done, exit status ${r.exitCode}`),
       );
-      ctx.out.result(run, (r) => ctx.io.stdout.write(r.output));
+      // The command's stdout to ours and its stderr to ours, so `deis run ... > out.txt` holds only stdout.
+      ctx.out.result(run, (r) => {
+        if (r.stdout) ctx.io.stdout.write(r.stdout);
+        if (r.stderr) ctx.io.stderr.write(r.stderr);
+      });
       if (run.timedOut) {
         ctx.out.note(`Error: \`${command}\` ran out of time after ${timeoutSeconds} s (allow more with --timeout SECONDS)`);
         return run.exitCode || 124;

@@ -1,5 +1,5 @@
 import type { Command } from "../context";
-import { heading, table, time } from "../output";
+import { time } from "../output";
 import { allPages } from "../pages";
 
 export const usersCommands: Command[] = [
@@ -12,7 +12,7 @@ export const usersCommands: Command[] = [
     async run(ctx) {
       const users = await allPages(async (first, after) => (await ctx.sdk.Users({ first, after })).users);
       ctx.out.result(users, () =>
-        ctx.out.line(heading("Users"), table(["username", "email", "admin", "created"], users.map((u) => [u.username, u.email, u.isAdmin ? "yes" : "no", time(u.createdAt)]))),
+        ctx.out.line(ctx.out.heading("Users"), ctx.out.table(["username", "email", "admin", "created"], users.map((u) => [u.username, u.email, u.isAdmin ? "yes" : "no", time(u.createdAt)]))),
       );
     },
   },

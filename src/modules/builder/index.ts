@@ -1,8 +1,9 @@
 import { join } from "node:path";
+import { utils as sshUtils } from "ssh2";
 import type { Logger } from "../../core/logger";
 import { appDestroyedTopic } from "../../core/topics";
 import type { Cache } from "../cache";
-import type { BuilderControl } from "../controller";
+import { type BuilderControl, fingerprintOf } from "../controller";
 import type { RegistryClient } from "../registry";
 import type { DockerEngine, ImageNames, ImagePolicy } from "../docker";
 import { GitRepos } from "./git-repos";
@@ -33,6 +34,8 @@ export interface BuilderOptions {
 
 export interface RunningBuilder {
   readonly port: number;
+  /** The SSH host key's SHA256 fingerprint, as `ssh` shows it on the first push (the start-up banner prints it). */
+  readonly hostKeyFingerprint: string;
   close(): Promise<void>;
 }
 
@@ -81,8 +84,12 @@ export async function startBuilder(
       loginGraceMs: options.loginGraceSeconds * 1000,
       maxStartups: options.maxStartups,
     });
+    const parsed = sshUtils.parseKey(hostKey);
+    if (parsed instanceof Error) throw parsed;
+    const publicBlob = Array.isArray(parsed) ? parsed[0] : parsed;
     return {
       port: ssh.port,
+      hostKeyFingerprint: fingerprintOf(publicBlob.getPublicSSH()),
       async close() {
         await destroyed.return?.();
         await ssh.close();

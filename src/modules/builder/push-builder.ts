@@ -169,6 +169,9 @@ export class PushBuilder {
     }
     const types = Object.keys(plan.procfile);
     say(`-----> Process types: ${types.length > 0 ? types.join(", ") : "cmd (the image's own command)"}`);
+    // The processes before the release, so that every one the deploy starts is reported.
+    const step = this.processSteps(ctx, app, say);
+    await step();
     const created = await this.control.recordPush(ctx, app, {
       kind: plan.kind === "dockerfile" ? BuildKind.DOCKERFILE : BuildKind.BUILDPACK,
       image,
@@ -178,7 +181,10 @@ export class PushBuilder {
       log: log.text(),
     });
     say(`-----> Releasing v${created.version} and deploying...`);
-    const outcome = await this.control.awaitDeploy(app, created.id, this.options.deployTimeoutMs);
+    // The outcome comes with the release's event; meanwhile the processes' progress is shown.
+    const progress = this.followProgress(step);
+    const outcome = await this.control.awaitDeploy(app, created.id, this.options.deployTimeoutMs).finally(() => progress.stop());
+    await step();
     // Superseded: a newer release (a config change made meanwhile) runs this build.
     if (outcome.status === ReleaseStatus.SUCCEEDED || outcome.status === ReleaseStatus.SUPERSEDED) {
       say(`done, ${app}:v${created.version} deployed`);
@@ -188,5 +194,35 @@ export class PushBuilder {
     }
     await this.control.saveBuildLog(created.buildId!, log.text());
     return outcome.status === ReleaseStatus.FAILED || outcome.status === ReleaseStatus.PENDING ? 1 : 0;
+  }
+
+  /**
+   * A probe that says, on each call, which processes appeared, started running or went away since
+   * the last call ("       web.1 v3 running"): the push's progress while the release deploys.
+   */
+  private processSteps(ctx: RequestContext, app: string, say: (line: string) => void): () => Promise<void> {
+    let known: Map<string, string> | null = null;
+    return async () => {
+      const current = await this.control.processes(ctx, app).catch(() => null);
+      if (!current) return;
+      const now = new Map(current.map((p) => [`${p.type}.${p.num} v${p.version}`, p.state]));
+      if (known) {
+        for (const [name, state] of now) if (known.get(name) !== state) say(`       ${name} ${state === "running" ? "running" : known.has(name) ? state : "started"}`);
+        for (const name of known.keys()) if (!now.has(name)) say(`       ${name} stopped`);
+      }
+      known = now;
+    };
+  }
+
+  /** Takes a progress step every 250 ms until stopped (what the processes do is not an event the API has). */
+  private followProgress(step: () => Promise<void>): { stop(): void } {
+    let stopped = false;
+    void (async () => {
+      while (!stopped) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        if (!stopped) await step();
+      }
+    })();
+    return { stop: () => (stopped = true) };
   }
 }

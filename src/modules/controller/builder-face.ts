@@ -1,5 +1,6 @@
 import type { RequestContext } from "../../core/context";
 import type { Release, User } from "../../entities";
+import type { ProcessStatus } from "../runtime";
 import type { PushedBuild } from "./services/build.service";
 import type { DeployOutcome } from "./services/deploy.service";
 import type { Services } from "./index";
@@ -24,6 +25,8 @@ export interface BuilderControl {
   awaitDeploy(app: string, releaseId: string, timeoutMs: number): Promise<DeployOutcome>;
   /** Keeps the build's whole log with the build. */
   saveBuildLog(buildId: string, log: string): Promise<void>;
+  /** The app's processes, for the push's progress lines. */
+  processes(ctx: RequestContext, app: string): Promise<ProcessStatus[]>;
   /** `http://<app>.<domain>[:port]`. */
   appUrl(app: string): string;
 }
@@ -37,6 +40,7 @@ export function builderFace(services: Services): BuilderControl {
     recordPush: (ctx, app, build) => services.builds.recordPush(ctx, app, build),
     awaitDeploy: (app, releaseId, timeoutMs) => services.deploys.outcome(app, releaseId, timeoutMs),
     saveBuildLog: (buildId, log) => services.builds.saveLog(buildId, log),
+    processes: (ctx, app) => services.processes.processes(ctx, app),
     appUrl: (app) => services.platform.appUrl(app),
   };
 }

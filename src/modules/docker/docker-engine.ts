@@ -355,24 +355,34 @@ export class DockerEngine {
     return { ended, stop: () => raw.destroy() };
   }
 
-  /** Runs a container to completion: its exit code and combined output (cut at `maxOutputBytes`). */
+  /**
+   * Runs a container to completion: its exit code, its combined output and its stdout and stderr
+   * apart (each cut at `maxOutputBytes`).
+   */
   async runToCompletion(
     spec: ContainerSpec,
     timeoutMs: number,
     maxOutputBytes: number,
-  ): Promise<{ exitCode: number; output: string; timedOut: boolean }> {
+  ): Promise<{ exitCode: number; output: string; stdout: string; stderr: string; timedOut: boolean }> {
     const id = await this.createContainer(spec);
     const container = this.docker.getContainer(id);
     try {
       const chunks: Buffer[] = [];
       let size = 0;
-      const sink = new PassThrough();
-      sink.on("data", (chunk: Buffer) => {
-        if (size < maxOutputBytes) chunks.push(chunk.subarray(0, maxOutputBytes - size));
-        size += chunk.length;
-      });
+      const apart = { stdout: { chunks: [] as Buffer[], size: 0 }, stderr: { chunks: [] as Buffer[], size: 0 } };
+      const sinkFor = (stream: "stdout" | "stderr") => {
+        const sink = new PassThrough();
+        sink.on("data", (chunk: Buffer) => {
+          if (size < maxOutputBytes) chunks.push(chunk.subarray(0, maxOutputBytes - size));
+          size += chunk.length;
+          const own = apart[stream];
+          if (own.size < maxOutputBytes) own.chunks.push(chunk.subarray(0, maxOutputBytes - own.size));
+          own.size += chunk.length;
+        });
+        return sink;
+      };
       const attached = await container.attach({ stream: true, stdout: true, stderr: true });
-      this.docker.modem.demuxStream(attached, sink, sink);
+      this.docker.modem.demuxStream(attached, sinkFor("stdout"), sinkFor("stderr"));
       await container.start();
       let timedOut = false;
       const timer = setTimeout(() => {
@@ -382,9 +392,14 @@ export class DockerEngine {
       const result = (await container.wait()) as { StatusCode: number };
       clearTimeout(timer);
       await new Promise((resolve) => setTimeout(resolve, 50));
-      let output = Buffer.concat(chunks).toString("utf8");
-      if (size > maxOutputBytes) output += `\n[output cut at ${maxOutputBytes} bytes]`;
-      return { exitCode: result.StatusCode, output, timedOut };
+      const text = (parts: Buffer[], total: number) => Buffer.concat(parts).toString("utf8") + (total > maxOutputBytes ? `\n[output cut at ${maxOutputBytes} bytes]` : "");
+      return {
+        exitCode: result.StatusCode,
+        output: text(chunks, size),
+        stdout: text(apart.stdout.chunks, apart.stdout.size),
+        stderr: text(apart.stderr.chunks, apart.stderr.size),
+        timedOut,
+      };
     } finally {
       await this.removeContainer(id);
     }

@@ -46,7 +46,10 @@ export interface ProcessStatus {
 
 export interface RunResult {
   readonly exitCode: number;
+  /** stdout and stderr together, in order. */
   readonly output: string;
+  readonly stdout: string;
+  readonly stderr: string;
   readonly timedOut: boolean;
 }
 

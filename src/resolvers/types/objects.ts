@@ -147,6 +147,12 @@ export class RunResult {
   @Field(() => String, { description: "stdout and stderr together (at most 1 MiB)." })
   output: string;
 
+  @Field(() => String, { description: "What the command wrote to stdout (at most 1 MiB)." })
+  stdout: string;
+
+  @Field(() => String, { description: "What the command wrote to stderr (at most 1 MiB)." })
+  stderr: string;
+
   @Field(() => Boolean, { description: "True when the time limit ended it." })
   timedOut: boolean;
 }

@@ -2,78 +2,11 @@ import { PassThrough, type Readable } from "node:stream";
 import Docker from "dockerode";
 import { statusOf, translateTransportErrors } from "./docker-errors";
 import { DockerSwarm } from "./docker-swarm";
+import type { ContainerSpec, ContainerState, EngineEvent, ImageInfo, NetworkSpec, ProgressEvent } from "./engine-types";
 
-/** What the platform asks of one container. */
-export interface ContainerSpec {
-  readonly name: string;
-  readonly image: string;
-  readonly env: Readonly<Record<string, string>>;
-  /** Overrides the image's command; null keeps the image's CMD. */
-  readonly cmd: readonly string[] | null;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly memoryBytes?: number;
-  readonly nanoCpus?: number;
-  /** Most processes and threads the container may have (a fork bomb stops here). */
-  readonly pidsLimit?: number;
-  /** The network it joins instead of the engine's default bridge (its app's own). */
-  readonly network?: string;
-  /** Publishes this container port on `hostIp` at a port Docker picks. */
-  readonly publish?: { readonly containerPort: number; readonly hostIp: string };
-}
+export type { ContainerSpec, ContainerState, EngineEvent, ImageInfo, NetworkSpec } from "./engine-types";
 
-/** What the platform asks of a network it makes: a bridge on one engine, an overlay across a swarm. */
-export interface NetworkSpec {
-  readonly name: string;
-  readonly driver: "bridge" | "overlay";
-  readonly labels: Readonly<Record<string, string>>;
-  /** Whether containers on the network may reach each other (off for builds: one build per container). */
-  readonly interContainer: boolean;
-}
-
-export interface ContainerState {
-  readonly id: string;
-  readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  /** created, running, exited, paused, restarting, removing, dead */
-  readonly state: string;
-  readonly startedAt: Date | null;
-  readonly exitCode: number | null;
-  /** The published host port of the web port, when there is one and the container runs. */
-  readonly hostPort: number | null;
-  /** The container's address on its Docker network, when it runs. */
-  readonly ip: string | null;
-}
-
-export interface ImageInfo {
-  readonly id: string;
-  /** Every name the engine knows the image by (`repo:tag`). */
-  readonly tags: readonly string[];
-  /** The image's labels (the platform marks its builds with their app). */
-  readonly labels: Readonly<Record<string, string>>;
-  /** Instructions the image runs when another build starts FROM it. */
-  readonly onBuild: readonly string[];
-  /** The first EXPOSEd TCP port, if any. */
-  readonly exposedPort: number | null;
-  /** `repo@sha256:...` when the image came from or went to a registry: a reference every node can pull. */
-  readonly repoDigest: string | null;
-}
-
-interface ProgressEvent {
-  readonly stream?: string;
-  readonly status?: string;
-  readonly error?: string;
-  readonly aux?: { readonly Digest?: string };
-}
-
-export interface EngineEvent {
-  readonly type: string;
-  readonly action: string;
-  readonly id: string;
-  readonly labels: Readonly<Record<string, string>>;
-}
-
-
-/** The Docker engine as the runtime needs it: one small adapter over dockerode. */
+/** The Docker engine as the platform needs it: one small adapter over dockerode (DESIGN.md "Who owns what"). */
 export class DockerEngine {
   readonly docker: Docker;
   /** The same engine's Swarm side: services, tasks and nodes. */

@@ -63,6 +63,7 @@ async function main(argv: string[]): Promise<void> {
   console.log(
     [
       "Deis is up.",
+      `  Dashboard:        ${new URL("/", platform.api.url).href}`,
       `  API and explorer: ${platform.api.url}`,
       `  Apps answer at:   http://<app>.${config.domain}${routerPort}`,
       `  git push to:      ssh://git@${config.gitHost}:${platform.builder.port}/<app>.git`,

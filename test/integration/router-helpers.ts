@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { type IncomingHttpHeaders, type Server, createServer } from "node:http";
 import { type AddressInfo, type Socket, connect, createServer as createTcpServer } from "node:net";
-import { connect as connectTls } from "node:tls";
+import { request as httpsRequest } from "node:https";
+import { type TLSSocket, connect as connectTls } from "node:tls";
 import { WebSocketServer } from "ws";
 import { type DiscoveryStore, openDiscovery, serviceKey } from "../../src/modules/discovery";
 import { testEnv } from "../harness/env";
@@ -167,5 +168,40 @@ export function rawExchange(port: number, bytes: string, tls?: { servername?: st
       const data = Buffer.concat(chunks).toString("latin1");
       resolve({ data, status: Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0) });
     });
+  });
+}
+
+export interface TlsAnswer {
+  readonly status: number;
+  readonly body: string;
+  /** The CN of the certificate the router presented. */
+  readonly subject: string;
+}
+
+/**
+ * curl --resolve, in Node: an HTTPS request to the router with SNI `servername` (none when
+ * undefined) and Host `host`, trusting only `ca`, or any certificate when `ca` is undefined.
+ */
+export function httpsGet(port: number, options: { servername: string | undefined; host: string; path?: string; ca?: string }): Promise<TlsAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: "127.0.0.1",
+        port,
+        path: options.path ?? "/",
+        servername: options.servername ?? "",
+        headers: { host: options.host },
+        ...(options.ca === undefined ? { rejectUnauthorized: false } : { ca: options.ca }),
+        agent: false,
+      },
+      (res) => {
+        const subject = (res.socket as TLSSocket).getPeerCertificate().subject.CN;
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), subject: String(subject) }));
+      },
+    );
+    req.on("error", reject);
+    req.end();
   });
 }

@@ -1,13 +1,11 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { TLSSocket } from "node:tls";
 import { createLogger } from "../../src/core/logger";
 import { type DiscoveryStore, certKey, domainKey, platformKey } from "../../src/modules/discovery";
 import { type RequestLogEntry, type RunningRouter, formatRequestLine, startRouter } from "../../src/modules/proxy";
-import { PLATFORM_DOMAIN, TestBackend, clientAgent, echoOf, send, stores, uniqueApp, until } from "./router-helpers";
+import { PLATFORM_DOMAIN, TestBackend, clientAgent, echoOf, httpsGet, send, stores, uniqueApp, until } from "./router-helpers";
 
 /** A self-signed certificate for `names` made with the openssl CLI. */
 function selfSigned(dir: string, names: string[]): { certificate: string; key: string } {
@@ -19,29 +17,6 @@ function selfSigned(dir: string, names: string[]): { certificate: string; key: s
     "-keyout", keyFile, "-out", certFile,
   ], { stdio: "ignore" });
   return { certificate: readFileSync(certFile, "utf8"), key: readFileSync(keyFile, "utf8") };
-}
-
-interface TlsAnswer {
-  status: number;
-  body: string;
-  subject: string;
-}
-
-/** curl --resolve, in Node: TLS with SNI `serverName`, trusting only `ca`. */
-function httpsGet(port: number, serverName: string, ca: string): Promise<TlsAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      { host: "127.0.0.1", port, path: "/secure", servername: serverName, headers: { host: serverName }, ca, agent: false },
-      (res) => {
-        const subject = (res.socket as TLSSocket).getPeerCertificate().subject.CN;
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), subject: String(subject) }));
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
 }
 
 describe.each(stores)("router on %s discovery", (_name, open) => {
@@ -221,20 +196,20 @@ describe.each(stores)("router on %s discovery", (_name, open) => {
       await until(() => router.table.certificateFor(`other.${zone}`) !== null && router.table.resolve(`secure.${zone}`) !== null);
       await until(() => (router.table.resolve(`secure.${zone}`)?.backends.length ?? 0) === 1);
 
-      const secure = await httpsGet(router.httpsPort!, `secure.${zone}`, exact.certificate);
+      const secure = await httpsGet(router.httpsPort!, { servername: `secure.${zone}`, host: `secure.${zone}`, path: "/secure", ca: exact.certificate });
       expect(secure).toMatchObject({ status: 200, subject: `secure.${zone}` });
       expect(JSON.parse(secure.body)).toMatchObject({ backend: "tls-web", headers: { "x-forwarded-proto": "https" } });
-      const other = await httpsGet(router.httpsPort!, `other.${zone}`, wildcard.certificate);
+      const other = await httpsGet(router.httpsPort!, { servername: `other.${zone}`, host: `other.${zone}`, path: "/secure", ca: wildcard.certificate });
       expect(other).toMatchObject({ status: 200, subject: `*.${zone}` });
 
       // A renewed certificate is used by the next connection, with no restart.
       const renewed = selfSigned(dir, [`secure.${zone}`]);
       await discovery.put(certKey(`secure.${zone}`), JSON.stringify(renewed));
       await until(() => router.table.certificateFor(`secure.${zone}`)?.certificate === renewed.certificate);
-      expect((await httpsGet(router.httpsPort!, `secure.${zone}`, renewed.certificate)).status).toBe(200);
+      expect((await httpsGet(router.httpsPort!, { servername: `secure.${zone}`, host: `secure.${zone}`, path: "/secure", ca: renewed.certificate })).status).toBe(200);
       // No certificate for the name: the router's self-signed default, which a client trusting only
       // the app's certificate refuses (test/security/router.test.ts follows it through).
-      await expect(httpsGet(router.httpsPort!, "nocert.example.invalid", exact.certificate)).rejects.toThrow();
+      await expect(httpsGet(router.httpsPort!, { servername: "nocert.example.invalid", host: "nocert.example.invalid", path: "/secure", ca: exact.certificate })).rejects.toThrow();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

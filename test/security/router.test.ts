@@ -1,11 +1,9 @@
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { type IncomingMessage, type Server, createServer, request } from "node:http";
-import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { TLSSocket } from "node:tls";
 import { ConfigError, loadConfig } from "../../src/core/config";
 import { createLogger } from "../../src/core/logger";
 import { type DiscoveryStore, certKey, domainKey, openDiscovery, platformKey, serviceKey } from "../../src/modules/discovery";
@@ -18,6 +16,7 @@ import {
   TestBackend,
   clientAgent,
   echoOf,
+  httpsGet,
   rawExchange,
   send,
   uniqueApp,
@@ -202,13 +201,13 @@ describe("router against hanging backends, ambiguous requests and slow clients",
     await echo.publish(discovery, app);
     await routed(app, 1);
 
-    const appAnswer = await httpsGet(router.httpsPort!, host(app), host(app));
+    const appAnswer = await httpsGet(router.httpsPort!, { servername: host(app), host: host(app) });
     expect(appAnswer).toMatchObject({ status: 200, subject: DEFAULT_CERTIFICATE_NAME });
     expect(JSON.parse(appAnswer.body)).toMatchObject({ backend: "nocert-web", headers: { "x-forwarded-proto": "https" } });
-    const unknown = await httpsGet(router.httpsPort!, "nowhere.example.invalid", "nowhere.example.invalid");
+    const unknown = await httpsGet(router.httpsPort!, { servername: "nowhere.example.invalid", host: "nowhere.example.invalid" });
     expect(unknown).toMatchObject({ status: 404, subject: DEFAULT_CERTIFICATE_NAME });
     // A client that sends no SNI name (an address) gets the same certificate.
-    expect(await httpsGet(router.httpsPort!, undefined, host(app))).toMatchObject({ status: 200, subject: DEFAULT_CERTIFICATE_NAME });
+    expect(await httpsGet(router.httpsPort!, { servername: undefined, host: host(app) })).toMatchObject({ status: 200, subject: DEFAULT_CERTIFICATE_NAME });
 
     // The default one never shadows an app's own certificate, RSA or EC (OpenSSL keeps one per key type).
     for (const keyType of ["rsa", "ec"] as const) {
@@ -217,7 +216,7 @@ describe("router against hanging backends, ambiguous requests and slow clients",
       await discovery.put(domainKey(name), app);
       await discovery.put(certKey(name), JSON.stringify({ certificate: own.cert, key: own.private }));
       await until(() => router.table.certificateFor(name) !== null && router.table.resolve(name) !== null, `${name}'s certificate`);
-      expect(await httpsGet(router.httpsPort!, name, name)).toMatchObject({ status: 200, subject: name });
+      expect(await httpsGet(router.httpsPort!, { servername: name, host: name })).toMatchObject({ status: 200, subject: name });
     }
   });
 });
@@ -254,25 +253,3 @@ describe("router timeouts in the configuration", () => {
   });
 });
 
-interface TlsAnswer {
-  status: number;
-  body: string;
-  subject: string;
-}
-
-/** An HTTPS GET with SNI `servername` (none when undefined) and Host `hostHeader`, taking any certificate. */
-function httpsGet(port: number, servername: string | undefined, hostHeader: string): Promise<TlsAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      { host: "127.0.0.1", port, path: "/", servername: servername ?? "", headers: { host: hostHeader }, rejectUnauthorized: false, agent: false },
-      (res) => {
-        const subject = (res.socket as TLSSocket).getPeerCertificate().subject.CN;
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), subject: String(subject) }));
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
-}

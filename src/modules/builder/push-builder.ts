@@ -7,7 +7,7 @@ import { BuildSlots } from "./build-slots";
 import type { BuilderControl } from "../controller";
 import type { RegistryClient } from "../registry";
 import { type DockerEngine, type ImageNames, type ImagePolicy, ImageRefused, ensureStackImage } from "../docker";
-import { buildNetworkName, networkLabels } from "../runtime";
+import { buildNetwork } from "../runtime";
 import { BuildpackError, planBuild } from "./buildpacks";
 import { DockerfileError, pinDockerfile } from "./dockerfile";
 import type { GitRepos } from "./git-repos";
@@ -132,12 +132,7 @@ export class PushBuilder {
     const { context, cleanup } = await buildContext(this.repos.archive(app, sha, env), { Dockerfile: dockerfile });
     try {
       const { limits } = this.options;
-      const network = await this.engine.ensureNetwork({
-        name: buildNetworkName(this.options.platformId),
-        driver: "bridge",
-        labels: networkLabels(this.options.platformId, null),
-        interContainer: false,
-      });
+      const network = await this.engine.ensureNetwork(buildNetwork(this.options.platformId));
       await this.engine.buildImage(
         context,
         {

@@ -5,10 +5,10 @@ import { runOneOff } from "./one-off";
 import {
   LABELS,
   type ProcessIdentity,
+  appNetwork,
   appNetworkName,
   containerName,
   identityFromLabels,
-  networkLabels,
   processLabels,
 } from "./naming";
 import {
@@ -85,14 +85,8 @@ export class ContainerScheduler implements Scheduler {
     return appNetworkName(this.options.platformId, app);
   }
 
-  /** The app's own bridge: its processes reach each other, no other app's (Docker isolates bridges). */
   private ensureNetwork(app: string): Promise<string> {
-    return this.engine.ensureNetwork({
-      name: this.network(app),
-      driver: "bridge",
-      labels: networkLabels(this.options.platformId, app),
-      interContainer: true,
-    });
+    return this.engine.ensureNetwork(appNetwork(this.options.platformId, app, "bridge"));
   }
 
   private address(container: ContainerState): string | null {

@@ -13,7 +13,7 @@ export { type ReleasePlan, ReleaseRunner } from "./release-runner";
 export type { ReconcileTarget } from "./reconciler";
 export { DeployFailed, type ProcessPlan } from "./scheduler";
 export { DEFAULT_HEALTHCHECK } from "./health";
-export { LABELS, buildNetworkName, identityFromLabels, networkLabels } from "./naming";
+export { LABELS, buildNetwork, identityFromLabels } from "./naming";
 export { isRouted, processTypes, structureFor } from "./formation";
 export type { ProcessStatus, RunResult, Scheduler } from "./scheduler";
 

@@ -1,4 +1,4 @@
-import { APP_LABEL, PLATFORM_LABEL } from "../docker";
+import { APP_LABEL, type NetworkSpec, PLATFORM_LABEL } from "../docker";
 
 /** DESIGN.md "Containers": names and labels every scheduler gives an app's processes. */
 export const LABELS = {
@@ -45,12 +45,16 @@ export function appNetworkName(platform: string, app: string): string {
   return `${platform}-app-${app}`;
 }
 
-/** Where builds run their steps: the outside, but no app's network and no other build. */
-export function buildNetworkName(platform: string): string {
-  return `${platform}-builds`;
+/**
+ * The app's own network: a bridge on one engine (Docker isolates bridges from each other), or an
+ * overlay under Swarm, attachable so its one-offs (plain containers) join it too. Labelled, so the
+ * platform finds (and removes) its own.
+ */
+export function appNetwork(platform: string, app: string, driver: NetworkSpec["driver"]): NetworkSpec {
+  return { name: appNetworkName(platform, app), driver, labels: { [LABELS.platform]: platform, [LABELS.app]: app }, interContainer: true };
 }
 
-/** Labels of a network the platform made, so it finds (and removes) its own. */
-export function networkLabels(platform: string, app: string | null): Record<string, string> {
-  return app ? { [LABELS.platform]: platform, [LABELS.app]: app } : { [LABELS.platform]: platform };
+/** Where builds run their steps: the outside, but no app's network and no other build. */
+export function buildNetwork(platform: string): NetworkSpec {
+  return { name: `${platform}-builds`, driver: "bridge", labels: { [LABELS.platform]: platform }, interContainer: false };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from "../../core/logger";
 import type { DockerEngine, ServiceDefinition, ServiceState, TaskState } from "../docker";
 import { UnhealthyError } from "./health";
-import { LABELS, appNetworkName, networkLabels } from "./naming";
+import { LABELS, appNetwork } from "./naming";
 import { runOneOff } from "./one-off";
 import { type AppPlan, DeployFailed, type ProcessStatus, type RouteSink, type RunResult, type Scheduler } from "./scheduler";
 import { SPEC_LABEL, type ServiceDefaults, serviceDefinition, swarmHealthcheckTiming } from "./swarm-service";
@@ -253,14 +253,8 @@ export class SwarmScheduler implements Scheduler {
     await this.settle(app, routes, [], Date.now() + SETTLE_UNDO_MS, false);
   }
 
-  /** The app's own overlay, attachable so its one-offs (plain containers) join it too. */
   private ensureNetwork(app: string): Promise<string> {
-    return this.engine.ensureNetwork({
-      name: appNetworkName(this.options.platformId, app),
-      driver: "overlay",
-      labels: networkLabels(this.options.platformId, app),
-      interContainer: true,
-    });
+    return this.engine.ensureNetwork(appNetwork(this.options.platformId, app, "overlay"));
   }
 
   async converge(plan: AppPlan, routes: RouteSink, isNew: boolean): Promise<void> {

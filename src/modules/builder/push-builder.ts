@@ -121,7 +121,14 @@ export class PushBuilder {
       dockerfile = await pinDockerfile(plan.kind === "dockerfile" ? ((await read("Dockerfile")) ?? "") : plan.dockerfile, {
         buildArgs,
         labels: this.images.labelsFor(app),
-        resolve: async (use) => (await this.images.resolve(app, use.ref, true)).id,
+        resolve: async (use) => {
+          try {
+            return (await this.images.resolve(app, use.ref, true)).id;
+          } catch (error) {
+            // Said like the Dockerfile's own errors: where, then why.
+            throw error instanceof ImageRefused ? new ImageRefused(`line ${use.line} (${use.how}): ${error.message}`) : error;
+          }
+        },
       });
     } catch (error) {
       if (!(error instanceof DockerfileError) && !(error instanceof ImageRefused)) throw error;

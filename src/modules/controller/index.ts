@@ -31,6 +31,7 @@ export { type LogControl, logFace } from "./log-face";
 export { type BuilderControl, type DeployOutcome, type PushedBuild, builderFace } from "./builder-face";
 export type { ConfigChange } from "./validation/config-rules";
 export { fingerprintOf, parsePublicKey } from "./validation/ssh-public-key";
+export { hashToken } from "./services/auth.service";
 
 export interface ControllerDeps {
   readonly dataSource: DataSource;

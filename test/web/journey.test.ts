@@ -155,7 +155,10 @@ describe("the web dashboard in a browser", () => {
       await tail.filter({ hasText: `GET ${paused} 404` }).waitFor();
       // The filter by source hides the router's lines.
       await page.getByRole("checkbox", { name: "router" }).uncheck();
+      // The tail re-renders after the click: wait for the router's lines to go, then check the rest stays.
+      await tail.filter({ hasNotText: `GET ${probe}` }).waitFor();
       expect(await tail.textContent()).not.toContain(probe);
+      expect(await tail.textContent()).toContain("deis[api]");
       await page.getByRole("checkbox", { name: "router" }).check();
       await shot(page, "logs");
 

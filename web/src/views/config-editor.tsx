@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api";
 import type { DashConfigQuery } from "../generated";
 import { FieldError, Section, useAction, useQuery } from "../ui";
@@ -18,10 +18,16 @@ function rowsOf(config: DashConfigQuery["config"] | undefined): Row[] {
 export function ConfigEditor({ app, tick }: { app: string; tick: number }) {
   const config = useQuery(() => api.DashConfig({ app }), [app, tick]);
   const [rows, setRows] = useState<Row[]>([]);
-  const [dirty, setDirty] = useState(false);
+  const [dirty, setDirtyState] = useState(false);
+  // The effect below runs after paint: it must see an edit made since its render, not the render's value.
+  const dirtyNow = useRef(false);
+  const setDirty = (value: boolean) => {
+    dirtyNow.current = value;
+    setDirtyState(value);
+  };
   useEffect(() => {
     // Another client's change shows at once unless this editor holds unsaved edits.
-    if (!dirty) setRows(rowsOf(config.data?.config));
+    if (!dirtyNow.current) setRows(rowsOf(config.data?.config));
   }, [config.data]);
   const update = (i: number, change: Partial<Row>) => {
     setDirty(true);

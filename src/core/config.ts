@@ -2,6 +2,7 @@ import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { parseCidr } from "./cidr";
 import { memoryBytes, nanoCpus } from "./units";
+import { type SubnetPool, poolProblem } from "../modules/docker/subnet-pool";
 
 /**
  * Platform configuration, read from the environment once, validated and frozen.
@@ -82,6 +83,8 @@ export interface PlatformConfig {
   /** Every app process's and one-off's memory ("512M"; an app's limits override it) and pids limits. */
   readonly defaultMemory: string;
   readonly defaultPids: number;
+  /** Where the platform's bridge networks (one per app, and the builds') take their subnets; null: Docker's default pools. */
+  readonly networkPool: SubnetPool | null;
   /** The platform's own proxy settings (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), passed to builds. */
   readonly buildProxy: Readonly<Record<string, string>>;
 }
@@ -146,6 +149,15 @@ function cidrs(env: Env, name: string): readonly string[] {
     if (!parseCidr(entry)) throw new ConfigError(name, `each entry must be an address or a CIDR like 10.1.0.0/16 or fd00::/8, got "${entry}"`);
   }
   return Object.freeze(list);
+}
+
+function networkPool(env: Env): SubnetPool | null {
+  const cidr = text(env, "DEIS_NETWORK_POOL", "10.213.0.0/16");
+  if (cidr === "off") return null;
+  const pool = { cidr, size: integer(env, "DEIS_NETWORK_SUBNET_SIZE", 26, 16, 29) };
+  const problem = poolProblem(pool);
+  if (problem) throw new ConfigError(problem.startsWith("must") ? "DEIS_NETWORK_POOL" : "DEIS_NETWORK_SUBNET_SIZE", problem);
+  return Object.freeze(pool);
 }
 
 function choice<T extends string>(env: Env, name: string, fallback: T, choices: readonly T[]): T {
@@ -230,6 +242,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     buildConcurrency: integer(env, "DEIS_BUILD_CONCURRENCY", 2, 1, 64),
     defaultMemory: quantity(env, "DEIS_DEFAULT_MEMORY", "512M", memoryBytes),
     defaultPids: integer(env, "DEIS_DEFAULT_PIDS", 256, 16, 1_000_000),
+    networkPool: networkPool(env),
     buildProxy: Object.freeze(
       Object.fromEntries(
         ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"].flatMap((name) => (env[name]?.trim() ? [[name, env[name]!.trim()]] : [])),

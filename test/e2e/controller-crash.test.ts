@@ -7,6 +7,7 @@ import { get, settledRelease, uniqueApp } from "../harness/apps";
 import { type TestDatabase, createTestDatabase } from "../harness/database";
 import { ECHO_IMAGE } from "../harness/docker";
 import { testEnv } from "../harness/env";
+import { removePlatformLeftovers } from "../harness/leftovers";
 import { type PlatformProcess, startPlatformProcess } from "../harness/platform-process";
 import { eventually } from "../harness/wait";
 
@@ -33,8 +34,7 @@ describe("a controller killed mid-deploy", () => {
   });
   afterAll(async () => {
     for (const p of running) await p.stop();
-    for (const c of await engine.listContainers([`deis.platform=crash-${id}`])) await engine.removeContainer(c.id);
-    await engine.removeImages(`deis-apps/${app}`);
+    await removePlatformLeftovers(engine, `crash-${id}`, [app]);
     await database.drop();
   });
 

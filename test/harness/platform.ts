@@ -1,14 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { type PlatformConfig, loadConfig } from "../../src/core/config";
 import type { Topic } from "../../src/modules/cache";
-import { ImageNames } from "../../src/modules/docker";
 import { type Platform, startPlatform } from "../../src/platform";
 import { type DeisClient, createDeisClient } from "../../src/sdk/client";
 import { type TestDatabase, createTestDatabase } from "./database";
 import { testEnv } from "./env";
+import { removePlatformLeftovers } from "./leftovers";
 import { freePort } from "./processes";
 import { countSubscriptions } from "./subscriptions";
-import { eventually } from "./wait";
 
 export type Backend = "postgres" | "embedded";
 
@@ -39,23 +38,6 @@ interface Shared {
 }
 
 const shared = new WeakMap<TestPlatform, Shared>();
-
-/** Swarm services, containers and release images the platform left on the shared engine (apps a test did not destroy). */
-async function removeLeftovers(platform: Platform, apps: string[]): Promise<void> {
-  const { engine } = platform.runtime;
-  if ((await engine.swarm.node()).manager) {
-    for (const service of await engine.swarm.listServices([`deis.platform=${platform.config.platformId}`])) await engine.swarm.removeService(service.id);
-  }
-  for (const container of await engine.listContainers([`deis.platform=${platform.config.platformId}`])) {
-    await engine.removeContainer(container.id);
-  }
-  const names = new ImageNames(platform.config.registryUrl ? new URL(platform.config.registryUrl).host : null);
-  for (const app of apps) for (const prefix of names.prefixes) await engine.removeImages(`${prefix}${app}`);
-  // Networks last: Swarm takes a moment to let go of a removed service's overlay.
-  await eventually("the platform's networks to be removed", async () =>
-    (await engine.removeNetworks([`deis.platform=${platform.config.platformId}`])).length === 0 ? true : undefined,
-  );
-}
 
 /**
  * Boots the whole platform in this process on a free port: on the harness's PostgreSQL (a database
@@ -112,7 +94,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       for (const c of clients) await c.close();
       const apps: { name: string }[] = await platform.dataSource.query(`SELECT name FROM apps`);
       await platform.stop();
-      if (!options.sharing) await removeLeftovers(platform, apps.map((a) => a.name));
+      if (!options.sharing) await removePlatformLeftovers(platform.runtime.engine, platform.config.platformId, apps.map((a) => a.name), platform.config.registryUrl);
       if (!options.sharing) await database?.drop();
     },
   };

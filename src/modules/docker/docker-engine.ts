@@ -3,6 +3,7 @@ import Docker from "dockerode";
 import { statusOf, translateTransportErrors } from "./docker-errors";
 import { DockerSwarm } from "./docker-swarm";
 import type { ContainerSpec, ContainerState, EngineEvent, ImageInfo, NetworkSpec, ProgressEvent } from "./engine-types";
+import { type SubnetPool, freeSubnets } from "./subnet-pool";
 
 export type { ContainerSpec, ContainerState, EngineEvent, ImageInfo, NetworkSpec } from "./engine-types";
 
@@ -12,7 +13,14 @@ export class DockerEngine {
   /** The same engine's Swarm side: services, tasks and nodes. */
   readonly swarm: DockerSwarm;
 
-  constructor(options: Docker.DockerOptions = {}) {
+  /**
+   * `bridgeSubnets`: where the bridge networks this engine makes take their addresses (see
+   * subnet-pool.ts); without it, Docker's default pools, which hold only about 30 networks.
+   */
+  constructor(
+    options: Docker.DockerOptions = {},
+    private readonly bridgeSubnets: SubnetPool | null = null,
+  ) {
     this.docker = new Docker(options);
     translateTransportErrors(this.docker.modem);
     this.swarm = new DockerSwarm(this.docker);
@@ -83,21 +91,46 @@ export class DockerEngine {
   async ensureNetwork(spec: NetworkSpec): Promise<string> {
     const found = await this.findNetwork(spec.name);
     if (found) return found;
-    try {
-      const network = await this.docker.createNetwork({
+    const create = (subnet: string | null) =>
+      this.docker.createNetwork({
         Name: spec.name,
         Driver: spec.driver,
         CheckDuplicate: true,
         Attachable: spec.driver === "overlay" ? true : undefined,
         Labels: { ...spec.labels },
         Options: spec.driver === "bridge" && !spec.interContainer ? { "com.docker.network.bridge.enable_icc": "false" } : undefined,
+        IPAM: subnet ? { Driver: "default", Config: [{ Subnet: subnet }] } : undefined,
       });
+    try {
+      const pool = spec.driver === "bridge" ? this.bridgeSubnets : null;
+      const network = pool ? await this.createInPool(pool, spec.name, create) : await create(null);
       return network.id;
     } catch (error) {
       const raced = statusOf(error) === 409 ? await this.findNetwork(spec.name) : null;
       if (raced) return raced;
       throw error;
     }
+  }
+
+  /**
+   * Creates a bridge network on the first subnet of the pool no network of this engine uses. Another
+   * process may take the same subnet at the same moment: the engine refuses the overlap, and the next
+   * free one is tried (a few times; then the engine's refusal is the answer).
+   */
+  private async createInPool(pool: SubnetPool, name: string, create: (subnet: string) => Promise<Docker.Network>): Promise<Docker.Network> {
+    const taken = (await this.docker.listNetworks()).flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? "")).filter(Boolean);
+    let attempts = 0;
+    for (const subnet of freeSubnets(pool, taken)) {
+      try {
+        return await create(subnet);
+      } catch (error) {
+        const overlap = statusOf(error) === 403 && /overlap/i.test(error instanceof Error ? error.message : "");
+        if (!overlap || ++attempts >= 5) throw error;
+        const made = await this.findNetwork(name); // by another process meanwhile
+        if (made) return this.docker.getNetwork(made);
+      }
+    }
+    throw new Error(`no free /${pool.size} subnet left in ${pool.cidr} for network ${name} (DEIS_NETWORK_POOL)`);
   }
 
   private async findNetwork(name: string): Promise<string | null> {

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(postgresql redis-server etcd-server docker.io docker-registry git openssh-client openssl busybox-static chromium curl)
+PACKAGES=(postgresql redis-server etcd-server docker.io docker-registry git openssh-client openssl busybox-static chromium curl wrk nginx)
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

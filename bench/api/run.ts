@@ -1,7 +1,7 @@
 /**
  * Benchmark: `apps(first: 100)` with each app's latest release, over HTTP against the platform
  * running in this process on a real PostgreSQL and Redis (started here, on loopback, and stopped
- * at the end). Seeds 1,000 apps with 10 releases each, then prints latency percentiles, requests/s
+ * at the end). Seeds 10,000 apps with 10 releases each, then prints latency percentiles, requests/s
  * and the SQL queries per request, against the goal: p50 < 10 ms and <= 3 queries.
  *
  *   npm run bench:api            (BENCH_REQUESTS, BENCH_WARMUP, BENCH_APPS, BENCH_RELEASES override)
@@ -15,26 +15,20 @@ import { loadConfig } from "../../src/core/config";
 import { type Platform, startPlatform } from "../../src/platform";
 import { createDeisClient } from "../../src/sdk/client";
 import { type Component, startPostgres, startRedis } from "../../test/harness/components";
+import { freePort } from "../../test/harness/processes";
 import { QueryCounter } from "./query-counter";
 import { seedApps } from "./seed";
 import { report, summarize } from "./stats";
+import { benchNumber } from "../support/settings";
 
 const GOAL_P50_MS = 10;
 const GOAL_QUERIES = 3;
 const PAGE_SIZE = 100;
 
-function count(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number >= 1, got "${raw}"`);
-  return value;
-}
-
-const APPS = count("BENCH_APPS", 1000);
-const RELEASES = count("BENCH_RELEASES", 10);
-const WARMUP = count("BENCH_WARMUP", 50);
-const REQUESTS = count("BENCH_REQUESTS", 500);
+const APPS = benchNumber("BENCH_APPS", 10_000, 200);
+const RELEASES = benchNumber("BENCH_RELEASES", 10, 2);
+const WARMUP = benchNumber("BENCH_WARMUP", 50, 5);
+const REQUESTS = benchNumber("BENCH_REQUESTS", 500, 20);
 
 const QUERY = `query BenchApps($after: String) {
   apps(first: ${PAGE_SIZE}, after: $after) {
@@ -138,6 +132,12 @@ async function main(): Promise<void> {
     const config = loadConfig({
       DEIS_PORT: "0",
       DEIS_HOST: "127.0.0.1",
+      // Free ports and an id of its own: it must not meet a platform running on this machine.
+      DEIS_ROUTER_PORT: String(await freePort()),
+      DEIS_ROUTER_HTTPS_PORT: "off",
+      DEIS_BUILDER_PORT: String(await freePort()),
+      DEIS_SYSLOG_PORT: "off",
+      DEIS_PLATFORM_ID: `bench-api-${process.pid}`,
       DEIS_DATA_DIR: join(root, "data"),
       DATABASE_URL: postgres.url,
       REDIS_URL: redis.url,

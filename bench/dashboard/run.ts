@@ -11,13 +11,14 @@ import { gzipSync } from "node:zlib";
 import { ECHO_IMAGE } from "../../test/harness/docker";
 import { buildDashboard, openBrowser } from "../../test/web/browser";
 import { deployed, startBenchPlatform } from "../support/platform";
+import { benchNumber } from "../support/settings";
 
 /** The page's document, in the functions run inside the browser (this file is compiled without the DOM library). */
 declare const document: { querySelector(selector: string): { textContent: string | null } | null; querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }> & Iterable<{ textContent: string | null }> };
 
-const APPS = 100;
-const RATE = Number(process.env.BENCH_RATE ?? 1000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const APPS = benchNumber("BENCH_APPS", 100, 5);
+const RATE = benchNumber("BENCH_RATE", 1000, 100);
+const SECONDS = benchNumber("BENCH_SECONDS", 10, 1);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** After 1 s, writes RATE lines/s for SECONDS: "tick <seq>". */

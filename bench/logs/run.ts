@@ -10,9 +10,10 @@ import { join } from "node:path";
 import { startRedis } from "../../test/harness/components";
 import { ECHO_IMAGE } from "../../test/harness/docker";
 import { deployed, startBenchPlatform } from "../support/platform";
+import { SMOKE, benchNumber } from "../support/settings";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const RATES = [1000, 5000];
+const SECONDS = benchNumber("BENCH_SECONDS", 10, 1);
+const RATES = SMOKE ? [100, 500] : [1000, 5000];
 
 /** A process that, after 2 s, writes `rate` lines/s for SECONDS: "tick <seq> <epoch ms>". */
 const writer = (rate: number) =>
@@ -62,8 +63,8 @@ async function main(): Promise<void> {
       console.log(
         `  ${rate} lines/s: delivered ${seen.size}/${total}, lost ${lost}; latency p50 ${percentile(latencies, 50)} ms, p99 ${p99} ms, max ${latencies.at(-1)} ms`,
       );
-      if (rate === 5000) {
-        console.log(`vs goal at 5k lines/s: p99 ${p99} ms = ${(p99 / 100).toFixed(2)}x of the 100 ms goal (${p99 < 100 ? "met" : "MISSED"}); lost ${lost} (goal 0: ${lost === 0 ? "met" : "MISSED"})`);
+      if (rate === RATES[RATES.length - 1]) {
+        console.log(`vs goal at ${rate} lines/s (the goal is for 5,000): p99 ${p99} ms = ${(p99 / 100).toFixed(2)}x of the 100 ms goal (${p99 < 100 ? "met" : "MISSED"}); lost ${lost} (goal 0: ${lost === 0 ? "met" : "MISSED"})`);
       }
       await platform.services.deploys.settled(app);
     }

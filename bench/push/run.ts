@@ -13,8 +13,9 @@ import { STACK_IMAGE } from "../../src/modules/docker";
 import { commit, gitPush, gitRepo, sshKeygen } from "../../test/harness/git";
 import { send } from "../../test/harness/http";
 import { startBenchPlatform } from "../support/platform";
+import { benchNumber } from "../support/settings";
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RUNS = benchNumber("BENCH_RUNS", 5, 1);
 const server = (marker: string) =>
   `require("http").createServer((q, s) => s.end(${JSON.stringify(marker)})).listen(process.env.PORT || 5000);\n`;
 const DOCKERFILE = `FROM ${STACK_IMAGE}\nCOPY server.js /app/server.js\nEXPOSE 5000\nCMD ["node", "/app/server.js"]\n`;

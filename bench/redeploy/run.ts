@@ -6,9 +6,10 @@
 import { execFile } from "node:child_process";
 import { ECHO_IMAGE } from "../../test/harness/docker";
 import { deployed, startBenchPlatform } from "../support/platform";
+import { SMOKE, benchNumber } from "../support/settings";
 
-const REDEPLOYS = Number(process.env.BENCH_REDEPLOYS ?? 5);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const REDEPLOYS = benchNumber("BENCH_REDEPLOYS", 5, 1);
+const CONNECTIONS = benchNumber("BENCH_CONNECTIONS", 8, 2);
 
 interface WrkResult {
   requests: number;
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     await platform.services.deploys.settled(app);
     const host = `${app}.${config.domain}`;
     console.log(`bench/redeploy: ${REDEPLOYS} redeploys of 2 web processes under wrk -c${CONNECTIONS} through the router (Host: ${host})`);
-    const seconds = 8 + REDEPLOYS * 6;
+    const seconds = (SMOKE ? 4 : 8) + REDEPLOYS * 6;
     const load = wrk(platform.router.port, host, seconds);
     const started = Date.now();
     const durations: number[] = [];
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
     console.log(`requests: ${result.requests}, failed: ${failed} (non-2xx ${result.non2xx}, socket errors ${result.socketErrors})`);
     console.log(`redeploy time: median ${durations.sort((a, b) => a - b)[Math.floor(durations.length / 2)]} ms`);
     console.log(`vs goal: ${failed} failed of ${result.requests} (goal 0): ${failed === 0 ? "met" : "MISSED"}`);
-    process.exitCode = failed === 0 ? 0 : 1;
+    if (!SMOKE) process.exitCode = failed === 0 ? 0 : 1;
   } finally {
     await bench.stop();
   }

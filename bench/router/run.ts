@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../test/harness/processes";
+import { SMOKE, benchNumber } from "../support/settings";
 import { type Started, startNginx, startNodeProgram } from "./processes";
 import { type WrkResult, runWrk } from "./wrk";
 
@@ -27,18 +28,10 @@ const APP = "bench";
 const CONCURRENCY = [1, 8, 64] as const;
 const BODY = "Hello from the benchmark backend: a small fixed answer of about a hundred bytes, kept in memory.\n";
 
-function whole(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number >= 1, got "${raw}"`);
-  return value;
-}
-
-const SECONDS = whole("BENCH_SECONDS", 10);
-const ROUNDS = whole("BENCH_ROUNDS", 3);
+const SECONDS = benchNumber("BENCH_SECONDS", 10, 1);
+const ROUNDS = benchNumber("BENCH_ROUNDS", 3, 1);
 const CORES = cpus().length;
-const WORKERS = whole("BENCH_WORKERS", Math.max(2, CORES));
+const WORKERS = benchNumber("BENCH_WORKERS", Math.max(2, CORES), 2);
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -119,7 +112,7 @@ async function main(): Promise<void> {
     console.log(`backend: nginx (1 worker) returning a fixed ${BODY.length}-byte 200; Host: ${APP}.${DOMAIN}\n`);
 
     // Warm-up: JIT, connection pools.
-    for (const target of targets) await runWrk(target.process.port, `${APP}.${DOMAIN}`, 8, 2);
+    for (const target of targets) await runWrk(target.process.port, `${APP}.${DOMAIN}`, 8, SMOKE ? 1 : 2);
 
     const results = new Map<string, WrkResult[]>();
     for (let round = 1; round <= ROUNDS; round++) {

@@ -7,6 +7,7 @@ import { createLogger } from "../../src/core/logger";
 import { type Platform, startPlatform } from "../../src/platform";
 import { type DeisClient, createDeisClient } from "../../src/sdk/client";
 import { prepareDocker } from "../../test/harness/docker";
+import { removePlatformLeftovers } from "../../test/harness/leftovers";
 import { freePort } from "../../test/harness/processes";
 
 export interface BenchPlatform {
@@ -49,9 +50,7 @@ export async function startBenchPlatform(env: Record<string, string> = {}): Prom
       const apps: { name: string }[] = await platform.dataSource.query(`SELECT name FROM apps`);
       await platform.services.deploys.settled();
       await platform.stop();
-      const { engine } = platform.runtime;
-      for (const container of await engine.listContainers([`deis.platform=${config.platformId}`])) await engine.removeContainer(container.id);
-      for (const { name } of apps) await engine.removeImages(`deis-apps/${name}`);
+      await removePlatformLeftovers(platform.runtime.engine, config.platformId, apps.map((a) => a.name), config.registryUrl);
       rmSync(root, { recursive: true, force: true });
     },
   };

@@ -278,10 +278,12 @@ export type DashRegenerateTokenMutationVariables = Exact<{ [key: string]: never;
 
 export type DashRegenerateTokenMutation = { regenerateToken: string };
 
-export type DashUsersQueryVariables = Exact<{ [key: string]: never; }>;
+export type DashUsersQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
 
 
-export type DashUsersQuery = { users: { nodes: Array<{ username: string, email: string | null, isAdmin: boolean, createdAt: string }> } };
+export type DashUsersQuery = { users: { totalCount: number, nodes: Array<{ username: string, email: string | null, isAdmin: boolean, createdAt: string }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type DashGrantAdminMutationVariables = Exact<{
   username: string;
@@ -402,6 +404,25 @@ export type DashRunMutationVariables = Exact<{
 
 
 export type DashRunMutation = { run: { exitCode: number, output: string, timedOut: boolean } };
+
+export type DashSetRegistrationModeMutationVariables = Exact<{
+  mode: string;
+}>;
+
+
+export type DashSetRegistrationModeMutation = { setRegistrationMode: string };
+
+export type DashAppListEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashAppListEventsSubscription = { appListEvents: { type: AppEventType, app: string, version: number | null } };
+
+export type DashAppSummaryQueryVariables = Exact<{
+  name: string;
+}>;
+
+
+export type DashAppSummaryQuery = { app: { name: string, url: string, gitRemote: string, createdAt: string, owner: { username: string }, structure: Array<{ type: string, count: number }>, latestRelease: { version: number, status: ReleaseStatus, failed: boolean, createdAt: string } | null } };
 
 export const AppSummaryFragmentDoc = new TypedDocumentString(`
     fragment AppSummary on App {
@@ -787,14 +808,19 @@ export const DashRegenerateTokenDocument = new TypedDocumentString(`
 }
     `);
 export const DashUsersDocument = new TypedDocumentString(`
-    query DashUsers {
-  users(first: 100) {
+    query DashUsers($after: String) {
+  users(first: 100, after: $after) {
     nodes {
       username
       email
       isAdmin
       createdAt
     }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    totalCount
   }
 }
     `);
@@ -926,6 +952,45 @@ export const DashRunDocument = new TypedDocumentString(`
   }
 }
     `);
+export const DashSetRegistrationModeDocument = new TypedDocumentString(`
+    mutation DashSetRegistrationMode($mode: String!) {
+  setRegistrationMode(mode: $mode)
+}
+    `);
+export const DashAppListEventsDocument = new TypedDocumentString(`
+    subscription DashAppListEvents {
+  appListEvents {
+    type
+    app
+    version
+  }
+}
+    `);
+export const DashAppSummaryDocument = new TypedDocumentString(`
+    query DashAppSummary($name: String!) {
+  app(name: $name) {
+    ...AppSummary
+  }
+}
+    fragment AppSummary on App {
+  name
+  url
+  gitRemote
+  createdAt
+  owner {
+    username
+  }
+  structure {
+    type
+    count
+  }
+  latestRelease {
+    version
+    status
+    failed
+    createdAt
+  }
+}`);
 export type Requester<C = {}> = <R, V>(doc: string, vars?: V, options?: C) => Promise<R> | AsyncIterable<R>
 export function getSdk<C>(requester: Requester<C>) {
   return {
@@ -1060,6 +1125,15 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     DashRun(variables: DashRunMutationVariables, options?: C): Promise<DashRunMutation> {
       return requester<DashRunMutation, DashRunMutationVariables>(DashRunDocument, variables, options) as Promise<DashRunMutation>;
+    },
+    DashSetRegistrationMode(variables: DashSetRegistrationModeMutationVariables, options?: C): Promise<DashSetRegistrationModeMutation> {
+      return requester<DashSetRegistrationModeMutation, DashSetRegistrationModeMutationVariables>(DashSetRegistrationModeDocument, variables, options) as Promise<DashSetRegistrationModeMutation>;
+    },
+    DashAppListEvents(variables?: DashAppListEventsSubscriptionVariables, options?: C): AsyncIterable<DashAppListEventsSubscription> {
+      return requester<DashAppListEventsSubscription, DashAppListEventsSubscriptionVariables>(DashAppListEventsDocument, variables, options) as AsyncIterable<DashAppListEventsSubscription>;
+    },
+    DashAppSummary(variables: DashAppSummaryQueryVariables, options?: C): Promise<DashAppSummaryQuery> {
+      return requester<DashAppSummaryQuery, DashAppSummaryQueryVariables>(DashAppSummaryDocument, variables, options) as Promise<DashAppSummaryQuery>;
     }
   };
 }

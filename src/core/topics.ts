@@ -47,6 +47,9 @@ export function appEventsTopic(app: string): Topic<AppEventPayload> {
   return topic<AppEventPayload>(`app.${app}.events`);
 }
 
+/** Every app's events, on one topic: what live lists of apps follow (each subscriber sees only its apps). */
+export const allAppEventsTopic: Topic<AppEventPayload> = topic<AppEventPayload>("apps.events");
+
 /** One line of a build's output, as the pusher sees it. */
 export interface BuildLogLine {
   readonly app: string;
@@ -129,12 +132,12 @@ export interface Publisher {
 }
 
 /**
- * Publishes an app event for `appEvents` subscribers and its line for the app's log. Both publish
+ * Publishes an app event for `appEvents` and `appListEvents` subscribers and its line for the app's log. The publish
  * calls are made at once, so a transaction's queue holds both before it commits.
  */
 export async function announce(bus: Publisher, event: AppEventPayload): Promise<void> {
   const line = activityLine(event);
-  await Promise.all([bus.publish(appEventsTopic(event.app), event), line ? bus.publish(logIntakeTopic, line) : null]);
+  await Promise.all([bus.publish(appEventsTopic(event.app), event), bus.publish(allAppEventsTopic, event), line ? bus.publish(logIntakeTopic, line) : null]);
 }
 
 /** An app was destroyed: modules that keep per-app state (the log server) forget it. */

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { GraphQLFormattedError } from "graphql";
+import { type GraphQLFormattedError, Kind, parse } from "graphql";
 import type { RequestContext } from "../core/context";
 import { DomainError, invalidInput } from "../core/errors";
 import type { User } from "../entities";
@@ -27,6 +27,38 @@ export interface SessionDeps {
   readonly contextFor: (authorization: string | null, address: string | undefined) => Promise<{ ctx: RequestContext }>;
   /** Turns any error into what clients see (the API's one error mapping). */
   readonly clientError: (error: unknown) => GraphQLFormattedError;
+  /** Runs a GraphQL query as the API would for this `Authorization`: its `{ data, errors }`. */
+  readonly runQuery: (authorization: string, request: { query: string; variables: Record<string, unknown> }, address: string | undefined) => Promise<unknown>;
+}
+
+/** The longest query a session check may carry (the dashboard's first page of data). */
+const MAX_PRELOAD_QUERY = 8 * 1024;
+
+/**
+ * The query a session check carries (`?query=...&variables=...`), so the page's first data comes in
+ * the same round trip as the session: queries only (a GET changes nothing), or null when none.
+ */
+function preloadQuery(search: URLSearchParams): { query: string; variables: Record<string, unknown> } | null {
+  const query = search.get("query");
+  if (query === null) return null;
+  if (query.length > MAX_PRELOAD_QUERY) throw invalidInput("query", `is at most ${MAX_PRELOAD_QUERY} characters`);
+  let operations;
+  try {
+    operations = parse(query).definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+  } catch {
+    throw invalidInput("query", "is not a GraphQL document");
+  }
+  if (operations.length !== 1 || operations[0].kind !== Kind.OPERATION_DEFINITION || operations[0].operation !== "query") {
+    throw invalidInput("query", "must hold one query (no mutation, no subscription)");
+  }
+  let variables: unknown = {};
+  try {
+    variables = JSON.parse(search.get("variables") ?? "{}");
+  } catch {
+    throw invalidInput("variables", "is not JSON");
+  }
+  if (typeof variables !== "object" || variables === null || Array.isArray(variables)) throw invalidInput("variables", "must be a JSON object");
+  return { query, variables: variables as Record<string, unknown> };
 }
 
 /** The CSRF token of a session: derivable from the session token only, so the server stores nothing. */
@@ -124,10 +156,18 @@ export const SESSION_PATH = "/session";
 
 /**
  * The browser's session endpoints (JSON only, this origin only):
- * GET /session (who am I, and the CSRF token), POST /session (log in), POST /session/register,
+ * GET /session (who am I, and the CSRF token; with `?query=` also that query's answer, as `preload`),
+ * POST /session (log in), POST /session/register,
  * POST /session/logout (needs the CSRF token). Errors have the API's shape: { errors: [{ message, extensions }] }.
  */
-export async function handleSessionRequest(req: IncomingMessage, res: ServerResponse, path: string, body: () => Promise<string>, deps: SessionDeps): Promise<void> {
+export async function handleSessionRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  body: () => Promise<string>,
+  deps: SessionDeps,
+): Promise<void> {
+  const path = url.pathname;
   const address = req.socket.remoteAddress;
   try {
     if (!fromThisOrigin(req)) throw new DomainError("PERMISSION_DENIED", "the session endpoints only answer the dashboard's own origin");
@@ -138,7 +178,9 @@ export async function handleSessionRequest(req: IncomingMessage, res: ServerResp
         send(res, 401, { errors: [{ message: "not signed in", extensions: { code: "UNAUTHENTICATED" } }] }, token ? sessionCookie(req, null) : undefined);
         return;
       }
-      send(res, 200, { user: userView(ctx.user), csrf: csrfTokenFor(token) });
+      const preload = preloadQuery(url.searchParams);
+      const answer = preload ? await deps.runQuery(`Bearer ${token}`, preload, address) : undefined;
+      send(res, 200, { user: userView(ctx.user), csrf: csrfTokenFor(token), ...(preload ? { preload: answer } : {}) });
       return;
     }
     if (req.method !== "POST") {

@@ -25,7 +25,7 @@ export function authorizationOf(req: IncomingMessage, connectionParams?: Readonl
 /** Serves the dashboard's paths; false when the path is not one of them. */
 export async function serveDashboard(req: IncomingMessage, res: ServerResponse, url: URL, body: () => Promise<string>, deps: SessionDeps): Promise<boolean> {
   if (url.pathname === SESSION_PATH || url.pathname.startsWith(`${SESSION_PATH}/`)) {
-    await handleSessionRequest(req, res, url.pathname, body, deps);
+    await handleSessionRequest(req, res, url, body, deps);
     return true;
   }
   if (url.pathname === "/" || url.pathname === "/index.html" || url.pathname.startsWith(ASSET_PREFIX)) return serveDashboardFile(req, res, url.pathname);

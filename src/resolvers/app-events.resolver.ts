@@ -19,6 +19,18 @@ export class AppEventsResolver {
   }
 
   @Authorized()
+  @Subscription(() => AppEvent, {
+    description: "Events of every app you may see (every app, for an admin), for live lists of apps; an app you lose gets one last event.",
+    subscribe: ({ context }) => {
+      const { ctx, services } = context as GraphQLContext;
+      return services.streams.appListEvents(ctx);
+    },
+  })
+  appListEvents(@Root() event: AppEventPayload): AppEvent {
+    return { ...event, at: new Date(event.at) };
+  }
+
+  @Authorized()
   @Subscription(() => BuildLogLine, {
     description: "Each line of the app's builds (git pushes) as it is printed.",
     subscribe: ({ args, context }) => {

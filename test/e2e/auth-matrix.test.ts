@@ -73,6 +73,8 @@ const OPERATIONS: readonly Operation[] = [
   // admins only
   { name: "Users", expected: ADMIN_ONLY, call: (sdk) => sdk.Users({}) },
   { name: "GrantAdmin", expected: ADMIN_ONLY, other: true, call: (sdk, _app, s) => sdk.GrantAdmin({ username: s.other }) },
+  // "enabled" is the mode the platform starts in: the cases that register keep working.
+  { name: "SetRegistrationMode", expected: ADMIN_ONLY, call: (sdk) => sdk.SetRegistrationMode({ mode: "enabled" }) },
   { name: "RevokeAdmin", expected: ADMIN_ONLY, other: true, call: (sdk, _app, s) => sdk.RevokeAdmin({ username: s.other }) },
   { name: "RegenerateToken (another user)", expected: ADMIN_ONLY, other: true, call: (sdk, _app, s) => sdk.RegenerateToken({ username: s.other }) },
   { name: "CancelAccount (another user)", expected: ADMIN_ONLY, other: true, call: (sdk, _app, s) => sdk.CancelAccount({ username: s.other }) },

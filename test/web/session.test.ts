@@ -92,6 +92,31 @@ describe("the dashboard's cookie session", () => {
     expect((await connect({ csrf })).type).toBe("connection_ack");
   });
 
+  test("the session check answers a preloaded query in the same round trip; never a mutation, never without the cookie", async () => {
+    const { cookie } = await browserSession("paula");
+    const check = (query: string, variables?: unknown) =>
+      fetch(`${origin}/session?${new URLSearchParams({ query, ...(variables === undefined ? {} : { variables: JSON.stringify(variables) }) })}`, { headers: { cookie } });
+    const apps = "query Apps($first: Int) { apps(first: $first) { totalCount nodes { name } } }";
+    const response = await check(apps, { first: 5 });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { user: { username: string }; csrf: string; preload: { data: { apps: { totalCount: number } } } };
+    expect(body.user.username).toBe("paula");
+    expect(body.csrf).toEqual(expect.any(String));
+    expect(body.preload).toEqual({ data: { apps: { totalCount: 0, nodes: [] } } });
+    // A GET changes nothing: a mutation is refused before it runs, naming the field and the rule.
+    const mutation = await check('mutation { createApp(name: "from-a-get") { name } }');
+    expect(mutation.status).toBe(400);
+    expect(((await mutation.json()) as { errors: { extensions: { code: string; field: string } }[] }).errors[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "query" });
+    expect((await check("{ nonsense")).status).toBe(400);
+    expect((await check(apps, [1])).status).toBe(400);
+    const viewer = await fetch(`${origin}/graphql`, { method: "POST", headers: { "content-type": "application/json", cookie, "x-csrf-token": body.csrf }, body: JSON.stringify({ query: "{ apps { totalCount } }" }) });
+    expect(((await viewer.json()) as { data: { apps: { totalCount: number } } }).data.apps.totalCount).toBe(0);
+    // Without a session: 401 and no data.
+    const anonymous = await fetch(`${origin}/session?${new URLSearchParams({ query: apps })}`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).not.toHaveProperty("preload");
+  });
+
   test("signing out revokes the session's token and clears the cookie", async () => {
     const { cookie, csrf, token } = await browserSession("frank");
     expect((await post("/session/logout", {}, { cookie })).status).toBe(403);

@@ -52,27 +52,53 @@ export function endSession(): void {
   for (const listener of sessionListeners) listener(null);
 }
 
-async function sessionCall(path: string, method: "GET" | "POST", body?: unknown): Promise<{ user: Me; csrf: string } | null> {
+interface SessionAnswer {
+  user?: Me;
+  csrf?: string;
+  preload?: { data?: unknown; errors?: WireError[] };
+  errors?: WireError[];
+}
+
+async function sessionCall(path: string, method: "GET" | "POST", body?: unknown): Promise<{ user: Me; csrf: string; preload?: SessionAnswer["preload"] } | null> {
   const response = await fetch(path, {
     method,
     credentials: "same-origin",
     headers: { "content-type": "application/json", ...(csrf ? { "x-csrf-token": csrf } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const answer = (await response.json().catch(() => ({}))) as { user?: Me; csrf?: string; errors?: WireError[] };
+  const answer = (await response.json().catch(() => ({}))) as SessionAnswer;
   if (answer.errors) {
     if (method === "GET" && response.status === 401) return null;
     throw toApiError(answer.errors, `${response.status} ${response.statusText}`);
   }
   if (answer.user && answer.csrf) {
     csrf = answer.csrf;
-    return { user: answer.user, csrf: answer.csrf };
+    return { user: answer.user, csrf: answer.csrf, preload: answer.preload };
   }
   return null;
 }
 
-export async function currentSession(): Promise<Me | null> {
-  return (await sessionCall("/session", "GET"))?.user ?? null;
+/** A query's answer that came with the session check, kept for the one view that asked for it. */
+let preloaded: { key: string; data: unknown } | null = null;
+
+/** The preloaded answer to this query and these variables, once; null when there is none (ask the API). */
+export function takePreloaded<R>(query: string, variables: unknown): R | null {
+  const found = preloaded?.key === `${String(query)}\n${JSON.stringify(variables)}` ? (preloaded.data as R) : null;
+  preloaded = null;
+  return found;
+}
+
+/**
+ * Who is signed in, in one round trip with the first data the page needs (`preload`: a query the
+ * session endpoint answers too), so the first view renders without asking again.
+ */
+export async function currentSession(preload?: { query: string; variables: Record<string, unknown> }): Promise<Me | null> {
+  const search = preload ? `?${new URLSearchParams({ query: String(preload.query), variables: JSON.stringify(preload.variables) })}` : "";
+  const session = await sessionCall(`/session${search}`, "GET");
+  if (preload && session?.preload?.data && !session.preload.errors?.length) {
+    preloaded = { key: `${String(preload.query)}\n${JSON.stringify(preload.variables)}`, data: session.preload.data };
+  }
+  return session?.user ?? null;
 }
 
 export async function signIn(username: string, password: string): Promise<Me> {

@@ -29,9 +29,28 @@ export type BuildKind =
   | 'DOCKERFILE'
   | 'IMAGE';
 
+/** How to tell a process is healthy: GET path (2xx/3xx), or a TCP connect to PORT when path is null. */
+export type HealthcheckInput = {
+  /** Failed checks before giving up (default 30). */
+  failureThreshold?: number | null | undefined;
+  /** Seconds to wait before the first check (default 0). */
+  initialDelaySeconds?: number | null | undefined;
+  path?: string | null | undefined;
+  /** Seconds between checks (default 2). */
+  periodSeconds?: number | null | undefined;
+  /** Seconds one check may take (default 5). */
+  timeoutSeconds?: number | null | undefined;
+};
+
 /** One config or tag change: a value sets the key, null unsets it. */
 export type KeyValueInput = {
   key: string;
+  value?: string | null | undefined;
+};
+
+/** A limit for one process type; a null value removes it. Memory like "512M", cpu like "500m". */
+export type LimitInput = {
+  type: string;
   value?: string | null | undefined;
 };
 
@@ -100,7 +119,14 @@ export type DashDomainsQueryVariables = Exact<{
 }>;
 
 
-export type DashDomainsQuery = { domains: { nodes: Array<{ domain: string, createdAt: string }> }, certificates: { nodes: Array<{ name: string, commonName: string, expiresAt: string }> } };
+export type DashDomainsQuery = { domains: { nodes: Array<{ domain: string, createdAt: string }> } };
+
+export type DashCertificatesQueryVariables = Exact<{
+  app: string;
+}>;
+
+
+export type DashCertificatesQuery = { certificates: { nodes: Array<{ name: string, commonName: string, sans: Array<string>, fingerprint: string, expiresAt: string }> } };
 
 export type DashCollaboratorsQueryVariables = Exact<{
   app: string;
@@ -252,10 +278,12 @@ export type DashRegenerateTokenMutationVariables = Exact<{ [key: string]: never;
 
 export type DashRegenerateTokenMutation = { regenerateToken: string };
 
-export type DashUsersQueryVariables = Exact<{ [key: string]: never; }>;
+export type DashUsersQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
 
 
-export type DashUsersQuery = { users: { nodes: Array<{ username: string, email: string | null, isAdmin: boolean, createdAt: string }> } };
+export type DashUsersQuery = { users: { totalCount: number, nodes: Array<{ username: string, email: string | null, isAdmin: boolean, createdAt: string }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type DashGrantAdminMutationVariables = Exact<{
   username: string;
@@ -291,6 +319,110 @@ export type DashLogTailSubscriptionVariables = Exact<{
 
 
 export type DashLogTailSubscription = { logs: { at: string, source: string, message: string, text: string } };
+
+export type DashSetLimitsMutationVariables = Exact<{
+  app: string;
+  memory: Array<LimitInput> | LimitInput;
+  cpu: Array<LimitInput> | LimitInput;
+}>;
+
+
+export type DashSetLimitsMutation = { setLimits: { version: number } };
+
+export type DashSetHealthcheckMutationVariables = Exact<{
+  app: string;
+  type: string;
+  healthcheck: HealthcheckInput;
+}>;
+
+
+export type DashSetHealthcheckMutation = { setHealthcheck: { version: number } };
+
+export type DashUnsetHealthcheckMutationVariables = Exact<{
+  app: string;
+  type: string;
+}>;
+
+
+export type DashUnsetHealthcheckMutation = { unsetHealthcheck: { version: number } };
+
+export type DashSetTagsMutationVariables = Exact<{
+  app: string;
+  tags: Array<KeyValueInput> | KeyValueInput;
+}>;
+
+
+export type DashSetTagsMutation = { setTags: { version: number } };
+
+export type DashAddCertificateMutationVariables = Exact<{
+  app: string;
+  name: string;
+  certificate: string;
+  key: string;
+}>;
+
+
+export type DashAddCertificateMutation = { addCertificate: { name: string } };
+
+export type DashRemoveCertificateMutationVariables = Exact<{
+  app: string;
+  name: string;
+}>;
+
+
+export type DashRemoveCertificateMutation = { removeCertificate: boolean };
+
+export type DashTransferAppMutationVariables = Exact<{
+  name: string;
+  to: string;
+}>;
+
+
+export type DashTransferAppMutation = { transferApp: { name: string } };
+
+export type IngestRowFragment = { host: string | null, port: number | null, token: string, rfc5424Example: string };
+
+export type DashLogIngestQueryVariables = Exact<{
+  app: string;
+}>;
+
+
+export type DashLogIngestQuery = { logIngest: { host: string | null, port: number | null, token: string, rfc5424Example: string } };
+
+export type DashRotateLogIngestTokenMutationVariables = Exact<{
+  app: string;
+}>;
+
+
+export type DashRotateLogIngestTokenMutation = { rotateLogIngestToken: { host: string | null, port: number | null, token: string, rfc5424Example: string } };
+
+export type DashRunMutationVariables = Exact<{
+  app: string;
+  command: string;
+  timeoutSeconds: number;
+}>;
+
+
+export type DashRunMutation = { run: { exitCode: number, output: string, timedOut: boolean } };
+
+export type DashSetRegistrationModeMutationVariables = Exact<{
+  mode: string;
+}>;
+
+
+export type DashSetRegistrationModeMutation = { setRegistrationMode: string };
+
+export type DashAppListEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashAppListEventsSubscription = { appListEvents: { type: AppEventType, app: string, version: number | null } };
+
+export type DashAppSummaryQueryVariables = Exact<{
+  name: string;
+}>;
+
+
+export type DashAppSummaryQuery = { app: { name: string, url: string, gitRemote: string, createdAt: string, owner: { username: string }, structure: Array<{ type: string, count: number }>, latestRelease: { version: number, status: ReleaseStatus, failed: boolean, createdAt: string } | null } };
 
 export const AppSummaryFragmentDoc = new TypedDocumentString(`
     fragment AppSummary on App {
@@ -349,6 +481,14 @@ export const LogRowFragmentDoc = new TypedDocumentString(`
   text
 }
     `, {"fragmentName":"LogRow"});
+export const IngestRowFragmentDoc = new TypedDocumentString(`
+    fragment IngestRow on LogIngest {
+  host
+  port
+  token
+  rfc5424Example
+}
+    `, {"fragmentName":"IngestRow"});
 export const DashPlatformDocument = new TypedDocumentString(`
     query DashPlatform {
   platform {
@@ -509,10 +649,16 @@ export const DashDomainsDocument = new TypedDocumentString(`
       createdAt
     }
   }
+}
+    `);
+export const DashCertificatesDocument = new TypedDocumentString(`
+    query DashCertificates($app: String!) {
   certificates(app: $app) {
     nodes {
       name
       commonName
+      sans
+      fingerprint
       expiresAt
     }
   }
@@ -662,14 +808,19 @@ export const DashRegenerateTokenDocument = new TypedDocumentString(`
 }
     `);
 export const DashUsersDocument = new TypedDocumentString(`
-    query DashUsers {
-  users(first: 100) {
+    query DashUsers($after: String) {
+  users(first: 100, after: $after) {
     nodes {
       username
       email
       isAdmin
       createdAt
     }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    totalCount
   }
 }
     `);
@@ -721,6 +872,125 @@ export const DashLogTailDocument = new TypedDocumentString(`
   message
   text
 }`);
+export const DashSetLimitsDocument = new TypedDocumentString(`
+    mutation DashSetLimits($app: String!, $memory: [LimitInput!]!, $cpu: [LimitInput!]!) {
+  setLimits(app: $app, memory: $memory, cpu: $cpu) {
+    version
+  }
+}
+    `);
+export const DashSetHealthcheckDocument = new TypedDocumentString(`
+    mutation DashSetHealthcheck($app: String!, $type: String!, $healthcheck: HealthcheckInput!) {
+  setHealthcheck(app: $app, type: $type, healthcheck: $healthcheck) {
+    version
+  }
+}
+    `);
+export const DashUnsetHealthcheckDocument = new TypedDocumentString(`
+    mutation DashUnsetHealthcheck($app: String!, $type: String!) {
+  unsetHealthcheck(app: $app, type: $type) {
+    version
+  }
+}
+    `);
+export const DashSetTagsDocument = new TypedDocumentString(`
+    mutation DashSetTags($app: String!, $tags: [KeyValueInput!]!) {
+  setTags(app: $app, tags: $tags) {
+    version
+  }
+}
+    `);
+export const DashAddCertificateDocument = new TypedDocumentString(`
+    mutation DashAddCertificate($app: String!, $name: String!, $certificate: String!, $key: String!) {
+  addCertificate(app: $app, name: $name, certificate: $certificate, key: $key) {
+    name
+  }
+}
+    `);
+export const DashRemoveCertificateDocument = new TypedDocumentString(`
+    mutation DashRemoveCertificate($app: String!, $name: String!) {
+  removeCertificate(app: $app, name: $name)
+}
+    `);
+export const DashTransferAppDocument = new TypedDocumentString(`
+    mutation DashTransferApp($name: String!, $to: String!) {
+  transferApp(name: $name, to: $to) {
+    name
+  }
+}
+    `);
+export const DashLogIngestDocument = new TypedDocumentString(`
+    query DashLogIngest($app: String!) {
+  logIngest(app: $app) {
+    ...IngestRow
+  }
+}
+    fragment IngestRow on LogIngest {
+  host
+  port
+  token
+  rfc5424Example
+}`);
+export const DashRotateLogIngestTokenDocument = new TypedDocumentString(`
+    mutation DashRotateLogIngestToken($app: String!) {
+  rotateLogIngestToken(app: $app) {
+    ...IngestRow
+  }
+}
+    fragment IngestRow on LogIngest {
+  host
+  port
+  token
+  rfc5424Example
+}`);
+export const DashRunDocument = new TypedDocumentString(`
+    mutation DashRun($app: String!, $command: String!, $timeoutSeconds: Int!) {
+  run(app: $app, command: $command, timeoutSeconds: $timeoutSeconds) {
+    exitCode
+    output
+    timedOut
+  }
+}
+    `);
+export const DashSetRegistrationModeDocument = new TypedDocumentString(`
+    mutation DashSetRegistrationMode($mode: String!) {
+  setRegistrationMode(mode: $mode)
+}
+    `);
+export const DashAppListEventsDocument = new TypedDocumentString(`
+    subscription DashAppListEvents {
+  appListEvents {
+    type
+    app
+    version
+  }
+}
+    `);
+export const DashAppSummaryDocument = new TypedDocumentString(`
+    query DashAppSummary($name: String!) {
+  app(name: $name) {
+    ...AppSummary
+  }
+}
+    fragment AppSummary on App {
+  name
+  url
+  gitRemote
+  createdAt
+  owner {
+    username
+  }
+  structure {
+    type
+    count
+  }
+  latestRelease {
+    version
+    status
+    failed
+    createdAt
+  }
+}`);
 export type Requester<C = {}> = <R, V>(doc: string, vars?: V, options?: C) => Promise<R> | AsyncIterable<R>
 export function getSdk<C>(requester: Requester<C>) {
   return {
@@ -744,6 +1014,9 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     DashDomains(variables: DashDomainsQueryVariables, options?: C): Promise<DashDomainsQuery> {
       return requester<DashDomainsQuery, DashDomainsQueryVariables>(DashDomainsDocument, variables, options) as Promise<DashDomainsQuery>;
+    },
+    DashCertificates(variables: DashCertificatesQueryVariables, options?: C): Promise<DashCertificatesQuery> {
+      return requester<DashCertificatesQuery, DashCertificatesQueryVariables>(DashCertificatesDocument, variables, options) as Promise<DashCertificatesQuery>;
     },
     DashCollaborators(variables: DashCollaboratorsQueryVariables, options?: C): Promise<DashCollaboratorsQuery> {
       return requester<DashCollaboratorsQuery, DashCollaboratorsQueryVariables>(DashCollaboratorsDocument, variables, options) as Promise<DashCollaboratorsQuery>;
@@ -822,6 +1095,45 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     DashLogTail(variables: DashLogTailSubscriptionVariables, options?: C): AsyncIterable<DashLogTailSubscription> {
       return requester<DashLogTailSubscription, DashLogTailSubscriptionVariables>(DashLogTailDocument, variables, options) as AsyncIterable<DashLogTailSubscription>;
+    },
+    DashSetLimits(variables: DashSetLimitsMutationVariables, options?: C): Promise<DashSetLimitsMutation> {
+      return requester<DashSetLimitsMutation, DashSetLimitsMutationVariables>(DashSetLimitsDocument, variables, options) as Promise<DashSetLimitsMutation>;
+    },
+    DashSetHealthcheck(variables: DashSetHealthcheckMutationVariables, options?: C): Promise<DashSetHealthcheckMutation> {
+      return requester<DashSetHealthcheckMutation, DashSetHealthcheckMutationVariables>(DashSetHealthcheckDocument, variables, options) as Promise<DashSetHealthcheckMutation>;
+    },
+    DashUnsetHealthcheck(variables: DashUnsetHealthcheckMutationVariables, options?: C): Promise<DashUnsetHealthcheckMutation> {
+      return requester<DashUnsetHealthcheckMutation, DashUnsetHealthcheckMutationVariables>(DashUnsetHealthcheckDocument, variables, options) as Promise<DashUnsetHealthcheckMutation>;
+    },
+    DashSetTags(variables: DashSetTagsMutationVariables, options?: C): Promise<DashSetTagsMutation> {
+      return requester<DashSetTagsMutation, DashSetTagsMutationVariables>(DashSetTagsDocument, variables, options) as Promise<DashSetTagsMutation>;
+    },
+    DashAddCertificate(variables: DashAddCertificateMutationVariables, options?: C): Promise<DashAddCertificateMutation> {
+      return requester<DashAddCertificateMutation, DashAddCertificateMutationVariables>(DashAddCertificateDocument, variables, options) as Promise<DashAddCertificateMutation>;
+    },
+    DashRemoveCertificate(variables: DashRemoveCertificateMutationVariables, options?: C): Promise<DashRemoveCertificateMutation> {
+      return requester<DashRemoveCertificateMutation, DashRemoveCertificateMutationVariables>(DashRemoveCertificateDocument, variables, options) as Promise<DashRemoveCertificateMutation>;
+    },
+    DashTransferApp(variables: DashTransferAppMutationVariables, options?: C): Promise<DashTransferAppMutation> {
+      return requester<DashTransferAppMutation, DashTransferAppMutationVariables>(DashTransferAppDocument, variables, options) as Promise<DashTransferAppMutation>;
+    },
+    DashLogIngest(variables: DashLogIngestQueryVariables, options?: C): Promise<DashLogIngestQuery> {
+      return requester<DashLogIngestQuery, DashLogIngestQueryVariables>(DashLogIngestDocument, variables, options) as Promise<DashLogIngestQuery>;
+    },
+    DashRotateLogIngestToken(variables: DashRotateLogIngestTokenMutationVariables, options?: C): Promise<DashRotateLogIngestTokenMutation> {
+      return requester<DashRotateLogIngestTokenMutation, DashRotateLogIngestTokenMutationVariables>(DashRotateLogIngestTokenDocument, variables, options) as Promise<DashRotateLogIngestTokenMutation>;
+    },
+    DashRun(variables: DashRunMutationVariables, options?: C): Promise<DashRunMutation> {
+      return requester<DashRunMutation, DashRunMutationVariables>(DashRunDocument, variables, options) as Promise<DashRunMutation>;
+    },
+    DashSetRegistrationMode(variables: DashSetRegistrationModeMutationVariables, options?: C): Promise<DashSetRegistrationModeMutation> {
+      return requester<DashSetRegistrationModeMutation, DashSetRegistrationModeMutationVariables>(DashSetRegistrationModeDocument, variables, options) as Promise<DashSetRegistrationModeMutation>;
+    },
+    DashAppListEvents(variables?: DashAppListEventsSubscriptionVariables, options?: C): AsyncIterable<DashAppListEventsSubscription> {
+      return requester<DashAppListEventsSubscription, DashAppListEventsSubscriptionVariables>(DashAppListEventsDocument, variables, options) as AsyncIterable<DashAppListEventsSubscription>;
+    },
+    DashAppSummary(variables: DashAppSummaryQueryVariables, options?: C): Promise<DashAppSummaryQuery> {
+      return requester<DashAppSummaryQuery, DashAppSummaryQueryVariables>(DashAppSummaryDocument, variables, options) as Promise<DashAppSummaryQuery>;
     }
   };
 }

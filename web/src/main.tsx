@@ -4,7 +4,8 @@ import { type Me, currentSession, onSessionEnd, signOut } from "./api";
 import { AccountView } from "./views/account";
 import { AdminView } from "./views/admin";
 import { AppView } from "./views/app";
-import { AppsView } from "./views/apps";
+import { APPS_PAGE, AppsView } from "./views/apps";
+import { DashAppsDocument } from "./generated";
 import { SignInView } from "./views/auth";
 import { LogsView } from "./views/logs";
 import "./style.css";
@@ -21,6 +22,13 @@ function useRoute(): string[] {
   return route;
 }
 
+/**
+ * Asked as the script starts, before the first render: the session check carries the apps list's
+ * first page when that is the page shown, so the list needs one round trip after the bundle.
+ */
+const route = location.hash.replace(/^#\/?/, "");
+const session = currentSession(route === "" || route === "apps" ? { query: DashAppsDocument, variables: APPS_PAGE } : undefined);
+
 function Page({ me, route, onNewToken }: { me: Me; route: string[]; onNewToken: (token: string) => void }) {
   const [section, name, sub] = route;
   if (section === "apps" && name && sub === "logs") return <LogsView app={name} />;
@@ -36,7 +44,7 @@ function Dashboard() {
   const [newToken, setNewToken] = useState<string | null>(null);
   const route = useRoute();
   useEffect(() => {
-    currentSession().then(setMe, () => setMe(null));
+    session.then(setMe, () => setMe(null));
     return onSessionEnd(() => setMe(null));
   }, []);
   useEffect(() => {

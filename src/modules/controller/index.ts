@@ -18,6 +18,7 @@ import { DomainService } from "./services/domain.service";
 import { KeyService } from "./services/key.service";
 import { LogService } from "./services/log.service";
 import { PlatformService } from "./services/platform.service";
+import { PlatformSettingsService } from "./services/platform-settings.service";
 import { ProcessService } from "./services/process.service";
 import { ReleaseService } from "./services/release.service";
 import { RoutingService } from "./services/routing.service";
@@ -62,9 +63,11 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
   );
   const releases = new ReleaseService(dataSource, unitOfWork, access, deploys);
   const routing = new RoutingService(dataSource, discovery, config.domain, log);
+  const settings = new PlatformSettingsService(discovery, access, { registrationMode: config.registrationMode });
   return {
     access,
-    auth: new AuthService(dataSource, unitOfWork, access, cache.counters, config),
+    auth: new AuthService(dataSource, unitOfWork, access, cache.counters, config, () => settings.registrationMode()),
+    settings,
     users: new UserService(dataSource, unitOfWork, access, cache.events),
     keys: new KeyService(dataSource, access),
     apps: new AppService(dataSource, unitOfWork, access, releases, deploys, routing, logs),
@@ -82,11 +85,10 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
     platform: new PlatformService({
       domain: config.domain,
       version,
-      registrationMode: config.registrationMode,
       gitHost: config.gitHost,
       builderPort: config.builderPort,
       routerPort: config.routerPort,
-    }),
+    }, settings),
   };
 }
 

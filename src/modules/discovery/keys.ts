@@ -32,8 +32,8 @@ export interface CertificateEntry {
   readonly key: string;
 }
 
-/** Platform settings the router needs, e.g. `domain`. */
-export function platformKey(name: "domain"): string {
+/** Platform settings: `domain` (the router needs it), `registration-mode` (set by an admin). */
+export function platformKey(name: "domain" | "registration-mode"): string {
   return `${PLATFORM}${name}`;
 }
 

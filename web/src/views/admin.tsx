@@ -1,9 +1,34 @@
+import { useEffect, useState } from "preact/hooks";
 import { type Me, api } from "../api";
-import { ErrorBox, Section, useAction, useQuery, when } from "../ui";
+import type { DashUsersQuery } from "../generated";
+import { ErrorBox, FieldError, Section, useAction, useQuery, when } from "../ui";
+
+type UserRow = DashUsersQuery["users"]["nodes"][number];
+
+const MODES = [
+  { value: "enabled", label: "Anyone may register" },
+  { value: "admin_only", label: "Only admins may register users" },
+  { value: "disabled", label: "Registration is closed" },
+];
+
+/** Every user, page after page (100 each). */
+async function allUsers(): Promise<{ users: UserRow[]; total: number }> {
+  const users: UserRow[] = [];
+  let after: string | null | undefined = undefined;
+  let total = 0;
+  do {
+    const page: DashUsersQuery = await api.DashUsers({ after });
+    users.push(...page.users.nodes);
+    total = page.users.totalCount;
+    after = page.users.pageInfo.hasNextPage ? page.users.pageInfo.endCursor : null;
+  } while (after);
+  return { users, total };
+}
 
 export function AdminView({ me }: { me: Me }) {
-  const users = useQuery(() => api.DashUsers(), []);
+  const users = useQuery(allUsers, []);
   const platform = useQuery(() => api.DashPlatform(), []);
+  const apps = useQuery(() => api.DashApps({ first: 1 }), []);
   const toggle = useAction(async (username: string, admin: boolean) => {
     if (admin) await api.DashRevokeAdmin({ username });
     else await api.DashGrantAdmin({ username });
@@ -13,16 +38,22 @@ export function AdminView({ me }: { me: Me }) {
     <>
       <h1 tabIndex={-1}>Admin</h1>
       <Section title="Platform" id="platform">
+        <ErrorBox error={platform.error} />
         {platform.data && (
-          <dl class="facts">
+          <dl class="facts" aria-label="Platform status">
             <dt>domain</dt>
             <dd>{platform.data.platform.domain}</dd>
             <dt>version</dt>
             <dd>{platform.data.platform.version}</dd>
-            <dt>registration</dt>
-            <dd>{platform.data.platform.registrationMode}</dd>
+            <dt>apps</dt>
+            <dd data-testid="app-count">{apps.data?.apps.totalCount ?? "…"}</dd>
+            <dt>users</dt>
+            <dd data-testid="user-count">{users.data?.total ?? "…"}</dd>
+            <dt>API</dt>
+            <dd>answering</dd>
           </dl>
         )}
+        {platform.data && <Registration mode={platform.data.platform.registrationMode} reload={platform.reload} />}
       </Section>
       <Section title="Users" id="users">
         <ErrorBox error={users.error ?? toggle.error} />
@@ -36,8 +67,8 @@ export function AdminView({ me }: { me: Me }) {
             </tr>
           </thead>
           <tbody>
-            {(users.data?.users.nodes ?? []).map((u) => (
-              <tr key={u.username}>
+            {(users.data?.users ?? []).map((u) => (
+              <tr key={u.username} data-user={u.username}>
                 <td>{u.username}</td>
                 <td>{u.email ?? ""}</td>
                 <td>{when(u.createdAt)}</td>
@@ -52,5 +83,42 @@ export function AdminView({ me }: { me: Me }) {
         </table>
       </Section>
     </>
+  );
+}
+
+function Registration({ mode, reload }: { mode: string; reload: () => void }) {
+  const [wanted, setWanted] = useState(mode);
+  useEffect(() => setWanted(mode), [mode]);
+  const save = useAction(async () => {
+    await api.DashSetRegistrationMode({ mode: wanted });
+    reload();
+  });
+  return (
+    <form
+      class="row"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save.run();
+      }}
+    >
+      <label>
+        Registration
+        <select name="mode" value={wanted} onChange={(e) => setWanted(e.currentTarget.value)}>
+          {MODES.map((m) => (
+            <option key={m.value} value={m.value}>
+              {m.label}
+            </option>
+          ))}
+        </select>
+        <FieldError error={save.error} field="mode" />
+      </label>
+      <button type="submit" disabled={save.busy || wanted === mode}>
+        Save registration mode
+      </button>
+      <span class="muted" data-testid="registration-mode">
+        now: {mode}
+      </span>
+      <FieldError error={save.error} field={null} fields={["mode"]} />
+    </form>
   );
 }

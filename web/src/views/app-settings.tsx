@@ -44,18 +44,67 @@ export function Domains({ app, tick }: { app: string; tick: number }) {
       <FieldError error={add.error} field="domain" />
       <FieldError error={add.error} field={null} fields={["domain"]} />
       <ErrorBox error={remove.error} />
-      {(domains.data?.certificates.nodes ?? []).length > 0 && (
-        <>
-          <h3>Certificates</h3>
-          <ul aria-label="Certificates">
-            {domains.data!.certificates.nodes.map((c) => (
-              <li key={c.name}>
-                {c.name}: {c.commonName}, expires {when(c.expiresAt)}
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
+    </Section>
+  );
+}
+
+export function Certificates({ app, tick }: { app: string; tick: number }) {
+  const certificates = useQuery(() => api.DashCertificates({ app }), [app, tick]);
+  const [name, setName] = useState("");
+  const [certificate, setCertificate] = useState("");
+  const [key, setKey] = useState("");
+  const add = useAction(async () => {
+    await api.DashAddCertificate({ app, name: name.trim(), certificate, key });
+    setName("");
+    setCertificate("");
+    setKey("");
+    certificates.reload();
+  });
+  const remove = useAction(async (certName: string) => {
+    await api.DashRemoveCertificate({ app, name: certName });
+    certificates.reload();
+  });
+  const nodes = certificates.data?.certificates.nodes ?? [];
+  return (
+    <Section title="Certificates" id="certificates">
+      {nodes.length === 0 && <p class="muted">No certificates: the app's domains are served over plain HTTP.</p>}
+      <ul aria-label="Certificates">
+        {nodes.map((c) => (
+          <li key={c.name} data-certificate={c.name}>
+            <strong>{c.name}</strong>: {[c.commonName, ...c.sans.filter((s) => s !== c.commonName)].filter(Boolean).join(", ")}, expires {when(c.expiresAt)}{" "}
+            <button type="button" disabled={remove.busy} onClick={() => void remove.run(c.name)}>
+              Remove certificate {c.name}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void add.run();
+        }}
+      >
+        <label>
+          Certificate name
+          <input name="cert-name" value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="www-example" autocomplete="off" required />
+          <FieldError error={add.error} field="name" />
+        </label>
+        <label>
+          Certificate (PEM)
+          <textarea name="certificate" rows={4} value={certificate} onInput={(e) => setCertificate(e.currentTarget.value)} placeholder="-----BEGIN CERTIFICATE-----" required />
+          <FieldError error={add.error} field="certificate" />
+        </label>
+        <label>
+          Private key (PEM)
+          <textarea name="key" rows={4} value={key} onInput={(e) => setKey(e.currentTarget.value)} placeholder="-----BEGIN PRIVATE KEY-----" autocomplete="off" required />
+          <FieldError error={add.error} field="key" />
+        </label>
+        <button type="submit" disabled={add.busy}>
+          Add certificate
+        </button>
+      </form>
+      <FieldError error={add.error} field={null} fields={["name", "certificate", "key"]} />
+      <ErrorBox error={remove.error ?? certificates.error} />
     </Section>
   );
 }

@@ -3,7 +3,9 @@ import { type Me, api } from "../api";
 import type { DashAppQuery, DashBuildLogsSubscription } from "../generated";
 import { ErrorBox, FieldError, Section, useAction, useLive, useQuery, when } from "../ui";
 import { releaseState } from "./apps";
-import { Collaborators, Domains, LogDrains } from "./app-settings";
+import { LogIngest, RunCommand, Transfer } from "./app-actions";
+import { Resources } from "./app-resources";
+import { Certificates, Collaborators, Domains, LogDrains } from "./app-settings";
 import { ConfigEditor } from "./config-editor";
 
 type AppData = DashAppQuery;
@@ -52,9 +54,14 @@ export function AppView({ name, me }: { name: string; me: Me }) {
       <BuildOutput app={name} tick={tick} />
       <Releases data={data} />
       <ConfigEditor app={name} tick={tick} />
+      <Resources app={name} tick={tick} types={data.app.structure.map((s) => s.type)} />
       <Domains app={name} tick={tick} />
+      <Certificates app={name} tick={tick} />
       <Collaborators app={name} tick={tick} canManage={isOwner} />
       <LogDrains app={name} tick={tick} />
+      <LogIngest app={name} />
+      <RunCommand app={name} />
+      <Transfer app={name} allowed={isOwner} />
       <Destroy app={name} allowed={isOwner} />
     </>
   );

@@ -1,6 +1,6 @@
-import { useEffect, useState } from "preact/hooks";
-import { type Me, api } from "../api";
-import type { AppSummaryFragment } from "../generated";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiError, type Me, api, takePreloaded } from "../api";
+import { type AppSummaryFragment, DashAppsDocument, type DashAppsQuery } from "../generated";
 import { ErrorBox, FieldError, useAction, useLive, useQuery, when } from "../ui";
 
 export function releaseState(app: AppSummaryFragment): string {
@@ -11,28 +11,88 @@ export function releaseState(app: AppSummaryFragment): string {
   return app.structure.some((s) => s.count > 0) ? "running" : "idle";
 }
 
-/** Apps followed live at once (one subscription each); the rest are looked at again when the page is shown. */
-const WATCHED = 25;
+/** Apps per page: the API's largest page. */
+export const APPS_PAGE = { first: 100 } as const;
 
-/** Reloads the list when anything happens to one of its apps (releases, config, destroy), from any client. */
-function Watch({ app, onEvent }: { app: string; onEvent: () => void }) {
-  useLive(() => api.DashAppEvents({ app }), onEvent, [app]);
-  return null;
+interface AppsList {
+  readonly apps: AppSummaryFragment[];
+  /** Where the next page starts; null when every app is shown. */
+  readonly after: string | null;
+  readonly total: number;
 }
 
-async function allApps(): Promise<AppSummaryFragment[]> {
-  const apps: AppSummaryFragment[] = [];
-  let after: string | null | undefined = undefined;
-  do {
-    const page: Awaited<ReturnType<typeof api.DashApps>> = await api.DashApps({ first: 100, after });
-    apps.push(...page.apps.nodes);
-    after = page.apps.pageInfo.hasNextPage ? page.apps.pageInfo.endCursor : null;
-  } while (after);
-  return apps;
+function byName(a: AppSummaryFragment, b: AppSummaryFragment): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
+async function firstPage(): Promise<AppsList> {
+  const page = takePreloaded<DashAppsQuery>(DashAppsDocument, APPS_PAGE) ?? (await api.DashApps(APPS_PAGE));
+  return { apps: page.apps.nodes, after: page.apps.pageInfo.hasNextPage ? page.apps.pageInfo.endCursor : null, total: page.apps.totalCount };
+}
+
+/**
+ * The apps list, a page (100) at a time, live for every app shown: one subscription to the events
+ * of all the user's apps; an event looks again at that one app (and adds, changes or drops its row).
+ */
 export function AppsView({ me }: { me: Me }) {
-  const apps = useQuery(allApps, []);
+  const apps = useQuery(firstPage, []);
+  const [list, setList] = useState<AppsList | null>(null);
+  const current = useRef<AppsList | null>(null);
+  const put = (next: AppsList) => {
+    current.current = next;
+    setList(next);
+  };
+  useEffect(() => {
+    if (apps.data) put(apps.data);
+  }, [apps.data]);
+  const more = useAction(async () => {
+    const shown = current.current;
+    if (!shown?.after) return;
+    const page = await api.DashApps({ ...APPS_PAGE, after: shown.after });
+    const names = new Set(shown.apps.map((a) => a.name));
+    put({
+      apps: [...shown.apps, ...page.apps.nodes.filter((a) => !names.has(a.name))],
+      after: page.apps.pageInfo.hasNextPage ? page.apps.pageInfo.endCursor : null,
+      total: page.apps.totalCount,
+    });
+  });
+  // Apps with an event not yet looked at: several events of one app make one look.
+  const pending = useRef(new Set<string>());
+  const looking = useRef(false);
+  const lookAgain = async () => {
+    if (looking.current) return;
+    looking.current = true;
+    try {
+      while (pending.current.size > 0) {
+        const [name] = pending.current;
+        pending.current.delete(name);
+        const summary = await api.DashAppSummary({ name }).then(
+          (answer) => answer.app,
+          (error: unknown) => (error instanceof ApiError && (error.code === "NOT_FOUND" || error.code === "FORBIDDEN") ? null : undefined),
+        );
+        const shown = current.current;
+        if (!shown || summary === undefined) continue;
+        const others = shown.apps.filter((a) => a.name !== name);
+        const had = others.length !== shown.apps.length;
+        // An app past the pages shown comes with its page; one gone is dropped.
+        const last = shown.apps.at(-1)?.name;
+        const inRange = shown.after === null || (last !== undefined && name <= last);
+        const apps = summary && inRange ? [...others, summary].sort(byName) : others;
+        const total = shown.total + (summary && !had ? 1 : 0) - (!summary && had ? 1 : 0);
+        put({ ...shown, apps, total });
+      }
+    } finally {
+      looking.current = false;
+    }
+  };
+  const liveError = useLive(
+    () => api.DashAppListEvents(),
+    (event) => {
+      pending.current.add(event.appListEvents.app);
+      void lookAgain();
+    },
+    [],
+  );
   const [filter, setFilter] = useState("");
   const [name, setName] = useState("");
   const create = useAction(async () => {
@@ -40,17 +100,7 @@ export function AppsView({ me }: { me: Me }) {
     setName("");
     location.hash = `#/apps/${encodeURIComponent(createApp.name)}`;
   });
-  useEffect(() => {
-    // Apps made or shared elsewhere have no event of their own here: look again when the page is shown.
-    const again = () => document.visibilityState === "visible" && apps.reload();
-    addEventListener("focus", again);
-    document.addEventListener("visibilitychange", again);
-    return () => {
-      removeEventListener("focus", again);
-      document.removeEventListener("visibilitychange", again);
-    };
-  }, [apps.reload]);
-  const shown = (apps.data ?? []).filter((app) => {
+  const shown = (list?.apps ?? []).filter((app) => {
     const needle = filter.trim().toLowerCase();
     return !needle || app.name.includes(needle) || app.owner.username.includes(needle) || releaseState(app).includes(needle);
   });
@@ -78,8 +128,8 @@ export function AppsView({ me }: { me: Me }) {
         Filter apps
         <input type="search" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} placeholder="name, owner or state" />
       </label>
-      <ErrorBox error={apps.error} />
-      {apps.data === null ? (
+      <ErrorBox error={apps.error ?? liveError ?? more.error} />
+      {list === null ? (
         <p>Loading apps…</p>
       ) : (
         <table class="list" aria-label="Apps">
@@ -113,10 +163,16 @@ export function AppsView({ me }: { me: Me }) {
           </tbody>
         </table>
       )}
-      {apps.data && <p class="muted">{shown.length === apps.data.length ? `${apps.data.length} apps` : `${shown.length} of ${apps.data.length} apps`}</p>}
-      {shown.slice(0, WATCHED).map((app) => (
-        <Watch key={app.name} app={app.name} onEvent={apps.reload} />
-      ))}
+      {list && (
+        <p class="muted" role="status">
+          {shown.length === list.apps.length ? `${list.apps.length} of ${list.total} apps` : `${shown.length} of ${list.apps.length} shown apps match`}
+        </p>
+      )}
+      {list?.after && (
+        <button type="button" disabled={more.busy} onClick={() => void more.run()}>
+          Show more apps
+        </button>
+      )}
     </>
   );
 }

@@ -43,9 +43,6 @@ export function ConfigEditor({ app, tick }: { app: string; tick: number }) {
     setDirty(false);
     config.reload();
   });
-  const limits = config.data?.config.limits ?? [];
-  const healthchecks = config.data?.config.healthchecks ?? [];
-  const tags = config.data?.config.tags ?? [];
   return (
     <Section title="Config" id="config">
       <form
@@ -117,32 +114,6 @@ export function ConfigEditor({ app, tick }: { app: string; tick: number }) {
         </div>
         <FieldError error={save.error} field={null} fields={["values"]} />
       </form>
-      {(limits.length > 0 || healthchecks.length > 0 || tags.length > 0) && (
-        <dl class="facts">
-          {limits.map((l) => (
-            <>
-              <dt>limits {l.type}</dt>
-              <dd>
-                memory {l.memory ?? "default"}, cpu {l.cpu ?? "default"}
-              </dd>
-            </>
-          ))}
-          {healthchecks.map((h) => (
-            <>
-              <dt>healthcheck {h.type}</dt>
-              <dd>
-                {h.path ?? "tcp"} every {h.periodSeconds}s
-              </dd>
-            </>
-          ))}
-          {tags.map((t) => (
-            <>
-              <dt>tag {t.key}</dt>
-              <dd>{t.value}</dd>
-            </>
-          ))}
-        </dl>
-      )}
     </Section>
   );
 }

@@ -51,4 +51,16 @@ export class AccessService {
     }
     throw notFound("app", name);
   }
+
+  /** The names of the apps the caller owns or collaborates on (not every app, for an admin: ask `user.isAdmin`). */
+  async ownAppNames(ctx: RequestContext): Promise<Set<string>> {
+    const user = this.requireUser(ctx);
+    const rows = await this.dataSource
+      .getRepository(App)
+      .createQueryBuilder("app")
+      .select("app.name", "name")
+      .where(`(app."ownerId" = :userId OR EXISTS (SELECT 1 FROM collaborators c WHERE c."appId" = app.id AND c."userId" = :userId))`, { userId: user.id })
+      .getRawMany<{ name: string }>();
+    return new Set(rows.map((row) => row.name));
+  }
 }

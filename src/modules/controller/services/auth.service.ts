@@ -13,7 +13,6 @@ import { clientAddressKey } from "./client-address";
 import { UNKNOWN_USER_HASH, hashPassword, verifyPassword } from "./password";
 
 export interface AuthSettings {
-  readonly registrationMode: RegistrationMode;
   readonly loginMaxAttempts: number;
   readonly loginWindowSeconds: number;
 }
@@ -57,6 +56,8 @@ export class AuthService {
     private readonly access: AccessService,
     private readonly counters: CounterStore,
     private readonly settings: AuthSettings,
+    /** Who may register now (an admin may change it while the platform runs). */
+    private readonly registrationMode: () => Promise<RegistrationMode>,
   ) {}
 
   /** The user behind a bearer token, in one query; null when the token is unknown. */
@@ -76,11 +77,12 @@ export class AuthService {
     const password = validatePassword(input.password);
     const email = validateEmail(input.email);
     const passwordHash = await hashPassword(password);
+    const mode = await this.registrationMode();
     const session = await this.unitOfWork.run(ctx, async (tx) => {
       // Serialises registrations so exactly one first user becomes admin.
       await tx.manager.query(`LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`);
       const first = (await tx.manager.count(User)) === 0;
-      if (!first) this.checkRegistrationAllowed(ctx);
+      if (!first) this.checkRegistrationAllowed(ctx, mode);
       if (await tx.manager.existsBy(User, { username })) {
         throw alreadyExists("username", `username "${username}" is taken`);
       }
@@ -91,8 +93,8 @@ export class AuthService {
     return session;
   }
 
-  private checkRegistrationAllowed(ctx: RequestContext): void {
-    switch (this.settings.registrationMode) {
+  private checkRegistrationAllowed(ctx: RequestContext, mode: RegistrationMode): void {
+    switch (mode) {
       case "enabled":
         return;
       case "disabled":

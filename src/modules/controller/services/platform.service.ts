@@ -1,9 +1,9 @@
 import type { RegistrationMode } from "../../../core/config";
+import type { PlatformSettingsService } from "./platform-settings.service";
 
 export interface PlatformInfo {
   readonly domain: string;
   readonly version: string;
-  readonly registrationMode: RegistrationMode;
   /** Where `git push` goes: the builder's host and SSH port. */
   readonly gitHost: string;
   readonly builderPort: number;
@@ -13,10 +13,13 @@ export interface PlatformInfo {
 
 /** Facts about this platform that clients need: its domain, version and how apps are reached. */
 export class PlatformService {
-  constructor(private readonly info: PlatformInfo) {}
+  constructor(
+    private readonly info: PlatformInfo,
+    private readonly settings: PlatformSettingsService,
+  ) {}
 
-  describe(): PlatformInfo {
-    return this.info;
+  async describe(): Promise<PlatformInfo & { registrationMode: RegistrationMode }> {
+    return { ...this.info, registrationMode: await this.settings.registrationMode() };
   }
 
   appUrl(app: string): string {

@@ -4,6 +4,7 @@ import {
   AppEventType,
   type BuildLogLine,
   type LogLine,
+  allAppEventsTopic,
   appEventsTopic,
   appLogsTopic,
   BUILD_LOG_LINES,
@@ -43,6 +44,40 @@ export class StreamService {
       [Symbol.asyncIterator]: () => checked,
     };
     return endAfter(checked, (event) => event.type === AppEventType.APP_DESTROYED);
+  }
+
+  /**
+   * The events of every app the subscriber may see (every app, for an admin), for live lists of
+   * apps. An app the subscriber loses (taken off it, transferred away, destroyed) gets one last
+   * event, so a list can drop it; after that, nothing more of it.
+   */
+  async appListEvents(ctx: RequestContext): Promise<AsyncIterableIterator<AppEventPayload>> {
+    const user = this.access.requireUser(ctx);
+    const events = await this.events.subscribe(allAppEventsTopic);
+    // Subscribed first, then asked: an app shared from now on shows as its event arrives.
+    const known = user.isAdmin ? new Set<string>() : await this.access.ownAppNames(ctx);
+    const shown = async (event: AppEventPayload): Promise<boolean> => {
+      if (user.isAdmin) return true;
+      const sees =
+        event.type !== AppEventType.APP_DESTROYED &&
+        (await this.access.requireApp(ctx, event.app, "collaborator").then(
+          () => true,
+          () => false,
+        ));
+      if (sees) known.add(event.app);
+      return sees || known.delete(event.app);
+    };
+    const filtered: AsyncIterableIterator<AppEventPayload> = {
+      next: async () => {
+        for (;;) {
+          const result = await events.next();
+          if (result.done || (await shown(result.value))) return result;
+        }
+      },
+      return: async () => (await events.return?.()) ?? { value: undefined, done: true },
+      [Symbol.asyncIterator]: () => filtered,
+    };
+    return filtered;
   }
 
   /** The current build's lines so far (from the cache), then each new one as it is printed. */

@@ -88,9 +88,13 @@ export interface LogLine {
 /** Every line any module sends to the log server. */
 export const logIntakeTopic: Topic<LogLine> = topic<LogLine>("logs.intake");
 
-/** The app's stored lines, as the log server stores them: what `logs(app)` subscribers get. */
-export function appLogsTopic(app: string): Topic<LogLine> {
-  return topic<LogLine>(`app.${app}.logs`);
+/**
+ * The app's stored lines, in the batches the log server stores them (lines that arrive together
+ * travel together: one message on the bus per batch, not per line); `logs(app)` subscribers get
+ * them one by one, in order.
+ */
+export function appLogBatchesTopic(app: string): Topic<readonly LogLine[]> {
+  return topic<readonly LogLine[]>(`app.${app}.log-batches`);
 }
 
 /** An app's log drains changed (the log server reloads them). */

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, type Page, chromium } from "playwright-core";
-import { appLogsTopic } from "../../src/core/topics";
+import { appLogBatchesTopic } from "../../src/core/topics";
 import { uniqueApp } from "../harness/apps";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
 import { eventually } from "../harness/wait";
@@ -65,7 +65,7 @@ describe("the GraphQL explorer in Chromium", () => {
     await paste(page, ".graphiql-query-editor", `subscription { logs(app: "${app}") { source text } }`);
     expect(await page.evaluate('localStorage.getItem("graphiql:headers")')).toBeNull();
 
-    const topic = appLogsTopic(app);
+    const topic = appLogBatchesTopic(app);
     const before = t.subscribers(topic);
     await page.click(".graphiql-execute-button");
     await eventually("the explorer's subscription to be live", async () => (t.subscribers(topic) > before ? true : undefined));

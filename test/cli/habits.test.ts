@@ -2,7 +2,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { appLogsTopic } from "../../src/core/topics";
+import { appLogBatchesTopic } from "../../src/core/topics";
 import { uniqueApp } from "../harness/apps";
 import { gitRepo } from "../harness/git";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
@@ -169,7 +169,7 @@ describe("deis: Heroku habits", () => {
       const bob = await registeredUser(own.url, "bob");
       const mine = uniqueApp("cli-gone");
       await bob.ok(["create", mine, "--no-remote"]);
-      const topic = appLogsTopic(mine);
+      const topic = appLogBatchesTopic(mine);
       const following = bob.run(["logs", "-t", "-a", mine]);
       await eventually("logs -t to be subscribed", async () => (own.subscribers(topic) > 0 ? true : undefined));
       await own.stop();

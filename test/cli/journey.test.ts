@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { appLogsTopic } from "../../src/core/topics";
+import { appLogBatchesTopic } from "../../src/core/topics";
 import { gitPush, gitRepo, sshKeygen } from "../harness/git";
 import { send } from "../harness/http";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
@@ -70,7 +70,7 @@ describe("a newcomer's first app with the deis CLI", () => {
 
     // logs -f: the recent lines, then live ones, until the signal stops it.
     const stop = new AbortController();
-    const topic = appLogsTopic(app);
+    const topic = appLogBatchesTopic(app);
     const before = t.subscribers(topic);
     let seen = "";
     const following = me.run(["logs", "-f", "-n", "500"], { cwd: repo, signal: stop.signal, onStdout: (soFar) => (seen = soFar) });

@@ -1,6 +1,6 @@
 import { createSocket } from "node:dgram";
 import { connect } from "node:net";
-import { appLogsTopic } from "../../src/core/topics";
+import { appLogBatchesTopic } from "../../src/core/topics";
 import type { DeisClient, LogLineFieldsFragment } from "../../src/sdk/client";
 import { settledRelease, uniqueApp } from "../harness/apps";
 import { ECHO_IMAGE } from "../harness/docker";
@@ -25,7 +25,7 @@ describe("logs", () => {
 
   /** Subscribes to the app's live tail and waits until the platform holds the subscription. */
   async function tail(client: DeisClient): Promise<AsyncIterator<{ logs: LogLineFieldsFragment }>> {
-    const topic = appLogsTopic(app);
+    const topic = appLogBatchesTopic(app);
     const before = t.subscribers(topic);
     const iterator = client.sdk.LogTail({ app })[Symbol.asyncIterator]();
     const first = iterator.next();

@@ -1,4 +1,4 @@
-import { appLogsTopic } from "../../src/core/topics";
+import { appLogBatchesTopic } from "../../src/core/topics";
 import { appEventsTopic } from "../../src/modules/controller";
 import type { AppEventsSubscription, DeisClient } from "../../src/sdk/client";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
@@ -103,7 +103,7 @@ describe("appEvents subscription", () => {
     const logs = bob.sdk.LogTail({ app: "shared" })[Symbol.asyncIterator]();
     const eventsEnd = events.next();
     const logsEnd = logs.next();
-    const logTopic = appLogsTopic("shared");
+    const logTopic = appLogBatchesTopic("shared");
     await until(() => first.subscribers(appEventsTopic("shared")) === 2, "both streams are live");
     await until(() => first.subscribers(logTopic) === 1, "the log stream is live");
     await alice.sdk.RemoveCollaborator({ app: "shared", username: "bob" });

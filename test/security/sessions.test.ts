@@ -1,4 +1,4 @@
-import { appLogsTopic } from "../../src/core/topics";
+import { appLogBatchesTopic } from "../../src/core/topics";
 import { type DeisClient, DeisApiError } from "../../src/sdk/client";
 import { uniqueApp } from "../harness/apps";
 import { expectApiError } from "../harness/expect-error";
@@ -41,7 +41,7 @@ describe("live subscriptions end with the session", () => {
     return (await first.client().sdk.Login({ username, password })).login.token;
   }
 
-  const live = (on: TestPlatform) => on.subscribers(appLogsTopic(app));
+  const live = (on: TestPlatform) => on.subscribers(appLogBatchesTopic(app));
 
   /** Opens a logs subscription with `token` on `on` and waits until that controller holds it. */
   async function tail(on: TestPlatform, token: string): Promise<Tail> {
@@ -61,7 +61,7 @@ describe("live subscriptions end with the session", () => {
 
   /** A line reaches a subscription that should still be live (published where its controller hears it). */
   async function stillStreams(subscription: Tail, message: string): Promise<void> {
-    await first.platform.cache.events.publish(appLogsTopic(app), { app, source: "web.1", message, at: new Date().toISOString() });
+    await first.platform.cache.events.publish(appLogBatchesTopic(app), [{ app, source: "web.1", message, at: new Date().toISOString() }]);
     await eventually(`"${message}" to arrive`, async () => (subscription.lines.includes(message) ? true : undefined), 10_000);
   }
 

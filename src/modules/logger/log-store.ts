@@ -1,11 +1,11 @@
-import { type LogLine, appLogsTopic } from "../../core/topics";
+import { type LogLine, appLogBatchesTopic } from "../../core/topics";
 import type { EventBus, ListStore } from "../cache";
 import { cleanMessage } from "./log-lines";
 
 /**
  * Every app's recent lines, bounded (DESIGN.md "Logs": 1,000 by default), in the cache: Redis
  * lists shared by every process, or in-process lists. Stored lines are published on the app's
- * topic for live tails.
+ * topic for live tails, one message per batch.
  */
 export class LogStore {
   constructor(
@@ -18,7 +18,7 @@ export class LogStore {
     return `logs:${app}`;
   }
 
-  /** Stores lines (cleaned; overlong ones split, none dropped) and publishes them in order. */
+  /** Stores lines (cleaned; overlong ones split, none dropped) and publishes them in order, each app's as one batch. */
   async ingest(lines: readonly LogLine[]): Promise<void> {
     const byApp = new Map<string, LogLine[]>();
     for (const line of lines) {
@@ -30,7 +30,7 @@ export class LogStore {
     await Promise.all(
       [...byApp].map(async ([app, group]) => {
         await this.lists.append(this.key(app), group.map((line) => JSON.stringify(line)), this.maxLines);
-        for (const line of group) await this.events.publish(appLogsTopic(app), line);
+        await this.events.publish(appLogBatchesTopic(app), group);
       }),
     );
   }

@@ -6,7 +6,7 @@ import {
   type LogLine,
   allAppEventsTopic,
   appEventsTopic,
-  appLogsTopic,
+  appLogBatchesTopic,
   BUILD_LOG_LINES,
   buildLogKey,
   buildLogsTopic,
@@ -102,8 +102,29 @@ export class StreamService {
     return lines;
   }
 
-  logs(ctx: RequestContext, app: string): Promise<AsyncIterableIterator<LogLine>> {
-    return this.open(ctx, app, appLogsTopic(app));
+  /** The app's lines as they are stored, one by one in order (they travel the bus in batches). */
+  async logs(ctx: RequestContext, app: string): Promise<AsyncIterableIterator<LogLine>> {
+    const batches = await this.open(ctx, app, appLogBatchesTopic(app));
+    let pending: readonly LogLine[] = [];
+    let index = 0;
+    const lines: AsyncIterableIterator<LogLine> = {
+      next: async () => {
+        while (index >= pending.length) {
+          const result = await batches.next();
+          if (result.done) return { value: undefined, done: true };
+          pending = result.value;
+          index = 0;
+        }
+        return { value: pending[index++], done: false };
+      },
+      return: async () => {
+        pending = [];
+        await batches.return?.();
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]: () => lines,
+    };
+    return lines;
   }
 
   /** Did this event take the app away from the subscriber (or the app away altogether)? */

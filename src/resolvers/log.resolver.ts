@@ -35,6 +35,21 @@ export class LogResolver {
   }
 
   @Authorized()
+  @Subscription(() => [LogLine], {
+    name: "logBatches",
+    description:
+      "The app's log lines as they arrive, in the batches they were stored in (lines that arrived together), in order: " +
+      "the same lines as `logs`, for clients that follow busy apps (one message per batch, not per line).",
+    subscribe: ({ args, context }) => {
+      const { ctx, services } = context as GraphQLContext;
+      return services.streams.logBatches(ctx, (args as { app: string }).app);
+    },
+  })
+  tailBatches(@Root() lines: readonly StoredLine[], @Arg("app", () => String) _app: string): LogLine[] {
+    return lines.map(toLogLine);
+  }
+
+  @Authorized()
   @Query(() => [LogDrain], { description: "Where the app's log lines are also sent." })
   logDrains(@Arg("app", () => String) app: string, @Ctx() { ctx, services }: GraphQLContext) {
     return services.logs.drains(ctx, app);

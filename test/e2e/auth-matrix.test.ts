@@ -219,7 +219,7 @@ describe("authorization matrix (postgres)", () => {
   });
 
   test("the matrix covers every operation the SDK has", () => {
-    const subscriptions = new Set(["AppEvents", "BuildLogs", "LogTail"]);
+    const subscriptions = new Set(["AppEvents", "BuildLogs", "LogTail", "LogBatches"]);
     const sdkOperations = Object.keys(shared.owner.sdk).filter((name) => !subscriptions.has(name));
     const covered = new Set(OPERATIONS.map((op) => op.name.replace(/ \(.*\)$/, "")));
     expect([...covered].sort()).toEqual(sdkOperations.sort());

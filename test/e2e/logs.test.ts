@@ -69,6 +69,22 @@ describe("logs", () => {
 
   test("10,000 lines in a burst reach a live tail in order, none lost; long lines split, binary escaped; storage bounded", async () => {
     const follower = await tail(alice);
+    // The same lines through logBatches: in the batches they arrived in, the same order.
+    const before = t.subscribers(appLogBatchesTopic(app));
+    const batches = alice.sdk.LogBatches({ app })[Symbol.asyncIterator]();
+    const batched = (async () => {
+      const sizes: number[] = [];
+      const seq: number[] = [];
+      while (seq.length < 10_000) {
+        const { logBatches } = (await batches.next()).value as { logBatches: LogLineFieldsFragment[] };
+        const bursts = logBatches.filter((l) => l.source === "noisy.1" && l.message.startsWith("burst "));
+        if (bursts.length) sizes.push(bursts.length);
+        seq.push(...bursts.map((l) => Number(l.message.slice(6))));
+      }
+      await batches.return!();
+      return { sizes, seq };
+    })();
+    await eventually("the batch tail to be live", async () => (t.subscribers(appLogBatchesTopic(app)) > before ? true : undefined));
     await alice.sdk.Scale({ app, processes: [{ type: "noisy", count: 1 }] });
     const big: string[] = [];
     const bursts: number[] = [];
@@ -82,6 +98,9 @@ describe("logs", () => {
     }
     await follower.return!();
     expect(bursts).toEqual([...Array(10_000).keys()]);
+    const { sizes, seq } = await batched;
+    expect(seq).toEqual([...Array(10_000).keys()]);
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
     expect(big.map((piece) => Buffer.byteLength(piece))).toEqual([65536, 65536, 65536, 200004 - 3 * 65536]);
     expect(big.join("")).toBe(`big:${"x".repeat(200_000)}`);
     expect(binary).toBe("bin\\x00\uFFFD\\x1b");

@@ -318,7 +318,7 @@ export type DashLogTailSubscriptionVariables = Exact<{
 }>;
 
 
-export type DashLogTailSubscription = { logs: { at: string, source: string, message: string, text: string } };
+export type DashLogTailSubscription = { logBatches: Array<{ at: string, source: string, message: string, text: string }> };
 
 export type DashSetLimitsMutationVariables = Exact<{
   app: string;
@@ -862,7 +862,7 @@ export const DashBuildLogsDocument = new TypedDocumentString(`
     `);
 export const DashLogTailDocument = new TypedDocumentString(`
     subscription DashLogTail($app: String!) {
-  logs(app: $app) {
+  logBatches(app: $app) {
     ...LogRow
   }
 }

@@ -18,15 +18,15 @@ export interface LogSource {
   follow(app: string): AsyncIterable<LogLine>;
 }
 
-/** The platform's log API through the SDK: the `logs` query and the `logs` subscription (LogTail). */
+/** The platform's log API through the SDK: the `logs` query and the `logBatches` subscription (lines in the batches they arrive in). */
 export function sdkLogSource(ctx: CommandContext): LogSource {
   return {
     recent: async (app, lines) => (await ctx.sdk.Logs({ app, lines })).logs,
     follow(app) {
       // The subscription starts here, when the SDK is called, not at the first read.
-      const stream = ctx.sdk.LogTail({ app });
+      const stream = ctx.sdk.LogBatches({ app });
       return (async function* lines() {
-        for await (const { logs } of stream) yield logs;
+        for await (const { logBatches } of stream) yield* logBatches;
       })();
     },
   };

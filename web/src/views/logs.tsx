@@ -114,7 +114,7 @@ export function LogsView({ app }: { app: string }) {
       setStarted(true);
     }
   }, [recent.data]);
-  const liveError = useLive(started ? () => api.DashLogTail({ app }) : null, (event) => add([event.logs]), [app, started]);
+  const liveError = useLive(started ? () => api.DashLogTail({ app }) : null, (event) => add(event.logBatches), [app, started]);
   useEffect(redraw, [sources, text]);
   useEffect(() => {
     if (!paused) {

@@ -102,9 +102,14 @@ export class StreamService {
     return lines;
   }
 
+  /** The app's lines in the batches they are stored in (lines that arrived together), in order. */
+  logBatches(ctx: RequestContext, app: string): Promise<AsyncIterableIterator<readonly LogLine[]>> {
+    return this.open(ctx, app, appLogBatchesTopic(app));
+  }
+
   /** The app's lines as they are stored, one by one in order (they travel the bus in batches). */
   async logs(ctx: RequestContext, app: string): Promise<AsyncIterableIterator<LogLine>> {
-    const batches = await this.open(ctx, app, appLogBatchesTopic(app));
+    const batches = await this.logBatches(ctx, app);
     let pending: readonly LogLine[] = [];
     let index = 0;
     const lines: AsyncIterableIterator<LogLine> = {

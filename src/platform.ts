@@ -114,6 +114,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
         platformId: config.platformId,
         loginGraceSeconds: config.builderLoginGraceSeconds,
         maxStartups: config.builderMaxStartups,
+        releasePhaseTimeoutSeconds: config.releasePhaseTimeoutSeconds,
         limits: {
           memoryBytes: memoryBytes(config.buildMemory)!,
           nanoCpus: nanoCpus(config.buildCpus)!,

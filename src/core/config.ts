@@ -80,6 +80,8 @@ export interface PlatformConfig {
   readonly buildCpus: string;
   readonly buildTimeoutSeconds: number;
   readonly buildConcurrency: number;
+  /** Seconds a release command (the Procfile's `release`) may run before it is stopped and its release fails. */
+  readonly releasePhaseTimeoutSeconds: number;
   /** Every app process's and one-off's memory ("512M"; an app's limits override it) and pids limits. */
   readonly defaultMemory: string;
   readonly defaultPids: number;
@@ -240,6 +242,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     buildCpus: quantity(env, "DEIS_BUILD_CPUS", "1", nanoCpus),
     buildTimeoutSeconds: integer(env, "DEIS_BUILD_TIMEOUT_SECONDS", 1200, 10, 86_400),
     buildConcurrency: integer(env, "DEIS_BUILD_CONCURRENCY", 2, 1, 64),
+    releasePhaseTimeoutSeconds: integer(env, "DEIS_RELEASE_PHASE_TIMEOUT_SECONDS", 600, 1, 86_400),
     defaultMemory: quantity(env, "DEIS_DEFAULT_MEMORY", "512M", memoryBytes),
     defaultPids: integer(env, "DEIS_DEFAULT_PIDS", 256, 16, 1_000_000),
     networkPool: networkPool(env),

@@ -75,6 +75,22 @@ export function buildLogKey(app: string): string {
 }
 
 /**
+ * What a release's release phase says, as the deployer runs it: its steps (`step`) and each line of
+ * the release command's output. The builder relays a push's release's lines into the push output.
+ */
+export interface ReleasePhaseLine {
+  readonly app: string;
+  readonly version: number;
+  readonly line: string;
+  readonly step: boolean;
+  readonly at: string;
+}
+
+export function releasePhaseTopic(app: string): Topic<ReleasePhaseLine> {
+  return topic<ReleasePhaseLine>(`app.${app}.release-phase`);
+}
+
+/**
  * One log line before the log server stores it (DESIGN.md "Logs"): `source` is `web.1`, `router`,
  * `deis[api]`, `deis[builder]`, ...; the log server adds nothing but the bounds.
  */

@@ -70,6 +70,13 @@ export class Release {
   @Column({ type: "text", nullable: true })
   failureReason: string | null;
 
+  /**
+   * Whether deploying it runs its build's release command first: builds and config changes do;
+   * rollbacks do not (as on Heroku: the release phase ran when the target first served).
+   */
+  @Column({ type: "boolean", default: true })
+  runsReleasePhase: boolean;
+
   @Field(() => Date)
   @CreateDateColumn({ type: "timestamptz", precision: 3 })
   createdAt: Date;

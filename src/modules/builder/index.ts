@@ -30,6 +30,8 @@ export interface BuilderOptions {
   /** Seconds a connection may take to authenticate, and how many may be waiting to at once. */
   readonly loginGraceSeconds: number;
   readonly maxStartups: number;
+  /** A push waits for its release's command as well as its deploy. */
+  readonly releasePhaseTimeoutSeconds: number;
 }
 
 export interface RunningBuilder {
@@ -68,7 +70,7 @@ export async function startBuilder(
     stackImage: options.stackImage,
     limits: options.limits,
     buildProxy: options.buildProxy,
-    deployTimeoutMs: 10 * 60_000,
+    deployTimeoutMs: 10 * 60_000 + options.releasePhaseTimeoutSeconds * 1000,
   });
   try {
     const ssh = await startSshServer({

@@ -1,6 +1,7 @@
 import type { RequestContext } from "../../core/context";
 import { DomainError, describeError } from "../../core/errors";
 import { BuildKind, ReleaseStatus } from "../../entities";
+import { type ReleasePhaseLine, releasePhaseTopic } from "../../core/topics";
 import type { EventBus, ListStore } from "../cache";
 import { BuildLog } from "./build-log";
 import { BuildSlots } from "./build-slots";
@@ -174,18 +175,27 @@ export class PushBuilder {
     // The processes before the release, so that every one the deploy starts is reported.
     const step = this.processSteps(ctx, app, say);
     await step();
-    const created = await this.control.recordPush(ctx, app, {
-      kind: plan.kind === "dockerfile" ? BuildKind.DOCKERFILE : BuildKind.BUILDPACK,
-      image,
-      sha,
-      procfile: plan.procfile,
-      digest,
-      log: log.text(),
-    });
-    say(`-----> Releasing v${created.version} and deploying...`);
-    // The outcome comes with the release's event; meanwhile the processes' progress is shown.
-    const progress = this.followProgress(step);
-    const outcome = await this.control.awaitDeploy(app, created.id, this.options.deployTimeoutMs).finally(() => progress.stop());
+    // Listening before the release exists, so its release command's first lines are not missed.
+    const releasePhase = await this.relayReleasePhase(app, say);
+    let outcome;
+    let created;
+    try {
+      created = await this.control.recordPush(ctx, app, {
+        kind: plan.kind === "dockerfile" ? BuildKind.DOCKERFILE : BuildKind.BUILDPACK,
+        image,
+        sha,
+        procfile: plan.procfile,
+        digest,
+        log: log.text(),
+      });
+      say(`-----> Releasing v${created.version} and deploying...`);
+      releasePhase.follow(created.version);
+      // The outcome comes with the release's event; meanwhile the processes' progress is shown.
+      const progress = this.followProgress(step);
+      outcome = await this.control.awaitDeploy(app, created.id, this.options.deployTimeoutMs).finally(() => progress.stop());
+    } finally {
+      await releasePhase.stop();
+    }
     await step();
     // Superseded: a newer release (a config change made meanwhile) runs this build.
     if (outcome.status === ReleaseStatus.SUCCEEDED || outcome.status === ReleaseStatus.SUPERSEDED) {
@@ -196,6 +206,37 @@ export class PushBuilder {
     }
     await this.control.saveBuildLog(created.buildId!, log.text());
     return outcome.status === ReleaseStatus.FAILED || outcome.status === ReleaseStatus.PENDING ? 1 : 0;
+  }
+
+  /**
+   * Relays the release phase of one release (its version known once it is recorded; lines before
+   * that wait) into the push: steps as `-----> ` lines, the command's output indented.
+   */
+  private async relayReleasePhase(app: string, say: (line: string) => void): Promise<{ follow(version: number): void; stop(): Promise<void> }> {
+    const lines = await this.events.subscribe(releasePhaseTopic(app));
+    let version: number | null = null;
+    const early: ReleasePhaseLine[] = [];
+    const relay = (entry: ReleasePhaseLine) => {
+      if (entry.version === version) say(entry.step ? `-----> ${entry.line}` : `       ${entry.line}`);
+    };
+    const done = (async () => {
+      for await (const entry of lines) {
+        if (version === null) early.push(entry);
+        else relay(entry);
+      }
+    })();
+    return {
+      follow: (v) => {
+        version = v;
+        for (const entry of early.splice(0)) relay(entry);
+      },
+      stop: async () => {
+        // Lines already delivered (the last ones come just before the release's outcome) are relayed first.
+        await new Promise((resolve) => setImmediate(resolve));
+        await lines.return?.();
+        await done;
+      },
+    };
   }
 
   /**

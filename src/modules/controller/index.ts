@@ -58,7 +58,12 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
     runtime.runner,
     cache.locks,
     cache.events,
-    { lockTimeoutMs: 10 * 60_000, defaultLimits: { memoryBytes: memoryBytes(config.defaultMemory)!, pidsLimit: config.defaultPids } },
+    {
+      // Another deploy of the app may run a release command first.
+      lockTimeoutMs: 10 * 60_000 + config.releasePhaseTimeoutSeconds * 1000,
+      defaultLimits: { memoryBytes: memoryBytes(config.defaultMemory)!, pidsLimit: config.defaultPids },
+      releasePhaseTimeoutMs: config.releasePhaseTimeoutSeconds * 1000,
+    },
     log.child({ module: "deploys" }),
   );
   const releases = new ReleaseService(dataSource, unitOfWork, access, deploys);

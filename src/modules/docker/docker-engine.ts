@@ -323,12 +323,14 @@ export class DockerEngine {
 
   /**
    * Runs a container to completion: its exit code, its combined output and its stdout and stderr
-   * apart (each cut at `maxOutputBytes`).
+   * apart (each cut at `maxOutputBytes`). `onOutput` also gets every chunk as it comes (a release
+   * command's output streams into the push).
    */
   async runToCompletion(
     spec: ContainerSpec,
     timeoutMs: number,
     maxOutputBytes: number,
+    onOutput?: (chunk: Buffer, stream: "stdout" | "stderr") => void,
   ): Promise<{ exitCode: number; output: string; stdout: string; stderr: string; timedOut: boolean }> {
     const id = await this.createContainer(spec);
     const container = this.docker.getContainer(id);
@@ -339,6 +341,7 @@ export class DockerEngine {
       const sinkFor = (stream: "stdout" | "stderr") => {
         const sink = new PassThrough();
         sink.on("data", (chunk: Buffer) => {
+          onOutput?.(chunk, stream);
           if (size < maxOutputBytes) chunks.push(chunk.subarray(0, maxOutputBytes - size));
           size += chunk.length;
           const own = apart[stream];

@@ -15,6 +15,7 @@ import {
   type AppPlan,
   DeployFailed,
   type ProcessPlan,
+  type OneOffOptions,
   type ProcessStatus,
   type RouteSink,
   type RunResult,
@@ -260,8 +261,8 @@ export class ContainerScheduler implements Scheduler {
     await this.engine.removeNetworks([`${LABELS.platform}=${this.options.platformId}`, `${LABELS.app}=${app}`]);
   }
 
-  async run(plan: AppPlan, command: string, timeoutMs: number): Promise<RunResult> {
-    return runOneOff(this.engine, this.options.platformId, plan, command, timeoutMs, await this.ensureNetwork(plan.app));
+  async run(plan: AppPlan, command: string, timeoutMs: number, options?: OneOffOptions): Promise<RunResult> {
+    return runOneOff(this.engine, this.options.platformId, plan, command, timeoutMs, await this.ensureNetwork(plan.app), options);
   }
 
   async apps(): Promise<string[]> {

@@ -14,8 +14,8 @@ export type { ReconcileTarget } from "./reconciler";
 export { DeployFailed, type ProcessPlan } from "./scheduler";
 export { DEFAULT_HEALTHCHECK } from "./health";
 export { LABELS, buildNetwork, identityFromLabels } from "./naming";
-export { isRouted, processTypes, structureFor } from "./formation";
-export type { ProcessStatus, RunResult, Scheduler } from "./scheduler";
+export { RELEASE_TYPE, hasProcessTypes, isRouted, processTypes, releaseCommand, structureFor } from "./formation";
+export type { OneOffOptions, ProcessStatus, RunResult, Scheduler } from "./scheduler";
 
 export interface RuntimeOptions {
   readonly platformId: string;

@@ -1,7 +1,7 @@
 import type { Logger } from "../../core/logger";
 import type { DockerEngine, ImageNames, ImagePolicy } from "../docker";
 import type { RegistryClient } from "../registry";
-import { type AppPlan, DeployFailed, type ProcessStatus, type RouteSink, type RunResult, type Scheduler } from "./scheduler";
+import { type AppPlan, DeployFailed, type OneOffOptions, type ProcessStatus, type RouteSink, type RunResult, type Scheduler } from "./scheduler";
 
 /**
  * What the controller asks the runtime to run: one release of an app as a plain plan. `image` is the
@@ -60,6 +60,15 @@ export class ReleaseRunner {
 
   async run(plan: ReleasePlan, command: string, timeoutMs: number): Promise<RunResult> {
     return this.scheduler.run(await this.prepare(plan), command, timeoutMs);
+  }
+
+  /**
+   * The release phase: the release's command, once, as a one-off of the release's image, env and
+   * network (with the given limits), before `apply` starts any of its processes. Throws DeployFailed
+   * when the image cannot run; the command's own exit code is the caller's to judge.
+   */
+  async releasePhase(plan: ReleasePlan, command: string, timeoutMs: number, options: OneOffOptions): Promise<RunResult> {
+    return this.scheduler.run(await this.prepare(plan), command, timeoutMs, { ...options, purpose: "release" });
   }
 
   processes(app: string): Promise<ProcessStatus[]> {

@@ -53,6 +53,15 @@ export interface RunResult {
   readonly timedOut: boolean;
 }
 
+/** How a one-off runs beyond its command: what it is for (its container's name), its limits, where its output streams. */
+export interface OneOffOptions {
+  /** Named `<app>.<purpose>.<random>`; `run` unless said (e.g. `release`). */
+  readonly purpose?: string;
+  /** The plan's one-off limits unless given. */
+  readonly limits?: { readonly memoryBytes: number; readonly nanoCpus?: number; readonly pidsLimit: number };
+  readonly onOutput?: (chunk: Buffer, stream: "stdout" | "stderr") => void;
+}
+
 /** Where routed processes are announced (discovery); schedulers call it at the right moments. */
 export interface RouteSink {
   publish(app: string, process: string, address: string): Promise<void>;
@@ -84,7 +93,7 @@ export interface Scheduler {
   /** Stops and removes everything the app runs, and its routes. */
   remove(app: string, routes: RouteSink): Promise<void>;
   /** A one-off process with the release's image and env, removed afterwards. */
-  run(plan: AppPlan, command: string, timeoutMs: number): Promise<RunResult>;
+  run(plan: AppPlan, command: string, timeoutMs: number, options?: OneOffOptions): Promise<RunResult>;
   /** Apps that have processes on the engine (to find what a destroyed app left behind). */
   apps(): Promise<string[]>;
   /** Calls back with an app whose processes changed on their own (crash, engine restart); null: check all. */

@@ -3,7 +3,7 @@ import type { DockerEngine, ServiceDefinition, ServiceState, TaskState } from ".
 import { UnhealthyError } from "./health";
 import { LABELS, appNetwork } from "./naming";
 import { runOneOff } from "./one-off";
-import { type AppPlan, DeployFailed, type ProcessStatus, type RouteSink, type RunResult, type Scheduler } from "./scheduler";
+import { type AppPlan, DeployFailed, type OneOffOptions, type ProcessStatus, type RouteSink, type RunResult, type Scheduler } from "./scheduler";
 import { SPEC_LABEL, type ServiceDefaults, serviceDefinition, swarmHealthcheckTiming } from "./swarm-service";
 
 export interface SwarmSchedulerOptions {
@@ -351,8 +351,8 @@ export class SwarmScheduler implements Scheduler {
   }
 
   /** A plain container on the manager's engine (not a service): it must finish, and its output comes back. */
-  async run(plan: AppPlan, command: string, timeoutMs: number): Promise<RunResult> {
-    return runOneOff(this.engine, this.options.platformId, plan, command, timeoutMs, await this.ensureNetwork(plan.app));
+  async run(plan: AppPlan, command: string, timeoutMs: number, options?: OneOffOptions): Promise<RunResult> {
+    return runOneOff(this.engine, this.options.platformId, plan, command, timeoutMs, await this.ensureNetwork(plan.app), options);
   }
 
   async apps(): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { isRouted, processTypes, structureFor } from "../../../src/modules/runtime/formation";
+import { isRouted, processTypes, releaseCommand, structureFor } from "../../../src/modules/runtime/formation";
 
 describe("isRouted: which process type gets the web port and routes", () => {
   test.each<[string, Record<string, string>, boolean]>([
@@ -8,6 +8,8 @@ describe("isRouted: which process type gets the web port and routes", () => {
     ["cmd", {}, true],
     // A Procfile type that happens to be called cmd is an ordinary process.
     ["cmd", { cmd: "run" }, false],
+    // A Procfile with only a release command still runs the image's own command, routed.
+    ["cmd", { release: "migrate" }, true],
   ])("%s with Procfile %j: %s", (type, procfile, routed) => {
     expect(isRouted(type, procfile)).toBe(routed);
   });
@@ -28,5 +30,16 @@ describe("structureFor", () => {
     expect(structureFor({ web: "a", clock: "c" }, { web: 3, worker: 2 })).toEqual({ web: 3, clock: 0 });
     expect(structureFor({ web: "a" }, { cmd: 4 })).toEqual({ web: 4 });
     expect(structureFor({}, { web: 2, worker: 1 })).toEqual({ cmd: 2 });
+  });
+});
+
+describe("the release command is not a process type", () => {
+  test("it is the build's release command, never in the structure", () => {
+    expect(releaseCommand({ web: "a", release: "migrate" })).toBe("migrate");
+    expect(releaseCommand({ web: "a" })).toBeNull();
+    expect(processTypes({ web: "a", release: "migrate" })).toEqual(["web"]);
+    expect(structureFor({ web: "a", release: "migrate" }, {})).toEqual({ web: 1 });
+    expect(structureFor({ release: "migrate" }, {})).toEqual({ cmd: 1 });
+    expect(structureFor({ web: "a", release: "migrate" }, { web: 2 })).toEqual({ web: 2 });
   });
 });

@@ -1,7 +1,7 @@
 import { type DataSource, In, IsNull, Not } from "typeorm";
 import { systemContext } from "../../../core/context";
 import type { Logger } from "../../../core/logger";
-import { AppEventType, announce, appEventsTopic } from "../../../core/topics";
+import { AppEventType, announce, appEventsTopic, logIntakeTopic, releasePhaseTopic } from "../../../core/topics";
 import { memoryBytes, nanoCpus } from "../../../core/units";
 import { App, Release, ReleaseStatus } from "../../../entities";
 import type { EventBus, Lease, LockStore } from "../../cache";
@@ -14,7 +14,10 @@ import {
   type ReleasePlan,
   type ReleaseRunner,
   type RunResult,
+  RELEASE_TYPE,
+  hasProcessTypes,
   isRouted,
+  releaseCommand,
   structureFor,
 } from "../../runtime";
 
@@ -23,6 +26,8 @@ export interface DeployOptions {
   readonly lockTimeoutMs: number;
   /** Every process's memory (unless the app's limits say) and pids limits. */
   readonly defaultLimits: { readonly memoryBytes: number; readonly pidsLimit: number };
+  /** Longest a release command may run before it is stopped and its release fails. */
+  readonly releasePhaseTimeoutMs: number;
 }
 
 /** How a release's deploy ended, as the builder waits for it. */
@@ -155,8 +160,13 @@ export class DeployService implements ReconcileTarget {
         return;
       }
       const isNew = release.status === ReleaseStatus.PENDING;
+      const plan = this.plan(app, release);
       try {
-        await this.runner.apply(this.plan(app, release), isNew);
+        // The release phase: before any of the new release's processes start, so nothing moves when it fails.
+        const refused = isNew ? await this.releasePhase(app, release, plan) : null;
+        lease.assertHeld();
+        if (refused) throw new DeployFailed(refused);
+        await this.runner.apply(plan, isNew);
       } catch (error) {
         if (!(error instanceof DeployFailed) || !isNew) throw error;
         lease.assertHeld();
@@ -167,6 +177,48 @@ export class DeployService implements ReconcileTarget {
       if (isNew) await this.record(app, release, ReleaseStatus.SUCCEEDED);
       return;
     }
+  }
+
+  /**
+   * Runs the release's release command (the build's Procfile `release`), when it has one and is not
+   * a rollback, as a one-off of the release's image, config, limits (`release`'s, or the one-off
+   * defaults) and network. Its steps and output go to the release-phase topic (the push relays them)
+   * and the app's log (source `release`). Returns why the release fails, or null when it may go on.
+   */
+  private async releasePhase(app: App, release: Release, plan: ReleasePlan): Promise<string | null> {
+    const command = release.runsReleasePhase ? releaseCommand(release.build!.procfile) : null;
+    if (!command) return null;
+    const say = (line: string, step: boolean) => {
+      const at = new Date().toISOString();
+      void this.events.publish(releasePhaseTopic(app.name), { app: app.name, version: release.version, line, step, at }).catch(() => undefined);
+      void this.events.publish(logIntakeTopic, { app: app.name, source: RELEASE_TYPE, message: line, at }).catch(() => undefined);
+    };
+    const pending = { stdout: "", stderr: "" };
+    const onOutput = (chunk: Buffer, stream: "stdout" | "stderr") => {
+      const lines = (pending[stream] + chunk.toString("utf8")).split(/\r?\n/);
+      pending[stream] = lines.pop() ?? "";
+      for (const line of lines) say(line, false);
+    };
+    const { memory, cpu } = release.config.limits[RELEASE_TYPE] ?? {};
+    const timeoutMs = this.options.releasePhaseTimeoutMs;
+    say(`Running release command: ${command}`, true);
+    const result = await this.runner.releasePhase(plan, command, timeoutMs, {
+      limits: {
+        memoryBytes: memoryBytes(memory ?? "") ?? plan.oneOff.memoryBytes,
+        nanoCpus: nanoCpus(cpu ?? "") ?? undefined,
+        pidsLimit: plan.oneOff.pidsLimit,
+      },
+      onOutput,
+    });
+    for (const rest of [pending.stdout, pending.stderr]) if (rest) say(rest, false);
+    const reason = result.timedOut
+      ? `release command timed out after ${Math.round(timeoutMs / 1000)} seconds`
+      : result.exitCode !== 0
+        ? `release command exited ${result.exitCode}`
+        : null;
+    say(reason ?? "release command succeeded", true);
+    this.log.info({ app: app.name, version: release.version, exitCode: result.exitCode, timedOut: result.timedOut }, "release command ran");
+    return reason;
   }
 
   /** Records a new release's outcome; a release that serves supersedes older pending ones and sets the app's scale. */
@@ -207,7 +259,7 @@ export class DeployService implements ReconcileTarget {
   private plan(app: App, release: Release): ReleasePlan {
     const { build, config } = release;
     const procfile = build!.procfile;
-    const hasProcfile = Object.keys(procfile).length > 0;
+    const hasProcfile = hasProcessTypes(procfile);
     const { defaultLimits } = this.options;
     return {
       app: app.name,

@@ -4,7 +4,7 @@ import { invalidInput, stateConflict } from "../../../core/errors";
 import { AppEventType, announce } from "../../../core/topics";
 import { App, type Procfile, Release, ReleaseStatus } from "../../../entities";
 import type { EventBus } from "../../cache";
-import { type ProcessStatus, type RunResult, processTypes } from "../../runtime";
+import { type ProcessStatus, RELEASE_TYPE, type RunResult, processTypes } from "../../runtime";
 import type { DeployService } from "./deploy.service";
 import type { UnitOfWork } from "../unit-of-work";
 import { validateProcessType } from "../validation/names";
@@ -45,6 +45,9 @@ export class ProcessService {
     const types = processTypes(await this.currentProcfile(app));
     for (const [i, { type, count }] of counts.entries()) {
       validateProcessType(type, `processes[${i}].type`);
+      if (type === RELEASE_TYPE) {
+        throw invalidInput(`processes[${i}].type`, "release is the Procfile's release command: it runs once per release, before its processes start, and cannot be scaled");
+      }
       if (!types.includes(type)) {
         throw invalidInput(`processes[${i}].type`, `${type} is not a process type of this app (it has ${types.join(", ")})`);
       }

@@ -13,6 +13,8 @@ export interface NewRelease {
   readonly build: Build | null;
   readonly config: Config;
   readonly summary: string;
+  /** Run the build's release command before its processes start (default); rollbacks do not. */
+  readonly runsReleasePhase?: boolean;
 }
 
 /**
@@ -114,6 +116,7 @@ export class ReleaseService {
         configId: input.config.id,
         ownerId: ctx.user?.id ?? null,
         summary: input.summary,
+        runsReleasePhase: input.runsReleasePhase ?? true,
         // Without a build there is nothing to run, so the release is as deployed as it gets.
         status: input.build ? ReleaseStatus.PENDING : ReleaseStatus.SUCCEEDED,
       }),
@@ -159,6 +162,9 @@ export class ReleaseService {
         build: target.build,
         config: target.config,
         summary: `${ctx.actorName} rolled back to v${targetVersion}`,
+        // As on Heroku: the target's release command ran when it first served; running it again
+        // (e.g. migrations forward) would undo what a rollback is for.
+        runsReleasePhase: false,
       });
     });
   }

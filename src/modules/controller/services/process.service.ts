@@ -5,6 +5,7 @@ import { AppEventType, announce } from "../../../core/topics";
 import { App, type Procfile, Release, ReleaseStatus } from "../../../entities";
 import type { EventBus } from "../../cache";
 import { type ProcessStatus, type RunResult, processTypes } from "../../runtime";
+import type { RoutingService } from "./routing.service";
 import type { DeployService } from "./deploy.service";
 import type { UnitOfWork } from "../unit-of-work";
 import { validateProcessType } from "../validation/names";
@@ -25,6 +26,7 @@ export class ProcessService {
     private readonly unitOfWork: UnitOfWork,
     private readonly access: AccessService,
     private readonly deploys: DeployService,
+    private readonly routing: RoutingService,
     private readonly events: EventBus,
   ) {}
 
@@ -52,6 +54,8 @@ export class ProcessService {
         throw invalidInput(`processes.${type}`, `a count is a whole number from 0 to ${MAX_PROCESSES_PER_TYPE}`);
       }
     }
+    // A scale writes routes: with discovery down it answers SERVICE_UNAVAILABLE and changes nothing.
+    await this.routing.requireReachable();
     const described = counts.map(({ type, count }) => `${type}=${count}`).join(" ");
     return this.unitOfWork.run(ctx, async (tx) => {
       // Read the scale under the app's row lock: two scales (or a scale and a build) at once both count.

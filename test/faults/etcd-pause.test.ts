@@ -11,9 +11,13 @@ import { type TestPlatform, startTestPlatform } from "../harness/platform";
 import { eventually } from "../harness/wait";
 
 /** Route TTL for these platforms: short, so a pause longer than it is short too. */
-const TTL_SECONDS = 2;
-/** How long etcd stays paused: three TTLs (every lease is past its expiry on resume), or as asked. */
-const PAUSE_MS = Number(process.env.DEIS_FAULT_ETCD_PAUSE_SECONDS ?? 3 * TTL_SECONDS) * 1000;
+const TTL_SECONDS = 3;
+/**
+ * How long etcd stays paused (or as asked): 1.5 TTLs, so every lease is past its expiry when etcd
+ * resumes, but the platform's etcd client (which gives a lease up after 2 TTLs without an answer)
+ * still holds it: etcd expires it on resume, as with the default 15 s TTL and a 20 s pause.
+ */
+const PAUSE_MS = Number(process.env.DEIS_FAULT_ETCD_PAUSE_SECONDS ?? 1.5 * TTL_SECONDS) * 1000;
 /** Clients sending at once, and a bound on the requests of the loop whatever happens. */
 const CLIENTS = 4;
 const MAX_REQUESTS = 200_000;
@@ -104,9 +108,12 @@ describe("etcd paused longer than the route TTL, then resumed, under load", () =
       paused = true;
       const pausedAt = Date.now();
       const sentBefore = load.state.sent;
-      // The fault itself is a duration: etcd silent for three TTLs, so every lease is past its
-      // expiry when it resumes (and the platform's client has given its lease up as lost).
-      await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+      // A paused etcd accepts connections and never answers: a scale still answers, and says why.
+      const scale = await expectApiError(alice.sdk.Scale({ app, processes: [{ type: "web", count: 2 }] }), "SERVICE_UNAVAILABLE");
+      const scalePausedMs = Date.now() - pausedAt;
+      expect(scale.message).toMatch(/discovery \(etcd\)/);
+      // The fault itself is a duration (see PAUSE_MS).
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, pausedAt + PAUSE_MS - Date.now())));
       process.kill(etcd.pid, "SIGCONT");
       paused = false;
       const resumedAt = Date.now();
@@ -124,6 +131,7 @@ describe("etcd paused longer than the route TTL, then resumed, under load", () =
       const final = await load.stop();
       report("etcd pause", {
         pausedMs: resumedAt - pausedAt,
+        scalePausedMs,
         requests: final.sent,
         requestsDuringPause: duringPause,
         failed: final.failed,

@@ -5,8 +5,8 @@ import { DiscoveryUnavailable } from "./errors";
 import type { DiscoveryEvent, DiscoveryLease, DiscoveryStore, DiscoveryWatch, Leadership, WatchHandlers } from "./store";
 
 /** How long one etcd call may take (gRPC deadline), and one operation with its retry. */
-const CALL_DEADLINE_MS = 700;
-const OPERATION_BOUND_MS = 1_500;
+const CALL_DEADLINE_MS = 500;
+const OPERATION_BOUND_MS = 1_000;
 
 /**
  * Discovery on etcd v3 (etcd3): prefix reads and watches, leases with keep-alive, elections.

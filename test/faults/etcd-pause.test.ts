@@ -10,8 +10,8 @@ import { send } from "../harness/http";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
 import { eventually } from "../harness/wait";
 
-/** Route TTL for these platforms: short, so a pause longer than it is short too. */
-const TTL_SECONDS = 3;
+/** Route TTL for these platforms: short, so a pause longer than it is short too (or as asked). */
+const TTL_SECONDS = Number(process.env.DEIS_FAULT_ROUTE_TTL_SECONDS ?? 3);
 /**
  * How long etcd stays paused (or as asked): 1.5 TTLs, so every lease is past its expiry when etcd
  * resumes, but the platform's etcd client (which gives a lease up after 2 TTLs without an answer)

@@ -48,7 +48,9 @@ export class RoutePublisher implements RouteSink {
     if (this.republishing) return;
     this.republishing = true;
     try {
-      for (let delay = FIRST_RETRY_MS; !this.closed && this.mine.size > 0; delay = Math.min(delay * 2, MAX_RETRY_MS)) {
+      // Retries come often enough that routes are back well within the routers' grace (one TTL).
+      const maxDelay = Math.min(MAX_RETRY_MS, (this.ttlSeconds * 1000) / 4);
+      for (let delay = FIRST_RETRY_MS; !this.closed && this.mine.size > 0; delay = Math.min(delay * 2, maxDelay)) {
         try {
           const lease = await this.current();
           for (const [key, address] of [...this.mine]) await lease.put(key, address);

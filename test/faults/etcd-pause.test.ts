@@ -102,6 +102,17 @@ describe("etcd paused longer than the route TTL, then resumed, under load", () =
     expect(routeKeys).toHaveLength(1);
     const routes = await watchRoutes(discovery, app);
     const load = loadLoop(port, host());
+    // Between the requests, look at the router's table at every turn of the event loop: a route
+    // dropped and put back between two requests counts too.
+    const table = t.platform.router.table;
+    const sampled = { turns: 0, withoutRoute: 0, sampling: true };
+    const sample = () => {
+      if (!sampled.sampling) return;
+      sampled.turns += 1;
+      if ((table.resolve(host())?.backends.length ?? 0) === 0) sampled.withoutRoute += 1;
+      setImmediate(sample);
+    };
+    sample();
     try {
       await load.more(20);
       process.kill(etcd.pid, "SIGSTOP");
@@ -129,20 +140,25 @@ describe("etcd paused longer than the route TTL, then resumed, under load", () =
       });
       await load.more(200);
       const final = await load.stop();
+      sampled.sampling = false;
       report("etcd pause", {
         pausedMs: resumedAt - pausedAt,
         scalePausedMs,
         requests: final.sent,
         requestsDuringPause: duringPause,
         failed: final.failed,
+        turnsSampled: sampled.turns,
+        turnsWithoutRoute: sampled.withoutRoute,
         expiredAfterResumeMs: expired.at - resumedAt,
         reputAfterResumeMs: reput.at - resumedAt,
       });
       expect(final.failures).toEqual([]);
+      expect(sampled.withoutRoute).toBe(0);
       expect(duringPause).toBeGreaterThan(0);
       expect(t.platform.router.table.describe().apps[app]).toHaveLength(1);
       expect(t.platform.router.table.orphanKeys()).toEqual([]);
     } finally {
+      sampled.sampling = false;
       await load.stop();
       await routes.close();
     }

@@ -42,6 +42,10 @@ export class ProcessService {
   }
 
   async scale(ctx: RequestContext, appName: string, counts: readonly ProcessCount[]): Promise<App> {
+    // A scale writes routes: with discovery down it answers SERVICE_UNAVAILABLE and changes nothing.
+    // Asked now, answered below: its bound runs while the checks read the database.
+    const reachable = this.routing.requireReachable();
+    reachable.catch(() => undefined);
     const app = await this.access.requireApp(ctx, appName, "collaborator");
     if (counts.length === 0) throw invalidInput("processes", "give at least one type=count, e.g. web=2");
     const types = processTypes(await this.currentProcfile(app));
@@ -54,8 +58,7 @@ export class ProcessService {
         throw invalidInput(`processes.${type}`, `a count is a whole number from 0 to ${MAX_PROCESSES_PER_TYPE}`);
       }
     }
-    // A scale writes routes: with discovery down it answers SERVICE_UNAVAILABLE and changes nothing.
-    await this.routing.requireReachable();
+    await reachable;
     const described = counts.map(({ type, count }) => `${type}=${count}`).join(" ");
     return this.unitOfWork.run(ctx, async (tx) => {
       // Read the scale under the app's row lock: two scales (or a scale and a build) at once both count.

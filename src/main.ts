@@ -104,6 +104,7 @@ async function runRouter(config: PlatformConfig, log: Logger): Promise<void> {
     // Made by the primary before it forks, so every worker serves the same one.
     defaultCertificate: config.routerHttpsPort === null ? undefined : await loadDefaultCertificate(config.dataDir, log),
     discoveryFactory: () => openDiscovery(config.etcdEndpoints, config.etcdNamespace),
+    routeLeaseGraceMs: config.routeTtlSeconds * 1000,
     onRequest: cache ? (entry) => void publishRequestLine(cache.events, entry) : undefined,
   });
   if (router.role === "primary") console.log(`Deis router is up on port ${router.port}`);

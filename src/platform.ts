@@ -126,6 +126,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     stack.push(() => builder.close());
     const router = await startRouter({
       discovery,
+      routeLeaseGraceMs: config.routeTtlSeconds * 1000,
       host: config.host,
       port: config.routerPort,
       httpsPort: config.routerHttpsPort,

@@ -67,7 +67,10 @@ export interface EtcdPorts {
  * etcd on free loopback ports with its data in `dir`. Given the `ports` and `dir` of an earlier
  * run, it starts again on the same address with the same data (a restart).
  */
-export async function startEtcd(dir: string, ports?: EtcdPorts): Promise<Component & { endpoints: string; ports: EtcdPorts }> {
+export async function startEtcd(
+  dir: string,
+  ports?: EtcdPorts,
+): Promise<Component & { endpoints: string; ports: EtcdPorts; /** Its process (fault tests pause it). */ pid: number }> {
   const binary = findBinary("etcd", "etcd-server");
   mkdirSync(dir, { recursive: true });
   const [clientPort, peerPort] = ports ? [ports.client, ports.peer] : [await freePort(), await freePort()];
@@ -93,6 +96,7 @@ export async function startEtcd(dir: string, ports?: EtcdPorts): Promise<Compone
     name: "etcd",
     endpoints: client,
     ports: { client: clientPort, peer: peerPort },
+    pid: child.pid!,
     async stop() {
       stopPid(child.pid);
     },

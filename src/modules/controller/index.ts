@@ -83,7 +83,7 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
     releases,
     deploys,
     builds: new BuildService(dataSource, unitOfWork, access, releases, runtime.images),
-    processes: new ProcessService(dataSource, unitOfWork, access, deploys, cache.events),
+    processes: new ProcessService(dataSource, unitOfWork, access, deploys, routing, cache.events),
     domains: new DomainService(dataSource, unitOfWork, access, config.domain, routing),
     certificates: new CertificateService(dataSource, unitOfWork, access, routing),
     routing,

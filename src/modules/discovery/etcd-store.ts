@@ -1,8 +1,19 @@
-import { ExponentialBackoff } from "cockatiel";
-import { Etcd3, type Lease, type Namespace } from "etcd3";
+import { ConstantBackoff, ExponentialBackoff, handleWhen, retry } from "cockatiel";
+import { Etcd3, type Lease, type Namespace, isRecoverableError } from "etcd3";
+import { DomainError } from "../../core/errors";
+import { DiscoveryUnavailable } from "./errors";
 import type { DiscoveryEvent, DiscoveryLease, DiscoveryStore, DiscoveryWatch, Leadership, WatchHandlers } from "./store";
 
-/** Discovery on etcd v3 (etcd3): prefix reads and watches, leases with keep-alive, elections. */
+/** How long one etcd call may take (gRPC deadline), and one operation with its retry. */
+const CALL_DEADLINE_MS = 500;
+const OPERATION_BOUND_MS = 1_000;
+
+/**
+ * Discovery on etcd v3 (etcd3): prefix reads and watches, leases with keep-alive, elections.
+ * Every read and write is bounded: when etcd does not answer (stopped, paused, partitioned) it
+ * fails with DiscoveryUnavailable within {@link OPERATION_BOUND_MS}, never after etcd3's defaults
+ * (no deadline, three retries).
+ */
 export class EtcdDiscoveryStore implements DiscoveryStore {
   readonly backend = "etcd" as const;
   private readonly connection: Etcd3;
@@ -13,31 +24,40 @@ export class EtcdDiscoveryStore implements DiscoveryStore {
   constructor(endpoints: readonly string[], namespace = "") {
     this.connection = new Etcd3({
       hosts: [...endpoints],
-      dialTimeout: 3_000,
+      dialTimeout: OPERATION_BOUND_MS,
+      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + CALL_DEADLINE_MS }),
       // Watches (the router's routes) come back within 2 s of etcd, not after etcd3's default 30 s.
-      faultHandling: { watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2_000 }).next() },
+      faultHandling: {
+        // One quick retry (a connection reset), not three: the caller answers within its bound.
+        global: retry(handleWhen(isRecoverableError), { maxAttempts: 1, backoff: new ConstantBackoff(50) }),
+        watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2_000 }).next(),
+      },
     });
     this.client = namespace ? this.connection.namespace(namespace) : this.connection;
   }
 
   async get(key: string): Promise<string | null> {
-    return this.client.get(key).string();
+    return bounded(() => this.client.get(key).string());
   }
 
   async getPrefix(prefix: string): Promise<Map<string, string>> {
-    return new Map(Object.entries(await this.client.getAll().prefix(prefix).strings()));
+    return new Map(Object.entries(await bounded(() => this.client.getAll().prefix(prefix).strings())));
   }
 
   async put(key: string, value: string): Promise<void> {
-    await this.client.put(key).value(value);
+    await bounded(() => this.client.put(key).value(value).exec());
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.delete().key(key);
+    await bounded(() => this.client.delete().key(key).exec());
+  }
+
+  async reachable(): Promise<void> {
+    await bounded(() => this.client.get("/deis/platform/domain").exists());
   }
 
   async watchPrefix(prefix: string, handlers: WatchHandlers): Promise<DiscoveryWatch> {
-    const watcher = await this.client.watch().prefix(prefix).create();
+    const watcher = await bounded(() => this.client.watch().prefix(prefix).create());
     const emit = (type: DiscoveryEvent["type"]) => (kv: { key: Buffer; value: Buffer }) =>
       handlers.onEvent({ type, key: kv.key.toString(), value: type === "put" ? kv.value.toString() : null });
     watcher.on("put", emit("put"));
@@ -50,16 +70,19 @@ export class EtcdDiscoveryStore implements DiscoveryStore {
 
   async lease(ttlSeconds: number): Promise<DiscoveryLease> {
     const lease: Lease = this.client.lease(ttlSeconds, { autoKeepAlive: true });
-    await lease.grant();
+    await bounded(() => lease.grant()).catch((error: unknown) => {
+      lease.release();
+      throw error;
+    });
     this.leases.add(lease);
     lease.once("lost", () => this.leases.delete(lease));
     return {
       put: async (key, value) => {
-        await lease.put(key).value(value);
+        await bounded(() => lease.put(key).value(value).exec());
       },
       revoke: async () => {
         this.leases.delete(lease);
-        await lease.revoke();
+        await bounded(() => lease.revoke());
       },
       onLost: (handler) => void lease.once("lost", () => handler()),
     };
@@ -84,5 +107,23 @@ export class EtcdDiscoveryStore implements DiscoveryStore {
     for (const lease of this.leases) lease.release();
     this.leases.clear();
     this.connection.close();
+  }
+}
+
+/**
+ * Runs one etcd operation within {@link OPERATION_BOUND_MS}; a transport failure or no answer in
+ * time becomes DiscoveryUnavailable (the one place etcd's transport errors are translated).
+ */
+async function bounded<T>(operation: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DiscoveryUnavailable(new Error(`no answer from etcd in ${OPERATION_BOUND_MS} ms`))), OPERATION_BOUND_MS);
+  });
+  try {
+    return await Promise.race([operation(), late]);
+  } catch (error) {
+    throw error instanceof DomainError ? error : new DiscoveryUnavailable(error);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -3,6 +3,7 @@ import { MemoryDiscoveryStore } from "./memory-store";
 import type { DiscoveryStore } from "./store";
 
 export * from "./keys";
+export { DiscoveryUnavailable } from "./errors";
 export { LeaderLoop, type LeaderWork } from "./leader";
 export type { DiscoveryEvent, DiscoveryLease, DiscoveryStore, DiscoveryWatch, Leadership, WatchHandlers } from "./store";
 

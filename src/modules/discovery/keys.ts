@@ -8,6 +8,14 @@ export const DOMAINS = "/deis/domains/";
 export const CERTS = "/deis/certs/";
 export const PLATFORM = "/deis/platform/";
 
+/**
+ * The value a route is given just before its key is deleted on purpose (scale down, restart,
+ * destroy): routers drop the route at once. A route key deleted without it went because its lease
+ * expired, which also happens to a live publisher when etcd resumes from a pause: routers keep
+ * such a route for a grace period, and the publisher puts it back under a new lease.
+ */
+export const RETIRED_ROUTE = "retired";
+
 /** `host:port` of one routed container of an app, under its publisher's lease. */
 export function serviceKey(app: string, container: string): string {
   return `${SERVICES}${app}/${container}`;

@@ -27,6 +27,8 @@ export class MemoryDiscoveryStore implements DiscoveryStore {
     if (this.data.delete(key)) this.emit({ type: "delete", key, value: null });
   }
 
+  async reachable(): Promise<void> {}
+
   async watchPrefix(prefix: string, handlers: WatchHandlers): Promise<DiscoveryWatch> {
     const watcher = { prefix, handlers };
     this.watchers.add(watcher);

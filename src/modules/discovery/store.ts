@@ -44,6 +44,8 @@ export interface DiscoveryStore {
   getPrefix(prefix: string): Promise<Map<string, string>>;
   put(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;
+  /** Resolves when the store answers; DiscoveryUnavailable when it does not within its bound. */
+  reachable(): Promise<void>;
   /** Changes under the prefix from now on, in order; resumes by itself after a disconnection. */
   watchPrefix(prefix: string, handlers: WatchHandlers): Promise<DiscoveryWatch>;
   lease(ttlSeconds: number): Promise<DiscoveryLease>;

@@ -16,17 +16,18 @@ export interface RouteFollower {
  * applied at once, then a snapshot replaces the table and the events seen meanwhile are applied
  * again on top (per key the last event wins, so nothing between snapshot and watch is lost).
  * When the watch loses its place it is made again and the table reloaded. While discovery is
- * unreachable the table keeps its last routes and the loader retries with backoff.
- * Resolves once the first snapshot is in.
+ * unreachable the table keeps its last routes and the loader retries with backoff. A route whose
+ * lease expired is kept for `leaseGraceMs` (see {@link RouteTable}); the loader drops it when that
+ * ends unless its publisher put it back. Resolves once the first snapshot is in.
  */
-export async function followRoutes(discovery: DiscoveryStore, log: Logger): Promise<RouteFollower> {
-  const follower = new RouteLoader(discovery, log);
+export async function followRoutes(discovery: DiscoveryStore, log: Logger, leaseGraceMs = 0): Promise<RouteFollower> {
+  const follower = new RouteLoader(discovery, log, leaseGraceMs);
   await follower.start();
   return follower;
 }
 
 class RouteLoader implements RouteFollower {
-  readonly table = new RouteTable();
+  readonly table: RouteTable;
   private watch: DiscoveryWatch | null = null;
   /** Events seen while a snapshot is being read, to apply again on top of it. */
   private pending: DiscoveryEvent[] | null = null;
@@ -34,11 +35,15 @@ class RouteLoader implements RouteFollower {
   private resyncing = false;
   private timer: NodeJS.Timeout | null = null;
   private wake: (() => void) | null = null;
+  private expiry: { readonly at: number; readonly timer: NodeJS.Timeout } | null = null;
 
   constructor(
     private readonly discovery: DiscoveryStore,
     private readonly log: Logger,
-  ) {}
+    leaseGraceMs: number,
+  ) {
+    this.table = new RouteTable(leaseGraceMs);
+  }
 
   async start(): Promise<void> {
     await this.rewatchAndReload();
@@ -47,6 +52,8 @@ class RouteLoader implements RouteFollower {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.expiry) clearTimeout(this.expiry.timer);
+    this.expiry = null;
     this.wake?.();
     const watch = this.watch;
     this.watch = null;
@@ -54,8 +61,29 @@ class RouteLoader implements RouteFollower {
   }
 
   private onEvent(event: DiscoveryEvent): void {
+    const orphansBefore = this.table.orphanKeys().length;
     this.table.apply(event);
     this.pending?.push(event);
+    if (this.table.orphanKeys().length > orphansBefore) {
+      this.log.warn({ key: event.key }, "route lease ended without a retirement; serving it until its publisher puts it back");
+    }
+    this.scheduleExpiry();
+  }
+
+  /** A timer for the next orphan's end of grace (one at a time, moved earlier when needed). */
+  private scheduleExpiry(): void {
+    const next = this.table.nextOrphanExpiry();
+    if (this.closed || next === null) return;
+    if (this.expiry && this.expiry.at <= next) return;
+    if (this.expiry) clearTimeout(this.expiry.timer);
+    const timer = setTimeout(() => {
+      this.expiry = null;
+      const dropped = this.table.expireOrphans();
+      if (dropped.length > 0) this.log.warn({ keys: dropped }, "routes not put back within their grace; dropped");
+      this.scheduleExpiry();
+    }, Math.max(0, next - Date.now()));
+    timer.unref();
+    this.expiry = { at: next, timer };
   }
 
   private onResync(): void {
@@ -85,6 +113,7 @@ class RouteLoader implements RouteFollower {
       this.pending = null;
       this.table.load(snapshot);
       for (const event of events) this.table.apply(event);
+      this.scheduleExpiry();
       const { apps, domains } = this.table.describe();
       this.log.info(
         { apps: Object.keys(apps).length, domains: Object.keys(domains).length, platformDomain: this.table.platformDomain },

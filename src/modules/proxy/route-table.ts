@@ -1,5 +1,5 @@
 import { APP_NAME_RE, RESERVED_APP_NAMES } from "../controller/validation/names";
-import { type CertificateEntry, type DiscoveryEvent, parseKey } from "../discovery";
+import { type CertificateEntry, type DiscoveryEvent, RETIRED_ROUTE, parseKey, serviceKey } from "../discovery";
 
 /** One routed container of an app, from `/deis/services/<app>/<container>` = `host:port`. */
 export interface Backend {
@@ -60,14 +60,23 @@ export function hostName(header: string): string {
 /**
  * Everything the router knows, built from discovery keys (DESIGN.md "Contracts"): which app a Host
  * belongs to, each app's backends, and the certificates to answer TLS with. Pure: events in,
- * answers out; the loader feeds it and the servers ask it.
+ * answers out; the loader feeds it (with the time, for expiries) and the servers ask it.
+ *
+ * Route deletes: a route retired on purpose (its value set to {@link RETIRED_ROUTE}, then deleted)
+ * goes at once. A route key that vanishes otherwise (its lease expired: a dead publisher, or a live
+ * one whose lease etcd expired on resuming from a pause) is kept as an orphan for `leaseGraceMs`;
+ * a put of the key within that time adopts it again, else {@link expireOrphans} drops it.
  */
 export class RouteTable {
+  constructor(private readonly leaseGraceMs = 0) {}
+
+  /** Route keys whose lease ended without a retirement, kept until `since + leaseGraceMs`. */
+  private readonly orphans = new Map<string, { readonly app: string; readonly container: string; readonly since: number }>();
   private platformSuffix: string | null = null;
   private platformDomainValue: string | null = null;
   /** Custom domain, or `*.example.com`, to app name. */
   private readonly domains = new Map<string, string>();
-  private readonly services = new Map<string, Map<string, Backend>>();
+  private services = new Map<string, Map<string, Backend>>();
   private readonly apps = new Map<string, AppRoute>();
   private readonly certs = new Map<string, CertificateEntry>();
   private hostCache = new Map<string, AppRoute | null>();
@@ -76,22 +85,64 @@ export class RouteTable {
     return this.platformDomainValue;
   }
 
-  /** Replaces everything with a snapshot of `/deis/` (AppRoute objects and their cursors stay). */
-  load(snapshot: ReadonlyMap<string, string>): void {
+  /**
+   * Replaces everything with a snapshot of `/deis/` (AppRoute objects and their cursors stay).
+   * Routes the snapshot no longer has are kept as orphans (the watch that would have said why they
+   * went was lost), so a reload while leases are being renewed drops nothing it should keep.
+   */
+  load(snapshot: ReadonlyMap<string, string>, now = Date.now()): void {
+    const before = this.services;
+    const orphansBefore = new Map(this.orphans);
     this.platformDomainValue = null;
     this.platformSuffix = null;
     this.domains.clear();
-    this.services.clear();
+    this.services = new Map();
+    this.orphans.clear();
     this.certs.clear();
     for (const route of this.apps.values()) route.backends = [];
     for (const [key, value] of snapshot) this.set(key, value);
+    if (this.leaseGraceMs > 0) {
+      for (const [app, containers] of before) {
+        for (const [container, backend] of containers) {
+          const key = serviceKey(app, container);
+          if (snapshot.has(key)) continue;
+          this.keep(app, backend);
+          this.orphans.set(key, { app, container, since: orphansBefore.get(key)?.since ?? now });
+        }
+      }
+    }
     for (const app of this.apps.keys()) this.refreshApp(app);
     this.hostCache = new Map();
   }
 
-  apply(event: DiscoveryEvent): void {
-    if (event.type === "put" && event.value !== null) this.set(event.key, event.value);
-    else this.unset(event.key);
+  apply(event: DiscoveryEvent, now = Date.now()): void {
+    if (event.type === "put" && event.value !== null) return this.set(event.key, event.value);
+    const parsed = parseKey(event.key);
+    if (this.leaseGraceMs > 0 && parsed.kind === "service" && this.services.get(parsed.app)?.has(parsed.container)) {
+      // Deleted without being retired: its lease expired. Keep serving it until the grace ends.
+      if (!this.orphans.has(event.key)) this.orphans.set(event.key, { app: parsed.app, container: parsed.container, since: now });
+      return;
+    }
+    this.unset(event.key);
+  }
+
+  /** When the next orphan's grace ends (ms since the epoch); null when there is none. */
+  nextOrphanExpiry(): number | null {
+    let next: number | null = null;
+    for (const { since } of this.orphans.values()) next = Math.min(next ?? Infinity, since + this.leaseGraceMs);
+    return next;
+  }
+
+  /** Drops the orphans whose grace has ended by `now`; returns their keys. */
+  expireOrphans(now = Date.now()): string[] {
+    const expired = [...this.orphans].filter(([, { since }]) => since + this.leaseGraceMs <= now).map(([key]) => key);
+    for (const key of expired) this.unset(key);
+    return expired;
+  }
+
+  /** Route keys kept past their lease, waiting for their publisher to put them back. */
+  orphanKeys(): string[] {
+    return [...this.orphans.keys()];
   }
 
   /**
@@ -156,11 +207,11 @@ export class RouteTable {
     const parsed = parseKey(key);
     switch (parsed.kind) {
       case "service": {
-        let containers = this.services.get(parsed.app);
-        const backend = parseBackend(parsed.container, value);
+        // A retired route (or any value that is no address) goes at once.
+        const backend = value === RETIRED_ROUTE ? null : parseBackend(parsed.container, value);
         if (!backend) return this.unset(key);
-        if (!containers) this.services.set(parsed.app, (containers = new Map()));
-        containers.set(parsed.container, backend);
+        this.orphans.delete(key);
+        this.keep(parsed.app, backend);
         this.refreshApp(parsed.app);
         return;
       }
@@ -193,6 +244,7 @@ export class RouteTable {
     const parsed = parseKey(key);
     switch (parsed.kind) {
       case "service": {
+        this.orphans.delete(key);
         const containers = this.services.get(parsed.app);
         if (!containers?.delete(parsed.container)) return;
         if (containers.size === 0) this.services.delete(parsed.app);
@@ -217,6 +269,12 @@ export class RouteTable {
       default:
         return;
     }
+  }
+
+  private keep(app: string, backend: Backend): void {
+    let containers = this.services.get(app);
+    if (!containers) this.services.set(app, (containers = new Map()));
+    containers.set(backend.container, backend);
   }
 
   private setPlatformDomain(value: string | null): void {

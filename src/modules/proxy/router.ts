@@ -27,6 +27,11 @@ const REQUEST_TIMEOUT_MS = 300_000;
 export interface RouterOptions {
   /** Where the routes come from; the router reads nothing else. */
   readonly discovery: DiscoveryStore;
+  /**
+   * How long a route whose lease expired (rather than being retired) keeps serving while its
+   * publisher puts it back; 0 drops it at once.
+   */
+  readonly routeLeaseGraceMs?: number;
   readonly host: string;
   /** HTTP port; 0 for a free one. */
   readonly port: number;
@@ -59,7 +64,7 @@ export interface RunningRouter {
  */
 export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
   const log = options.log.child({ module: "router" });
-  const follower = await followRoutes(options.discovery, log);
+  const follower = await followRoutes(options.discovery, log, options.routeLeaseGraceMs ?? 0);
   const table = follower.table;
   const context: RouterContext = {
     draining: false,

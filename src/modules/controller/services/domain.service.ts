@@ -34,6 +34,7 @@ export class DomainService {
   async add(ctx: RequestContext, appName: string, rawDomain: string): Promise<Domain> {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
     const name = normalizeDomain(rawDomain, this.platformDomain);
+    await this.routing.requireReachable();
     try {
       return await this.unitOfWork.run(ctx, async (tx) => {
         const existing = await tx.manager.findOneBy(Domain, { domain: name });
@@ -66,6 +67,7 @@ export class DomainService {
   async remove(ctx: RequestContext, appName: string, rawDomain: string): Promise<boolean> {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
     const name = rawDomain.trim().toLowerCase().replace(/\.$/, "");
+    await this.routing.requireReachable();
     await this.unitOfWork.run(ctx, async (tx) => {
       const result = await tx.manager.delete(Domain, { appId: app.id, domain: name });
       if (!result.affected) throw notFound("domain", name);

@@ -5,6 +5,7 @@ import { AppEventType, announce } from "../../../core/topics";
 import { App, type Procfile, Release, ReleaseStatus } from "../../../entities";
 import type { EventBus } from "../../cache";
 import { type ProcessStatus, RELEASE_TYPE, type RunResult, processTypes } from "../../runtime";
+import type { RoutingService } from "./routing.service";
 import type { DeployService } from "./deploy.service";
 import type { UnitOfWork } from "../unit-of-work";
 import { validateProcessType } from "../validation/names";
@@ -25,6 +26,7 @@ export class ProcessService {
     private readonly unitOfWork: UnitOfWork,
     private readonly access: AccessService,
     private readonly deploys: DeployService,
+    private readonly routing: RoutingService,
     private readonly events: EventBus,
   ) {}
 
@@ -40,6 +42,10 @@ export class ProcessService {
   }
 
   async scale(ctx: RequestContext, appName: string, counts: readonly ProcessCount[]): Promise<App> {
+    // A scale writes routes: with discovery down it answers SERVICE_UNAVAILABLE and changes nothing.
+    // Asked now, answered below: its bound runs while the checks read the database.
+    const reachable = this.routing.requireReachable();
+    reachable.catch(() => undefined);
     const app = await this.access.requireApp(ctx, appName, "collaborator");
     if (counts.length === 0) throw invalidInput("processes", "give at least one type=count, e.g. web=2");
     const types = processTypes(await this.currentProcfile(app));
@@ -55,6 +61,7 @@ export class ProcessService {
         throw invalidInput(`processes.${type}`, `a count is a whole number from 0 to ${MAX_PROCESSES_PER_TYPE}`);
       }
     }
+    await reachable;
     const described = counts.map(({ type, count }) => `${type}=${count}`).join(" ");
     return this.unitOfWork.run(ctx, async (tx) => {
       // Read the scale under the app's row lock: two scales (or a scale and a build) at once both count.

@@ -22,6 +22,14 @@ export class RoutingService {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * Throws DiscoveryUnavailable (SERVICE_UNAVAILABLE) within its bound when discovery does not
+   * answer: changes that write routes check this first, so they change nothing while it is down.
+   */
+  async requireReachable(): Promise<void> {
+    await this.discovery.reachable();
+  }
+
   /** Brings one app's domain and certificate keys in line with the database (none, once it is gone). */
   async syncApp(name: string): Promise<void> {
     const app = await this.dataSource.getRepository(App).findOneBy({ name });

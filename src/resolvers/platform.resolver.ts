@@ -1,11 +1,23 @@
-import { Ctx, Query, Resolver } from "type-graphql";
+import { Ctx, FieldResolver, Query, Resolver } from "type-graphql";
 import type { GraphQLContext } from "./context";
-import { Platform } from "./types/objects";
+import { ComponentStatus, Platform } from "./types/objects";
 
-@Resolver()
+@Resolver(() => Platform)
 export class PlatformResolver {
   @Query(() => Platform, { description: "This platform's domain and version; no login needed." })
   platform(@Ctx() { services }: GraphQLContext) {
     return services.platform.describe();
+  }
+
+  @FieldResolver(() => [ComponentStatus], {
+    description: "Whether the database, the cache and discovery answer now (probed with a bound each); no login needed, like /healthz.",
+  })
+  async components(@Ctx() { services }: GraphQLContext) {
+    return (await services.health.check()).components;
+  }
+
+  @FieldResolver(() => [String], { description: 'The elections this controller process leads now (e.g. "reconciler").' })
+  leads(@Ctx() { services }: GraphQLContext) {
+    return services.health.leads();
   }
 }

@@ -68,6 +68,15 @@ export class DeployService implements ReconcileTarget {
     this.active.set(app, work);
   }
 
+  /**
+   * Throws UNAVAILABLE when a deploy could not start now (the cache that holds the deploy locks
+   * does not answer): a change that makes a release checks it first, so it fails and changes
+   * nothing rather than report a release that nothing will deploy until the cache is back.
+   */
+  async ready(): Promise<void> {
+    await this.locks.ping();
+  }
+
   /** Resolves when no deploy of the app (or of any app) is running or asked for in this process. */
   async settled(app?: string): Promise<void> {
     for (;;) {

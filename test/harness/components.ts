@@ -11,7 +11,7 @@ export interface Component {
 }
 
 /** A throwaway PostgreSQL cluster on a free loopback port (initdb + pg_ctl; as `postgres` when root). */
-export async function startPostgres(dir: string): Promise<Component & { url: string }> {
+export async function startPostgres(dir: string): Promise<Component & { url: string; start(): Promise<void> }> {
   const bin = postgresBinDir();
   const user = isRoot() ? "postgres" : undefined;
   mkdirSync(dir, { recursive: true });
@@ -28,20 +28,27 @@ export async function startPostgres(dir: string): Promise<Component & { url: str
     "-c full_page_writes=off",
     "-c max_connections=400",
   ].join(" ");
-  run(join(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", join(dir, "postgres.log"), "-w", "-t", String(Math.ceil(scaled(60_000) / 1000)), "start"], user);
+  const start = () =>
+    run(join(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", join(dir, "postgres.log"), "-w", "-t", String(Math.ceil(scaled(60_000) / 1000)), "start"], user);
+  start();
   return {
     name: "postgresql",
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    /** Starts it again after `stop`, on the same port with the same data (fault tests). */
+    async start() {
+      start();
+    },
     async stop() {
       run(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], user);
     },
   };
 }
 
-export async function startRedis(dir: string): Promise<Component & { url: string }> {
+/** redis-server on a free loopback port, or on `port` (a restart of an earlier one); `pid` for fault tests. */
+export async function startRedis(dir: string, port?: number): Promise<Component & { url: string; port: number; pid: number }> {
   const binary = findBinary("redis-server", "redis-server");
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  port ??= await freePort();
   const log = join(dir, "redis.log");
   const child = startDaemon(
     binary,
@@ -52,6 +59,8 @@ export async function startRedis(dir: string): Promise<Component & { url: string
   return {
     name: "redis",
     url: `redis://127.0.0.1:${port}`,
+    port,
+    pid: child.pid!,
     async stop() {
       stopPid(child.pid);
     },

@@ -31,6 +31,8 @@ export interface TestPlatformOptions {
   readonly env?: Record<string, string>;
   /** Share another platform's database and Redis prefix: a second controller process of the same platform. */
   readonly sharing?: TestPlatform;
+  /** A PostgreSQL of the test's own (a fault test stops it) instead of a database on the harness's. */
+  readonly databaseUrl?: string;
 }
 
 interface Shared {
@@ -64,7 +66,13 @@ async function removeLeftovers(platform: Platform, apps: string[]): Promise<void
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
   const backend = options.sharing?.backend ?? options.backend ?? "postgres";
   const reuse = options.sharing ? shared.get(options.sharing) : undefined;
-  const database = reuse ? reuse.database : backend === "postgres" ? await createTestDatabase() : null;
+  const database = reuse
+    ? reuse.database
+    : options.databaseUrl
+      ? { url: options.databaseUrl, drop: async () => undefined }
+      : backend === "postgres"
+        ? await createTestDatabase()
+        : null;
   const prefix = reuse?.prefix ?? `test:${randomBytes(4).toString("hex")}:`;
   const config: PlatformConfig = loadConfig({
     DEIS_PORT: "0",

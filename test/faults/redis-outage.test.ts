@@ -8,6 +8,7 @@ import { type TestPlatform, startTestPlatform } from "../harness/platform";
 import { stopPid } from "../harness/processes";
 import { eventually } from "../harness/wait";
 import type { DeisClient } from "../../src/sdk/client";
+import { type CliUser, registeredUser } from "../cli/cli-harness";
 import { answerOf, describeOutage, healthz } from "./outage";
 
 /**
@@ -22,12 +23,14 @@ describe("Redis unreachable", () => {
   let redis: Awaited<ReturnType<typeof startRedis>>;
   let t: TestPlatform;
   let alice: DeisClient;
+  let operator: CliUser;
   let paused = false;
 
   beforeAll(async () => {
     redis = await startRedis(join(testEnv.root, `redis-outage-${app}`));
     t = await startTestPlatform({ env: { REDIS_URL: redis.url } });
     ({ client: alice } = await t.signUp("alice"));
+    operator = await registeredUser(t.url, "bob");
     await alice.sdk.CreateApp({ name: app });
     await alice.sdk.DeployImage({ app, image: ECHO_IMAGE, procfile: [{ type: "web", command: "node /app/server.js" }] });
     expect(await settledRelease(alice, app, 2)).toMatchObject({ status: "SUCCEEDED" });
@@ -76,6 +79,11 @@ describe("Redis unreachable", () => {
     const { platform } = await alice.sdk.PlatformStatus();
     expect(platform.components.find((c) => c.name === "cache")).toMatchObject({ backend: "redis", healthy: false });
     expect(platform.components.find((c) => c.name === "database")).toMatchObject({ healthy: true });
+    const status = await operator.run(["platform:status", "--json"]);
+    expect(status.code).toBe(1);
+    expect(status.json<{ components: { name: string; healthy: boolean }[] }>().components).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: "cache", healthy: false }), expect.objectContaining({ name: "database", healthy: true })]),
+    );
 
     stopPid(redis.pid, "SIGCONT");
     paused = false;
@@ -87,6 +95,8 @@ describe("Redis unreachable", () => {
     expect(after.version).toBe(4);
     expect(await settledRelease(alice, app, 4)).toMatchObject({ status: "SUCCEEDED" });
     expect((await healthz(t.url)).status).toBe(200);
+    const healthy = await operator.ok(["platform:status"]);
+    expect(healthy.stdout).toMatch(/cache\s+redis\s+ok/);
   });
 
   test("killed: answers SERVICE_UNAVAILABLE at once, and the platform recovers without a restart when it starts again", async () => {

@@ -1,5 +1,6 @@
 import { type DataSource, In, IsNull, Not } from "typeorm";
 import { systemContext } from "../../../core/context";
+import { DomainError } from "../../../core/errors";
 import type { Logger } from "../../../core/logger";
 import { AppEventType, announce, appEventsTopic } from "../../../core/topics";
 import { memoryBytes, nanoCpus } from "../../../core/units";
@@ -60,7 +61,12 @@ export class DeployService implements ReconcileTarget {
       return;
     }
     const work = this.locked(app, (lease) => this.deploy(app, lease))
-      .catch((error: unknown) => this.log.error({ err: error, app }, "deploy failed"))
+      .catch((error: unknown) => {
+        // The cache (deploy locks) or database down: the release stays PENDING and the reconciler deploys it once it is back.
+        if (error instanceof DomainError && error.details.component) {
+          this.log.warn({ err: error.cause ?? error, app, component: error.details.component }, "deploy postponed until the component is back");
+        } else this.log.error({ err: error, app }, "deploy failed");
+      })
       .finally(() => {
         this.active.delete(app);
         if (this.again.delete(app)) this.converge(app);

@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { componentUnavailable } from "../../core/errors";
 import { type CounterStore, memoryCounterStore, redisCounterStore } from "./counters";
 import type { EventBus } from "./event-bus";
 import { type ListStore, memoryListStore, redisListStore } from "./lists";
@@ -68,7 +69,10 @@ export async function openCache(options: CacheOptions): Promise<Cache> {
     });
   // Commands fail at once while the client is disconnected (nothing piles up to run minutes later).
   const client = connect(false);
-  await client.connect();
+  await client.connect().catch((error: unknown) => {
+    client.disconnect(); // stop its reconnecting: the platform does not start without Redis
+    throw componentUnavailable("cache", error);
+  });
   const health = new CacheHealth(client, Math.min(timeoutMs, 500));
   // The event bus's connections queue (for timeoutMs at most): a subscriber is set up before it is connected.
   const events = guardEvents(new RedisEventBus(() => {

@@ -4,6 +4,7 @@ import { uniqueApp } from "../harness/apps";
 import { startPostgres } from "../harness/components";
 import { testEnv } from "../harness/env";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
+import { stopPid } from "../harness/processes";
 import { eventually } from "../harness/wait";
 import type { DeisClient } from "../../src/sdk/client";
 import { answerOf, describeOutage, healthz } from "./outage";
@@ -21,16 +22,19 @@ describe("PostgreSQL unreachable", () => {
   let t: TestPlatform;
   let alice: DeisClient;
   let running = false;
+  let paused: number[] = [];
 
   beforeAll(async () => {
     postgres = await startPostgres(join(testEnv.root, `pg-outage-${app}`));
     running = true;
-    t = await startTestPlatform({ databaseUrl: postgres.url });
+    // A statement bound shorter than the default, so the paused case below answers in bounded time here too.
+    t = await startTestPlatform({ databaseUrl: postgres.url, env: { DEIS_DATABASE_QUERY_TIMEOUT_MS: "3000" } });
     ({ client: alice } = await t.signUp("alice"));
     await alice.sdk.CreateApp({ name: app });
   });
 
   afterAll(async () => {
+    for (const pid of paused) stopPid(pid, "SIGCONT");
     if (!running) await postgres?.start();
     await t?.stop();
     await postgres?.stop();
@@ -80,5 +84,30 @@ describe("PostgreSQL unreachable", () => {
     expect(setConfig.version).toBe(2);
     const { config } = await alice.sdk.Config({ app });
     expect(config.values.map((v) => v.key)).toEqual(["AFTER"]);
+  });
+
+  test("paused (connections open, nothing answers): SERVICE_UNAVAILABLE naming the database within the bounds, and it works again once resumed", async () => {
+    paused = postgres.pids();
+    for (const pid of paused) stopPid(pid, "SIGSTOP");
+
+    const apps = await answerOf(alice.sdk.Apps({}), 10_000);
+    timings.push(`  paused, apps: ${apps.elapsedMs} ms`);
+    expect(describeOutage(apps)).toMatchObject({ code: "SERVICE_UNAVAILABLE", component: "database" });
+    const set = await answerOf(alice.sdk.SetConfig({ app, values: [{ key: "PAUSED", value: "1" }] }), 10_000);
+    timings.push(`  paused, setConfig: ${set.elapsedMs} ms`);
+    expect(describeOutage(set)).toMatchObject({ code: "SERVICE_UNAVAILABLE", component: "database" });
+    expect(await healthz(t.url)).toMatchObject({ status: 503, body: { components: { database: expect.stringMatching(/^down: /), cache: "ok" } } });
+
+    for (const pid of paused) stopPid(pid, "SIGCONT");
+    paused = [];
+    await eventually("the API to answer from the database again", async () => {
+      const answer = await answerOf(alice.sdk.Apps({}));
+      if (answer.error) throw answer.error;
+      return true;
+    });
+    const { setConfig } = await alice.sdk.SetConfig({ app, values: [{ key: "RESUMED", value: "1" }] });
+    expect(setConfig.version).toBe(3);
+    const { config } = await alice.sdk.Config({ app });
+    expect(config.values.map((v) => v.key).sort()).toEqual(["AFTER", "RESUMED"]);
   });
 });

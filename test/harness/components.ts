@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { startRegistry } from "../../src/modules/registry";
 import { findBinary, freePort, isRoot, postgresBinDir, run, startDaemon, stopPid, waitForPort } from "./processes";
@@ -11,7 +11,7 @@ export interface Component {
 }
 
 /** A throwaway PostgreSQL cluster on a free loopback port (initdb + pg_ctl; as `postgres` when root). */
-export async function startPostgres(dir: string): Promise<Component & { url: string; start(): Promise<void> }> {
+export async function startPostgres(dir: string): Promise<Component & { url: string; start(): Promise<void>; pids(): number[] }> {
   const bin = postgresBinDir();
   const user = isRoot() ? "postgres" : undefined;
   mkdirSync(dir, { recursive: true });
@@ -37,6 +37,22 @@ export async function startPostgres(dir: string): Promise<Component & { url: str
     /** Starts it again after `stop`, on the same port with the same data (fault tests). */
     async start() {
       start();
+    },
+    /** The postmaster's PID and its children's (the backends), for fault tests that pause the server. */
+    pids() {
+      const postmaster = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+      const children = readdirSync("/proc")
+        .filter((entry) => /^\d+$/.test(entry))
+        .filter((pid) => {
+          try {
+            // Field 4 of /proc/<pid>/stat is the parent; the command name (field 2) may hold spaces.
+            return Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[1]) === postmaster;
+          } catch {
+            return false; // it exited meanwhile
+          }
+        })
+        .map(Number);
+      return [postmaster, ...children];
     },
     async stop() {
       run(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], user);

@@ -47,11 +47,6 @@ export class CacheHealth {
     await this.guard(() => this.redis.ping());
   }
 
-  /** The current outage, if a call failed since Redis last answered. */
-  get outage(): Error | null {
-    return this.down;
-  }
-
   onRecovered(handler: () => void): void {
     this.handlers.push(handler);
   }

@@ -57,6 +57,10 @@ describe("Redis unreachable", () => {
     timings.push(`  paused, setConfig: ${set.elapsedMs} ms`);
     expect(describeOutage(set)).toMatchObject({ code: "SERVICE_UNAVAILABLE", component: "cache", message: expect.stringMatching(/cache \(Redis\)/) });
 
+    const scale = await answerOf(alice.sdk.Scale({ app, processes: [{ type: "web", count: 2 }] }));
+    timings.push(`  paused, scale: ${scale.elapsedMs} ms`);
+    expect(describeOutage(scale)).toMatchObject({ code: "SERVICE_UNAVAILABLE", component: "cache" });
+
     const logs = await answerOf(alice.sdk.Logs({ app, lines: 10 }));
     timings.push(`  paused, logs: ${logs.elapsedMs} ms`);
     expect(describeOutage(logs)).toMatchObject({ code: "SERVICE_UNAVAILABLE", component: "cache" });
@@ -73,6 +77,7 @@ describe("Redis unreachable", () => {
     ]);
     const { config } = await alice.sdk.Config({ app });
     expect(config.values.map((v) => v.key)).not.toContain("DURING");
+    expect((await alice.sdk.App({ name: app })).app.structure).toEqual([{ type: "web", count: 1 }]);
 
     const health = await healthz(t.url);
     expect(health).toMatchObject({ status: 503, body: { status: "unavailable", components: { database: "ok", cache: expect.stringMatching(/^down: /) } } });

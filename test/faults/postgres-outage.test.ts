@@ -28,7 +28,7 @@ describe("PostgreSQL unreachable", () => {
     postgres = await startPostgres(join(testEnv.root, `pg-outage-${app}`));
     running = true;
     // A statement bound shorter than the default, so the paused case below answers in bounded time here too.
-    t = await startTestPlatform({ databaseUrl: postgres.url, env: { DEIS_DATABASE_QUERY_TIMEOUT_MS: "3000" } });
+    t = await startTestPlatform({ databaseUrl: postgres.url, env: { DEIS_COMPONENT_TIMEOUT_MS: "1500", DEIS_DATABASE_QUERY_TIMEOUT_MS: "3000" } });
     ({ client: alice } = await t.signUp("alice"));
     await alice.sdk.CreateApp({ name: app });
   });

@@ -28,7 +28,7 @@ describe("Redis unreachable", () => {
 
   beforeAll(async () => {
     redis = await startRedis(join(testEnv.root, `redis-outage-${app}`));
-    t = await startTestPlatform({ env: { REDIS_URL: redis.url } });
+    t = await startTestPlatform({ env: { REDIS_URL: redis.url, DEIS_COMPONENT_TIMEOUT_MS: "1500" } });
     ({ client: alice } = await t.signUp("alice"));
     operator = await registeredUser(t.url, "bob");
     await alice.sdk.CreateApp({ name: app });

@@ -8,6 +8,7 @@ import { type TestDatabase, createTestDatabase } from "./database";
 import { testEnv } from "./env";
 import { freePort } from "./processes";
 import { countSubscriptions } from "./subscriptions";
+import { scaled } from "./time";
 import { eventually } from "./wait";
 
 export type Backend = "postgres" | "embedded";
@@ -84,6 +85,9 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     DEIS_SYSLOG_PORT: String(await freePort()),
     DEIS_ROUTER_HTTPS_PORT: "0",
     DEIS_DRAIN_SECONDS: "1",
+    // Looser than the 1.5 s default: on a loaded test machine a healthy Redis or PostgreSQL can be
+    // that slow to answer. test/faults sets the default back to show the bound.
+    DEIS_COMPONENT_TIMEOUT_MS: String(scaled(5000)),
     ...(backend === "postgres"
       ? {
           DATABASE_URL: database!.url,

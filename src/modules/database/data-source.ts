@@ -13,7 +13,7 @@ export interface DatabaseOptions {
   /** Receives every query when set (used to count queries in benchmarks and tests). */
   readonly logger?: TypeOrmLogger;
   readonly poolSize?: number;
-  /** PostgreSQL: longest wait for a connection (refused or silent server) before UNAVAILABLE. */
+  /** PostgreSQL: longest wait for a new connection (a silent server) before UNAVAILABLE; not the wait for a pooled one. */
   readonly connectTimeoutMs?: number;
   /** PostgreSQL: longest wait for one statement's answer (a server that hangs) before UNAVAILABLE. */
   readonly queryTimeoutMs?: number;
@@ -41,8 +41,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
       url: options.url,
       poolSize: options.poolSize ?? 10,
       // Bounded waits, so an unreachable PostgreSQL answers UNAVAILABLE instead of hanging a request.
-      driver: boundedPg(),
-      connectTimeoutMS: options.connectTimeoutMs,
+      driver: boundedPg(options.connectTimeoutMs),
       extra: options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : undefined,
     });
   }

@@ -11,7 +11,7 @@ export function isUniqueViolation(error: unknown): boolean {
 /** SQLSTATEs that mean the server is going, gone or not ready, not that the statement was wrong. */
 const SERVER_GONE_STATES = new Set(["57P01", "57P02", "57P03", "53300"]);
 const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND"]);
-const DRIVER_MESSAGES = /connection terminated|not queryable|query read timeout|timeout exceeded when trying to connect|connection is closed|server closed the connection/i;
+const DRIVER_MESSAGES = /connection terminated|not queryable|query read timeout|timeout expired|connection is closed|server closed the connection/i;
 
 /** True when a pg error says the server cannot be reached or went away (as opposed to a bad statement). */
 function isServerGone(error: unknown): boolean {
@@ -36,11 +36,22 @@ type Connect = (callback?: ConnectCallback) => unknown;
 /**
  * The `pg` module with a Pool whose failed connects (refused, timed out, the server starting or
  * shutting down) come back as the database's UNAVAILABLE; TypeORM passes them on as they are.
+ * `connectTimeoutMs` bounds each new connection, not the wait for a pooled one: a busy pool makes
+ * requests queue, it does not make the database "unavailable".
  */
-export function boundedPg(): typeof pg {
+export function boundedPg(connectTimeoutMs?: number): typeof pg {
   const typed = (err: unknown) => (err && isServerGone(err) ? componentUnavailable("database", err) : err);
+  class BoundedClient extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: connectTimeoutMs ?? config?.connectionTimeoutMillis });
+    }
+  }
   const baseConnect = pg.Pool.prototype.connect as Connect;
-  class BoundedPool extends pg.Pool {}
+  class BoundedPool extends pg.Pool {
+    constructor(config?: pg.PoolConfig) {
+      super({ ...config, Client: BoundedClient } as pg.PoolConfig);
+    }
+  }
   // TypeORM calls the callback form; the promise form is covered the same way.
   (BoundedPool.prototype as unknown as { connect: Connect }).connect = function (this: pg.Pool, callback?: ConnectCallback) {
     if (typeof callback !== "function") {

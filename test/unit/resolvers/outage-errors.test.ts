@@ -40,6 +40,7 @@ describe("outage answers", () => {
     ["a connection exception", withCode("connection failure", "08006")],
     ["the socket reset", withCode("read ECONNRESET", "ECONNRESET")],
     ["a statement that hung", new Error("Query read timeout")],
+    ["a connect that hung", new Error("timeout expired")],
   ])("a failed statement because %s is the database's UNAVAILABLE", (_, driverError) => {
     const shown = toClientError(new GraphQLError("x", { path: ["apps"], originalError: failedQuery(driverError) }), log);
     expect(shown.extensions).toMatchObject({ code: "SERVICE_UNAVAILABLE", component: "database" });

@@ -53,11 +53,13 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     for (const close of stack.reverse()) await close().catch((error: unknown) => log.error({ err: error }, "stop failed"));
   };
   try {
-    const dataSource = await openDatabase(
-      options.database ?? { url: config.databaseUrl, pgliteDir: join(config.dataDir, "pglite") },
-    );
+    const dataSource = await openDatabase({
+      connectTimeoutMs: config.componentTimeoutMs,
+      queryTimeoutMs: config.databaseQueryTimeoutMs,
+      ...(options.database ?? { url: config.databaseUrl, pgliteDir: join(config.dataDir, "pglite") }),
+    });
     stack.push(() => dataSource.destroy());
-    const cache = await openCache({ url: config.redisUrl, prefix: options.cachePrefix });
+    const cache = await openCache({ url: config.redisUrl, prefix: options.cachePrefix, timeoutMs: config.componentTimeoutMs });
     stack.push(() => cache.close());
     const discovery = openDiscovery(config.etcdEndpoints, config.etcdNamespace);
     stack.push(() => discovery.close());
@@ -88,6 +90,11 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     const services = createServices({ dataSource, cache, discovery, runtime, logs: logStore, drainGuard, config, version: PLATFORM_VERSION, log });
     await services.routing.syncAll();
     runtime.start(services.deploys);
+    // Deploys that could not take their lock while Redis was down run once it answers again.
+    cache.onRecovered(() => {
+      log.info("the cache (Redis) answers again; reconciling");
+      runtime.reconciler.nudge();
+    });
     const logServer = new LogServer(
       logFace(dataSource),
       logStore,
@@ -147,9 +154,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       port: config.apiPort,
       maxQueryDepth: config.maxQueryDepth,
       maxQueryComplexity: config.maxQueryComplexity,
-      health: async () => {
-        await dataSource.query("SELECT 1");
-      },
+      health: () => services.health.check(),
     });
     stack.push(() => api.close());
     log.info(

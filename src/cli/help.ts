@@ -19,6 +19,7 @@ export const TOPICS: readonly (readonly [string, string])[] = [
   ["tags", "set tags: which hosts an app's processes may run on"],
   ["drains", "send copies of an app's log lines to a syslog server"],
   ["users", "list every account (admins only)"],
+  ["platform", "see whether the platform's database, cache and discovery answer"],
 ];
 
 /** The flags every command takes besides its own. */

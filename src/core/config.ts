@@ -27,6 +27,10 @@ export interface PlatformConfig {
   readonly etcdEndpoints: readonly string[];
   /** A prefix for every etcd key, so several platforms can share one etcd. */
   readonly etcdNamespace: string;
+  /** Milliseconds a request waits for PostgreSQL to connect or Redis to answer before it gets SERVICE_UNAVAILABLE. */
+  readonly componentTimeoutMs: number;
+  /** Milliseconds one SQL statement may take before it fails as UNAVAILABLE (a PostgreSQL that hangs without refusing). */
+  readonly databaseQueryTimeoutMs: number;
   readonly registrationMode: RegistrationMode;
   /** Failed logins allowed per (username, client address) in one window; five times that per address. */
   readonly loginMaxAttempts: number;
@@ -207,6 +211,8 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
     etcdEndpoints: Object.freeze(etcdEndpoints),
     etcdNamespace: text(env, "ETCD_NAMESPACE", ""),
+    componentTimeoutMs: integer(env, "DEIS_COMPONENT_TIMEOUT_MS", 1500, 100, 60_000),
+    databaseQueryTimeoutMs: integer(env, "DEIS_DATABASE_QUERY_TIMEOUT_MS", 15_000, 100, 3_600_000),
     registrationMode: choice<RegistrationMode>(env, "DEIS_REGISTRATION_MODE", "enabled", [
       "enabled",
       "disabled",

@@ -25,6 +25,8 @@ export interface ErrorDetails {
   readonly field?: string;
   /** The rule that field broke, in words a user can act on. */
   readonly rule?: string;
+  /** For UNAVAILABLE: the platform component that is down (see `componentUnavailable`). */
+  readonly component?: PlatformComponent;
 }
 
 export class DomainError extends Error {
@@ -71,6 +73,28 @@ export function permissionDenied(message: string): DomainError {
 
 export function notAuthenticated(message = "log in first: this operation needs a valid token"): DomainError {
   return new DomainError("NOT_AUTHENTICATED", message);
+}
+
+/** The shared components a request may need; each can be down while the controller runs. */
+export type PlatformComponent = "database" | "cache" | "discovery";
+
+const COMPONENT_NAMES: Readonly<Record<PlatformComponent, string>> = {
+  database: "the database (PostgreSQL)",
+  cache: "the cache (Redis)",
+  discovery: "discovery (etcd)",
+};
+
+/**
+ * A component the request needs did not answer in time (or refused): the request changed nothing
+ * and can be tried again once it is back. `cause` goes to the log only.
+ */
+export function componentUnavailable(component: PlatformComponent, cause?: unknown): DomainError {
+  return new DomainError(
+    "UNAVAILABLE",
+    `${COMPONENT_NAMES[component]} is unavailable; nothing was changed, try again when it is back`,
+    { component },
+    { cause },
+  );
 }
 
 export function stateConflict(message: string, details: ErrorDetails = {}): DomainError {

@@ -2,6 +2,7 @@ import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { DomainError, type DomainErrorCode, describeError } from "../core/errors";
 import type { Logger } from "../core/logger";
+import { databaseOutage } from "../modules/database";
 
 /** The GraphQL `extensions.code` clients see for each domain error code. */
 export function graphqlCode(code: DomainErrorCode): string {
@@ -34,13 +35,24 @@ export function graphqlCode(code: DomainErrorCode): string {
 }
 
 /**
+ * A domain error under what carries it: Apollo wraps an error thrown while building the request's
+ * context (the token lookup, when the database is down) in a GraphQLError without a path; a
+ * database driver's error that says the server is gone becomes the database's UNAVAILABLE.
+ */
+function outageOf(error: unknown): unknown {
+  const inner = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  if (inner instanceof DomainError) return inner;
+  return databaseOutage(inner) ?? error;
+}
+
+/**
  * The one place errors become what clients see, for HTTP (Apollo) and WebSocket (graphql-ws) alike.
  * Domain errors keep their message, field and rule; GraphQL's own parse/validation errors pass; anything
  * else is logged and replaced by a bare "internal server error" — no stack, no internal message.
  */
 export function toClientError(error: unknown, log: Logger, formatted?: GraphQLFormattedError): GraphQLFormattedError {
   const where = formatted ?? (error instanceof GraphQLError ? error.toJSON() : { message: "" });
-  const original = unwrapResolverError(error);
+  const original = outageOf(unwrapResolverError(error));
   if (original instanceof DomainError) {
     // The user gets the domain message; what caused it (Docker's socket error, say) goes to the log.
     if (original.cause !== undefined) log.warn({ err: original.cause, code: original.code, path: where.path }, original.message);
@@ -53,6 +65,7 @@ export function toClientError(error: unknown, log: Logger, formatted?: GraphQLFo
         reason: original.code,
         ...(original.details.field ? { field: original.details.field } : {}),
         ...(original.details.rule ? { rule: original.details.rule } : {}),
+        ...(original.details.component ? { component: original.details.component } : {}),
       },
     };
   }

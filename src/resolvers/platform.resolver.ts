@@ -1,8 +1,8 @@
-import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver } from "type-graphql";
 import type { GraphQLContext } from "./context";
-import { Platform } from "./types/objects";
+import { ComponentStatus, Platform } from "./types/objects";
 
-@Resolver()
+@Resolver(() => Platform)
 export class PlatformResolver {
   @Query(() => Platform, { description: "This platform's domain and version; no login needed." })
   platform(@Ctx() { services }: GraphQLContext) {
@@ -13,5 +13,17 @@ export class PlatformResolver {
   @Mutation(() => String, { description: "Sets who may register: enabled, disabled or admin_only (admins only). Returns the mode." })
   setRegistrationMode(@Arg("mode", () => String) mode: string, @Ctx() { ctx, services }: GraphQLContext) {
     return services.settings.setRegistrationMode(ctx, mode);
+  }
+
+  @FieldResolver(() => [ComponentStatus], {
+    description: "Whether the database, the cache and discovery answer now (probed with a bound each); no login needed, like /healthz.",
+  })
+  async components(@Ctx() { services }: GraphQLContext) {
+    return (await services.health.check()).components;
+  }
+
+  @FieldResolver(() => [String], { description: 'The elections this controller process leads now (e.g. "reconciler").' })
+  leads(@Ctx() { services }: GraphQLContext) {
+    return services.health.leads();
   }
 }

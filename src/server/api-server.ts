@@ -13,7 +13,7 @@ import type { Logger } from "../core/logger";
 import { type SessionsEndedPayload, sessionsEndedTopic } from "../core/topics";
 import type { EventBus } from "../modules/cache";
 import { type GraphQLContext, toClientError } from "../resolvers";
-import { type Services, hashToken } from "../modules/controller";
+import { type PlatformHealth, type Services, hashToken } from "../modules/controller";
 import { EXPLORER_ASSET_PREFIX, serveExplorerAsset, serveExplorerPage } from "./explorer";
 import { complexityError, complexityLimit, depthLimit } from "./query-limits";
 import { authorizationOf, serveDashboard } from "../dashboard";
@@ -28,8 +28,8 @@ export interface ApiServerOptions {
   readonly port: number;
   readonly maxQueryDepth: number;
   readonly maxQueryComplexity: number;
-  /** Resolves when the platform can serve (e.g. the database answers); rejects otherwise. */
-  readonly health: () => Promise<void>;
+  /** Whether each shared component (database, cache, discovery) answers now. */
+  readonly health: () => Promise<PlatformHealth>;
 }
 
 export interface RunningApiServer {
@@ -173,13 +173,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     const url = new URL(req.url ?? "/", "http://localhost");
     const route = async () => {
       if (url.pathname === "/healthz") {
-        await options.health().then(
-          () => sendJson(res, 200, { status: "ok" }),
-          (error: unknown) => {
-            log.warn({ err: error }, "health check failed");
-            sendJson(res, 503, { status: "unavailable" });
-          },
-        );
+        // 503 naming the component that is down: {status, components: {database: "ok", cache: "down: ..."}}.
+        const health = await options.health();
+        const components = Object.fromEntries(health.components.map((c) => [c.name, c.detail]));
+        sendJson(res, health.healthy ? 200 : 503, { status: health.healthy ? "ok" : "unavailable", components });
       } else if (url.pathname.startsWith(EXPLORER_ASSET_PREFIX) && req.method === "GET") {
         if (!serveExplorerAsset(url.pathname, res)) sendJson(res, 404, { error: "not found" });
       } else if (url.pathname === "/graphql" || url.pathname === "/graphql/") {

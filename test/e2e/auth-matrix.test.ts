@@ -53,6 +53,7 @@ const unique = (prefix: string) => `${prefix}${++serial}`;
 const OPERATIONS: readonly Operation[] = [
   // open to everyone
   { name: "Platform", expected: OPEN, call: (sdk) => sdk.Platform() },
+  { name: "PlatformStatus", expected: OPEN, call: (sdk) => sdk.PlatformStatus() },
   { name: "Register", expected: OPEN, call: (sdk) => sdk.Register({ input: { username: unique("reg"), password: PASSWORD } }) },
   { name: "Login", expected: OPEN, call: (sdk) => sdk.Login({ username: "loginee", password: PASSWORD }) },
   // any logged-in user, on their own account

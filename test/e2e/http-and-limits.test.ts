@@ -14,10 +14,10 @@ describe("HTTP surface", () => {
   });
   afterAll(() => t.stop());
 
-  test("/healthz answers ok while the database answers", async () => {
+  test("/healthz answers ok, per component, while the database, the cache and discovery answer", async () => {
     const response = await fetch(t.url.replace("/graphql", "/healthz"));
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: "ok" });
+    expect(await response.json()).toEqual({ status: "ok", components: { database: "ok", cache: "ok", discovery: "ok" } });
   });
 
   test("the explorer page and every script it loads come from this server", async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { startRegistry } from "../../src/modules/registry";
 import { findBinary, freePort, isRoot, postgresBinDir, run, startDaemon, stopPid, waitForPort } from "./processes";
@@ -11,7 +11,7 @@ export interface Component {
 }
 
 /** A throwaway PostgreSQL cluster on a free loopback port (initdb + pg_ctl; as `postgres` when root). */
-export async function startPostgres(dir: string): Promise<Component & { url: string }> {
+export async function startPostgres(dir: string): Promise<Component & { url: string; start(): Promise<void>; pids(): number[] }> {
   const bin = postgresBinDir();
   const user = isRoot() ? "postgres" : undefined;
   mkdirSync(dir, { recursive: true });
@@ -28,20 +28,43 @@ export async function startPostgres(dir: string): Promise<Component & { url: str
     "-c full_page_writes=off",
     "-c max_connections=400",
   ].join(" ");
-  run(join(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", join(dir, "postgres.log"), "-w", "-t", String(Math.ceil(scaled(60_000) / 1000)), "start"], user);
+  const start = () =>
+    run(join(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", join(dir, "postgres.log"), "-w", "-t", String(Math.ceil(scaled(60_000) / 1000)), "start"], user);
+  start();
   return {
     name: "postgresql",
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    /** Starts it again after `stop`, on the same port with the same data (fault tests). */
+    async start() {
+      start();
+    },
+    /** The postmaster's PID and its children's (the backends), for fault tests that pause the server. */
+    pids() {
+      const postmaster = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+      const children = readdirSync("/proc")
+        .filter((entry) => /^\d+$/.test(entry))
+        .filter((pid) => {
+          try {
+            // Field 4 of /proc/<pid>/stat is the parent; the command name (field 2) may hold spaces.
+            return Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[1]) === postmaster;
+          } catch {
+            return false; // it exited meanwhile
+          }
+        })
+        .map(Number);
+      return [postmaster, ...children];
+    },
     async stop() {
       run(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], user);
     },
   };
 }
 
-export async function startRedis(dir: string): Promise<Component & { url: string }> {
+/** redis-server on a free loopback port, or on `port` (a restart of an earlier one); `pid` for fault tests. */
+export async function startRedis(dir: string, port?: number): Promise<Component & { url: string; port: number; pid: number }> {
   const binary = findBinary("redis-server", "redis-server");
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  port ??= await freePort();
   const log = join(dir, "redis.log");
   const child = startDaemon(
     binary,
@@ -52,6 +75,8 @@ export async function startRedis(dir: string): Promise<Component & { url: string
   return {
     name: "redis",
     url: `redis://127.0.0.1:${port}`,
+    port,
+    pid: child.pid!,
     async stop() {
       stopPid(child.pid);
     },

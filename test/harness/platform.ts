@@ -8,6 +8,7 @@ import { testEnv } from "./env";
 import { removePlatformLeftovers } from "./leftovers";
 import { freePort } from "./processes";
 import { countSubscriptions } from "./subscriptions";
+import { scaled } from "./time";
 
 export type Backend = "postgres" | "embedded";
 
@@ -30,6 +31,8 @@ export interface TestPlatformOptions {
   readonly env?: Record<string, string>;
   /** Share another platform's database and Redis prefix: a second controller process of the same platform. */
   readonly sharing?: TestPlatform;
+  /** A PostgreSQL of the test's own (a fault test stops it) instead of a database on the harness's. */
+  readonly databaseUrl?: string;
 }
 
 interface Shared {
@@ -46,7 +49,13 @@ const shared = new WeakMap<TestPlatform, Shared>();
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
   const backend = options.sharing?.backend ?? options.backend ?? "postgres";
   const reuse = options.sharing ? shared.get(options.sharing) : undefined;
-  const database = reuse ? reuse.database : backend === "postgres" ? await createTestDatabase() : null;
+  const database = reuse
+    ? reuse.database
+    : options.databaseUrl
+      ? { url: options.databaseUrl, drop: async () => undefined }
+      : backend === "postgres"
+        ? await createTestDatabase()
+        : null;
   const prefix = reuse?.prefix ?? `test:${randomBytes(4).toString("hex")}:`;
   const config: PlatformConfig = loadConfig({
     DEIS_PORT: "0",
@@ -58,6 +67,9 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     DEIS_SYSLOG_PORT: String(await freePort()),
     DEIS_ROUTER_HTTPS_PORT: "0",
     DEIS_DRAIN_SECONDS: "1",
+    // Looser than the 1.5 s default: on a loaded test machine a healthy Redis or PostgreSQL can be
+    // that slow to answer. test/faults sets the default back to show the bound.
+    DEIS_COMPONENT_TIMEOUT_MS: String(scaled(5000)),
     ...(backend === "postgres"
       ? {
           DATABASE_URL: database!.url,

@@ -8,6 +8,7 @@ import { keysCommands } from "./keys";
 import { limitsHealthchecksCommands } from "./limits-healthchecks";
 import { logsCommand, logsTokenCommand } from "./logs";
 import { permsCommands } from "./perms";
+import { platformCommands } from "./platform";
 import { psCommands } from "./ps";
 import { tagsDrainsCommands } from "./tags-drains";
 import { usersCommands } from "./users";
@@ -27,4 +28,5 @@ export const COMMANDS: readonly Command[] = [
   ...limitsHealthchecksCommands,
   ...tagsDrainsCommands,
   ...usersCommands,
+  ...platformCommands,
 ];

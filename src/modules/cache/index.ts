@@ -1,10 +1,12 @@
 import { Redis } from "ioredis";
+import { componentUnavailable } from "../../core/errors";
 import { type CounterStore, memoryCounterStore, redisCounterStore } from "./counters";
 import type { EventBus } from "./event-bus";
 import { type ListStore, memoryListStore, redisListStore } from "./lists";
 import { type LockStore, memoryLockStore, redisLockStore } from "./locks";
 import { MemoryEventBus } from "./memory-event-bus";
 import { RedisEventBus } from "./redis-event-bus";
+import { CacheHealth, guardStore } from "./outage";
 
 export { AsyncQueue, endAfter, endWhen } from "./async-queue";
 export type { CounterStore } from "./counters";
@@ -19,6 +21,10 @@ export interface Cache {
   readonly counters: CounterStore;
   readonly lists: ListStore;
   readonly backend: "redis" | "memory";
+  /** Resolves when the cache answers in time; throws the cache's UNAVAILABLE otherwise. */
+  ping(): Promise<void>;
+  /** Called each time Redis answers again after a call failed because it was unreachable. */
+  onRecovered(handler: () => void): void;
   close(): Promise<void>;
 }
 
@@ -27,6 +33,11 @@ export interface CacheOptions {
   readonly url?: string;
   /** Prefix of every key and channel, so several platforms (or test files) can share one Redis. */
   readonly prefix?: string;
+  /**
+   * Longest wait for Redis to connect or answer one command; a call then fails as the cache's
+   * UNAVAILABLE instead of waiting for a reconnect (default 1500).
+   */
+  readonly timeoutMs?: number;
 }
 
 export async function openCache(options: CacheOptions): Promise<Cache> {
@@ -38,24 +49,58 @@ export async function openCache(options: CacheOptions): Promise<Cache> {
       counters: memoryCounterStore(),
       lists: memoryListStore(),
       backend: "memory",
+      ping: async () => undefined,
+      onRecovered: () => undefined,
       close: () => events.close(),
     };
   }
   const url = options.url;
   const prefix = options.prefix ?? "deis:";
-  const connect = () => new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: false });
-  const client = connect();
-  await client.ping();
-  const events = new RedisEventBus(connect, prefix);
+  const timeoutMs = options.timeoutMs ?? 1500;
+  // Bounded: a command waits at most timeoutMs (also while queued for a reconnect), and is not
+  // retried on later connections; the client itself reconnects for as long as it takes.
+  const connect = (offlineQueue: boolean) =>
+    new Redis(url, {
+      commandTimeout: timeoutMs,
+      connectTimeout: timeoutMs,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: offlineQueue,
+      lazyConnect: true,
+    });
+  // Commands fail at once while the client is disconnected (nothing piles up to run minutes later).
+  const client = connect(false);
+  await client.connect().catch((error: unknown) => {
+    client.disconnect(); // stop its reconnecting: the platform does not start without Redis
+    throw componentUnavailable("cache", error);
+  });
+  const health = new CacheHealth(client, Math.min(timeoutMs, 500));
+  // The event bus's connections queue (for timeoutMs at most): a subscriber is set up before it is connected.
+  const events = guardEvents(new RedisEventBus(() => {
+    const bus = connect(true);
+    bus.connect().catch(() => undefined);
+    return bus;
+  }, prefix), health);
   return {
     events,
-    locks: redisLockStore(client, prefix),
-    counters: redisCounterStore(client, prefix),
-    lists: redisListStore(client, prefix),
+    locks: guardStore(redisLockStore(client, prefix), health),
+    counters: guardStore(redisCounterStore(client, prefix), health),
+    lists: guardStore(redisListStore(client, prefix), health),
     backend: "redis",
+    ping: () => health.ping(),
+    onRecovered: (handler) => health.onRecovered(handler),
     async close() {
+      health.close();
       await events.close();
-      await client.quit();
+      await client.quit().catch(() => client.disconnect());
     },
+  };
+}
+
+/** Publishing and subscribing with the cache's UNAVAILABLE for transport failures (closing is not guarded). */
+function guardEvents(bus: EventBus, health: CacheHealth): EventBus {
+  return {
+    publish: (topic, payload) => health.guard(() => bus.publish(topic, payload)),
+    subscribe: (topic) => health.guard(() => bus.subscribe(topic)),
+    close: () => bus.close(),
   };
 }

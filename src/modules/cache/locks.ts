@@ -34,6 +34,8 @@ export interface LockStore {
   tryAcquire(key: string, ttlMs?: number): Promise<Lease | null>;
   /** Waits up to `timeoutMs` for the lock; throws UNAVAILABLE after that. */
   acquire(key: string, timeoutMs: number, ttlMs?: number): Promise<Lease>;
+  /** Resolves when the store answers (work about to need a lock checks first); throws UNAVAILABLE otherwise. */
+  ping(): Promise<void>;
 }
 
 const DEFAULT_TTL_MS = 30_000;
@@ -77,6 +79,7 @@ export function memoryLockStore(): LockStore {
     async tryAcquire(key) {
       return take(key);
     },
+    async ping() {},
     acquire(key, timeoutMs) {
       const now = take(key);
       if (now) return Promise.resolve(now);
@@ -135,6 +138,9 @@ export function redisLockStore(redis: Redis, prefix: string): LockStore {
         clearInterval(timer);
         await redis.eval(RELEASE_SCRIPT, 1, name(key), token);
       });
+    },
+    async ping() {
+      await redis.ping();
     },
     async acquire(key, timeoutMs, ttlMs = DEFAULT_TTL_MS) {
       const deadline = Date.now() + timeoutMs;

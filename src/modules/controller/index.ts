@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import type { PlatformConfig } from "../../core/config";
 import type { Logger } from "../../core/logger";
 import type { Cache } from "../cache";
-import type { DiscoveryStore } from "../discovery";
+import { type DiscoveryStore, platformKey } from "../discovery";
 import type { DrainGuard, LogStore } from "../logger";
 import type { Runtime } from "../runtime";
 import { AccessService } from "./services/access.service";
@@ -16,6 +16,7 @@ import { memoryBytes } from "../../core/units";
 import { ConfigService } from "./services/config.service";
 import { DomainService } from "./services/domain.service";
 import { KeyService } from "./services/key.service";
+import { HealthService } from "./services/health.service";
 import { LogService } from "./services/log.service";
 import { PlatformService } from "./services/platform.service";
 import { PlatformSettingsService } from "./services/platform-settings.service";
@@ -33,6 +34,7 @@ export { type BuilderControl, type DeployOutcome, type PushedBuild, builderFace 
 export type { ConfigChange } from "./validation/config-rules";
 export { fingerprintOf, parsePublicKey } from "./validation/ssh-public-key";
 export { hashToken } from "./services/auth.service";
+export type { ComponentHealth, PlatformHealth } from "./services/health.service";
 
 export interface ControllerDeps {
   readonly dataSource: DataSource;
@@ -87,6 +89,16 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
     domains: new DomainService(dataSource, unitOfWork, access, config.domain, routing),
     certificates: new CertificateService(dataSource, unitOfWork, access, routing),
     routing,
+    health: new HealthService(
+      [
+        { name: "database", backend: config.databaseUrl ? "postgresql" : "pglite", probe: () => dataSource.query("SELECT 1") },
+        { name: "cache", backend: cache.backend, probe: () => cache.ping() },
+        { name: "discovery", backend: discovery.backend, probe: () => discovery.get(platformKey("domain")) },
+      ],
+      config.componentTimeoutMs,
+      () => (runtime.reconciler.isLeader ? ["reconciler"] : []),
+      log.child({ module: "health" }),
+    ),
     platform: new PlatformService({
       domain: config.domain,
       version,

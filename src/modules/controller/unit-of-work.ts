@@ -28,11 +28,14 @@ export class UnitOfWork {
         afterCommit: (task) => tasks.push(task),
       }),
     );
-    for (const { topic, payload } of queued) {
-      await this.events.publish(topic, payload).catch((error: unknown) => {
-        ctx.log.error({ err: error, topic: topic.name }, "event publish failed");
-      });
-    }
+    // Sent in order, awaited together: a cache that does not answer costs one timeout, not one per event.
+    await Promise.all(
+      queued.map(({ topic, payload }) =>
+        this.events.publish(topic, payload).catch((error: unknown) => {
+          ctx.log.error({ err: error, topic: topic.name }, "event publish failed");
+        }),
+      ),
+    );
     for (const task of tasks) {
       try {
         await task();

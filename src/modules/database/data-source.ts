@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { DataSource, type Logger as TypeOrmLogger } from "typeorm";
 import { ENTITIES } from "../../entities";
 import { MIGRATIONS } from "../../entities/migrations";
+import { boundedPg } from "./errors";
 import { serializedPGliteDriver } from "./pglite-pool";
 
 export interface DatabaseOptions {
@@ -12,6 +13,10 @@ export interface DatabaseOptions {
   /** Receives every query when set (used to count queries in benchmarks and tests). */
   readonly logger?: TypeOrmLogger;
   readonly poolSize?: number;
+  /** PostgreSQL: longest wait for a new connection (a silent server) before UNAVAILABLE; not the wait for a pooled one. */
+  readonly connectTimeoutMs?: number;
+  /** PostgreSQL: longest wait for one statement's answer (a server that hangs) before UNAVAILABLE. */
+  readonly queryTimeoutMs?: number;
 }
 
 /**
@@ -31,7 +36,14 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     logger: options.logger,
   };
   if (options.url) {
-    return new DataSource({ ...common, url: options.url, poolSize: options.poolSize ?? 10 });
+    return new DataSource({
+      ...common,
+      url: options.url,
+      poolSize: options.poolSize ?? 10,
+      // Bounded waits, so an unreachable PostgreSQL answers UNAVAILABLE instead of hanging a request.
+      driver: boundedPg(options.connectTimeoutMs),
+      extra: options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : undefined,
+    });
   }
   if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
   return new DataSource({

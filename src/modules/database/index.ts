@@ -1,2 +1,2 @@
 export { type DatabaseOptions, createDataSource, openDatabase } from "./data-source";
-export { isUniqueViolation } from "./errors";
+export { databaseOutage, isUniqueViolation } from "./errors";

@@ -28,6 +28,7 @@ export interface ReconcilerOptions {
 export class Reconciler {
   private readonly loop: LeaderLoop;
   private target: ReconcileTarget | null = null;
+  private leading = false;
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -67,12 +68,27 @@ export class Reconciler {
       },
       onResync: () => void this.reconcileAll(),
     });
+    this.leading = true;
     return async () => {
+      this.leading = false;
       stopWatching();
       clearInterval(timer);
       for (const pending of soon.values()) clearTimeout(pending);
       await routes.close();
     };
+  }
+
+  /** True while this process is the elected reconciler. */
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /**
+   * A full pass now, if this process leads: a component the deploys need came back (Redis after an
+   * outage), so releases left PENDING by the outage are deployed without waiting for the timer.
+   */
+  nudge(): void {
+    if (this.leading) void this.reconcileAll();
   }
 
   /** Every app in the database, and every app the engine still runs processes for (destroyed ones). */

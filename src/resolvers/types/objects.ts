@@ -74,6 +74,24 @@ export class Platform {
   registrationMode: string;
 }
 
+@ObjectType({ description: "Whether one shared component of the platform answers now, as this controller process sees it." })
+export class ComponentStatus {
+  @Field(() => String, { description: "database, cache or discovery." })
+  name: string;
+
+  @Field(() => String, { description: "What runs it: postgresql or pglite, redis or memory, etcd or memory." })
+  backend: string;
+
+  @Field(() => Boolean)
+  healthy: boolean;
+
+  @Field(() => String, { description: '"ok", or "down: " and why.' })
+  detail: string;
+
+  @Field(() => Int, { description: "How long the probe took, in milliseconds (up to the timeout when it did not answer)." })
+  latencyMs: number;
+}
+
 registerEnumType(AppEventType, { name: "AppEventType" });
 
 @ObjectType({ description: "Something that happened to an app." })

@@ -1,5 +1,6 @@
 import { type DataSource, In, IsNull, Not } from "typeorm";
 import { systemContext } from "../../../core/context";
+import { DomainError } from "../../../core/errors";
 import type { Logger } from "../../../core/logger";
 import { AppEventType, announce, appEventsTopic, logIntakeTopic, releasePhaseTopic } from "../../../core/topics";
 import { memoryBytes, nanoCpus } from "../../../core/units";
@@ -65,12 +66,26 @@ export class DeployService implements ReconcileTarget {
       return;
     }
     const work = this.locked(app, (lease) => this.deploy(app, lease))
-      .catch((error: unknown) => this.log.error({ err: error, app }, "deploy failed"))
+      .catch((error: unknown) => {
+        // The cache (deploy locks) or database down: the release stays PENDING and the reconciler deploys it once it is back.
+        if (error instanceof DomainError && error.details.component) {
+          this.log.warn({ err: error.cause ?? error, app, component: error.details.component }, "deploy postponed until the component is back");
+        } else this.log.error({ err: error, app }, "deploy failed");
+      })
       .finally(() => {
         this.active.delete(app);
         if (this.again.delete(app)) this.converge(app);
       });
     this.active.set(app, work);
+  }
+
+  /**
+   * Throws UNAVAILABLE when a deploy could not start now (the cache that holds the deploy locks
+   * does not answer): a change that makes a release checks it first, so it fails and changes
+   * nothing rather than report a release that nothing will deploy until the cache is back.
+   */
+  async ready(): Promise<void> {
+    await this.locks.ping();
   }
 
   /** Resolves when no deploy of the app (or of any app) is running or asked for in this process. */

@@ -66,6 +66,8 @@ export class ProcessService {
     return this.unitOfWork.run(ctx, async (tx) => {
       // Read the scale under the app's row lock: two scales (or a scale and a build) at once both count.
       await tx.manager.query(`SELECT id FROM apps WHERE id = $1 FOR UPDATE`, [app.id]);
+      // A scale is carried out by a deploy: refuse it (changing nothing) while no deploy can start.
+      await this.deploys.ready();
       const { structure: current } = await tx.manager.findOneByOrFail(App, { id: app.id });
       const structure = { ...current, ...Object.fromEntries(counts.map(({ type, count }) => [type, count])) };
       await tx.manager.update(App, { id: app.id }, { structure });

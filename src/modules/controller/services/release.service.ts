@@ -104,6 +104,8 @@ export class ReleaseService {
    * distinct versions. Events go out after commit.
    */
   async create(ctx: RequestContext, tx: Tx, app: App, input: NewRelease): Promise<Release> {
+    // A release with a build must be deployed: refuse it (the transaction rolls back) when no deploy can start.
+    if (input.build) await this.deploys.ready();
     const [{ max }] = (await tx.manager.query(
       `SELECT COALESCE(MAX(version), 0)::int AS max FROM releases WHERE "appId" = $1`,
       [app.id],

@@ -35,6 +35,8 @@ describe("a controller killed mid-deploy", () => {
     for (const p of running) await p.stop();
     for (const c of await engine.listContainers([`deis.platform=crash-${id}`])) await engine.removeContainer(c.id);
     await engine.removeImages(`deis-apps/${app}`);
+    // Its app's network too: each one left behind holds one of the engine's few address pools.
+    await engine.removeNetworks([`deis.platform=crash-${id}`]);
     await database.drop();
   });
 

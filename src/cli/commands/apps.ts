@@ -147,9 +147,8 @@ export const appsCommands: Command[] = [
     aliases: ["rename"],
     topic: "apps",
     usage: "NEWNAME",
-    description: "rename an app and restart it under the new name (owner only); its old URL and git remote stop working",
-    examples: ["deis apps:rename my-store", "deis apps:rename my-store -a my-shop"],
-    options: [remoteOption],
+    description: "rename an app and restart it under the new name (owner only)",
+    examples: ["deis apps:rename my-store", "deis apps:rename my-store -a my-shop", "deis apps:rename my-store -r staging"],
     app: true,
     args: { min: 1, max: 1 },
     async run(ctx) {

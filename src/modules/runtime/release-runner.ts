@@ -72,6 +72,11 @@ export class ReleaseRunner {
     return renamed;
   }
 
+  /** Takes back names renameImages gave (the rename did not happen). */
+  async forgetImages(refs: readonly string[]): Promise<void> {
+    for (const ref of refs) await this.engine.removeImage(ref).catch(() => undefined);
+  }
+
   async restart(plan: ReleasePlan, type?: string | null, num?: number | null): Promise<number> {
     return this.scheduler.restart(await this.prepare(plan), this.routes, type, num);
   }

@@ -129,6 +129,7 @@ export class AppService {
           return tx.manager.findOneByOrFail(App, { id: app.id });
         });
       } catch (error) {
+        await this.deploys.forgetImages([...images.values()]);
         if (isUniqueViolation(error)) throw alreadyExists("name", `an app named "${newName}" already exists`);
         throw error;
       }

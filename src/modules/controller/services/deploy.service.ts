@@ -156,6 +156,10 @@ export class DeployService implements ReconcileTarget {
     return this.runner.stopOneOff(app, num);
   }
 
+  forgetImages(refs: readonly string[]): Promise<void> {
+    return this.runner.forgetImages(refs);
+  }
+
   private async locked<T>(app: string, work: (lease: Lease) => Promise<T>): Promise<T> {
     // A short TTL (renewed while held) so a crashed controller's lock frees up quickly.
     const lease = await this.locks.acquire(`deploy:${app}`, this.options.lockTimeoutMs, DEPLOY_LOCK_TTL_MS);

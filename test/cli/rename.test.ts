@@ -89,9 +89,11 @@ describe("deis apps:rename", () => {
     const done = await alice.ok(["apps:rename", renamed], { cwd: repo });
     const gitRemote = `ssh://git@127.0.0.1:${t.platform.config.builderPort}/${renamed}.git`;
     expect(done.stdout).toBe(
-      `Renamed ${app} to ${renamed}\nURL:        http://${renamed}.localhost:${t.platform.router.port}\nGit remote: ${gitRemote}\n` +
+      `URL:        http://${renamed}.localhost:${t.platform.router.port}\nGit remote: ${gitRemote}\n` +
         `Git remote deis updated\nOther checkouts of the app need their remote updated: deis git:remote -a ${renamed}\n`,
     );
+    // Said once, on stderr: the rename, then the app starting under its new name until it runs.
+    expect(done.stderr).toMatch(new RegExp(`^Renaming ${app} to ${renamed}\\.\\.\\. done\\n(Starting ${renamed}\\.\\.\\.\\n(  .+\\n)+)?Starting ${renamed}\\.\\.\\. done\\n$`));
     expect(remoteOf(repo)).toBe(gitRemote);
     // Same release, same config, under the new name.
     await serving(renamed, "v2");

@@ -86,6 +86,8 @@ describe("deis apps:rename", () => {
   });
 
   test("rename moves the app: the new URL answers, the old one answers as no app, the remote deis is updated, nothing is left under the old name", async () => {
+    const custom = `${app}.example.test`;
+    await alice.ok(["domains:add", custom], { cwd: repo });
     const done = await alice.ok(["apps:rename", renamed], { cwd: repo });
     const gitRemote = `ssh://git@127.0.0.1:${t.platform.config.builderPort}/${renamed}.git`;
     expect(done.stdout).toBe(
@@ -95,8 +97,13 @@ describe("deis apps:rename", () => {
     // Said once, on stderr: the rename, then the app starting under its new name until it runs.
     expect(done.stderr).toMatch(new RegExp(`^Renaming ${app} to ${renamed}\\.\\.\\. done\\n(Starting ${renamed}\\.\\.\\.\\n(  .+\\n)+)?Starting ${renamed}\\.\\.\\. done\\n$`));
     expect(remoteOf(repo)).toBe(gitRemote);
-    // Same release, same config, under the new name.
+    // Same release, same config, under the new name; the custom domain stays with the app.
     await serving(renamed, "v2");
+    await eventually(`${custom} to route to ${renamed}`, async () => {
+      const got = await send(t.platform.router.port, custom, "/");
+      return got.status === 200 && JSON.parse(got.body).app === renamed ? true : undefined;
+    });
+    expect((await alice.ok(["domains", "--json"], { cwd: repo })).json()).toEqual([expect.objectContaining({ domain: custom })]);
     // The router reads only discovery and does not know which names are apps: the old name answers
     // as a name no app ever had (the "not available" page), never the app.
     const nobody = await answer(uniqueApp("never-was"));

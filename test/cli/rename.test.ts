@@ -120,6 +120,8 @@ describe("deis apps:rename", () => {
     const info = (await alice.ok(["apps:info", "--json"], { cwd: repo })).json();
     expect(info).toMatchObject({ app: { name: renamed, latestRelease: { version: 2 } }, processes: [expect.objectContaining({ name: `${renamed}.v2.cmd.1`, state: "running" })] });
     expect((await alice.run(["apps:info", "-a", app])).stderr).toBe(`Error: app "${app}" not found\n`);
+    // Its recent log lines came along, under the new name.
+    expect((await alice.ok(["logs", "-n", "1000"], { cwd: repo })).stdout).toMatch(/Z deis\[api\]: alice created initial release\n/);
   });
 
   test("git push to the renamed app deploys under the new name", async () => {

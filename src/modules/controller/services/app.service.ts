@@ -21,7 +21,7 @@ export class AppService {
     private readonly releases: ReleaseService,
     private readonly deploys: DeployService,
     private readonly routing: RoutingService,
-    private readonly logs: { clear(app: string): Promise<void> },
+    private readonly logs: { clear(app: string): Promise<void>; carry(from: string, to: string): Promise<void> },
   ) {}
 
   /** The apps the caller owns or collaborates on (every app, for an admin), by name. */
@@ -94,7 +94,7 @@ export class AppService {
    * named in the new repository, its processes, routes, network, repository on the builder and
    * recent log lines under the old name go (as when an app is destroyed), and what serves is
    * deployed again under the new name (no new release: neither the build nor the config changed).
-   * Custom domains, config, drains, releases and collaborators stay with the app. Refused while a
+   * Custom domains, config, drains, releases, collaborators and recent log lines stay with the app. Refused while a
    * push to the app is in progress; waits for a running deploy.
    */
   async rename(ctx: RequestContext, name: string, newName: string): Promise<App> {
@@ -108,6 +108,8 @@ export class AppService {
       const builds = await this.dataSource.getRepository(Build).find({ where: { appId: app.id }, select: { id: true, image: true } });
       // Named in the new repository before the row changes, so the new name's deploy finds them.
       const images = await this.deploys.renameImages(app.name, newName, builds.map((b) => b.image));
+      // Its recent log lines go with it (before the old name's are cleared when the rename commits).
+      await this.logs.carry(app.name, newName);
       try {
         return await this.unitOfWork.run(ctx, async (tx) => {
           await tx.manager.update(App, { id: app.id }, { name: newName });
@@ -130,6 +132,7 @@ export class AppService {
         });
       } catch (error) {
         await this.deploys.forgetImages([...images.values()]);
+        await this.logs.clear(newName).catch(() => undefined);
         if (isUniqueViolation(error)) throw alreadyExists("name", `an app named "${newName}" already exists`);
         throw error;
       }

@@ -36,7 +36,9 @@ describe("a controller killed mid-deploy", () => {
     for (const c of await engine.listContainers([`deis.platform=crash-${id}`])) await engine.removeContainer(c.id);
     await engine.removeImages(`deis-apps/${app}`);
     // Its app's network too: each one left behind holds one of the engine's few address pools.
-    await engine.removeNetworks([`deis.platform=crash-${id}`]);
+    await eventually("the test's networks to be removed", async () =>
+      (await engine.removeNetworks([`deis.platform=crash-${id}`])).length === 0 ? true : undefined,
+    );
     await database.drop();
   });
 

@@ -91,10 +91,10 @@ export class AppService {
 
   /**
    * Renames an app (owner or admin). Nothing of it stays under the old name: its build images are
-   * named in the new repository, its processes, routes, network, repository on the builder and
-   * recent log lines under the old name go (as when an app is destroyed), and what serves is
+   * named in the new repository, its recent log lines move, and its processes, routes, network and
+   * repository on the builder under the old name go (as when an app is destroyed); what serves is
    * deployed again under the new name (no new release: neither the build nor the config changed).
-   * Custom domains, config, drains, releases, collaborators and recent log lines stay with the app. Refused while a
+   * Custom domains, config, drains, releases and collaborators stay with the app. Refused while a
    * push to the app is in progress; waits for a running deploy.
    */
   async rename(ctx: RequestContext, name: string, newName: string): Promise<App> {

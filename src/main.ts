@@ -25,6 +25,9 @@ commands:
 
 Configuration comes from the environment; see README.md.`;
 
+/** Says a server is up: the banner on a terminal, one JSON log line with its fields otherwise. */
+type Announce = (banner: string[], fields: Record<string, unknown>) => void;
+
 async function main(argv: string[]): Promise<void> {
   const command = argv[0] ?? "up";
   if (command === "help" || command === "--help" || command === "-h") {
@@ -38,7 +41,15 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
-  const log = createLogger(config.logLevel);
+  // A person at a terminal reads lines and a banner; anything else (a pipe, a file, a collector) gets
+  // JSON lines only, the banner among them as one line with its fields.
+  const human = process.stdout.isTTY === true;
+  const log = createLogger(config.logLevel, "deis", { human });
+  const announce = (banner: string[], fields: Record<string, unknown>) => {
+    if (human) console.log(banner.join("\n"));
+    // Said whatever LOG_LEVEL is: whoever started it needs the addresses.
+    else log.child({}, { level: "info" }).info(fields, banner[0]);
+  };
   if (command === "migrate") {
     const dataSource = await openDatabase({ url: config.databaseUrl, pgliteDir: join(config.dataDir, "pglite") });
     await dataSource.destroy();
@@ -46,11 +57,11 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === "router") {
-    await runRouter(config, log);
+    await runRouter(config, log, announce);
     return;
   }
   if (command === "logger") {
-    await runLogger(config, log);
+    await runLogger(config, log, announce);
     return;
   }
   if (command !== "up") {
@@ -60,15 +71,23 @@ async function main(argv: string[]): Promise<void> {
   }
   const platform = await startPlatform(config, { log });
   const routerPort = config.routerPort === 80 ? "" : `:${platform.router.port}`;
-  console.log(
+  const up = {
+    dashboard: new URL("/", platform.api.url).href,
+    api: platform.api.url,
+    apps: `http://<app>.${config.domain}${routerPort}`,
+    gitPush: `ssh://git@${config.gitHost}:${platform.builder.port}/<app>.git`,
+    builderHostKey: platform.builder.hostKeyFingerprint,
+  };
+  announce(
     [
       "Deis is up.",
-      `  Dashboard:        ${new URL("/", platform.api.url).href}`,
-      `  API and explorer: ${platform.api.url}`,
-      `  Apps answer at:   http://<app>.${config.domain}${routerPort}`,
-      `  git push to:      ssh://git@${config.gitHost}:${platform.builder.port}/<app>.git`,
-      `  builder host key: ${platform.builder.hostKeyFingerprint} (ED25519; compare when the first push asks)`,
-    ].join("\n"),
+      `  Dashboard:        ${up.dashboard}`,
+      `  API and explorer: ${up.api}`,
+      `  Apps answer at:   ${up.apps}`,
+      `  git push to:      ${up.gitPush}`,
+      `  builder host key: ${up.builderHostKey} (ED25519; compare when the first push asks)`,
+    ],
+    up,
   );
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -88,7 +107,7 @@ async function main(argv: string[]): Promise<void> {
  * The router alone, as its own processes (one per DEIS_ROUTER_WORKERS): it reads only discovery,
  * so it needs etcd, and it keeps serving the last routes while the controller is down.
  */
-async function runRouter(config: PlatformConfig, log: Logger): Promise<void> {
+async function runRouter(config: PlatformConfig, log: Logger, announce: Announce): Promise<void> {
   if (config.etcdEndpoints.length === 0) {
     throw new ConfigError("ETCD_ENDPOINTS", "the router runs on its own only with etcd: it shares routes through it");
   }
@@ -107,7 +126,7 @@ async function runRouter(config: PlatformConfig, log: Logger): Promise<void> {
     routeLeaseGraceMs: config.routeTtlSeconds * 1000,
     onRequest: cache ? (entry) => void publishRequestLine(cache.events, entry) : undefined,
   });
-  if (router.role === "primary") console.log(`Deis router is up on port ${router.port}`);
+  if (router.role === "primary") announce([`Deis router is up on port ${router.port}`], { port: router.port });
   const shutdown = () => {
     void router
       .close()
@@ -122,7 +141,7 @@ async function runRouter(config: PlatformConfig, log: Logger): Promise<void> {
  * The log server alone: it shares the database (apps, drains), Redis (stored lines, live tails,
  * the intake) and etcd (its election) with the controllers, so it needs all three configured.
  */
-async function runLogger(config: PlatformConfig, log: Logger): Promise<void> {
+async function runLogger(config: PlatformConfig, log: Logger, announce: Announce): Promise<void> {
   for (const [variable, value] of [["DATABASE_URL", config.databaseUrl], ["REDIS_URL", config.redisUrl], ["ETCD_ENDPOINTS", config.etcdEndpoints[0]]] as const) {
     if (!value) throw new ConfigError(variable, "the log server runs on its own only beside controllers that share it");
   }
@@ -143,7 +162,7 @@ async function runLogger(config: PlatformConfig, log: Logger): Promise<void> {
     log.child({ module: "logger" }),
   );
   server.start();
-  console.log("Deis log server is up (it takes over when elected)");
+  announce(["Deis log server is up (it takes over when elected)"], {});
   const shutdown = () => {
     void server
       .stop()

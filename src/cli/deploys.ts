@@ -84,11 +84,16 @@ function reached(processes: readonly ProcessFieldsFragment[], type: string, coun
 }
 
 /** Waits (bounded) until the processes show the asked counts running; returns them. */
-export async function awaitScale(ctx: CommandContext, app: string, counts: readonly { type: string; count: number }[]): Promise<ProcessFieldsFragment[]> {
+export async function awaitScale(
+  ctx: CommandContext,
+  app: string,
+  counts: readonly { type: string; count: number }[],
+  title = `Scaling ${app} to ${counts.map(({ type, count }) => `${type}=${count}`).join(" ")}`,
+): Promise<ProcessFieldsFragment[]> {
   const described = counts.map(({ type, count }) => `${type}=${count}`).join(" ");
   const processes = await withProgress(
     ctx.io,
-    `Scaling ${app} to ${described}`,
+    title,
     (step) => {
       const watch = processSteps(step);
       return pollUntil(

@@ -5,7 +5,7 @@ import type { Command } from "./context";
 export const TOPICS: readonly (readonly [string, string])[] = [
   ["auth", "register, log in and out, change your password, cancel your account"],
   ["keys", "manage the SSH keys that let you git push"],
-  ["apps", "create, list, inspect, open, transfer and destroy apps; set git remotes"],
+  ["apps", "create, list, inspect, open, rename, transfer and destroy apps; set git remotes"],
   ["config", "manage an app's config values (its environment), .env pull and push"],
   ["builds", "list builds, or deploy a prebuilt Docker image"],
   ["releases", "list and inspect releases, roll back to an earlier one"],

@@ -48,6 +48,19 @@ export class AppResolver {
     return services.apps.transfer(ctx, name, to);
   }
 
+  @Authorized()
+  @Mutation(() => App, {
+    description:
+      "Renames an app (owner or admin) and deploys what serves again under the new name; its old URL, git remote and processes go.",
+  })
+  renameApp(
+    @Arg("app", () => String, { description: "The app's current name." }) app: string,
+    @Arg("name", () => String, { description: "The new name (the same rule as createApp's)." }) name: string,
+    @Ctx() { ctx, services }: GraphQLContext,
+  ) {
+    return services.apps.rename(ctx, app, name);
+  }
+
   @FieldResolver(() => User)
   async owner(@Root() app: App, @Ctx() { ctx, services }: GraphQLContext) {
     return services.users.byId(ctx, app.ownerId);

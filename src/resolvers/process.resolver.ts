@@ -45,4 +45,27 @@ export class ProcessResolver {
   ) {
     return services.processes.run(ctx, app, command, timeoutSeconds);
   }
+
+  @Authorized()
+  @Mutation(() => String, {
+    description:
+      "Starts a one-off command in the background with the app's image and config; returns its process name (run.4821), under which its output goes to the app's log.",
+  })
+  runDetached(
+    @Arg("app", () => String) app: string,
+    @Arg("command", () => String) command: string,
+    @Ctx() { ctx, services }: GraphQLContext,
+  ) {
+    return services.processes.runDetached(ctx, app, command);
+  }
+
+  @Authorized()
+  @Mutation(() => Boolean, { description: "Stops a detached one-off (run.4821, as processes lists it)." })
+  stopOneOff(
+    @Arg("app", () => String) app: string,
+    @Arg("name", () => String) name: string,
+    @Ctx() { ctx, services }: GraphQLContext,
+  ) {
+    return services.processes.stopOneOff(ctx, app, name);
+  }
 }

@@ -117,7 +117,7 @@ describe("deis CLI without a platform", () => {
     const setHelp = (await cli.ok(["help", "config:set"])).stdout;
     expect(setHelp).toContain("$ deis config:set KEY=value... [-a APP] [--no-wait] [--json]");
     expect(setHelp).toContain("EXAMPLES\n  $ deis config:set GREETING=hello");
-    expect((await cli.ok(["help", "ps"])).stdout).toContain("  ps:scale    set how many processes");
+    expect((await cli.ok(["help", "ps"])).stdout).toContain("  ps:scale      set how many processes");
     expect((await cli.ok(["--version"])).stdout).toMatch(/^deis\/\d+\.\d+\.\d+ node\//);
   });
 

@@ -112,6 +112,8 @@ const OPERATIONS: readonly Operation[] = [
   { name: "Scale", expected: APP_WORK_REFUSED("CONFLICT"), call: (sdk, app) => sdk.Scale({ app, processes: [{ type: "web", count: 2 }] }) },
   { name: "Restart", expected: APP_WORK_REFUSED("BAD_USER_INPUT"), call: (sdk, app) => sdk.Restart({ app }) },
   { name: "Run", expected: APP_WORK_REFUSED("CONFLICT"), call: (sdk, app) => sdk.Run({ app, command: "true" }) },
+  { name: "RunDetached", expected: APP_WORK_REFUSED("CONFLICT"), call: (sdk, app) => sdk.RunDetached({ app, command: "true" }) },
+  { name: "StopOneOff", expected: APP_WORK_REFUSED("NOT_FOUND"), call: (sdk, app) => sdk.StopOneOff({ app, name: "run.1234" }) },
   { name: "DeployImage", expected: APP_WORK_REFUSED("BAD_USER_INPUT"), call: (sdk, app) => sdk.DeployImage({ app, image: "no-such-image:1" }) },
   { name: "Certificates", expected: APP_WORK, call: (sdk, app) => sdk.Certificates({ app }) },
   { name: "AddCertificate", expected: APP_WORK_REFUSED("BAD_USER_INPUT"), call: (sdk, app) => sdk.AddCertificate({ app, name: "c", certificate: "x", key: "y" }) },
@@ -130,6 +132,7 @@ const OPERATIONS: readonly Operation[] = [
     setup: (s) => s.owner.AddCollaborator({ app: s.app, username: s.other }),
   },
   { name: "TransferApp", expected: OWNER_ONLY, other: true, call: (sdk, app, s) => sdk.TransferApp({ name: app, to: s.other }) },
+  { name: "RenameApp", expected: OWNER_ONLY, call: (sdk, app) => sdk.RenameApp({ app, name: unique(`${app}-renamed-`) }) },
   { name: "DestroyApp", expected: OWNER_ONLY, call: (sdk, app) => sdk.DestroyApp({ name: app }) },
 ];
 
@@ -213,7 +216,7 @@ describe("authorization matrix (postgres)", () => {
       FORBIDDEN: /only the owner of|only an admin may/,
       CONFLICT: /still owns apps|has no build yet|has nothing deployed yet/,
       BAD_USER_INPUT: /no running process|no image no-such-image:1|must be a PEM certificate/,
-      NOT_FOUND: role === "stranger" ? new RegExp(`^app "${scene.app}" not found$`) : /certificate "none" not found|log drain "syslog:\/\/nowhere:514" not found/,
+      NOT_FOUND: role === "stranger" ? new RegExp(`^app "${scene.app}" not found$`) : /certificate "none" not found|log drain "syslog:\/\/nowhere:514" not found|process "run.1234" not found/,
     };
     expect(error.message).toMatch(reason[outcome]);
     expect(await appState(scene.app)).toEqual(before);

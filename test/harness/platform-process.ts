@@ -5,6 +5,8 @@ import { scaled } from "./time";
 export interface PlatformProcess {
   readonly url: string;
   readonly pid: number;
+  /** Everything it wrote to stdout so far. */
+  stdout(): string;
   /** SIGKILL: the controller dies mid-work, as in a crash. */
   kill(): Promise<void>;
   /** SIGTERM and wait for a clean exit. */
@@ -19,7 +21,7 @@ function exited(child: ChildProcess): Promise<void> {
 
 /**
  * The platform as its own OS process (`src/main.ts up` with tsx's loader), for tests that kill a
- * controller. Resolves once it prints its API URL.
+ * controller. Resolves once it says it is up (its API URL).
  */
 export async function startPlatformProcess(env: Record<string, string>): Promise<PlatformProcess> {
   // node itself with tsx's loader (not the tsx wrapper), so the PID is the controller's own.
@@ -29,11 +31,14 @@ export async function startPlatformProcess(env: Record<string, string>): Promise
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  let stdout = "";
+  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the platform did not start within ${scaled(60_000) / 1000} s:\n${output}`)), scaled(60_000));
     const read = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /API and explorer: (\S+)/.exec(output);
+      // Its stdout is a pipe, so the banner is a JSON log line with the API's URL in "api".
+      const match = /"api":"([^"]+)"/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]);
@@ -56,6 +61,7 @@ export async function startPlatformProcess(env: Record<string, string>): Promise
   return {
     url,
     pid: child.pid!,
+    stdout: () => stdout,
     async kill() {
       child.kill("SIGKILL");
       await exited(child);

@@ -3,9 +3,11 @@ import type { AppFieldsFragment } from "../../sdk/client";
 import type { Command, CommandContext } from "../context";
 import { CliError } from "../errors";
 import { GIT_REMOTE as DEFAULT_REMOTE, resolveApp } from "../app-resolver";
-import { appFromRemote, insideWorkTree, remotes, removeRemote, setRemote } from "../git";
+import { appFromRemote, insideWorkTree, remoteUrl, remotes, removeRemote, setRemote } from "../git";
 import { fields, time } from "../output";
 import { allPages } from "../pages";
+import { awaitScale } from "../deploys";
+import { withProgress } from "../progress";
 
 const remoteOption = { name: "remote", short: "r", value: "NAME", description: `the git remote's name (default ${DEFAULT_REMOTE})` };
 
@@ -139,6 +141,36 @@ export const appsCommands: Command[] = [
     async run(ctx) {
       const { transferApp } = await ctx.sdk.TransferApp({ name: await ctx.app(), to: ctx.args[0] });
       ctx.out.result(transferApp, (app) => ctx.out.line(`Transferred ${app.name} to ${app.owner.username}`));
+    },
+  },
+  {
+    name: "apps:rename",
+    aliases: ["rename"],
+    topic: "apps",
+    usage: "NEWNAME",
+    description: "rename an app and restart it under the new name (owner only)",
+    examples: ["deis apps:rename my-store", "deis apps:rename my-store -a my-shop", "deis apps:rename my-store -r staging"],
+    options: [{ name: "no-wait", description: "return once renamed, without waiting for its processes under the new name" }],
+    app: true,
+    args: { min: 1, max: 1 },
+    async run(ctx) {
+      const from = await ctx.app();
+      const { app: before } = await ctx.sdk.App({ name: from });
+      const { renameApp: app } = await withProgress(ctx.io, `Renaming ${from} to ${ctx.args[0]}`, () => ctx.sdk.RenameApp({ app: from, name: ctx.args[0] }));
+      // Only the remote that points at this very app is moved (as heroku apps:rename does).
+      const remote = ctx.string("remote") ?? DEFAULT_REMOTE;
+      const url = await remoteUrl(ctx.io, remote);
+      const moved = url !== null && (url === before.gitRemote || (appFromRemote(url) === from && sameHost(url, before.gitRemote)));
+      if (moved) await setRemote(ctx.io, remote, app.gitRemote);
+      // What ran under the old name starts again under the new one; the progress line says when it runs.
+      const counts = app.structure.filter((s) => s.count > 0);
+      if (!ctx.noWait && counts.length > 0) await awaitScale(ctx, app.name, counts, `Starting ${app.name}`);
+      // "Renaming ... done" on stderr already said what happened: stdout holds the new addresses.
+      ctx.out.result({ app, renamedFrom: from, updatedRemote: moved ? remote : null }, () => {
+        ctx.out.line(fields([["URL", app.url], ["Git remote", app.gitRemote]]));
+        if (moved) ctx.out.line(`Git remote ${remote} updated`);
+        ctx.out.line(`Other checkouts of the app need their remote updated: deis git:remote -a ${app.name}`);
+      });
     },
   },
   {

@@ -54,7 +54,7 @@ export const configCommands: Command[] = [
     name: "config:get",
     topic: "config",
     usage: "KEY",
-    description: "print one config value, as it is (for scripts: $(deis config:get KEY)); exit 1 when it is not set",
+    description: "print one config value as it is, for scripts; exit 1 when it is not set",
     examples: ["deis config:get DATABASE_URL", "deis config:get DATABASE_URL --shell   # DATABASE_URL='...'"],
     options: [{ name: "shell", short: "s", description: "print KEY='value' as a shell reads it" }],
     app: true,

@@ -108,7 +108,7 @@ export const psCommands: Command[] = [
     examples: [
       "deis run ls -la /app",
       "deis run --timeout 600 -a my-shop npm run migrate",
-      "deis run 'echo $GREETING'        # one argument: a command line for the shell",
+      "deis run 'echo $GREETING'        # one argument: a shell command line",
       "deis run -- sh -c 'exit 4'       # several: passed exactly as given",
     ],
     options: [{ name: "timeout", short: "t", value: "SECONDS", description: "stop the command after this long (default 60, at most 900)" }],
@@ -136,6 +136,40 @@ export const psCommands: Command[] = [
         return run.exitCode || 124;
       }
       return run.exitCode;
+    },
+  },
+  {
+    name: "run:detached",
+    topic: "ps",
+    usage: "COMMAND...",
+    description: "run a one-off command in the background, logged as run.N",
+    examples: ["deis run:detached npm run migrate", "deis logs -d run.4821 -t   # follow its output", "deis ps:stop run.4821"],
+    app: true,
+    rest: true,
+    args: { min: 1 },
+    async run(ctx) {
+      const app = await ctx.app();
+      const command = shellCommand(ctx.args);
+      const { runDetached: name } = await ctx.sdk.RunDetached({ app, command });
+      ctx.out.result({ app, name, command }, () => {
+        ctx.out.line(`Running \`${command}\` on ${app} as ${name}`);
+        ctx.out.line(`Follow its output with deis logs -d ${name} -t; stop it with deis ps:stop ${name}`);
+      });
+    },
+  },
+  {
+    name: "ps:stop",
+    aliases: ["stop"],
+    topic: "ps",
+    usage: "run.NUMBER",
+    description: "stop a detached one-off (its name as deis ps shows it)",
+    examples: ["deis ps:stop run.4821"],
+    app: true,
+    args: { min: 1, max: 1 },
+    async run(ctx) {
+      const app = await ctx.app();
+      await ctx.sdk.StopOneOff({ app, name: ctx.args[0] });
+      ctx.out.result({ app, stopped: ctx.args[0] }, () => ctx.out.line(`Stopped ${ctx.args[0]} of ${app}`));
     },
   },
 ];

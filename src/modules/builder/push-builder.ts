@@ -7,7 +7,7 @@ import { BuildLog } from "./build-log";
 import { BuildSlots } from "./build-slots";
 import type { BuilderControl } from "../controller";
 import type { RegistryClient } from "../registry";
-import { type DockerEngine, type ImageNames, type ImagePolicy, ImageRefused, ensureStackImage } from "../docker";
+import { type DockerEngine, type ImageNames, type ImageOwner, type ImagePolicy, ImageRefused, ensureStackImage } from "../docker";
 import { buildNetwork } from "../runtime";
 import { BuildpackError, planBuild } from "./buildpacks";
 import { DockerfileError, pinDockerfile } from "./dockerfile";
@@ -52,7 +52,7 @@ export class PushBuilder {
   }
 
   /** Handles a push's pre-receive hook; the exit code accepts (0) or refuses the push. */
-  async handle(ctx: RequestContext, app: string, session: HookSession, hungUp: AbortSignal = new AbortController().signal): Promise<number> {
+  async handle(ctx: RequestContext, app: string, appId: string, session: HookSession, hungUp: AbortSignal = new AbortController().signal): Promise<number> {
     const update = session.refs.find((r) => DEPLOY_BRANCHES.has(r.ref) && !ZERO_SHA.test(r.newSha));
     if (!update) {
       session.say("deis: push your main (or master) branch to deploy, e.g. git push deis main");
@@ -67,7 +67,7 @@ export class PushBuilder {
     if (this.slots.busy) say("-----> Waiting for a free build slot...");
     const release = await this.slots.take();
     try {
-      return await this.build(ctx, app, sha, session, say, log, hungUp);
+      return await this.build(ctx, { name: app, id: appId }, sha, session, say, log, hungUp);
     } catch (error) {
       // Not the build's own output: the platform's log has the details, the pusher gets no internals
       // (a domain error, e.g. the Docker engine down, says what it is, as the API would).
@@ -83,13 +83,14 @@ export class PushBuilder {
 
   private async build(
     ctx: RequestContext,
-    app: string,
+    owner: ImageOwner,
     sha: string,
     session: HookSession,
     say: (line: string) => void,
     log: BuildLog,
     hungUp: AbortSignal,
   ): Promise<number> {
+    const app = owner.name;
     const env = hookGitEnv(session.env, this.repos.path(app));
     say(`-----> Building ${app} from ${sha.slice(0, 7)}`);
     // What the plan reads, all at once (each is a git process or a query): the tree, the two
@@ -121,10 +122,10 @@ export class PushBuilder {
     try {
       dockerfile = await pinDockerfile(plan.kind === "dockerfile" ? ((await read("Dockerfile")) ?? "") : plan.dockerfile, {
         buildArgs,
-        labels: this.images.labelsFor(app),
+        labels: this.images.labelsFor(owner),
         resolve: async (use) => {
           try {
-            return (await this.images.resolve(app, use.ref, true)).id;
+            return (await this.images.resolve(owner, use.ref, true)).id;
           } catch (error) {
             // Said like the Dockerfile's own errors: where, then why.
             throw error instanceof ImageRefused ? new ImageRefused(`line ${use.line} (${use.how}): ${error.message}`) : error;
@@ -147,7 +148,7 @@ export class PushBuilder {
           tag: image,
           // Docker's predefined proxy args reach RUN steps without being kept in the image.
           buildArgs: { ...this.options.buildProxy, ...buildArgs },
-          labels: this.images.labelsFor(app),
+          labels: this.images.labelsFor(owner),
           network,
           memoryBytes: limits.memoryBytes,
           nanoCpus: limits.nanoCpus,

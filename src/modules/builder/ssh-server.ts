@@ -69,7 +69,7 @@ export async function startSshServer(options: {
     // A push whose lock lapsed (another push may hold it now) is cancelled before it releases anything.
     lease?.lost.addEventListener("abort", () => hangUp.abort(), { once: true });
     let building: Promise<number> = Promise.resolve(0);
-    const push = relay.register((session) => (building = builder.handle(ctx, parsed.app, session, hangUp.signal)));
+    const push = relay.register((session) => (building = builder.handle(ctx, parsed.app, appId, session, hangUp.signal)));
     const finish = (code: number) => {
       push.done();
       void building.finally(() => lease?.release());

@@ -8,6 +8,8 @@
 /** Labels the platform puts on what it makes: containers, networks and the images builds make. */
 export const PLATFORM_LABEL = "deis.platform";
 export const APP_LABEL = "deis.app";
+/** The app's id on the images its builds make: a name may pass to another app (rename, destroy and create again), an id never. */
+export const APP_ID_LABEL = "deis.app-id";
 
 /** Where app images live without a registry (a name no registry answers). */
 export const LOCAL_APP_REPOSITORY = "deis-apps";
@@ -78,6 +80,14 @@ export class ImageNames {
   /** The image a release runs: `<repository>:v<version>`. */
   release(app: string, version: number): string {
     return `${this.repository(app)}:v${version}`;
+  }
+
+  /** `ref` moved from app `from`'s repository to `to`'s, same tag (null when `ref` is not in `from`'s repository). */
+  renamed(ref: string, from: string, to: string): string | null {
+    if (this.appOf(ref) !== from) return null;
+    const { tag, digest } = parseReference(ref);
+    if (digest || !tag) return null;
+    return `${this.repository(to)}:${tag}`;
   }
 
   /** Every repository prefix an app image may carry (this platform's, and the one used without a registry). */

@@ -1,6 +1,12 @@
 import { DomainError } from "../../core/errors";
 import type { DockerEngine, ImageInfo } from "./docker-engine";
-import { APP_LABEL, type ImageNames, PLATFORM_LABEL } from "./image-names";
+import { APP_ID_LABEL, APP_LABEL, type ImageNames, PLATFORM_LABEL } from "./image-names";
+
+/** The app an image is checked for: its name (which may change) and its id (which does not). */
+export interface ImageOwner {
+  readonly name: string;
+  readonly id: string;
+}
 
 /** An image a build or deploy may not use; the message says why, for the user. */
 export class ImageRefused extends DomainError {
@@ -33,7 +39,7 @@ export class ImagePolicy {
    * Resolves `ref` as the engine would (pulling it when `pull` and it is not here) and returns its
    * image ID when `app` may use it; throws ImageRefused otherwise.
    */
-  async resolve(app: string, ref: string, pull: boolean): Promise<ImageInfo> {
+  async resolve(app: ImageOwner, ref: string, pull: boolean): Promise<ImageInfo> {
     let image = await this.engine.inspectImage(ref);
     if (!image && pull) {
       try {
@@ -50,11 +56,15 @@ export class ImagePolicy {
   }
 
   /** Why `app` may not use the image, or null when it may. */
-  problem(app: string, image: ImageInfo): string | null {
+  problem(app: ImageOwner, image: ImageInfo): string | null {
     if (image.onBuild.length > 0) return "it has ONBUILD instructions, which would run unchecked in the build";
     const owner = image.labels[APP_LABEL];
     if (owner !== undefined) {
-      const mine = owner === app && image.labels[PLATFORM_LABEL] === this.options.platformId;
+      // The id decides (it survives a rename; a new app of an old name has another); images built
+      // before builds carried it go by the name.
+      const ownerId = image.labels[APP_ID_LABEL];
+      const same = ownerId !== undefined ? ownerId === app.id : owner === app.name;
+      const mine = same && image.labels[PLATFORM_LABEL] === this.options.platformId;
       return mine ? null : "another app's image cannot be used here";
     }
     if (image.tags.length === 0) {
@@ -63,14 +73,14 @@ export class ImagePolicy {
     // Unlabelled: an outside image keeps a name outside the apps' repositories (an app that deployed
     // it only added its own); one named only in another app's repository was made before labels.
     const owners = image.tags.map((tag) => this.options.names.appOf(tag));
-    if (owners.every((owner) => owner !== null) && owners.some((owner) => owner !== app)) {
+    if (owners.every((owner) => owner !== null) && owners.some((owner) => owner !== app.name)) {
       return "another app's image cannot be used here";
     }
     return null;
   }
 
   /** The labels every image an app's build makes carries. */
-  labelsFor(app: string): Record<string, string> {
-    return { [APP_LABEL]: app, [PLATFORM_LABEL]: this.options.platformId };
+  labelsFor(app: ImageOwner): Record<string, string> {
+    return { [APP_LABEL]: app.name, [APP_ID_LABEL]: app.id, [PLATFORM_LABEL]: this.options.platformId };
   }
 }

@@ -7,7 +7,7 @@ export { type ContainerSpec, type ContainerState, DockerEngine, type EngineEvent
 export { DockerSwarm } from "./docker-swarm";
 export type { ServiceDefinition, ServiceState, TaskState } from "./swarm-types";
 export { DockerUnavailable, statusOf } from "./docker-errors";
-export { APP_LABEL, ImageNames, LOCAL_APP_REPOSITORY, PLATFORM_LABEL, normalizeReference, parseReference } from "./image-names";
-export { ImagePolicy, ImageRefused } from "./image-policy";
+export { APP_ID_LABEL, APP_LABEL, ImageNames, LOCAL_APP_REPOSITORY, PLATFORM_LABEL, normalizeReference, parseReference } from "./image-names";
+export { type ImageOwner, ImagePolicy, ImageRefused } from "./image-policy";
 export { type SubnetPool, poolProblem } from "./subnet-pool";
 export { STACK_IMAGE, StackImageError, ensureStackImage } from "./stack-image";

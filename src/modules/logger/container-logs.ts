@@ -1,7 +1,7 @@
 import type { Logger } from "../../core/logger";
 import type { LogLine } from "../../core/topics";
 import type { DockerEngine } from "../docker";
-import { LABELS, identityFromLabels } from "../runtime";
+import { LABELS, identityFromLabels, isAttachedOneOff } from "../runtime";
 import { LineSplitter } from "./log-lines";
 
 /**
@@ -46,7 +46,8 @@ export class ContainerLogFollower {
     if (this.followed.has(id)) return;
     const state = await this.engine.inspectContainer(id).catch(() => null);
     const identity = state ? identityFromLabels(state.labels) : null;
-    if (!state || !identity || identity.type === "run") return;
+    // An attached one-off's output goes back to its caller (`deis run`); a detached one's (`run.4821`) is logged.
+    if (!state || !identity || isAttachedOneOff(identity)) return;
     this.followed.set(id, () => undefined);
     const source = `${identity.type}.${identity.num}`;
     const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };

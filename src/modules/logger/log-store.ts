@@ -39,6 +39,13 @@ export class LogStore {
     return (await this.lists.tail(this.key(app), Math.min(count, this.maxLines))).map((json) => JSON.parse(json) as LogLine);
   }
 
+  /** A renamed app's recent lines, under its new name (replacing any there), not published again. */
+  async carry(from: string, to: string): Promise<void> {
+    const lines = await this.recent(from, this.maxLines);
+    await this.lists.delete(this.key(to));
+    if (lines.length > 0) await this.lists.append(this.key(to), lines.map((line) => JSON.stringify({ ...line, app: to })), this.maxLines);
+  }
+
   clear(app: string): Promise<void> {
     return this.lists.delete(this.key(app));
   }

@@ -1,7 +1,7 @@
 import type { Logger } from "../../core/logger";
 import type { ContainerSpec, ContainerState, DockerEngine } from "../docker";
 import { UnhealthyError, waitUntilHealthy } from "./health";
-import { runOneOff } from "./one-off";
+import { detachedOneOffs, runOneOff, startDetachedOneOff, stopDetachedOneOff } from "./one-off";
 import {
   LABELS,
   type ProcessIdentity,
@@ -223,6 +223,7 @@ export class ContainerScheduler implements Scheduler {
   }
 
   async processes(app: string): Promise<ProcessStatus[]> {
+    const oneOffs = await detachedOneOffs(this.engine, this.options.platformId, app);
     return (await this.existing(app))
       .map(({ container, type, num, version }) => ({
         name: container.name,
@@ -233,6 +234,7 @@ export class ContainerScheduler implements Scheduler {
         startedAt: container.startedAt,
         address: this.address(container),
       }))
+      .concat(oneOffs)
       .sort((a, b) => a.type.localeCompare(b.type) || a.num - b.num || a.version - b.version);
   }
 
@@ -263,6 +265,14 @@ export class ContainerScheduler implements Scheduler {
 
   async run(plan: AppPlan, command: string, timeoutMs: number, options?: OneOffOptions): Promise<RunResult> {
     return runOneOff(this.engine, this.options.platformId, plan, command, timeoutMs, await this.ensureNetwork(plan.app), options);
+  }
+
+  runDetached(plan: AppPlan, command: string): Promise<string> {
+    return this.ensureNetwork(plan.app).then((network) => startDetachedOneOff(this.engine, this.options.platformId, plan, command, network));
+  }
+
+  stopOneOff(app: string, num: number): Promise<boolean> {
+    return stopDetachedOneOff(this.engine, this.options.platformId, app, num, this.options.stopTimeoutSeconds);
   }
 
   async apps(): Promise<string[]> {

@@ -14,6 +14,7 @@ export type { ReconcileTarget } from "./reconciler";
 export { DeployFailed, type ProcessPlan } from "./scheduler";
 export { DEFAULT_HEALTHCHECK } from "./health";
 export { LABELS, buildNetwork, identityFromLabels } from "./naming";
+export { ONE_OFF_TYPE, isAttachedOneOff } from "./one-off";
 export { RELEASE_TYPE, hasProcessTypes, isRouted, processTypes, releaseCommand, structureFor } from "./formation";
 export type { OneOffOptions, ProcessStatus, RunResult, Scheduler } from "./scheduler";
 

@@ -9,6 +9,8 @@ import { type AppPlan, DeployFailed, type OneOffOptions, type ProcessStatus, typ
  * image's first EXPOSEd port (or the default).
  */
 export type ReleasePlan = Omit<AppPlan, "port" | "env"> & {
+  /** The app's id: which images are its own is decided on it (a name can change). */
+  readonly appId: string;
   readonly port: number | null;
   /** Config + DEIS_APP + DEIS_RELEASE; the runtime adds PORT. */
   readonly env: Readonly<Record<string, string>>;
@@ -54,6 +56,27 @@ export class ReleaseRunner {
     );
   }
 
+  /**
+   * Names the images of a renamed app in its new repository (`<repo>/<to>:<tag>`) and returns the
+   * new reference of each one found; the old names go when the old name's leftovers are removed.
+   */
+  async renameImages(from: string, to: string, refs: readonly string[]): Promise<Map<string, string>> {
+    const renamed = new Map<string, string>();
+    for (const ref of new Set(refs)) {
+      const target = this.names.renamed(ref, from, to);
+      const image = target ? await this.engine.inspectImage(ref) : null;
+      if (!target || !image) continue;
+      await this.engine.tagImage(image.id, target);
+      renamed.set(ref, target);
+    }
+    return renamed;
+  }
+
+  /** Takes back names renameImages gave (the rename did not happen). */
+  async forgetImages(refs: readonly string[]): Promise<void> {
+    for (const ref of refs) await this.engine.removeImage(ref).catch(() => undefined);
+  }
+
   async restart(plan: ReleasePlan, type?: string | null, num?: number | null): Promise<number> {
     return this.scheduler.restart(await this.prepare(plan), this.routes, type, num);
   }
@@ -71,6 +94,14 @@ export class ReleaseRunner {
     return this.scheduler.run(await this.prepare(plan), command, timeoutMs, { ...options, purpose: "release" });
   }
 
+  async runDetached(plan: ReleasePlan, command: string): Promise<string> {
+    return this.scheduler.runDetached(await this.prepare(plan), command);
+  }
+
+  stopOneOff(app: string, num: number): Promise<boolean> {
+    return this.scheduler.stopOneOff(app, num);
+  }
+
   processes(app: string): Promise<ProcessStatus[]> {
     return this.scheduler.processes(app);
   }
@@ -85,7 +116,7 @@ export class ReleaseRunner {
     const image = await this.engine.inspectImage(plan.image);
     if (!image) throw new DeployFailed(`image ${plan.image} is not on the Docker engine`);
     // Checked again here, on the image the name points at now, which is then tagged by its ID.
-    const refused = this.images.problem(plan.app, image);
+    const refused = this.images.problem({ name: plan.app, id: plan.appId }, image);
     if (refused) throw new DeployFailed(`image ${plan.image}: ${refused}`);
     const tagged = this.names.release(plan.app, plan.version);
     await this.engine.tagImage(image.id, tagged);

@@ -94,6 +94,10 @@ export interface Scheduler {
   remove(app: string, routes: RouteSink): Promise<void>;
   /** A one-off process with the release's image and env, removed afterwards. */
   run(plan: AppPlan, command: string, timeoutMs: number, options?: OneOffOptions): Promise<RunResult>;
+  /** A detached one-off (`run.<n>`): started, not waited for; its output goes to the app's log. Returns its name. */
+  runDetached(plan: AppPlan, command: string): Promise<string>;
+  /** Stops a detached one-off by its number; false when there is no such one-off. */
+  stopOneOff(app: string, num: number): Promise<boolean>;
   /** Apps that have processes on the engine (to find what a destroyed app left behind). */
   apps(): Promise<string[]>;
   /** Calls back with an app whose processes changed on their own (crash, engine restart); null: check all. */

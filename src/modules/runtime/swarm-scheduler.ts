@@ -2,7 +2,7 @@ import type { Logger } from "../../core/logger";
 import type { DockerEngine, ServiceDefinition, ServiceState, TaskState } from "../docker";
 import { UnhealthyError } from "./health";
 import { LABELS, appNetwork } from "./naming";
-import { runOneOff } from "./one-off";
+import { detachedOneOffs, removeDetachedOneOffs, runOneOff, startDetachedOneOff, stopDetachedOneOff } from "./one-off";
 import { type AppPlan, DeployFailed, type OneOffOptions, type ProcessStatus, type RouteSink, type RunResult, type Scheduler } from "./scheduler";
 import { SPEC_LABEL, type ServiceDefaults, serviceDefinition, swarmHealthcheckTiming } from "./swarm-service";
 
@@ -303,6 +303,7 @@ export class SwarmScheduler implements Scheduler {
 
   async processes(app: string): Promise<ProcessStatus[]> {
     const snapshot = await this.snapshot(app);
+    const oneOffs = await detachedOneOffs(this.engine, this.options.platformId, app);
     return snapshot.tasks
       .filter((t) => t.desiredState === "running" || t.state === "running")
       .map((t) => ({
@@ -314,6 +315,7 @@ export class SwarmScheduler implements Scheduler {
         startedAt: t.state === "running" ? t.since : null,
         address: t.state === "running" ? this.address(t) : null,
       }))
+      .concat(oneOffs)
       .sort((a, b) => a.type.localeCompare(b.type) || a.num - b.num || a.version - b.version);
   }
 
@@ -347,12 +349,21 @@ export class SwarmScheduler implements Scheduler {
     const { services } = await this.snapshot(app);
     for (const name of await routes.published(app)) await routes.unpublish(app, name);
     if (services.length > 0) await this.removeServices(app, services, routes, 0);
+    await removeDetachedOneOffs(this.engine, this.options.platformId, app);
     await this.engine.removeNetworks(this.labels(app));
   }
 
   /** A plain container on the manager's engine (not a service): it must finish, and its output comes back. */
   async run(plan: AppPlan, command: string, timeoutMs: number, options?: OneOffOptions): Promise<RunResult> {
     return runOneOff(this.engine, this.options.platformId, plan, command, timeoutMs, await this.ensureNetwork(plan.app), options);
+  }
+
+  runDetached(plan: AppPlan, command: string): Promise<string> {
+    return this.ensureNetwork(plan.app).then((network) => startDetachedOneOff(this.engine, this.options.platformId, plan, command, network));
+  }
+
+  stopOneOff(app: string, num: number): Promise<boolean> {
+    return stopDetachedOneOff(this.engine, this.options.platformId, app, num, this.options.stopTimeoutSeconds);
   }
 
   async apps(): Promise<string[]> {

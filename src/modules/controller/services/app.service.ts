@@ -1,8 +1,8 @@
 import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
-import { App, Collaborator, Config, User, newLogToken } from "../../../entities";
-import { AppEventType, announce, appDestroyedTopic, logIngestTokenChangedTopic } from "../../../core/topics";
+import { App, Build, Collaborator, Config, User, newLogToken } from "../../../entities";
+import { AppEventType, announce, appDestroyedTopic, logDrainsChangedTopic, logIngestTokenChangedTopic } from "../../../core/topics";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
 import { normalizeUsername, randomAppName, validateAppName } from "../validation/names";
@@ -21,7 +21,7 @@ export class AppService {
     private readonly releases: ReleaseService,
     private readonly deploys: DeployService,
     private readonly routing: RoutingService,
-    private readonly logs: { clear(app: string): Promise<void> },
+    private readonly logs: { clear(app: string): Promise<void>; carry(from: string, to: string): Promise<void> },
   ) {}
 
   /** The apps the caller owns or collaborates on (every app, for an admin), by name. */
@@ -87,6 +87,58 @@ export class AppService {
     });
     ctx.log.info({ app: name }, "app destroyed");
     return true;
+  }
+
+  /**
+   * Renames an app (owner or admin). Nothing of it stays under the old name: its build images are
+   * named in the new repository, its recent log lines move, and its processes, routes, network and
+   * repository on the builder under the old name go (as when an app is destroyed); what serves is
+   * deployed again under the new name (no new release: neither the build nor the config changed).
+   * Custom domains, config, drains, releases and collaborators stay with the app. Refused while a
+   * push to the app is in progress; waits for a running deploy.
+   */
+  async rename(ctx: RequestContext, name: string, newName: string): Promise<App> {
+    const app = await this.access.requireApp(ctx, name, "owner");
+    validateAppName(newName, "name");
+    if (newName === app.name) throw invalidInput("name", `${name} is already the app's name`);
+    const renamed = await this.deploys.exclusive(app.name, async () => {
+      if (await this.dataSource.getRepository(App).existsBy({ name: newName })) {
+        throw alreadyExists("name", `an app named "${newName}" already exists`);
+      }
+      const builds = await this.dataSource.getRepository(Build).find({ where: { appId: app.id }, select: { id: true, image: true } });
+      // Named in the new repository before the row changes, so the new name's deploy finds them.
+      const images = await this.deploys.renameImages(app.name, newName, builds.map((b) => b.image));
+      // Its recent log lines go with it (before the old name's are cleared when the rename commits).
+      await this.logs.carry(app.name, newName);
+      try {
+        return await this.unitOfWork.run(ctx, async (tx) => {
+          await tx.manager.update(App, { id: app.id }, { name: newName });
+          for (const build of builds) {
+            const image = images.get(build.image);
+            if (image) await tx.manager.update(Build, { id: build.id }, { image });
+          }
+          // The old name is gone as if destroyed: the builder drops its repository, the log server its lines.
+          tx.publish(appDestroyedTopic, { app: app.name });
+          tx.publish(logDrainsChangedTopic, { app: newName });
+          tx.publish(logIngestTokenChangedTopic, { app: newName });
+          tx.afterCommit(() => {
+            for (const each of [app.name, newName]) {
+              this.deploys.converge(each);
+              this.routing.request(each);
+            }
+            void this.logs.clear(app.name).catch(() => undefined);
+          });
+          return tx.manager.findOneByOrFail(App, { id: app.id });
+        });
+      } catch (error) {
+        await this.deploys.forgetImages([...images.values()]);
+        await this.logs.clear(newName).catch(() => undefined);
+        if (isUniqueViolation(error)) throw alreadyExists("name", `an app named "${newName}" already exists`);
+        throw error;
+      }
+    });
+    ctx.log.info({ app: name, to: newName }, "app renamed");
+    return renamed;
   }
 
   /** Gives the app to another user; the old owner keeps no access unless made a collaborator. */

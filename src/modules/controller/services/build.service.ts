@@ -87,7 +87,7 @@ export class BuildService {
     const procfile = validateProcfile(procfileInput ?? []);
     // Decided on the image the engine resolves the name to (its labels, names and ID), not on the spelling.
     try {
-      await this.images.resolve(app.name, ref, false);
+      await this.images.resolve(app, ref, false);
     } catch (error) {
       if (!(error instanceof ImageRefused)) throw error;
       throw invalidInput("image", `${error.message}: deploy your app's own images, or outside images built on the Docker engine or pushed to the platform registry`);

@@ -1,6 +1,6 @@
 import { type DataSource, In, IsNull, Not } from "typeorm";
 import { systemContext } from "../../../core/context";
-import { DomainError } from "../../../core/errors";
+import { DomainError, stateConflict } from "../../../core/errors";
 import type { Logger } from "../../../core/logger";
 import { AppEventType, announce, appEventsTopic, logIntakeTopic, releasePhaseTopic } from "../../../core/topics";
 import { memoryBytes, nanoCpus } from "../../../core/units";
@@ -145,6 +145,40 @@ export class DeployService implements ReconcileTarget {
     return plan ? this.runner.run(plan, command, timeoutMs) : null;
   }
 
+  /**
+   * Runs `work` while nothing pushes to or deploys the app (a rename): refused at once when a push
+   * is in progress; waits for a running deploy.
+   */
+  async exclusive<T>(app: string, work: () => Promise<T>): Promise<T> {
+    const push = await this.locks.tryAcquire(`push:${app}`, DEPLOY_LOCK_TTL_MS);
+    if (!push) throw stateConflict(`a push to ${app} is in progress; try again when it is done`);
+    try {
+      await this.settled(app);
+      return await this.locked(app, () => work());
+    } finally {
+      await push.release();
+    }
+  }
+
+  /** Tags a renamed app's build images in its new repository (see ReleaseRunner.renameImages). */
+  renameImages(from: string, to: string, refs: readonly string[]): Promise<Map<string, string>> {
+    return this.runner.renameImages(from, to, refs);
+  }
+
+  /** Starts a detached one-off with what serves; its name, or null when the app has nothing deployed. */
+  async runDetached(app: string, command: string): Promise<string | null> {
+    const plan = await this.servingPlan(app);
+    return plan ? this.runner.runDetached(plan, command) : null;
+  }
+
+  stopOneOff(app: string, num: number): Promise<boolean> {
+    return this.runner.stopOneOff(app, num);
+  }
+
+  forgetImages(refs: readonly string[]): Promise<void> {
+    return this.runner.forgetImages(refs);
+  }
+
   private async locked<T>(app: string, work: (lease: Lease) => Promise<T>): Promise<T> {
     // A short TTL (renewed while held) so a crashed controller's lock frees up quickly.
     const lease = await this.locks.acquire(`deploy:${app}`, this.options.lockTimeoutMs, DEPLOY_LOCK_TTL_MS);
@@ -278,6 +312,7 @@ export class DeployService implements ReconcileTarget {
     const { defaultLimits } = this.options;
     return {
       app: app.name,
+      appId: app.id,
       version: release.version,
       image: build!.image,
       port: config.values.PORT ? Number(config.values.PORT) : null,

@@ -48,6 +48,11 @@ export class LogService {
     return this.store.clear(app);
   }
 
+  /** Moves a renamed app's recent lines to its new name. */
+  carry(from: string, to: string): Promise<void> {
+    return this.store.carry(from, to);
+  }
+
   async drains(ctx: RequestContext, appName: string): Promise<LogDrain[]> {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
     return this.dataSource.getRepository(LogDrain).find({ where: { appId: app.id }, order: { createdAt: "ASC" } });

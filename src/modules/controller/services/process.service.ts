@@ -1,6 +1,6 @@
 import { type DataSource, IsNull, Not } from "typeorm";
 import type { RequestContext } from "../../../core/context";
-import { invalidInput, stateConflict } from "../../../core/errors";
+import { invalidInput, notFound, stateConflict } from "../../../core/errors";
 import { AppEventType, announce } from "../../../core/topics";
 import { App, type Procfile, Release, ReleaseStatus } from "../../../entities";
 import type { EventBus } from "../../cache";
@@ -111,8 +111,7 @@ export class ProcessService {
   /** A one-off command in a new process with the app's image and config (`deis run`). */
   async run(ctx: RequestContext, appName: string, command: string, timeoutSeconds: number): Promise<RunResult> {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
-    if (command.trim().length === 0) throw invalidInput("command", "must not be empty");
-    if (command.length > 10_000) throw invalidInput("command", "must be at most 10,000 characters");
+    validateCommand(command);
     if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > MAX_RUN_SECONDS) {
       throw invalidInput("timeoutSeconds", `must be a whole number from 1 to ${MAX_RUN_SECONDS}`);
     }
@@ -121,4 +120,29 @@ export class ProcessService {
     ctx.log.info({ app: app.name, exitCode: result.exitCode }, "one-off command ran");
     return result;
   }
+
+  /** A detached one-off (`deis run:detached`): started in the background; returns its name (`run.4821`). */
+  async runDetached(ctx: RequestContext, appName: string, command: string): Promise<string> {
+    const app = await this.access.requireApp(ctx, appName, "collaborator");
+    validateCommand(command);
+    const name = await this.deploys.runDetached(app.name, command);
+    if (!name) throw stateConflict(`${app.name} has nothing deployed yet: deploy an image or git push first`);
+    ctx.log.info({ app: app.name, process: name }, "detached one-off started");
+    return name;
+  }
+
+  /** Stops a detached one-off by its name (`run.4821`). */
+  async stopOneOff(ctx: RequestContext, appName: string, name: string): Promise<boolean> {
+    const app = await this.access.requireApp(ctx, appName, "collaborator");
+    const match = /^run\.([1-9][0-9]{0,8})$/.exec(name);
+    if (!match) throw invalidInput("name", "must name a detached one-off, run.<number> as deis ps shows it");
+    if (!(await this.deploys.stopOneOff(app.name, Number(match[1])))) throw notFound("process", name);
+    ctx.log.info({ app: app.name, process: name }, "detached one-off stopped");
+    return true;
+  }
+}
+
+function validateCommand(command: string): void {
+  if (command.trim().length === 0) throw invalidInput("command", "must not be empty");
+  if (command.length > 10_000) throw invalidInput("command", "must be at most 10,000 characters");
 }

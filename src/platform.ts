@@ -7,7 +7,7 @@ import { type Logger, createLogger } from "./core/logger";
 import { type Cache, openCache } from "./modules/cache";
 import { type Services, builderFace, createServices, logFace } from "./modules/controller";
 import { type RunningApiServer, startApiServer } from "./server/api-server";
-import { type DatabaseOptions, openDatabase } from "./modules/database";
+import { type DatabaseOptions, openDatabase, openPlatformDatabase } from "./modules/database";
 import { type DiscoveryStore, openDiscovery } from "./modules/discovery";
 import { type Runtime, createRuntime } from "./modules/runtime";
 import { DockerEngine, ImageNames, ImagePolicy, STACK_IMAGE } from "./modules/docker";
@@ -53,10 +53,11 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     for (const close of stack.reverse()) await close().catch((error: unknown) => log.error({ err: error }, "stop failed"));
   };
   try {
-    const dataSource = await openDatabase(
-      options.database ?? { url: config.databaseUrl, pgliteDir: join(config.dataDir, "pglite") },
-    );
-    stack.push(() => dataSource.destroy());
+    const database = options.database
+      ? { dataSource: await openDatabase(options.database), backend: options.database.url ? "postgresql" : "pglite" }
+      : await openPlatformDatabase({ url: config.databaseUrl, dataDir: config.dataDir, embedded: config.embeddedDatabase, log });
+    const { dataSource } = database;
+    stack.push(() => ("close" in database ? database.close() : dataSource.destroy()));
     const cache = await openCache({ url: config.redisUrl, prefix: options.cachePrefix });
     stack.push(() => cache.close());
     const discovery = openDiscovery(config.etcdEndpoints, config.etcdNamespace);
@@ -151,7 +152,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     });
     stack.push(() => api.close());
     log.info(
-      { database: config.databaseUrl ? "postgresql" : "pglite", cache: cache.backend, domain: config.domain },
+      { database: database.backend, cache: cache.backend, domain: config.domain },
       "platform started",
     );
     return { config, log, dataSource, cache, discovery, runtime, services, api, builder, router, logServer, stop };

@@ -5,8 +5,10 @@ import { MIGRATIONS } from "../../entities/migrations";
 import { serializedPGliteDriver } from "./pglite-pool";
 
 export interface DatabaseOptions {
-  /** postgres:// URL of a real PostgreSQL; when absent, embedded PGlite is used. */
+  /** postgres:// URL of a real PostgreSQL; when absent, `server` or else embedded PGlite is used. */
   readonly url?: string;
+  /** A PostgreSQL reached through its unix socket (the embedded server the platform runs). */
+  readonly server?: { readonly socketDir: string; readonly port: number; readonly user: string; readonly database: string };
   /** PGlite's data directory; in memory when absent (throwaway tests). */
   readonly pgliteDir?: string;
   /** Receives every query when set (used to count queries in benchmarks and tests). */
@@ -15,7 +17,7 @@ export interface DatabaseOptions {
 }
 
 /**
- * The platform's one DataSource: PostgreSQL when a URL is given, otherwise PGlite. Both run the
+ * The platform's one DataSource: PostgreSQL when a URL or a server is given, otherwise PGlite. Both run the
  * same explicit migrations; `synchronize` is never on.
  */
 export function createDataSource(options: DatabaseOptions): DataSource {
@@ -32,6 +34,10 @@ export function createDataSource(options: DatabaseOptions): DataSource {
   };
   if (options.url) {
     return new DataSource({ ...common, url: options.url, poolSize: options.poolSize ?? 10 });
+  }
+  if (options.server) {
+    const { socketDir, port, user, database } = options.server;
+    return new DataSource({ ...common, host: socketDir, port, username: user, database, poolSize: options.poolSize ?? 5 });
   }
   if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
   return new DataSource({

@@ -165,8 +165,10 @@ async function main(): Promise<void> {
   let client: DeisClient | null = null;
   const apps: string[] = [];
   try {
-    running = await startPlatform([process.execPath, "dist/main.js", "up"], env);
-    console.log(`bench/footprint: node dist/main.js up (embedded defaults${process.env.DEIS_EMBEDDED_DATABASE ? `, DEIS_EMBEDDED_DATABASE=${process.env.DEIS_EMBEDDED_DATABASE}` : ""}), up in ${running.startedMs} ms`);
+    // The node flags of `npm start` (package.json's start script), without npm's own process.
+    const start = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start.split(/\s+/);
+    running = await startPlatform([process.execPath, ...start.slice(1)], env);
+    console.log(`bench/footprint: ${start.join(" ")} (embedded defaults${process.env.DEIS_EMBEDDED_DATABASE ? `, DEIS_EMBEDDED_DATABASE=${process.env.DEIS_EMBEDDED_DATABASE}` : ""}), up in ${running.startedMs} ms`);
     const anonymous = createDeisClient({ url: running.apiUrl });
     const { register } = await anonymous.sdk.Register({ input: { username: "bench", password: "bench-password" } });
     await anonymous.close();

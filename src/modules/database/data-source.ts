@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { DataSource, type Logger as TypeOrmLogger } from "typeorm";
 import { ENTITIES } from "../../entities";
 import { MIGRATIONS } from "../../entities/migrations";
-import { serializedPGliteDriver } from "./pglite-pool";
+import type * as PGlitePoolModule from "./pglite-pool";
 
 export interface DatabaseOptions {
   /** postgres:// URL of a real PostgreSQL; when absent, `server` or else embedded PGlite is used. */
@@ -37,9 +37,12 @@ export function createDataSource(options: DatabaseOptions): DataSource {
   }
   if (options.server) {
     const { socketDir, port, user, database } = options.server;
-    return new DataSource({ ...common, host: socketDir, port, username: user, database, poolSize: options.poolSize ?? 5 });
+    // A small pool whose idle connections close soon: each backend is a process of its own.
+    return new DataSource({ ...common, host: socketDir, port, username: user, database, poolSize: options.poolSize ?? 4, extra: { idleTimeoutMillis: 5000 } });
   }
   if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
+  // PGlite (its JavaScript and, once opened, its wasm heap) is loaded only when it is the database.
+  const { serializedPGliteDriver } = require("./pglite-pool") as typeof PGlitePoolModule;
   return new DataSource({
     ...common,
     driver: serializedPGliteDriver({ dataDir: options.pgliteDir }),

@@ -52,7 +52,7 @@ const SETTINGS: Record<string, string> = {
   listen_addresses: "",
   max_connections: "20",
   superuser_reserved_connections: "1",
-  shared_buffers: "16MB",
+  shared_buffers: "8MB",
   work_mem: "2MB",
   maintenance_work_mem: "16MB",
   temp_buffers: "2MB",

@@ -52,6 +52,9 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
   const stop = async () => {
     for (const close of stack.reverse()) await close().catch((error: unknown) => log.error({ err: error }, "stop failed"));
   };
+  // Built while the database server starts (most of it is CPU work that does not need the database).
+  const schemaBuilt = buildApiSchema();
+  schemaBuilt.catch(() => undefined);
   try {
     const database = options.database
       ? { dataSource: await openDatabase(options.database), backend: options.database.url ? "postgresql" : "pglite" }
@@ -136,7 +139,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       defaultCertificate: config.routerHttpsPort === null ? undefined : await loadDefaultCertificate(config.dataDir, log),
     });
     stack.push(() => router.close());
-    const schema = await buildApiSchema();
+    const schema = await schemaBuilt;
     const api = await startApiServer({
       schema,
       services,

@@ -87,10 +87,11 @@ function command(binary: string, args: string[]): [string, string[]] {
   return ["unshare", ["--user", "--map-user=1000", "--map-group=1000", binary, ...args]];
 }
 
+/** Running, and not a zombie waiting for an init that may never reap it. */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }

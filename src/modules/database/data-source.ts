@@ -37,8 +37,9 @@ export function createDataSource(options: DatabaseOptions): DataSource {
   }
   if (options.server) {
     const { socketDir, port, user, database } = options.server;
-    // A small pool whose idle connections close soon: each backend is a process of its own.
-    return new DataSource({ ...common, host: socketDir, port, username: user, database, poolSize: options.poolSize ?? 4, extra: { idleTimeoutMillis: 5000 } });
+    // The same pool as DATABASE_URL's (a smaller one starved concurrent deploys), but idle connections
+    // close soon: each backend is a process of its own, about 15 MB.
+    return new DataSource({ ...common, host: socketDir, port, username: user, database, poolSize: options.poolSize ?? 10, extra: { idleTimeoutMillis: 5000 } });
   }
   if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
   // PGlite (its JavaScript and, once opened, its wasm heap) is loaded only when it is the database.

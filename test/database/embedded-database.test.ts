@@ -33,10 +33,11 @@ function descendants(pid: number): { pid: number; cmdline: string }[] {
   return found;
 }
 
+/** Still executing: a zombie (exited, left for an init to reap, as orphans are) is not. */
 function running(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }

@@ -9,7 +9,7 @@ import { openDiscovery } from "./modules/discovery";
 import { loadDefaultCertificate, publishRequestLine, startRouterWorkers } from "./modules/proxy";
 import { DrainGuard, LogServer, LogStore, drainPolicyOf } from "./modules/logger";
 import { DockerEngine } from "./modules/docker";
-import { openDatabase } from "./modules/database";
+import { openDatabase, openPlatformDatabase } from "./modules/database";
 import { logFace } from "./modules/controller";
 import { startPlatform } from "./platform";
 import { buildApiSchema } from "./resolvers";
@@ -51,8 +51,8 @@ async function main(argv: string[]): Promise<void> {
     else log.child({}, { level: "info" }).info(fields, banner[0]);
   };
   if (command === "migrate") {
-    const dataSource = await openDatabase({ url: config.databaseUrl, pgliteDir: join(config.dataDir, "pglite") });
-    await dataSource.destroy();
+    const database = await openPlatformDatabase({ url: config.databaseUrl, dataDir: config.dataDir, embedded: config.embeddedDatabase, log });
+    await database.close();
     log.info("database is up to date");
     return;
   }
@@ -69,6 +69,13 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  // Handled from here on, so a signal while it starts still stops what it started (the database server).
+  let stopRequested: string | null = null;
+  let shutdown = (signal: string) => {
+    stopRequested ??= signal;
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
   const platform = await startPlatform(config, { log });
   const routerPort = config.routerPort === 80 ? "" : `:${platform.router.port}`;
   const up = {
@@ -90,7 +97,7 @@ async function main(argv: string[]): Promise<void> {
     up,
   );
   let stopping = false;
-  const shutdown = (signal: string) => {
+  shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "stopping");
@@ -99,8 +106,7 @@ async function main(argv: string[]): Promise<void> {
       () => process.exit(1),
     );
   };
-  process.on("SIGINT", shutdown);
-  process.on("SIGTERM", shutdown);
+  if (stopRequested) shutdown(stopRequested);
 }
 
 /**

@@ -7,7 +7,7 @@ import { type Logger, createLogger } from "./core/logger";
 import { type Cache, openCache } from "./modules/cache";
 import { type Services, builderFace, createServices, logFace } from "./modules/controller";
 import { type RunningApiServer, startApiServer } from "./server/api-server";
-import { type DatabaseOptions, openDatabase } from "./modules/database";
+import { type DatabaseOptions, openDatabase, openPlatformDatabase } from "./modules/database";
 import { type DiscoveryStore, openDiscovery } from "./modules/discovery";
 import { type Runtime, createRuntime } from "./modules/runtime";
 import { DockerEngine, ImageNames, ImagePolicy, STACK_IMAGE } from "./modules/docker";
@@ -52,13 +52,16 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
   const stop = async () => {
     for (const close of stack.reverse()) await close().catch((error: unknown) => log.error({ err: error }, "stop failed"));
   };
+  // Built while the database server starts (most of it is CPU work that does not need the database).
+  const schemaBuilt = buildApiSchema();
+  schemaBuilt.catch(() => undefined);
   try {
-    const dataSource = await openDatabase({
-      connectTimeoutMs: config.componentTimeoutMs,
-      queryTimeoutMs: config.databaseQueryTimeoutMs,
-      ...(options.database ?? { url: config.databaseUrl, pgliteDir: join(config.dataDir, "pglite") }),
-    });
-    stack.push(() => dataSource.destroy());
+    const bounds = { connectTimeoutMs: config.componentTimeoutMs, queryTimeoutMs: config.databaseQueryTimeoutMs };
+    const database = options.database
+      ? { dataSource: await openDatabase({ ...bounds, ...options.database }), backend: options.database.url ? "postgresql" : "pglite" }
+      : await openPlatformDatabase({ url: config.databaseUrl, dataDir: config.dataDir, embedded: config.embeddedDatabase, log, bounds });
+    const { dataSource } = database;
+    stack.push(() => ("close" in database ? database.close() : dataSource.destroy()));
     const cache = await openCache({ url: config.redisUrl, prefix: options.cachePrefix, timeoutMs: config.componentTimeoutMs });
     stack.push(() => cache.close());
     const discovery = openDiscovery(config.etcdEndpoints, config.etcdNamespace);
@@ -144,7 +147,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       defaultCertificate: config.routerHttpsPort === null ? undefined : await loadDefaultCertificate(config.dataDir, log),
     });
     stack.push(() => router.close());
-    const schema = await buildApiSchema();
+    const schema = await schemaBuilt;
     const api = await startApiServer({
       schema,
       services,
@@ -158,7 +161,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     });
     stack.push(() => api.close());
     log.info(
-      { database: config.databaseUrl ? "postgresql" : "pglite", cache: cache.backend, domain: config.domain },
+      { database: database.backend, cache: cache.backend, domain: config.domain },
       "platform started",
     );
     return { config, log, dataSource, cache, discovery, runtime, services, api, builder, router, logServer, stop };

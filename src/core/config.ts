@@ -19,8 +19,10 @@ export interface PlatformConfig {
   readonly apiPort: number;
   /** Apps answer at http://<app>.<domain>. */
   readonly domain: string;
-  /** PostgreSQL URL; embedded PGlite under dataDir when unset. */
+  /** PostgreSQL URL; an embedded database under dataDir when unset. */
   readonly databaseUrl: string | undefined;
+  /** The embedded database without DATABASE_URL: the host's PostgreSQL server as a child (PGlite when it cannot run), or one of them. */
+  readonly embeddedDatabase: "auto" | "postgresql" | "pglite";
   /** Redis URL; in-process pub/sub, locks and counters when unset. */
   readonly redisUrl: string | undefined;
   /** etcd endpoints; an in-process store when empty. */
@@ -208,6 +210,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     apiPort: integer(env, "DEIS_PORT", 8000, 0, 65535),
     domain,
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
+    embeddedDatabase: choice<"auto" | "postgresql" | "pglite">(env, "DEIS_EMBEDDED_DATABASE", "auto", ["auto", "postgresql", "pglite"]),
     redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
     etcdEndpoints: Object.freeze(etcdEndpoints),
     etcdNamespace: text(env, "ETCD_NAMESPACE", ""),

@@ -1,12 +1,12 @@
-import { Redis } from "ioredis";
+import type { Redis as RedisClient } from "ioredis";
 import { componentUnavailable } from "../../core/errors";
 import { type CounterStore, memoryCounterStore, redisCounterStore } from "./counters";
 import type { EventBus } from "./event-bus";
 import { type ListStore, memoryListStore, redisListStore } from "./lists";
 import { type LockStore, memoryLockStore, redisLockStore } from "./locks";
 import { MemoryEventBus } from "./memory-event-bus";
-import { RedisEventBus } from "./redis-event-bus";
 import { CacheHealth, guardStore } from "./outage";
+import type * as RedisEventBusModule from "./redis-event-bus";
 
 export { AsyncQueue, endAfter, endWhen } from "./async-queue";
 export type { CounterStore } from "./counters";
@@ -54,6 +54,9 @@ export async function openCache(options: CacheOptions): Promise<Cache> {
       close: () => events.close(),
     };
   }
+  // The Redis clients (about 20 MB) are loaded only when Redis is used.
+  const { Redis } = require("ioredis") as { Redis: typeof RedisClient };
+  const { RedisEventBus } = require("./redis-event-bus") as typeof RedisEventBusModule;
   const url = options.url;
   const prefix = options.prefix ?? "deis:";
   const timeoutMs = options.timeoutMs ?? 1500;

@@ -3,11 +3,13 @@ import { DataSource, type Logger as TypeOrmLogger } from "typeorm";
 import { ENTITIES } from "../../entities";
 import { MIGRATIONS } from "../../entities/migrations";
 import { boundedPg } from "./errors";
-import { serializedPGliteDriver } from "./pglite-pool";
+import type * as PGlitePoolModule from "./pglite-pool";
 
 export interface DatabaseOptions {
-  /** postgres:// URL of a real PostgreSQL; when absent, embedded PGlite is used. */
+  /** postgres:// URL of a real PostgreSQL; when absent, `server` or else embedded PGlite is used. */
   readonly url?: string;
+  /** A PostgreSQL reached through its unix socket (the embedded server the platform runs). */
+  readonly server?: { readonly socketDir: string; readonly port: number; readonly user: string; readonly database: string };
   /** PGlite's data directory; in memory when absent (throwaway tests). */
   readonly pgliteDir?: string;
   /** Receives every query when set (used to count queries in benchmarks and tests). */
@@ -20,7 +22,7 @@ export interface DatabaseOptions {
 }
 
 /**
- * The platform's one DataSource: PostgreSQL when a URL is given, otherwise PGlite. Both run the
+ * The platform's one DataSource: PostgreSQL when a URL or a server is given, otherwise PGlite. Both run the
  * same explicit migrations; `synchronize` is never on.
  */
 export function createDataSource(options: DatabaseOptions): DataSource {
@@ -45,7 +47,24 @@ export function createDataSource(options: DatabaseOptions): DataSource {
       extra: options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : undefined,
     });
   }
+  if (options.server) {
+    const { socketDir, port, user, database } = options.server;
+    // The same pool as DATABASE_URL's (a smaller one starved concurrent deploys), but idle connections
+    // close soon: each backend is a process of its own, about 15 MB.
+    return new DataSource({
+      ...common,
+      host: socketDir,
+      port,
+      username: user,
+      database,
+      poolSize: options.poolSize ?? 10,
+      driver: boundedPg(options.connectTimeoutMs),
+      extra: { idleTimeoutMillis: 5000, ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}) },
+    });
+  }
   if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
+  // PGlite (its JavaScript and, once opened, its wasm heap) is loaded only when it is the database.
+  const { serializedPGliteDriver } = require("./pglite-pool") as typeof PGlitePoolModule;
   return new DataSource({
     ...common,
     driver: serializedPGliteDriver({ dataDir: options.pgliteDir }),

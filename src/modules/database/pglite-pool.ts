@@ -1,4 +1,14 @@
+import { PGlite } from "@electric-sql/pglite";
 import { PGliteDriver } from "typeorm-pglite";
+
+/**
+ * PGlite's defaults give its single backend PostgreSQL's 128 MB of shared buffers inside the wasm
+ * heap (about 500 MB RSS more than needed); the platform's tables need a few MB.
+ */
+const PGLITE_START_PARAMS: string[] = [
+  ...PGlite.defaultStartParams,
+  ...["shared_buffers=8MB", "work_mem=2MB", "temp_buffers=1MB", "wal_buffers=256kB", "maintenance_work_mem=16MB"].flatMap((setting) => ["-c", setting]),
+];
 
 type ConnectCallback = (err: Error | null, connection: unknown, release: (err?: unknown) => void) => void;
 
@@ -13,7 +23,7 @@ interface PgLikePool {
  * the others wait their turn. Code inside a transaction must use the transaction's manager.
  */
 export function serializedPGliteDriver(options: { dataDir?: string }): unknown {
-  const base = new PGliteDriver({ dataDir: options.dataDir }).driver as unknown as {
+  const base = new PGliteDriver({ dataDir: options.dataDir, startParams: PGLITE_START_PARAMS }).driver as unknown as {
     Pool: new (...args: unknown[]) => PgLikePool;
   };
   const BasePool = base.Pool;

@@ -1,7 +1,7 @@
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { generate } from "selfsigned";
+import type * as Selfsigned from "selfsigned";
 import type { Logger } from "../../core/logger";
 
 /** A certificate and its private key, both PEM. */
@@ -26,6 +26,8 @@ const RENEW_BEFORE_MS = 30 * 86_400_000;
  * certificate replaces it while an EC default would stay beside it and win the handshake.
  */
 export async function generateDefaultCertificate(now = new Date()): Promise<CertificatePair> {
+  // Loaded only to make one (about 15 MB), not by every start that finds its certificate.
+  const { generate } = require("selfsigned") as typeof Selfsigned;
   const made = await generate([{ name: "commonName", value: DEFAULT_CERTIFICATE_NAME }], {
     keyType: "rsa",
     keySize: 2048,

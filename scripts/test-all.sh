@@ -41,6 +41,11 @@ fi
 echo "==> typecheck"
 npm run --silent typecheck
 
+# What `npm start` runs, built once before the tests: the platform-process tests and the footprint
+# bench start it, and building it while tests read dist/ would race them.
+echo "==> build"
+npm run --silent build
+
 echo "==> tests"
 reports="$(mktemp -d)"
 status=0

@@ -10,7 +10,7 @@
  * DEIS_EMBEDDED_DATABASE set in the environment is passed on (compare the embedded databases);
  * BENCH_LOG=1 echoes the platform's output with the time since its start (LOG_LEVEL=info to see more).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
@@ -19,8 +19,9 @@ import { DockerEngine } from "../../src/modules/docker";
 import { type DeisClient, createDeisClient } from "../../src/sdk/client";
 import { ECHO_IMAGE, prepareDocker } from "../../test/harness/docker";
 import { freePort } from "../../test/harness/processes";
+import { SMOKE, benchNumber } from "../support/settings";
 
-const APPS = Number(process.env.BENCH_APPS ?? 20);
+const APPS = benchNumber("BENCH_APPS", 20, 2);
 const IDLE_GOAL_MB = 200;
 const APPS_GOAL_MB = 250;
 const RESTART_GOAL_MS = 3000;
@@ -148,7 +149,8 @@ function get(port: number, host: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(join(root, "dist", "main.js"))) throw new Error("dist/main.js is missing: npm run build first");
+  // What `npm start` does first: build unless dist is current with the sources.
+  execFileSync(process.execPath, [join(root, "scripts", "build-if-stale.mjs")], { cwd: root, stdio: "inherit" });
   await prepareDocker();
   const dataDir = mkdtempSync(join(tmpdir(), "bench-footprint-"));
   const platformId = `footprint-${process.pid}`;
@@ -206,7 +208,7 @@ async function main(): Promise<void> {
     const restartMs = Date.now() - t0;
     console.log(`restart: npm start printed its addresses after ${running.startedMs} ms`);
     console.log(`restart: npm start to ${host} answering through the router in ${restartMs} ms (goal ${RESTART_GOAL_MS} ms, ratio ${(restartMs / RESTART_GOAL_MS).toFixed(2)}: ${restartMs <= RESTART_GOAL_MS ? "met" : "MISSED"})`);
-    process.exitCode = idle <= IDLE_GOAL_MB && withApps <= APPS_GOAL_MB && restartMs <= RESTART_GOAL_MS ? 0 : 1;
+    if (!SMOKE) process.exitCode = idle <= IDLE_GOAL_MB && withApps <= APPS_GOAL_MB && restartMs <= RESTART_GOAL_MS ? 0 : 1;
   } finally {
     await client?.close();
     if (running) await stopPlatform(running.child);

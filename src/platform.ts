@@ -5,7 +5,7 @@ import type { DataSource } from "typeorm";
 import type { PlatformConfig } from "./core/config";
 import { type Logger, createLogger } from "./core/logger";
 import { type Cache, openCache } from "./modules/cache";
-import { type Services, builderFace, createServices, logFace } from "./modules/controller";
+import { HookDispatcher, HookSender, type Services, builderFace, createServices, logFace } from "./modules/controller";
 import { type RunningApiServer, startApiServer } from "./server/api-server";
 import { type DatabaseOptions, openDatabase } from "./modules/database";
 import { type DiscoveryStore, openDiscovery } from "./modules/discovery";
@@ -88,6 +88,18 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     const services = createServices({ dataSource, cache, discovery, runtime, logs: logStore, drainGuard, config, version: PLATFORM_VERSION, log });
     await services.routing.syncAll();
     runtime.start(services.deploys);
+    services.audit.startPruning();
+    stack.push(async () => services.audit.stopPruning());
+    const hookDispatcher = new HookDispatcher(
+      dataSource,
+      cache.events,
+      discovery,
+      new HookSender(drainGuard, `deis-ts/${PLATFORM_VERSION}`),
+      { platformId: config.platformId, candidate: `${hostname()}:${process.pid}`, attempts: config.hookAttempts, retrySeconds: config.hookRetrySeconds },
+      log.child({ module: "hooks" }),
+    );
+    hookDispatcher.start();
+    stack.push(() => hookDispatcher.stop());
     const logServer = new LogServer(
       logFace(dataSource),
       logStore,

@@ -19,6 +19,8 @@ export const TOPICS: readonly (readonly [string, string])[] = [
   ["tags", "set tags: which hosts an app's processes may run on"],
   ["drains", "send copies of an app's log lines to a syslog server"],
   ["users", "list every account (admins only)"],
+  ["audit", "show who changed what, when and from where"],
+  ["hooks", "call a URL when a release is deployed or fails"],
 ];
 
 /** The flags every command takes besides its own. */

@@ -86,11 +86,15 @@ describe("deploy hooks (postgres)", () => {
 
   const deploy = (app: string) => alice.sdk.DeployImage({ app, image: ECHO_IMAGE, procfile: [{ type: "web", command: "node /app/server.js" }] });
 
+  /** The first test's app, hook and receiver; the failed-release test goes on with them. */
+  const first = { app: uniqueApp("hooked"), secret: "", receiver: null as Receiver | null };
+
   test("a receiver gets a correctly signed POST when a release is deployed", async () => {
-    const app = uniqueApp("hooked");
+    const { app } = first;
     await alice.sdk.CreateApp({ name: app });
     const { receiver, url } = await receiverFor([200]);
     const { addHook } = await alice.sdk.AddHook({ app, url });
+    Object.assign(first, { secret: addHook.secret, receiver });
     expect(addHook.secret).toMatch(/^[0-9a-f]{64}$/);
     expect((await alice.sdk.Hooks({ app })).hooks).toEqual([{ id: addHook.hook.id, url, createdAt: addHook.hook.createdAt }]);
 
@@ -113,6 +117,25 @@ describe("deploy hooks (postgres)", () => {
     expect(deliveries[0]).toMatchObject({ event: "release.deployed", version: 2, nextAttemptAt: null });
     expect(deliveries[0].attempts.map((a) => [a.statusCode, a.error])).toEqual([[200, null]]);
     expect(deliveries[0].id).toBe(request.headers["x-deis-delivery"]);
+  });
+
+  test("a release that fails to deploy is delivered as release.failed, with why", async () => {
+    const { app, receiver, secret } = first;
+    await alice.sdk.SetHealthcheck({ app, healthcheck: { path: "/health", failureThreshold: 3, periodSeconds: 1, timeoutSeconds: 1 } });
+    expect((await settledRelease(alice, app, 3)).status).toBe("SUCCEEDED");
+    await alice.sdk.SetConfig({ app, values: [{ key: "HEALTH", value: "fail" }] });
+    expect((await settledRelease(alice, app, 4)).status).toBe("FAILED");
+    const requests = await receiver!.received(3);
+    const failed = requests.find((r) => r.headers["x-deis-event"] === "release.failed")!;
+    expectSigned(failed, secret);
+    const payload = JSON.parse(failed.body) as Record<string, unknown>;
+    expect(payload).toMatchObject({ app, release: "v4", version: 4, status: "failed", user: "alice" });
+    expect(payload.reason).toMatch(/failed 3 healthchecks/);
+    expect(requests.map((r) => `${r.headers["x-deis-event"]} ${(JSON.parse(r.body) as { release: string }).release}`).sort()).toEqual([
+      "release.deployed v2",
+      "release.deployed v3",
+      "release.failed v4",
+    ]);
   });
 
   test("a failing receiver (500 twice, then 200) is retried with the same signed body, and the attempts are listed", async () => {

@@ -42,6 +42,7 @@ export interface Platform {
   readonly builder: RunningBuilder;
   readonly router: RunningRouter;
   readonly logServer: LogServer;
+  readonly hooks: HookDispatcher;
   stop(): Promise<void>;
 }
 
@@ -166,7 +167,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       { database: config.databaseUrl ? "postgresql" : "pglite", cache: cache.backend, domain: config.domain },
       "platform started",
     );
-    return { config, log, dataSource, cache, discovery, runtime, services, api, builder, router, logServer, stop };
+    return { config, log, dataSource, cache, discovery, runtime, services, api, builder, router, logServer, hooks: hookDispatcher, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,6 +1,7 @@
 import { type IncomingHttpHeaders, type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { verifyHookSignature } from "../../src/modules/controller";
+import { HookDispatcher, HookSender, verifyHookSignature } from "../../src/modules/controller";
+import { DrainGuard, drainPolicyOf } from "../../src/modules/logger";
 import type { DeisClient } from "../../src/sdk/client";
 import { settledRelease, uniqueApp } from "../harness/apps";
 import { ECHO_IMAGE } from "../harness/docker";
@@ -178,6 +179,39 @@ describe("deploy hooks (postgres)", () => {
     expect(await alice.sdk.RemoveHook({ app, hook: addHook.hook.id })).toEqual({ removeHook: true });
     expect((await alice.sdk.Hooks({ app })).hooks).toEqual([]);
     await expectApiError(alice.sdk.RemoveHook({ app, hook: addHook.hook.id }), "NOT_FOUND");
+  });
+
+  test("deliveries outlive their leader: a process elected later sends what the previous leader left pending", async () => {
+    const app = uniqueApp("durable");
+    await alice.sdk.CreateApp({ name: app });
+    const { receiver, url } = await receiverFor([200]);
+    const { addHook } = await alice.sdk.AddHook({ app, url });
+    // The leader stored a delivery and went away before sending it.
+    await t.platform.hooks.stop();
+    const body = JSON.stringify({ app, release: "v9", version: 9, status: "deployed", summary: "left behind", user: "alice", at: new Date().toISOString() });
+    await t.platform.dataSource.query(
+      `INSERT INTO hook_deliveries ("hookId", "event", "version", "body", "status", "nextAttemptAt") VALUES ($1, 'release.deployed', 9, $2, 'PENDING', now())`,
+      [addHook.hook.id, body],
+    );
+    const { config, dataSource, cache, discovery, log } = t.platform;
+    const next = new HookDispatcher(dataSource, cache.events, discovery, new HookSender(new DrainGuard(drainPolicyOf(config)), "deis-test"), {
+      platformId: config.platformId,
+      candidate: "the-next-leader",
+      attempts: 5,
+      retrySeconds: 1,
+    }, log);
+    next.start();
+    try {
+      const [request] = await receiver.received(1);
+      expect(request.body).toBe(body);
+      expectSigned(request, addHook.secret);
+      await eventually("the delivery marked delivered", async () => {
+        const { hookDeliveries } = await alice.sdk.HookDeliveries({ app, hook: addHook.hook.id });
+        return hookDeliveries[0]?.status === "DELIVERED" ? true : undefined;
+      });
+    } finally {
+      await next.stop();
+    }
   });
 
   test("the audit trail records a hook's origin, never its path, query or secret", async () => {

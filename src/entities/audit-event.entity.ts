@@ -19,6 +19,7 @@ export class AuditEvent {
   @Column({ type: "timestamptz", precision: 3 })
   at: Date;
 
+  @Field(() => ID, { nullable: true, description: "Who, by user id (null: nobody logged in)." })
   @Column({ type: "uuid", nullable: true })
   userId: string | null;
 

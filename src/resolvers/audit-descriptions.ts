@@ -2,14 +2,14 @@
  * What the audit trail may say about each mutation's arguments. An ALLOW-list: a detail is recorded
  * only when a function here picks it out of the arguments, so a new mutation (or a new argument of
  * an old one) records its name, app and outcome but none of its arguments until someone decides
- * here which are safe. Never a password, token, key, certificate, config value or a URL's path
+ * here which are safe (an `app` argument names the app, so its trail shows the call). Never a password, token, key, certificate, config value or a URL's path
  * and query (hook URLs often carry a secret).
  */
 type Args = Readonly<Record<string, unknown>>;
 type Pick = (args: Args) => unknown;
 
 export interface AuditDescription {
-  /** The argument naming the app the operation concerns. */
+  /** The argument naming the app the operation concerns (default: `app`, when there is one). */
   readonly app?: string;
   /** Who, when nobody is logged in (sign-in and sign-up name the account). */
   readonly actor?: (args: Args) => unknown;
@@ -110,7 +110,7 @@ export function describeCall(operation: string, args: Args): { details: Record<s
   const shown = (value: unknown): string =>
     Array.isArray(value) ? `[${value.map(shown).join(", ")}]` : value && typeof value === "object" ? JSON.stringify(value) : String(value);
   const summary = [operation, ...Object.entries(details).map(([name, value]) => `${name}=${shown(value)}`)].join(" ");
-  const app = description.app ? plain(args[description.app]) : null;
+  const app = plain(args[description.app ?? "app"]);
   const actor = description.actor ? plain(description.actor(args)) : null;
   return { details, summary, app: typeof app === "string" ? app : null, actor: typeof actor === "string" ? actor : null };
 }

@@ -32,6 +32,7 @@ describe("audit trail (postgres)", () => {
     await alice.sdk.SetConfig({ app, values: [{ key: "DATABASE_PASSWORD", value: SECRET_VALUE }, { key: "GONE", value: null }] });
     await expectApiError(alice.sdk.SetConfig({ app, values: [{ key: "1BAD", value: SECRET_VALUE }] }), "BAD_USER_INPUT", "values[0].key");
     await expectApiError(t.client().sdk.Login({ username: "alice", password: WRONG_PASSWORD }), "UNAUTHENTICATED");
+    await t.client().sdk.Login({ username: "alice", password: PASSWORD });
   });
   afterAll(() => t.stop());
 
@@ -68,7 +69,10 @@ describe("audit trail (postgres)", () => {
 
   test("an admin sees the platform-wide trail: sign-ups, failed sign-ins, every app, and no password anywhere", async () => {
     const events = (await root.sdk.Audit({ first: 100 })).audit.nodes;
-    expect(events.find((e) => e.operation === "login" && e.outcome === "UNAUTHENTICATED")).toMatchObject({ username: "alice", app: null });
+    const aliceId = (await alice.sdk.Viewer()).viewer.id;
+    expect(events.find((e) => e.operation === "login" && e.outcome === "UNAUTHENTICATED")).toMatchObject({ username: "alice", userId: null, app: null });
+    expect(events.find((e) => e.operation === "login" && e.outcome === "ok")).toMatchObject({ username: "alice", userId: aliceId });
+    expect(events.find((e) => e.operation === "setConfig")).toMatchObject({ username: "alice", userId: aliceId });
     expect(events.filter((e) => e.operation === "register").map((e) => e.username).sort()).toEqual(["alice", "bob", "carol", "root"]);
     expect(events.some((e) => e.app === app && e.operation === "createApp")).toBe(true);
     const text = JSON.stringify(events);

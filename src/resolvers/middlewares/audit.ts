@@ -11,9 +11,12 @@ import { clientCode } from "../error-mapping";
 export const auditMutations: MiddlewareFn<GraphQLContext> = async ({ args, info, context }, next) => {
   if (info.parentType !== info.schema.getMutationType() || info.path.prev !== undefined) return next();
   const operation = info.fieldName;
-  const record = (outcome: string) => {
+  const record = (outcome: string, result?: unknown) => {
     const { details, summary, app, actor } = describeCall(operation, args);
-    return context.services.audit.record(context.ctx, { operation, summary, details, app, outcome, username: actor });
+    // A sign-in or sign-up that worked answers with the account: its id names who it was.
+    const signedIn = (result as { user?: { id?: unknown } } | null | undefined)?.user?.id;
+    const userId = actor && typeof signedIn === "string" ? signedIn : null;
+    return context.services.audit.record(context.ctx, { operation, summary, details, app, outcome, username: actor, userId });
   };
   let result: unknown;
   try {
@@ -22,6 +25,6 @@ export const auditMutations: MiddlewareFn<GraphQLContext> = async ({ args, info,
     await record(clientCode(error));
     throw error;
   }
-  await record("ok");
+  await record("ok", result);
   return result;
 };

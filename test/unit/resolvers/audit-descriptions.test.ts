@@ -34,8 +34,9 @@ describe("audit descriptions (an allow-list of what the trail may say about argu
     expect(calls[0]).toMatchObject({ actor: "alice", details: { username: "alice" } });
   });
 
-  test("a mutation without a description records its name and no argument at all", () => {
-    expect(describeCall("someNewMutation", { app: "shop", secret: "hunter2" })).toEqual({ app: null, actor: null, details: {}, summary: "someNewMutation" });
+  test("a mutation without a description records its name and app, and no other argument", () => {
+    expect(describeCall("someNewMutation", { app: "shop", secret: "hunter2" })).toEqual({ app: "shop", actor: null, details: {}, summary: "someNewMutation" });
+    expect(describeCall("someOtherMutation", { name: "shop", secret: "hunter2" })).toEqual({ app: null, actor: null, details: {}, summary: "someOtherMutation" });
   });
 
   test("what is recorded is bounded and holds no NUL (PostgreSQL's jsonb refuses it)", () => {

@@ -15,8 +15,9 @@ export interface AuditEntry {
   readonly app: string | null;
   /** "ok", or the code the caller got. */
   readonly outcome: string;
-  /** Who, when nobody is logged in yet (a sign-in names the account it tried). */
+  /** Who, when nobody is logged in yet (a sign-in names the account it tried, and its id once it succeeded). */
   readonly username?: string | null;
+  readonly userId?: string | null;
 }
 
 const NEWEST_FIRST: readonly SortKey<AuditEvent>[] = [
@@ -43,7 +44,7 @@ export class AuditService {
     try {
       await this.dataSource.getRepository(AuditEvent).insert({
         at: () => "clock_timestamp()",
-        userId: ctx.user?.id ?? null,
+        userId: ctx.user?.id ?? entry.userId ?? null,
         username: ctx.user?.username ?? entry.username?.slice(0, 64) ?? null,
         operation: entry.operation.slice(0, 64),
         summary: entry.summary.slice(0, 1024),

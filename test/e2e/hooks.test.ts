@@ -181,18 +181,23 @@ describe("deploy hooks (postgres)", () => {
     await expectApiError(alice.sdk.RemoveHook({ app, hook: addHook.hook.id }), "NOT_FOUND");
   });
 
-  test("deliveries outlive their leader: a process elected later sends what the previous leader left pending", async () => {
+  test("deliveries outlive their leader: the next one elected sends what was left pending and what ended while none led", async () => {
     const app = uniqueApp("durable");
     await alice.sdk.CreateApp({ name: app });
     const { receiver, url } = await receiverFor([200]);
     const { addHook } = await alice.sdk.AddHook({ app, url });
-    // The leader stored a delivery and went away before sending it.
+    // The leader stored a delivery and went away before sending it...
     await t.platform.hooks.stop();
     const body = JSON.stringify({ app, release: "v9", version: 9, status: "deployed", summary: "left behind", user: "alice", at: new Date().toISOString() });
     await t.platform.dataSource.query(
       `INSERT INTO hook_deliveries ("hookId", "event", "version", "body", "status", "nextAttemptAt") VALUES ($1, 'release.deployed', 9, $2, 'PENDING', now())`,
       [addHook.hook.id, body],
     );
+    // ...and a release deployed while no process led.
+    await deploy(app);
+    expect((await settledRelease(alice, app, 2)).status).toBe("SUCCEEDED");
+    expect(receiver.requests).toEqual([]);
+
     const { config, dataSource, cache, discovery, log } = t.platform;
     const next = new HookDispatcher(dataSource, cache.events, discovery, new HookSender(new DrainGuard(drainPolicyOf(config)), "deis-test"), {
       platformId: config.platformId,
@@ -202,12 +207,14 @@ describe("deploy hooks (postgres)", () => {
     }, log);
     next.start();
     try {
-      const [request] = await receiver.received(1);
-      expect(request.body).toBe(body);
-      expectSigned(request, addHook.secret);
-      await eventually("the delivery marked delivered", async () => {
+      const requests = await receiver.received(2);
+      for (const request of requests) expectSigned(request, addHook.secret);
+      expect(requests.map((r) => r.body)).toContain(body);
+      const missed = requests.map((r) => JSON.parse(r.body) as Record<string, unknown>).find((p) => p.version === 2);
+      expect(missed).toMatchObject({ app, release: "v2", status: "deployed", user: "alice" });
+      await eventually("both deliveries marked delivered", async () => {
         const { hookDeliveries } = await alice.sdk.HookDeliveries({ app, hook: addHook.hook.id });
-        return hookDeliveries[0]?.status === "DELIVERED" ? true : undefined;
+        return hookDeliveries.length === 2 && hookDeliveries.every((d) => d.status === "DELIVERED") ? true : undefined;
       });
     } finally {
       await next.stop();

@@ -1,7 +1,7 @@
 import type { DataSource } from "typeorm";
 import type { Logger } from "../../../core/logger";
 import { type AppEventPayload, AppEventType, allAppEventsTopic } from "../../../core/topics";
-import { App, Hook, type HookAttempt, HookDelivery, HookDeliveryStatus, Release, User } from "../../../entities";
+import { App, Hook, type HookAttempt, HookDelivery, HookDeliveryStatus, Release, ReleaseStatus, User } from "../../../entities";
 import type { EventBus } from "../../cache";
 import { type DiscoveryStore, LeaderLoop } from "../../discovery";
 import type { HookSender } from "./hook-sender";
@@ -34,11 +34,14 @@ export interface HookDispatcherOptions {
 /** How often the leader looks for due deliveries besides the timer it sets for the next one. */
 const SCAN_EVERY_MS = 30_000;
 const BATCH = 20;
+/** How far back a new leader looks for deploys that ended while no process led. */
+const CATCH_UP_HOURS = 24;
 
 /**
  * Delivers deploy hooks. One elected process (per platform) follows every app's release events,
  * stores one delivery per hook in the database, and sends it, retrying with back-off; deliveries
- * outlive the process, so a new leader picks up what an old one left pending.
+ * outlive the process, so a new leader picks up what an old one left pending, and queues the
+ * deploys that ended while no process led (the release says how it ended).
  */
 export class HookDispatcher {
   private readonly loop: LeaderLoop;
@@ -78,6 +81,7 @@ export class HookDispatcher {
     })();
     const scan = setInterval(() => this.kick(), SCAN_EVERY_MS);
     scan.unref();
+    await this.catchUp().catch((error: unknown) => this.log.error({ err: error }, "could not queue the deploys that ended without a leader"));
     this.kick(); // what an earlier leader left pending
     return async () => {
       this.leading = false;
@@ -90,14 +94,47 @@ export class HookDispatcher {
     };
   }
 
-  /** One delivery per hook of the app for this release's outcome (once, whoever leads). */
-  private async enqueue(event: AppEventPayload): Promise<void> {
-    const hooks = await this.dataSource
+  /**
+   * Deploys that ended (a release with a build that succeeded or failed) in the last day, after the
+   * hook was added, without a delivery to it: their events went out while no process led.
+   */
+  private async catchUp(): Promise<void> {
+    const missed: { app: string; version: number; status: string; reason: string | null; hookId: string }[] = await this.dataSource.query(
+      `SELECT a.name AS app, r.version, r.status, r."failureReason" AS reason, h.id AS "hookId"
+         FROM hooks h JOIN apps a ON a.id = h."appId" JOIN releases r ON r."appId" = a.id
+        WHERE r."buildId" IS NOT NULL AND r.status IN ($1, $2) AND r."createdAt" >= h."createdAt"
+          AND r."createdAt" > now() - make_interval(hours => $3)
+          AND NOT EXISTS (SELECT 1 FROM hook_deliveries d WHERE d."hookId" = h.id AND d.version = r.version)
+        ORDER BY r."createdAt"`,
+      [ReleaseStatus.SUCCEEDED, ReleaseStatus.FAILED, CATCH_UP_HOURS],
+    );
+    const byRelease = new Map<string, typeof missed>();
+    for (const row of missed) byRelease.set(`${row.app} ${row.version}`, [...(byRelease.get(`${row.app} ${row.version}`) ?? []), row]);
+    for (const rows of byRelease.values()) {
+      const { app, version, status, reason } = rows[0];
+      const failed = status === ReleaseStatus.FAILED;
+      const event: AppEventPayload = {
+        type: failed ? AppEventType.RELEASE_FAILED : AppEventType.RELEASE_DEPLOYED,
+        app,
+        actor: "deis",
+        at: new Date().toISOString(),
+        version,
+        ...(failed && reason ? { reason } : {}),
+      };
+      await this.enqueue(event, rows.map((row) => row.hookId));
+    }
+    if (byRelease.size > 0) this.log.info({ releases: byRelease.size }, "queued hook deliveries for deploys that ended while no process led");
+  }
+
+  /** One delivery per hook of the app (or those given) for this release's outcome (once, whoever leads). */
+  private async enqueue(event: AppEventPayload, onlyHooks?: readonly string[]): Promise<void> {
+    const query = this.dataSource
       .getRepository(Hook)
       .createQueryBuilder("hook")
       .innerJoin(App, "app", "app.id = hook.appId")
-      .where("app.name = :name", { name: event.app })
-      .getMany();
+      .where("app.name = :name", { name: event.app });
+    if (onlyHooks) query.andWhere("hook.id IN (:...ids)", { ids: onlyHooks });
+    const hooks = await query.getMany();
     if (hooks.length === 0 || event.version === undefined) return;
     const release = await this.dataSource
       .getRepository(Release)

@@ -36,6 +36,9 @@ const SCAN_EVERY_MS = 30_000;
 const BATCH = 20;
 /** How far back a new leader looks for deploys that ended while no process led. */
 const CATCH_UP_HOURS = 24;
+/** Delivered and given-up deliveries are kept this long, then deleted (by the leader, hourly). */
+export const HOOK_DELIVERY_RETENTION_DAYS = 30;
+const PRUNE_EVERY_MS = 60 * 60_000;
 
 /**
  * Delivers deploy hooks. One elected process (per platform) follows every app's release events,
@@ -81,11 +84,16 @@ export class HookDispatcher {
     })();
     const scan = setInterval(() => this.kick(), SCAN_EVERY_MS);
     scan.unref();
+    const prune = () => void this.prune().catch((error: unknown) => this.log.warn({ err: error }, "could not prune hook deliveries"));
+    const pruning = setInterval(prune, PRUNE_EVERY_MS);
+    pruning.unref();
+    prune();
     await this.catchUp().catch((error: unknown) => this.log.error({ err: error }, "could not queue the deploys that ended without a leader"));
     this.kick(); // what an earlier leader left pending
     return async () => {
       this.leading = false;
       clearInterval(scan);
+      clearInterval(pruning);
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
       await feed.return?.();
@@ -124,6 +132,13 @@ export class HookDispatcher {
       await this.enqueue(event, rows.map((row) => row.hookId));
     }
     if (byRelease.size > 0) this.log.info({ releases: byRelease.size }, "queued hook deliveries for deploys that ended while no process led");
+  }
+
+  private async prune(): Promise<void> {
+    await this.dataSource.query(`DELETE FROM hook_deliveries WHERE status <> $1 AND "createdAt" < now() - make_interval(days => $2)`, [
+      HookDeliveryStatus.PENDING,
+      HOOK_DELIVERY_RETENTION_DAYS,
+    ]);
   }
 
   /** One delivery per hook of the app (or those given) for this release's outcome (once, whoever leads). */

@@ -88,8 +88,11 @@ export class HookDispatcher {
     const pruning = setInterval(prune, PRUNE_EVERY_MS);
     pruning.unref();
     prune();
-    await this.catchUp().catch((error: unknown) => this.log.error({ err: error }, "could not queue the deploys that ended without a leader"));
-    this.kick(); // what an earlier leader left pending
+    // What an earlier leader left pending, and what ended while none led; in the background, so
+    // the leadership's undo is in place at once.
+    const catchingUp = this.catchUp()
+      .catch((error: unknown) => this.log.error({ err: error }, "could not queue the deploys that ended without a leader"))
+      .finally(() => this.kick());
     return async () => {
       this.leading = false;
       clearInterval(scan);
@@ -98,6 +101,7 @@ export class HookDispatcher {
       this.timer = null;
       await feed.return?.();
       await following;
+      await catchingUp;
       await this.running;
     };
   }

@@ -98,6 +98,14 @@ describe("audit trail (postgres)", () => {
     expect(platform.find((e) => e.app === reused && e.operation === "destroyApp")).toMatchObject({ username: "bob", outcome: "ok" });
   });
 
+  test("a mutation refused for a NUL character is recorded too (without the NUL, which PostgreSQL cannot store)", async () => {
+    const own = uniqueApp("nul");
+    await bob.sdk.CreateApp({ name: own });
+    await expectApiError(bob.sdk.AddDomain({ app: own, domain: "a\u0000b.example.com" }), "BAD_USER_INPUT", "domain");
+    const [refused] = (await bob.sdk.Audit({ app: own })).audit.nodes;
+    expect(refused).toMatchObject({ username: "bob", operation: "addDomain", outcome: "BAD_USER_INPUT", summary: "addDomain domain=ab.example.com" });
+  });
+
   test("records older than DEIS_AUDIT_RETENTION_DAYS (90 by default) are pruned, newer ones kept", async () => {
     await t.platform.dataSource.query(
       `INSERT INTO audit_events ("at", "operation", "summary", "outcome") VALUES (now() - interval '91 days', 'old', 'old', 'ok'), (now() - interval '89 days', 'kept', 'kept', 'ok')`,

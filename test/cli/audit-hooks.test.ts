@@ -25,8 +25,8 @@ describe("deis: audit and hooks", () => {
     const { stdout } = await alice.ok(["audit", "-a", app]);
     expect(stdout).toMatch(new RegExp(`^=== ${app} Audit\nTIME +USER +ADDRESS +OUTCOME +WHAT\n`));
     const rows = stdout.trimEnd().split("\n").slice(2);
-    expect(rows[0]).toMatch(/alice +\S*127\.0\.0\.1 +ok +setConfig set=\[TOKEN\]$/);
-    expect(rows[1]).toMatch(/alice +\S*127\.0\.0\.1 +ok +createApp$/);
+    expect(rows[0]).toMatch(/alice +127\.0\.0\.1 +ok +setConfig set=\[TOKEN\]$/);
+    expect(rows[1]).toMatch(/alice +127\.0\.0\.1 +ok +createApp$/);
     const json = (await alice.ok(["audit", "-a", app, "--json"])).json<{ operation: string; outcome: string }[]>();
     expect(json.map((e) => e.operation)).toEqual(["setConfig", "createApp"]);
     expect(JSON.stringify(json) + stdout).not.toContain("hunter2");
@@ -39,7 +39,7 @@ describe("deis: audit and hooks", () => {
     const { stdout } = await root.ok(["audit", "--platform", "-n", "100"]);
     expect(stdout).toMatch(/^=== Platform Audit\nTIME +USER +ADDRESS +OUTCOME +APP +WHAT\n/);
     expect(stdout).toContain(`${app}  setConfig set=[TOKEN]`);
-    expect(stdout).toMatch(/bob +\S*127\.0\.0\.1 +ok +- +register username=bob/);
+    expect(stdout).toMatch(/bob +127\.0\.0\.1 +ok +- +register username=bob/);
   });
 
   test("hooks:add prints the secret once; hooks lists without it; hooks:deliveries; hooks:remove", async () => {

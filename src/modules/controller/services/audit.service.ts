@@ -50,7 +50,8 @@ export class AuditService {
         summary: entry.summary.slice(0, 1024),
         details: entry.details as QueryDeepPartialEntity<AuditEvent>["details"],
         app: entry.app && entry.app.length <= 63 ? entry.app : null,
-        address: ctx.clientAddress?.slice(0, 64) ?? null,
+        // An IPv4 client on a dual-stack socket arrives as ::ffff:a.b.c.d: shown as a.b.c.d.
+        address: ctx.clientAddress?.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, "$1").slice(0, 64) ?? null,
         outcome: entry.outcome.slice(0, 32),
         requestId: ctx.requestId.slice(0, 64),
       });

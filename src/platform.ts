@@ -5,7 +5,7 @@ import type { DataSource } from "typeorm";
 import type { PlatformConfig } from "./core/config";
 import { type Logger, createLogger } from "./core/logger";
 import { type Cache, openCache } from "./modules/cache";
-import { type Services, builderFace, createServices, logFace } from "./modules/controller";
+import { HookDispatcher, HookSender, type Services, builderFace, createServices, logFace } from "./modules/controller";
 import { type RunningApiServer, startApiServer } from "./server/api-server";
 import { type DatabaseOptions, openDatabase, openPlatformDatabase } from "./modules/database";
 import { type DiscoveryStore, openDiscovery } from "./modules/discovery";
@@ -42,6 +42,7 @@ export interface Platform {
   readonly builder: RunningBuilder;
   readonly router: RunningRouter;
   readonly logServer: LogServer;
+  readonly hooks: HookDispatcher;
   stop(): Promise<void>;
 }
 
@@ -98,6 +99,18 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       log.info("the cache (Redis) answers again; reconciling");
       runtime.reconciler.nudge();
     });
+    services.audit.startPruning();
+    stack.push(async () => services.audit.stopPruning());
+    const hookDispatcher = new HookDispatcher(
+      dataSource,
+      cache.events,
+      discovery,
+      new HookSender(drainGuard, `deis-ts/${PLATFORM_VERSION}`),
+      { platformId: config.platformId, candidate: `${hostname()}:${process.pid}`, attempts: config.hookAttempts, retrySeconds: config.hookRetrySeconds },
+      log.child({ module: "hooks" }),
+    );
+    hookDispatcher.start();
+    stack.push(() => hookDispatcher.stop());
     const logServer = new LogServer(
       logFace(dataSource),
       logStore,
@@ -164,7 +177,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       { database: database.backend, cache: cache.backend, domain: config.domain },
       "platform started",
     );
-    return { config, log, dataSource, cache, discovery, runtime, services, api, builder, router, logServer, stop };
+    return { config, log, dataSource, cache, discovery, runtime, services, api, builder, router, logServer, hooks: hookDispatcher, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -20,6 +20,8 @@ export const TOPICS: readonly (readonly [string, string])[] = [
   ["drains", "send copies of an app's log lines to a syslog server"],
   ["users", "list every account (admins only)"],
   ["platform", "see whether the platform's database, cache and discovery answer"],
+  ["audit", "show who changed what, when and from where"],
+  ["hooks", "call a URL when a release is deployed or fails"],
 ];
 
 /** The flags every command takes besides its own. */

@@ -69,6 +69,11 @@ export interface PlatformConfig {
   readonly drainsAllowPrivate: boolean;
   /** CIDRs drains may reach whatever class they are in (the operator's own collector, e.g. 127.0.0.1/32). */
   readonly drainsAllow: readonly string[];
+  /** Days the audit trail keeps a record; older ones are deleted. */
+  readonly auditRetentionDays: number;
+  /** Deploy hooks: attempts per delivery, and the first retry's delay in seconds (each next one waits 3 times longer). */
+  readonly hookAttempts: number;
+  readonly hookRetrySeconds: number;
   /** The SSH port `git push` goes to. */
   readonly builderPort: number;
   /** Seconds an SSH connection may take to authenticate before it is closed (OpenSSH's LoginGraceTime). */
@@ -243,6 +248,9 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     logLines: integer(env, "DEIS_LOG_LINES", 1000, 10, 100_000),
     drainsAllowPrivate: flag(env, "DEIS_DRAINS_ALLOW_PRIVATE"),
     drainsAllow: cidrs(env, "DEIS_DRAINS_ALLOW"),
+    auditRetentionDays: integer(env, "DEIS_AUDIT_RETENTION_DAYS", 90, 1, 36_500),
+    hookAttempts: integer(env, "DEIS_HOOK_ATTEMPTS", 5, 1, 20),
+    hookRetrySeconds: integer(env, "DEIS_HOOK_RETRY_SECONDS", 10, 1, 3600),
     syslogPort: env.DEIS_SYSLOG_PORT?.trim() === "off" ? null : integer(env, "DEIS_SYSLOG_PORT", 5140, 0, 65535),
     gitHost: text(env, "DEIS_GIT_HOST", text(env, "DEIS_HOST", "127.0.0.1")),
     registryUrl: registryUrl ?? (registryPort !== undefined ? `http://127.0.0.1:${registryPort}` : undefined),

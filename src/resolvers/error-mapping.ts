@@ -86,3 +86,14 @@ export function toClientError(error: unknown, log: Logger, formatted?: GraphQLFo
     extensions: { code: "INTERNAL_SERVER_ERROR" },
   };
 }
+
+/** The `extensions.code` a caller gets for an error (what the audit trail records as the outcome). */
+export function clientCode(error: unknown): string {
+  const original = unwrapResolverError(error);
+  if (original instanceof DomainError) return graphqlCode(original.code);
+  if (original instanceof GraphQLError) {
+    const code = original.extensions?.code;
+    return typeof code === "string" ? code : "GRAPHQL_VALIDATION_FAILED";
+  }
+  return "INTERNAL_SERVER_ERROR";
+}

@@ -2,14 +2,17 @@ import type { GraphQLSchema } from "graphql";
 import { type AuthChecker, buildSchema } from "type-graphql";
 import { AppEventsResolver } from "./app-events.resolver";
 import { AppResolver } from "./app.resolver";
+import { AuditResolver } from "./audit.resolver";
 import { AuthResolver } from "./auth.resolver";
 import { BuildResolver } from "./build.resolver";
 import { CollaboratorResolver } from "./collaborator.resolver";
 import { ConfigResolver } from "./config.resolver";
 import type { GraphQLContext } from "./context";
 import { DomainResolver } from "./domain.resolver";
+import { HookResolver } from "./hook.resolver";
 import { KeyResolver } from "./key.resolver";
 import { LogResolver } from "./log.resolver";
+import { auditMutations } from "./middlewares/audit";
 import { rejectNulCharacters } from "./middlewares/reject-nul";
 import { PlatformResolver } from "./platform.resolver";
 import { CertificateResolver } from "./certificate.resolver";
@@ -35,6 +38,8 @@ export const RESOLVERS = [
   CertificateResolver,
   LogResolver,
   AppEventsResolver,
+  AuditResolver,
+  HookResolver,
 ] as const;
 
 /** `@Authorized()` means "logged in"; what a user may do to an app is the services' call. */
@@ -61,7 +66,8 @@ export function buildApiSchema(emitSchemaFile?: string): Promise<GraphQLSchema> 
     authMode: "error",
     validate: false,
     pubSub: noTopicPubSub,
-    globalMiddlewares: [rejectNulCharacters],
+    // The audit comes first, so it records what the NUL check refuses too.
+    globalMiddlewares: [auditMutations, rejectNulCharacters],
     emitSchemaFile: emitSchemaFile ? { path: emitSchemaFile, sortedSchema: true } : false,
   });
 }

@@ -48,6 +48,8 @@ const ADMIN_ONLY: Record<Role, Outcome> = { ...ANY_USER, stranger: "FORBIDDEN", 
 const APP_WORK_REFUSED = (outcome: Outcome): Record<Role, Outcome> => ({ ...APP_WORK, collaborator: outcome, owner: outcome, admin: outcome });
 
 let serial = 0;
+/** The hook each case's setup added, by app. */
+const hookIds = new Map<string, string>();
 const unique = (prefix: string) => `${prefix}${++serial}`;
 
 const OPERATIONS: readonly Operation[] = [
@@ -125,6 +127,20 @@ const OPERATIONS: readonly Operation[] = [
   { name: "LogIngest", expected: APP_WORK, call: (sdk, app) => sdk.LogIngest({ app }) },
   { name: "RotateLogIngestToken", expected: APP_WORK, call: (sdk, app) => sdk.RotateLogIngestToken({ app }) },
   { name: "RemoveLogDrain", expected: APP_WORK_REFUSED("NOT_FOUND"), call: (sdk, app) => sdk.RemoveLogDrain({ app, url: "syslog://nowhere:514" }) },
+  // deploy hooks and the audit trail
+  { name: "Hooks", expected: APP_WORK, call: (sdk, app) => sdk.Hooks({ app }) },
+  // The target is on loopback, which hooks reach only where the operator allows it (DEIS_DRAINS_ALLOW, below).
+  { name: "AddHook", expected: APP_WORK, call: (sdk, app) => sdk.AddHook({ app, url: "http://127.0.0.1:9/hook" }) },
+  {
+    name: "RemoveHook", expected: APP_WORK, call: (sdk, app) => sdk.RemoveHook({ app, hook: hookIds.get(app)! }),
+    setup: async (s) => hookIds.set(s.app, (await s.owner.AddHook({ app: s.app, url: "http://127.0.0.1:9/spare" })).addHook.hook.id),
+  },
+  {
+    name: "HookDeliveries", expected: APP_WORK, call: (sdk, app) => sdk.HookDeliveries({ app, hook: hookIds.get(app)! }),
+    setup: async (s) => hookIds.set(s.app, (await s.owner.AddHook({ app: s.app, url: "http://127.0.0.1:9/spare" })).addHook.hook.id),
+  },
+  { name: "Audit (app)", expected: APP_WORK, call: (sdk, app) => sdk.Audit({ app }) },
+  { name: "Audit (platform)", expected: ADMIN_ONLY, call: (sdk) => sdk.Audit({}) },
   // the app's owner and admins only
   { name: "AddCollaborator", expected: OWNER_ONLY, other: true, call: (sdk, app, s) => sdk.AddCollaborator({ app, username: s.other }) },
   {
@@ -142,7 +158,7 @@ describe("authorization matrix (postgres)", () => {
   const shared = {} as Record<Exclude<Role, "anonymous">, DeisClient>;
 
   beforeAll(async () => {
-    // AddLogDrain's target is on loopback, which drains reach only where the operator allows it.
+    // AddLogDrain's and AddHook's targets are on loopback, which drains and hooks reach only where the operator allows it.
     t = await startTestPlatform({ env: { DEIS_DRAINS_ALLOW: "127.0.0.1/32" } });
     ({ client: root } = await t.signUp("root")); // the first account is the admin
     shared.admin = root;

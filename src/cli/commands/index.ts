@@ -1,5 +1,6 @@
 import type { Command } from "../context";
 import { appsCommands } from "./apps";
+import { auditHooksCommands } from "./audit-hooks";
 import { authCommands } from "./auth";
 import { buildsReleasesCommands } from "./builds-releases";
 import { configCommands } from "./config";
@@ -29,4 +30,5 @@ export const COMMANDS: readonly Command[] = [
   ...tagsDrainsCommands,
   ...usersCommands,
   ...platformCommands,
+  ...auditHooksCommands,
 ];

@@ -7,6 +7,8 @@ import type { DrainGuard, LogStore } from "../logger";
 import type { Runtime } from "../runtime";
 import { AccessService } from "./services/access.service";
 import { AppService } from "./services/app.service";
+import { AuditService } from "./services/audit.service";
+import { HookService } from "./services/hook.service";
 import { AuthService } from "./services/auth.service";
 import { BuildService } from "./services/build.service";
 import { CertificateService } from "./services/certificate.service";
@@ -35,6 +37,10 @@ export type { ConfigChange } from "./validation/config-rules";
 export { fingerprintOf, parsePublicKey } from "./validation/ssh-public-key";
 export { hashToken } from "./services/auth.service";
 export type { ComponentHealth, PlatformHealth } from "./services/health.service";
+export type { AuditEntry } from "./services/audit.service";
+export type { AddedHook } from "./services/hook.service";
+export { HookDispatcher, type HookDispatcherOptions, type HookPayload } from "./hooks/hook-dispatcher";
+export { HookSender, signHookBody, verifyHookSignature } from "./hooks/hook-sender";
 
 export interface ControllerDeps {
   readonly dataSource: DataSource;
@@ -73,6 +79,8 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
   const settings = new PlatformSettingsService(discovery, access, { registrationMode: config.registrationMode });
   return {
     access,
+    audit: new AuditService(dataSource, access, config.auditRetentionDays, log.child({ module: "audit" })),
+    hooks: new HookService(dataSource, access, drainGuard),
     auth: new AuthService(dataSource, unitOfWork, access, cache.counters, config, () => settings.registrationMode()),
     settings,
     users: new UserService(dataSource, unitOfWork, access, cache.events),

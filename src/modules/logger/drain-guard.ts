@@ -139,12 +139,13 @@ export class DrainGuard {
     return list;
   }
 
-  async check(rawHost: string): Promise<DrainCheck> {
+  /** `what` names the sender in the refusal: "a drain", "a hook". */
+  async check(rawHost: string, what = "a drain"): Promise<DrainCheck> {
     const host = rawHost.replace(/^\[|\]$/g, "").toLowerCase();
     const name = host.replace(/\.$/, "");
     // RFC 6761: localhost and *.localhost are loopback whatever a resolver says.
     if (!isIP(host) && (name === "localhost" || name.endsWith(".localhost"))) {
-      return { ok: false, rule: `${rawHost} is a loopback name; a drain may not reach this host` };
+      return { ok: false, rule: `${rawHost} is a loopback name; ${what} may not reach this host` };
     }
     let addresses: ResolvedAddress[];
     try {
@@ -156,7 +157,7 @@ export class DrainGuard {
     const own = await this.own();
     for (const { address } of addresses) {
       const refused = classifyAddress(address, own, this.policy.allowPrivate, this.allowed);
-      if (refused) return { ok: false, rule: `${rawHost} resolves to ${address}, ${describe(refused)}; a drain may not reach it` };
+      if (refused) return { ok: false, rule: `${rawHost} resolves to ${address}, ${describe(refused)}; ${what} may not reach it` };
     }
     return { ok: true, addresses };
   }

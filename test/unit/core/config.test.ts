@@ -32,6 +32,14 @@ describe("loadConfig", () => {
     });
   });
 
+  test("audit retention and hook retries: defaults, values, and errors naming the variable", () => {
+    expect(loadConfig({})).toMatchObject({ auditRetentionDays: 90, hookAttempts: 5, hookRetrySeconds: 10 });
+    expect(loadConfig({ DEIS_AUDIT_RETENTION_DAYS: "7", DEIS_HOOK_ATTEMPTS: "3", DEIS_HOOK_RETRY_SECONDS: "1" })).toMatchObject({ auditRetentionDays: 7, hookAttempts: 3, hookRetrySeconds: 1 });
+    expect(() => loadConfig({ DEIS_AUDIT_RETENTION_DAYS: "0" })).toThrow(new ConfigError("DEIS_AUDIT_RETENTION_DAYS", "must be between 1 and 36500, got 0"));
+    expect(() => loadConfig({ DEIS_HOOK_ATTEMPTS: "many" })).toThrow(new ConfigError("DEIS_HOOK_ATTEMPTS", 'must be a whole number, got "many"'));
+    expect(() => loadConfig({ DEIS_HOOK_RETRY_SECONDS: "0" })).toThrow(/DEIS_HOOK_RETRY_SECONDS: must be between 1 and 3600/);
+  });
+
   test("drain exceptions: off by default; a list of addresses and CIDRs", () => {
     expect(loadConfig({})).toMatchObject({ drainsAllowPrivate: false, drainsAllow: [] });
     expect(loadConfig({ DEIS_DRAINS_ALLOW_PRIVATE: "1", DEIS_DRAINS_ALLOW: "127.0.0.1/32, fd00::1" })).toMatchObject({

@@ -8,6 +8,8 @@ export interface ReconcileTarget {
   apps(): Promise<string[]>;
   /** Asks for the app to be brought up to date soon; returns at once. */
   converge(app: string): void;
+  /** Resolves when no app is being brought up to date. */
+  settled(): Promise<void>;
 }
 
 export interface ReconcilerOptions {
@@ -95,8 +97,12 @@ export class Reconciler {
   async reconcileAll(): Promise<void> {
     try {
       const target = this.target!;
+      const started = performance.now();
       const [known, running] = await Promise.all([target.apps(), this.scheduler.apps()]);
-      for (const app of new Set([...known, ...running])) target.converge(app);
+      const apps = new Set([...known, ...running]);
+      for (const app of apps) target.converge(app);
+      await target.settled();
+      this.log.debug({ apps: apps.size, ms: Math.round(performance.now() - started) }, "reconcile pass done");
     } catch (error) {
       this.log.warn({ err: error }, "reconcile pass failed; the next one will try again");
     }

@@ -19,6 +19,11 @@ function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
+/** The API's URL from `up`'s output: its stdout is a pipe, so the banner is a JSON log line with it in "api". */
+export function bannerApiUrl(output: string): string | null {
+  return /"api":"([^"]+)"/.exec(output)?.[1] ?? null;
+}
+
 /**
  * The platform as its own OS process (`src/main.ts up` with tsx's loader), for tests that kill a
  * controller. Resolves once it says it is up (its API URL).
@@ -37,11 +42,10 @@ export async function startPlatformProcess(env: Record<string, string>): Promise
     const timer = setTimeout(() => reject(new Error(`the platform did not start within ${scaled(60_000) / 1000} s:\n${output}`)), scaled(60_000));
     const read = (chunk: Buffer) => {
       output += chunk.toString();
-      // Its stdout is a pipe, so the banner is a JSON log line with the API's URL in "api".
-      const match = /"api":"([^"]+)"/.exec(output);
-      if (match) {
+      const api = bannerApiUrl(output);
+      if (api) {
         clearTimeout(timer);
-        resolve(match[1]);
+        resolve(api);
       }
     };
     child.stdout!.on("data", read);

@@ -15,6 +15,7 @@ import { PlatformResolver } from "./platform.resolver";
 import { CertificateResolver } from "./certificate.resolver";
 import { ProcessResolver } from "./process.resolver";
 import { ReleaseResolver } from "./release.resolver";
+import { RouterRulesResolver } from "./router-rules.resolver";
 import { UserResolver } from "./user.resolver";
 
 export type { GraphQLContext } from "./context";
@@ -35,6 +36,7 @@ export const RESOLVERS = [
   CertificateResolver,
   LogResolver,
   AppEventsResolver,
+  RouterRulesResolver,
 ] as const;
 
 /** `@Authorized()` means "logged in"; what a user may do to an app is the services' call. */

@@ -4,6 +4,7 @@ import { BuildLog1764000000002 } from "./1764000000002-build-log";
 import { LogDrains1764000000003 } from "./1764000000003-log-drains";
 import { LogIngestToken1764000000010 } from "./1764000000010-log-ingest-token";
 import { ReleasePhase1764000000013 } from "./1764000000013-release-phase";
+import { RouterRules1764000000021 } from "./1764000000021-router-rules";
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
-export const MIGRATIONS = [Initial1764000000000, ReleaseStatus1764000000001, BuildLog1764000000002, LogDrains1764000000003, LogIngestToken1764000000010, ReleasePhase1764000000013];
+export const MIGRATIONS = [Initial1764000000000, ReleaseStatus1764000000001, BuildLog1764000000002, LogDrains1764000000003, LogIngestToken1764000000010, ReleasePhase1764000000013, RouterRules1764000000021];

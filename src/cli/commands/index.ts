@@ -1,4 +1,5 @@
 import type { Command } from "../context";
+import { accessCommands } from "./access";
 import { appsCommands } from "./apps";
 import { authCommands } from "./auth";
 import { buildsReleasesCommands } from "./builds-releases";
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   logsCommand,
   logsTokenCommand,
   ...domainsCertsCommands,
+  ...accessCommands,
   ...permsCommands,
   ...limitsHealthchecksCommands,
   ...tagsDrainsCommands,

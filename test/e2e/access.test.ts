@@ -1,3 +1,4 @@
+import WebSocket from "ws";
 import { appKey } from "../../src/modules/discovery";
 import type { DeisClient } from "../../src/sdk/client";
 import { type CliUser, registeredUser } from "../cli/cli-harness";
@@ -29,6 +30,20 @@ describe("maintenance mode and access rules at the router", () => {
       const answer = await send(port, host, "/", { headers });
       return accept(answer) ? answer : undefined;
     });
+  /** The status a websocket handshake to the app gets from the router (101 when it goes through). */
+  const upgradeStatus = () =>
+    new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { host } });
+      socket.once("open", () => {
+        socket.close();
+        resolve(101);
+      });
+      socket.once("unexpected-response", (_req, res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      socket.once("error", reject);
+    });
   const releaseCount = async () => (await alice.sdk.Releases({ app })).releases.nodes.length;
 
   beforeAll(async () => {
@@ -52,6 +67,10 @@ describe("maintenance mode and access rules at the router", () => {
     const page = await answerFor("the maintenance page", (a) => a.status === 503);
     expect(page.headers["retry-after"]).toMatch(/^\d+$/);
     expect(page.body).toContain("Down for maintenance");
+    // Every host of the app: a custom domain too, and websockets.
+    await alice.sdk.AddDomain({ app, domain: `${app}.example.com` });
+    await eventually("the custom domain's maintenance page", async () => ((await send(port, `${app}.example.com`)).status === 503 ? true : undefined));
+    expect(await upgradeStatus()).toBe(503);
     expect((await cli.ok(["maintenance", "-a", app, "--json"])).json()).toEqual({ app, maintenance: true });
     expect((await alice.sdk.Processes({ app })).processes.map((p) => p.name)).toEqual(before);
     const { run } = await alice.sdk.Run({ app, command: "echo still here" });
@@ -67,6 +86,7 @@ describe("maintenance mode and access rules at the router", () => {
     expect(set).toMatchObject({ name: app, allowList: ["10.0.0.0/8", "2001:db8::/32"] });
     const refused = await answerFor("403", (a) => a.status === 403);
     expect(refused.body).toContain("Forbidden");
+    expect(await upgradeStatus()).toBe(403);
     expect((await send(port, host, "/", { headers: { "x-forwarded-for": "10.1.2.3" } })).status).toBe(403);
     await cli.ok(["access:allow", "127.0.0.0/8", "::1/128", "-a", app]);
     await answerFor("200 from 127.0.0.1", (a) => a.status === 200);
@@ -113,7 +133,7 @@ describe("maintenance mode and access rules at the router", () => {
     await alice.sdk.SetAllowList({ app, cidrs: [] });
   });
 
-  test("a name that is no app answers 404 (a destroyed app's, one never created); an app with no processes 503", async () => {
+  test("a name that is no app answers 404 (a destroyed app's, a renamed app's old one, one never created); an app with no processes 503", async () => {
     const gone = uniqueApp("gone");
     await alice.sdk.CreateApp({ name: gone });
     const empty = await eventually("503 for an app with no processes", async () => {
@@ -128,5 +148,13 @@ describe("maintenance mode and access rules at the router", () => {
     });
     expect(notFound.body).toContain("No such app");
     expect((await send(port, `never-an-app-${gone}.localhost`)).status).toBe(404);
+    // Renamed: the old name is no app any more, the new one is.
+    const before = uniqueApp("before");
+    const after = uniqueApp("after");
+    await alice.sdk.CreateApp({ name: before });
+    await eventually("503 under the first name", async () => ((await send(port, `${before}.localhost`)).status === 503 ? true : undefined));
+    await alice.sdk.RenameApp({ app: before, name: after });
+    await eventually("404 under the old name", async () => ((await send(port, `${before}.localhost`)).status === 404 ? true : undefined));
+    await eventually("503 under the new name", async () => ((await send(port, `${after}.localhost`)).status === 503 ? true : undefined));
   });
 });

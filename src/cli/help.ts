@@ -13,6 +13,8 @@ export const TOPICS: readonly (readonly [string, string])[] = [
   ["logs", "show an app's logs, recent and live"],
   ["domains", "route custom domains to an app"],
   ["certs", "manage an app's TLS certificates"],
+  ["maintenance", "turn an app's maintenance page at the router on and off"],
+  ["access", "allow-list client addresses and ask for a password (basic auth) at the router"],
   ["perms", "manage an app's collaborators and the platform's admins"],
   ["limits", "set memory and cpu limits per process type"],
   ["healthchecks", "set how each process type is checked for health"],

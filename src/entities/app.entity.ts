@@ -44,6 +44,22 @@ export class App {
   @Column({ type: "varchar", length: 64, select: false })
   logToken: string;
 
+  @Field(() => Boolean, { description: "The router answers every request with a 503 maintenance page; processes keep running." })
+  @Column({ type: "boolean", default: false })
+  maintenance: boolean;
+
+  @Field(() => [String], { description: "Client addresses (CIDRs) the router lets through to the app; empty: every address." })
+  @Column({ type: "jsonb", default: [] })
+  allowList: string[];
+
+  @Field(() => String, { nullable: true, description: "The username the router asks for (HTTP basic auth); null: none." })
+  @Column({ type: "varchar", length: 64, nullable: true })
+  basicAuthUsername: string | null;
+
+  /** scrypt hash of the basic auth password (controller/services/password); never selected unless asked for. */
+  @Column({ type: "varchar", length: 200, nullable: true, select: false })
+  basicAuthHash: string | null;
+
   @Field(() => Date)
   @CreateDateColumn({ type: "timestamptz", precision: 3 })
   createdAt: Date;

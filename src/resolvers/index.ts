@@ -18,6 +18,7 @@ import { PlatformResolver } from "./platform.resolver";
 import { CertificateResolver } from "./certificate.resolver";
 import { ProcessResolver } from "./process.resolver";
 import { ReleaseResolver } from "./release.resolver";
+import { RouterRulesResolver } from "./router-rules.resolver";
 import { UserResolver } from "./user.resolver";
 
 export type { GraphQLContext } from "./context";
@@ -40,6 +41,7 @@ export const RESOLVERS = [
   AppEventsResolver,
   AuditResolver,
   HookResolver,
+  RouterRulesResolver,
 ] as const;
 
 /** `@Authorized()` means "logged in"; what a user may do to an app is the services' call. */

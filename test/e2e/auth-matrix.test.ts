@@ -109,6 +109,12 @@ const OPERATIONS: readonly Operation[] = [
     name: "RemoveDomain", expected: APP_WORK, call: (sdk, app) => sdk.RemoveDomain({ app, domain: `${app}.example.com` }),
     setup: (s) => s.owner.AddDomain({ app: s.app, domain: `${s.app}.example.com` }),
   },
+  // maintenance and access rules at the router (test/e2e/access.test.ts shows them working)
+  { name: "AppAccess", expected: APP_WORK, call: (sdk, app) => sdk.AppAccess({ app }) },
+  { name: "SetMaintenance", expected: APP_WORK, call: (sdk, app) => sdk.SetMaintenance({ app, on: true }) },
+  { name: "SetAllowList", expected: APP_WORK, call: (sdk, app) => sdk.SetAllowList({ app, cidrs: ["10.0.0.0/8"] }) },
+  { name: "SetBasicAuth", expected: APP_WORK, call: (sdk, app) => sdk.SetBasicAuth({ app, username: "guest", password: PASSWORD }) },
+  { name: "RemoveBasicAuth", expected: APP_WORK, call: (sdk, app) => sdk.RemoveBasicAuth({ app }) },
   // processes and builds: the runtime tests show these working; here, that authorization comes first
   { name: "Processes", expected: APP_WORK, call: (sdk, app) => sdk.Processes({ app }) },
   { name: "Scale", expected: APP_WORK_REFUSED("CONFLICT"), call: (sdk, app) => sdk.Scale({ app, processes: [{ type: "web", count: 2 }] }) },

@@ -12,7 +12,7 @@ export async function ask(ctx: CommandContext, option: string, question: string,
 }
 
 /** One line read from stdin (a token or a password piped in), without its line end; a usage error when there is none. */
-async function fromStdin(ctx: CommandContext, flag: string, what: string): Promise<string> {
+export async function fromStdin(ctx: CommandContext, flag: string, what: string): Promise<string> {
   if (!ctx.io.readStdin) throw new UsageError(`${flag} reads ${what} from stdin: pipe it in (echo ... | deis login ${flag})`, ctx.command.name);
   const value = (await ctx.io.readStdin()).replace(/\r?\n$/, "");
   if (value.length === 0 || value.includes("\n")) throw new UsageError(`${flag}: stdin must hold ${what} on one line`, ctx.command.name);

@@ -1,4 +1,5 @@
 import type { Command } from "../context";
+import { accessCommands } from "./access";
 import { appsCommands } from "./apps";
 import { auditHooksCommands } from "./audit-hooks";
 import { authCommands } from "./auth";
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   logsCommand,
   logsTokenCommand,
   ...domainsCertsCommands,
+  ...accessCommands,
   ...permsCommands,
   ...limitsHealthchecksCommands,
   ...tagsDrainsCommands,

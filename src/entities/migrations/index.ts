@@ -5,6 +5,7 @@ import { LogDrains1764000000003 } from "./1764000000003-log-drains";
 import { LogIngestToken1764000000010 } from "./1764000000010-log-ingest-token";
 import { ReleasePhase1764000000013 } from "./1764000000013-release-phase";
 import { AuditAndHooks1764000000020 } from "./1764000000020-audit-and-hooks";
+import { RouterRules1764000000021 } from "./1764000000021-router-rules";
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   LogIngestToken1764000000010,
   ReleasePhase1764000000013,
   AuditAndHooks1764000000020,
+  RouterRules1764000000021,
 ];

@@ -25,6 +25,7 @@ import { PlatformSettingsService } from "./services/platform-settings.service";
 import { ProcessService } from "./services/process.service";
 import { ReleaseService } from "./services/release.service";
 import { RoutingService } from "./services/routing.service";
+import { RouterRulesService } from "./services/router-rules.service";
 import { StreamService } from "./services/stream.service";
 import { UserService } from "./services/user.service";
 import { UnitOfWork } from "./unit-of-work";
@@ -97,6 +98,7 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
     domains: new DomainService(dataSource, unitOfWork, access, config.domain, routing),
     certificates: new CertificateService(dataSource, unitOfWork, access, routing),
     routing,
+    routerRules: new RouterRulesService(dataSource, unitOfWork, access, routing),
     health: new HealthService(
       [
         { name: "database", backend: config.databaseUrl ? "postgresql" : "pglite", probe: () => dataSource.query("SELECT 1") },

@@ -7,6 +7,8 @@ export const SERVICES = "/deis/services/";
 export const DOMAINS = "/deis/domains/";
 export const CERTS = "/deis/certs/";
 export const PLATFORM = "/deis/platform/";
+/** One key per app: what the router applies before the app (maintenance, access rules). */
+export const APPS = "/deis/apps/";
 
 /**
  * The value a route is given just before its key is deleted on purpose (scale down, restart,
@@ -40,9 +42,28 @@ export interface CertificateEntry {
   readonly key: string;
 }
 
-/** Platform settings: `domain` (the router needs it), `registration-mode` (set by an admin). */
-export function platformKey(name: "domain" | "registration-mode"): string {
+/**
+ * Platform settings: `domain` (the router needs it), `registration-mode` (set by an admin), and
+ * `apps-listed` (set by the controller once every app has its {@link appKey}: routers then answer
+ * 404 for names on the platform domain that have none, instead of 503).
+ */
+export function platformKey(name: "domain" | "registration-mode" | "apps-listed"): string {
   return `${PLATFORM}${name}`;
+}
+
+/** An app's router settings, as JSON ({@link AppRouterSettings}); present for every app that exists. */
+export function appKey(app: string): string {
+  return `${APPS}${app}`;
+}
+
+/** What the router applies to an app's requests before they reach the app. */
+export interface AppRouterSettings {
+  /** Answer every request with the maintenance page (503). */
+  readonly maintenance: boolean;
+  /** Client addresses allowed (CIDRs); empty: every address. */
+  readonly allow: readonly string[];
+  /** HTTP basic auth: the username and the scrypt hash of the password; null: none. */
+  readonly basicAuth: { readonly username: string; readonly passwordHash: string } | null;
 }
 
 export type ParsedKey =
@@ -50,6 +71,7 @@ export type ParsedKey =
   | { kind: "domain"; domain: string }
   | { kind: "cert"; domain: string }
   | { kind: "platform"; name: string }
+  | { kind: "app"; app: string }
   | { kind: "other" };
 
 export function parseKey(key: string): ParsedKey {
@@ -60,6 +82,9 @@ export function parseKey(key: string): ParsedKey {
     return { kind: "domain", domain: key.slice(DOMAINS.length) };
   } else if (key.startsWith(CERTS)) {
     return { kind: "cert", domain: key.slice(CERTS.length) };
+  } else if (key.startsWith(APPS)) {
+    const app = key.slice(APPS.length);
+    if (app && !app.includes("/")) return { kind: "app", app };
   } else if (key.startsWith(PLATFORM)) {
     return { kind: "platform", name: key.slice(PLATFORM.length) };
   }

@@ -1,5 +1,6 @@
 import { APP_NAME_RE, RESERVED_APP_NAMES } from "../controller/validation/names";
 import { type CertificateEntry, type DiscoveryEvent, RETIRED_ROUTE, parseKey, serviceKey } from "../discovery";
+import { type AppRules, parseAppRules } from "./app-rules";
 
 /** One routed container of an app, from `/deis/services/<app>/<container>` = `host:port`. */
 export interface Backend {
@@ -16,6 +17,8 @@ export interface Backend {
  */
 export class AppRoute {
   backends: readonly Backend[] = [];
+  /** Maintenance and access rules from the app's key; null: none published (nothing to check). */
+  rules: AppRules | null = null;
   private cursor = 0;
 
   constructor(readonly name: string) {}
@@ -79,6 +82,10 @@ export class RouteTable {
   private services = new Map<string, Map<string, Backend>>();
   private readonly apps = new Map<string, AppRoute>();
   private readonly certs = new Map<string, CertificateEntry>();
+  /** Apps with a key under `/deis/apps/`, and their rules. */
+  private readonly appRules = new Map<string, AppRules>();
+  /** The controller publishes a key for every app: a name on the platform domain without one is no app. */
+  private appsListed = false;
   private hostCache = new Map<string, AppRoute | null>();
 
   get platformDomain(): string | null {
@@ -99,7 +106,12 @@ export class RouteTable {
     this.services = new Map();
     this.orphans.clear();
     this.certs.clear();
-    for (const route of this.apps.values()) route.backends = [];
+    this.appRules.clear();
+    this.appsListed = false;
+    for (const route of this.apps.values()) {
+      route.backends = [];
+      route.rules = null;
+    }
     for (const [key, value] of snapshot) this.set(key, value);
     if (this.leaseGraceMs > 0) {
       for (const [app, containers] of before) {
@@ -149,6 +161,8 @@ export class RouteTable {
    * The app a Host header belongs to: an exact custom domain, then a wildcard custom domain
    * (`*.example.com` covers one label), then `<app>.<platform-domain>`. An app on the platform
    * domain with no backends is still that app (the router answers 503); null means unknown (404).
+   * Once the controller says every app has its key (`apps-listed`), a name on the platform domain
+   * without one is unknown (a destroyed or renamed app's old name answers 404).
    */
   resolve(hostHeader: string | undefined): AppRoute | null {
     if (!hostHeader) return null;
@@ -188,7 +202,9 @@ export class RouteTable {
     const suffix = this.platformSuffix;
     if (suffix && dot > 0 && host.length === dot + suffix.length && host.endsWith(suffix)) {
       const app = host.slice(0, dot);
-      if (APP_NAME_RE.test(app) && !RESERVED_APP_NAMES.has(app)) return this.apps.get(app) ?? new AppRoute(app);
+      if (!APP_NAME_RE.test(app) || RESERVED_APP_NAMES.has(app)) return null;
+      if (this.appsListed && !this.appRules.has(app)) return null;
+      return this.apps.get(app) ?? new AppRoute(app);
     }
     return null;
   }
@@ -234,10 +250,23 @@ export class RouteTable {
       }
       case "platform":
         if (parsed.name === "domain") this.setPlatformDomain(value);
+        if (parsed.name === "apps-listed") this.setAppsListed(value === "true");
         return;
+      case "app": {
+        const rules = parseAppRules(parsed.app, value);
+        this.appRules.set(parsed.app, rules);
+        this.route(parsed.app).rules = rules;
+        this.hostCache = new Map();
+        return;
+      }
       default:
         return;
     }
+  }
+
+  private setAppsListed(listed: boolean): void {
+    this.appsListed = listed;
+    this.hostCache = new Map();
   }
 
   private unset(key: string): void {
@@ -265,7 +294,16 @@ export class RouteTable {
         return;
       case "platform":
         if (parsed.name === "domain") this.setPlatformDomain(null);
+        if (parsed.name === "apps-listed") this.setAppsListed(false);
         return;
+      case "app": {
+        if (!this.appRules.delete(parsed.app)) return;
+        const route = this.apps.get(parsed.app);
+        if (route) route.rules = null;
+        this.hostCache = new Map();
+        this.refreshApp(parsed.app);
+        return;
+      }
       default:
         return;
     }
@@ -290,7 +328,7 @@ export class RouteTable {
     const route = containers ? this.route(app) : this.apps.get(app);
     if (!route) return;
     route.backends = containers ? [...containers.values()].sort((a, b) => (a.container < b.container ? -1 : 1)) : [];
-    if (!containers && ![...this.domains.values()].includes(app)) {
+    if (!containers && !this.appRules.has(app) && ![...this.domains.values()].includes(app)) {
       this.apps.delete(app);
       this.hostCache = new Map();
     }

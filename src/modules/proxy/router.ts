@@ -9,10 +9,10 @@ import type { CertificateEntry, DiscoveryStore } from "../discovery";
 import { type CertificatePair, generateDefaultCertificate } from "./default-certificate";
 import { Exchange, type RouterContext, answerForApp, forward, sendPage } from "./exchange";
 import { hasRepeatedHost } from "./headers";
-import { HEALTHY, PAGES } from "./pages";
+import { HEALTHY, PAGES, type Page } from "./pages";
 import type { RequestLogEntry } from "./request-log";
 import { followRoutes } from "./route-loader";
-import type { RouteTable } from "./route-table";
+import type { AppRoute, RouteTable } from "./route-table";
 import { UpgradeExchange, sendRawPage } from "./upgrade";
 
 /** How long close() lets requests in flight finish before it cuts their connections. */
@@ -108,7 +108,22 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       }
       return;
     }
-    if (route.backends.length === 0) answerForApp(res, route, PAGES.noBackends);
+    const rules = route.rules;
+    const verdict = rules === null || rules.open ? null : rules.check(req);
+    if (verdict instanceof Promise) {
+      // A credential seen for the first time: scrypt runs off the event loop, then the request goes on.
+      void verdict.then((page) => {
+        if (!res.destroyed) proceed(res, route, page);
+      });
+      return;
+    }
+    proceed(res, route, verdict);
+  };
+
+  /** The router's own answer when the app's rules gave one, else the app's. */
+  const proceed = (res: Exchange, route: AppRoute, page: Page | null): void => {
+    if (page !== null) answerForApp(res, route, page);
+    else if (route.backends.length === 0) answerForApp(res, route, PAGES.noBackends);
     else forward(res, route);
   };
 
@@ -120,6 +135,18 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     if (hasRepeatedHost(req.rawHeaders)) return sendRawPage(socket, PAGES.badRequest);
     const route = table.resolve(req.headers.host);
     if (route === null) return sendRawPage(socket, PAGES.notFound);
+    const rules = route.rules;
+    const verdict = rules === null || rules.open ? null : rules.check(req);
+    if (verdict instanceof Promise) {
+      void verdict.then((page) => (page ? sendRawPage(socket, page) : upgradeTo(route, req, socket, head)));
+      return;
+    }
+    if (verdict) return sendRawPage(socket, verdict);
+    upgradeTo(route, req, socket, head);
+  };
+
+  const upgradeTo = (route: AppRoute, req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (socket.destroyed) return;
     const backends = route.backends;
     if (backends.length === 0) return sendRawPage(socket, PAGES.noBackends);
     new UpgradeExchange(context, route, backends, req, socket, head).start();

@@ -58,6 +58,8 @@ export class AppService {
             config,
             summary: `${user.username} created initial release`,
           });
+          // Its router key: the router answers for it (503 until it has processes) instead of 404.
+          tx.afterCommit(() => this.routing.request(app.name));
           return app;
         });
       } catch (error) {

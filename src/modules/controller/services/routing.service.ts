@@ -1,7 +1,18 @@
 import type { DataSource } from "typeorm";
 import type { Logger } from "../../../core/logger";
 import { App, Certificate, Domain } from "../../../entities";
-import { CERTS, type CertificateEntry, DOMAINS, type DiscoveryStore, certKey, domainKey, platformKey } from "../../discovery";
+import {
+  APPS,
+  type AppRouterSettings,
+  CERTS,
+  type CertificateEntry,
+  DOMAINS,
+  type DiscoveryStore,
+  appKey,
+  certKey,
+  domainKey,
+  platformKey,
+} from "../../discovery";
 
 /** Does a certificate name (exact, or `*.example.com` for one label) cover the domain? */
 export function covers(name: string, domain: string): boolean {
@@ -11,8 +22,9 @@ export function covers(name: string, domain: string): boolean {
 
 /**
  * Writes what the router needs into discovery from the database, the source of truth: the platform
- * domain, each app's custom domains, and the certificate that covers each of them. Idempotent:
- * keys that no longer match the database are removed.
+ * domain, each app's key (its maintenance and access rules; present for every app, so routers tell
+ * a name that is no app from an app with no processes), each app's custom domains, and the
+ * certificate that covers each of them. Idempotent: keys that no longer match the database are removed.
  */
 export class RoutingService {
   constructor(
@@ -30,9 +42,22 @@ export class RoutingService {
     await this.discovery.reachable();
   }
 
-  /** Brings one app's domain and certificate keys in line with the database (none, once it is gone). */
+  /** Brings one app's key, domain and certificate keys in line with the database (none, once it is gone). */
   async syncApp(name: string): Promise<void> {
-    const app = await this.dataSource.getRepository(App).findOneBy({ name });
+    const app = await this.dataSource.getRepository(App).findOne({
+      where: { name },
+      select: { id: true, name: true, maintenance: true, allowList: true, basicAuthUsername: true, basicAuthHash: true },
+    });
+    if (app) {
+      const settings: AppRouterSettings = {
+        maintenance: app.maintenance,
+        allow: app.allowList,
+        basicAuth: app.basicAuthUsername && app.basicAuthHash ? { username: app.basicAuthUsername, passwordHash: app.basicAuthHash } : null,
+      };
+      await this.discovery.put(appKey(name), JSON.stringify(settings));
+    } else {
+      await this.discovery.delete(appKey(name));
+    }
     const domains = app ? await this.dataSource.getRepository(Domain).findBy({ appId: app.id }) : [];
     const certificates = app ? await this.dataSource.getRepository(Certificate).findBy({ appId: app.id }) : [];
     const wanted = new Set(domains.map((d) => d.domain));
@@ -78,7 +103,10 @@ export class RoutingService {
     for (const owner of new Set((await this.discovery.getPrefix(DOMAINS)).values())) {
       if (!apps.has(owner)) apps.add(owner);
     }
+    for (const key of (await this.discovery.getPrefix(APPS)).keys()) apps.add(key.slice(APPS.length));
     for (const app of apps) await this.syncApp(app);
+    // Every app has its key now: routers may answer 404 for names on the platform domain without one.
+    await this.discovery.put(platformKey("apps-listed"), "true");
     for (const key of (await this.discovery.getPrefix(CERTS)).keys()) {
       if ((await this.discovery.get(domainKey(key.slice(CERTS.length)))) === null) await this.discovery.delete(key);
     }

@@ -5,7 +5,7 @@ import type { DataSource } from "typeorm";
 import type { PlatformConfig } from "./core/config";
 import { type Logger, createLogger } from "./core/logger";
 import { type Cache, openCache } from "./modules/cache";
-import { type Services, builderFace, createServices, logFace } from "./modules/controller";
+import { CronScheduler, type Services, builderFace, createServices, logFace } from "./modules/controller";
 import { type RunningApiServer, startApiServer } from "./server/api-server";
 import { type DatabaseOptions, openDatabase } from "./modules/database";
 import { type DiscoveryStore, openDiscovery } from "./modules/discovery";
@@ -88,6 +88,21 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     const services = createServices({ dataSource, cache, discovery, runtime, logs: logStore, drainGuard, config, version: PLATFORM_VERSION, log });
     await services.routing.syncAll();
     runtime.start(services.deploys);
+    const cron = new CronScheduler(
+      dataSource,
+      services.deploys,
+      cache.events,
+      discovery,
+      {
+        tickSeconds: config.cronTickSeconds,
+        timeoutSeconds: config.cronTimeoutSeconds,
+        candidate: `${hostname()}:${process.pid}`,
+        election: `${config.platformId}-cron`,
+      },
+      log.child({ module: "cron" }),
+    );
+    cron.start();
+    stack.push(() => cron.stop());
     const logServer = new LogServer(
       logFace(dataSource),
       logStore,

@@ -6,6 +6,7 @@ import { AuthResolver } from "./auth.resolver";
 import { BuildResolver } from "./build.resolver";
 import { CollaboratorResolver } from "./collaborator.resolver";
 import { ConfigResolver } from "./config.resolver";
+import { CronResolver } from "./cron.resolver";
 import type { GraphQLContext } from "./context";
 import { DomainResolver } from "./domain.resolver";
 import { KeyResolver } from "./key.resolver";
@@ -16,6 +17,7 @@ import { CertificateResolver } from "./certificate.resolver";
 import { ProcessResolver } from "./process.resolver";
 import { ReleaseResolver } from "./release.resolver";
 import { UserResolver } from "./user.resolver";
+import { VolumeResolver } from "./volume.resolver";
 
 export type { GraphQLContext } from "./context";
 export { toClientError } from "./error-mapping";
@@ -35,6 +37,8 @@ export const RESOLVERS = [
   CertificateResolver,
   LogResolver,
   AppEventsResolver,
+  CronResolver,
+  VolumeResolver,
 ] as const;
 
 /** `@Authorized()` means "logged in"; what a user may do to an app is the services' call. */

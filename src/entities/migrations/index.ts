@@ -3,6 +3,7 @@ import { ReleaseStatus1764000000001 } from "./1764000000001-release-status";
 import { BuildLog1764000000002 } from "./1764000000002-build-log";
 import { LogDrains1764000000003 } from "./1764000000003-log-drains";
 import { LogIngestToken1764000000010 } from "./1764000000010-log-ingest-token";
+import { CronJobsAndVolumes1764000000131 } from "./1764000000131-cron-jobs-and-volumes";
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
-export const MIGRATIONS = [Initial1764000000000, ReleaseStatus1764000000001, BuildLog1764000000002, LogDrains1764000000003, LogIngestToken1764000000010];
+export const MIGRATIONS = [Initial1764000000000, ReleaseStatus1764000000001, BuildLog1764000000002, LogDrains1764000000003, LogIngestToken1764000000010, CronJobsAndVolumes1764000000131];

@@ -14,6 +14,8 @@ import { CollaboratorService } from "./services/collaborator.service";
 import { DeployService } from "./services/deploy.service";
 import { memoryBytes } from "../../core/units";
 import { ConfigService } from "./services/config.service";
+import { CronService } from "./services/cron.service";
+import { VolumeService } from "./services/volume.service";
 import { DomainService } from "./services/domain.service";
 import { KeyService } from "./services/key.service";
 import { LogService } from "./services/log.service";
@@ -33,6 +35,7 @@ export { type BuilderControl, type DeployOutcome, type PushedBuild, builderFace 
 export type { ConfigChange } from "./validation/config-rules";
 export { fingerprintOf, parsePublicKey } from "./validation/ssh-public-key";
 export { hashToken } from "./services/auth.service";
+export { CronScheduler, type CronSchedulerOptions, type OneOffRunner } from "./cron/cron-scheduler";
 
 export interface ControllerDeps {
   readonly dataSource: DataSource;
@@ -75,6 +78,8 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
     logs,
     collaborators: new CollaboratorService(dataSource, unitOfWork, access),
     configs: new ConfigService(dataSource, unitOfWork, access, releases),
+    cron: new CronService(dataSource, access, cache.events),
+    volumes: new VolumeService(dataSource, unitOfWork, access, releases, { node: () => runtime.volumeNode() }),
     releases,
     deploys,
     builds: new BuildService(dataSource, unitOfWork, access, releases, runtime.images),

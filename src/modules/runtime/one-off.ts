@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { DockerEngine } from "../docker";
-import { processLabels } from "./naming";
+import { processLabels, volumeMounts } from "./naming";
 import type { AppPlan, RunResult } from "./scheduler";
 
 /**
@@ -26,6 +26,7 @@ export function runOneOff(
       memoryBytes: plan.oneOff.memoryBytes,
       pidsLimit: plan.oneOff.pidsLimit,
       network,
+      volumes: volumeMounts(platformId, plan),
     },
     timeoutMs,
     1024 * 1024,

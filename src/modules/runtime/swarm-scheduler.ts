@@ -80,6 +80,23 @@ export class SwarmScheduler implements Scheduler {
     };
   }
 
+  /**
+   * Volumes are local to a node: the one this platform's engine is (a manager), where one-offs run
+   * too. An app with volumes is pinned to it (a placement constraint); that node holds its data.
+   */
+  private async volumeNodeId(): Promise<string | null> {
+    return (await this.engine.swarm.node()).id;
+  }
+
+  async volumeNode(): Promise<string | null> {
+    const node = await this.engine.swarm.node();
+    return node.hostname || node.id;
+  }
+
+  async removeVolumes(app: string): Promise<void> {
+    await this.engine.removeVolumes(this.labels(app));
+  }
+
   private labels(app?: string): string[] {
     return [`${LABELS.platform}=${this.options.platformId}`, ...(app ? [`${LABELS.app}=${app}`] : [])];
   }
@@ -202,7 +219,7 @@ export class SwarmScheduler implements Scheduler {
     for (const process of plan.processes) {
       if (process.count <= 0) continue;
       const current = before.services.find((s) => s.labels[LABELS.type] === process.type);
-      const { definition, digest } = serviceDefinition(plan, process, image, this.defaults, current?.forceUpdate ?? 0);
+      const { definition, digest } = serviceDefinition(plan, process, image, this.defaults, current?.forceUpdate ?? 0, await this.volumeNodeId());
       const specChanged = current?.labels[SPEC_LABEL] !== digest;
       if (!current) {
         const id = await this.engine.swarm.createService(definition);
@@ -332,7 +349,7 @@ export class SwarmScheduler implements Scheduler {
       const running = snapshot.tasks.filter((t) => t.serviceId === service.id && t.state === "running");
       if (num && !running.some((t) => t.slot === num)) continue;
       const forceUpdate = service.forceUpdate + 1;
-      const { definition, digest } = serviceDefinition(plan, process, image, this.defaults, forceUpdate);
+      const { definition, digest } = serviceDefinition(plan, process, image, this.defaults, forceUpdate, await this.volumeNodeId());
       await this.update(plan.app, service, definition);
       const rollout = { id: service.id, type: process.type, digest, forceUpdate, created: false, specChanged: true };
       const problem = await this.settle(plan.app, routes, [rollout], this.deadline(plan), false);

@@ -122,6 +122,13 @@ const OPERATIONS: readonly Operation[] = [
   { name: "LogIngest", expected: APP_WORK, call: (sdk, app) => sdk.LogIngest({ app }) },
   { name: "RotateLogIngestToken", expected: APP_WORK, call: (sdk, app) => sdk.RotateLogIngestToken({ app }) },
   { name: "RemoveLogDrain", expected: APP_WORK_REFUSED("NOT_FOUND"), call: (sdk, app) => sdk.RemoveLogDrain({ app, url: "syslog://nowhere:514" }) },
+  // scheduled jobs and volumes: like config, the owner, collaborators and admins
+  { name: "CronJobs", expected: APP_WORK, call: (sdk, app) => sdk.CronJobs({ app }) },
+  { name: "AddCronJob", expected: APP_WORK, call: (sdk, app) => sdk.AddCronJob({ app, schedule: "0 3 * * *", command: "true" }) },
+  { name: "RemoveCronJob", expected: APP_WORK_REFUSED("NOT_FOUND"), call: (sdk, app) => sdk.RemoveCronJob({ app, id: "00000000" }) },
+  { name: "Volumes", expected: APP_WORK, call: (sdk, app) => sdk.Volumes({ app }) },
+  { name: "AddVolume", expected: APP_WORK, call: (sdk, app) => sdk.AddVolume({ app, name: "data", path: "/data" }) },
+  { name: "RemoveVolume", expected: APP_WORK_REFUSED("NOT_FOUND"), call: (sdk, app) => sdk.RemoveVolume({ app, name: "none" }) },
   // the app's owner and admins only
   { name: "AddCollaborator", expected: OWNER_ONLY, other: true, call: (sdk, app, s) => sdk.AddCollaborator({ app, username: s.other }) },
   {

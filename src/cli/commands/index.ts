@@ -3,6 +3,7 @@ import { appsCommands } from "./apps";
 import { authCommands } from "./auth";
 import { buildsReleasesCommands } from "./builds-releases";
 import { configCommands } from "./config";
+import { cronVolumesCommands } from "./cron-volumes";
 import { domainsCertsCommands } from "./domains-certs";
 import { keysCommands } from "./keys";
 import { limitsHealthchecksCommands } from "./limits-healthchecks";
@@ -26,5 +27,6 @@ export const COMMANDS: readonly Command[] = [
   ...permsCommands,
   ...limitsHealthchecksCommands,
   ...tagsDrainsCommands,
+  ...cronVolumesCommands,
   ...usersCommands,
 ];

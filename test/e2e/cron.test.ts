@@ -4,6 +4,7 @@ import { ECHO_IMAGE } from "../harness/docker";
 import { expectApiError } from "../harness/expect-error";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
 import { eventually } from "../harness/wait";
+import { registeredUser } from "../cli/cli-harness";
 
 /**
  * Scheduled jobs with the real components. The scheduler ticks every 2 s here (DEIS_CRON_TICK_SECONDS),
@@ -90,6 +91,29 @@ describe("cron", () => {
     await jobLines(alice, job.id, new RegExp(`^run of \\S+ skipped: ${bare} has nothing deployed yet$`), 1, bare);
     await alice.sdk.DestroyApp({ name: bare });
     expect(await t.platform.dataSource.query(`SELECT id FROM cron_jobs WHERE id = $1`, [job.id])).toEqual([]);
+  });
+
+  test("the CLI: cron:add, cron (--json), cron:remove, volumes:add, volumes, volumes:remove and their refusals", async () => {
+    const carol = await registeredUser(t.url, "carol");
+    const own = uniqueApp("cron-cli");
+    await carol.ok(["create", own, "--no-remote"]);
+    const added = await carol.ok(["cron:add", "0 3 * * MON", "node jobs/cleanup.js", "-a", own, "--json"]);
+    const { id } = added.json<{ id: string }>();
+    expect(added.json()).toMatchObject({ schedule: "0 3 * * MON", command: "node jobs/cleanup.js", lastRunAt: null });
+    expect((await carol.ok(["cron", "-a", own])).stdout).toMatch(new RegExp(`^=== ${own} Cron\\n.*\\n${id} +0 3 \\* \\* MON +node jobs/cleanup\\.js +never +\\S+`));
+    expect((await carol.ok(["cron", "-a", own, "--json"])).json()).toEqual([expect.objectContaining({ id, schedule: "0 3 * * MON" })]);
+    const bad = await carol.run(["cron:add", "0 25 * * *", "true", "-a", own]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("schedule: hour field: 25 is outside 0-23");
+    expect((await carol.ok(["cron:remove", id, "-a", own])).stdout).toBe(`Removed cron job ${id} from ${own}\n`);
+
+    expect((await carol.ok(["volumes:add", "data", "/data", "-a", own])).stdout).toBe(`${own} v2: carol added volume data at /data\n`);
+    expect((await carol.ok(["volumes", "-a", own, "--json"])).json()).toEqual([expect.objectContaining({ name: "data", path: "/data", node: null })]);
+    const refused = await carol.run(["volumes:add", "root", "/", "-a", own]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("path: must not be /");
+    expect((await carol.ok(["volumes:remove", "data", "-a", own])).stdout).toBe(`${own} v3: carol removed volume data\n`);
+    await carol.ok(["apps:destroy", own, "--confirm", own]);
   });
 
   test("with two controllers each tick runs once; the job survives both stopping and a new one starting", async () => {

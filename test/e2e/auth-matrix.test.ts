@@ -219,7 +219,7 @@ describe("authorization matrix (postgres)", () => {
       FORBIDDEN: /only the owner of|only an admin may/,
       CONFLICT: /still owns apps|has no build yet|has nothing deployed yet/,
       BAD_USER_INPUT: /no running process|no image no-such-image:1|must be a PEM certificate/,
-      NOT_FOUND: role === "stranger" ? new RegExp(`^app "${scene.app}" not found$`) : /certificate "none" not found|log drain "syslog:\/\/nowhere:514" not found/,
+      NOT_FOUND: role === "stranger" ? new RegExp(`^app "${scene.app}" not found$`) : /certificate "none" not found|log drain "syslog:\/\/nowhere:514" not found|cron job "00000000" not found|volume "none" not found/,
     };
     expect(error.message).toMatch(reason[outcome]);
     expect(await appState(scene.app)).toEqual(before);

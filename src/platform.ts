@@ -5,7 +5,7 @@ import type { DataSource } from "typeorm";
 import type { PlatformConfig } from "./core/config";
 import { type Logger, createLogger } from "./core/logger";
 import { type Cache, openCache } from "./modules/cache";
-import { CronScheduler, type Services, builderFace, createServices, logFace } from "./modules/controller";
+import { CronScheduler, type Services, databaseCronJobs, builderFace, createServices, logFace } from "./modules/controller";
 import { type RunningApiServer, startApiServer } from "./server/api-server";
 import { type DatabaseOptions, openDatabase } from "./modules/database";
 import { type DiscoveryStore, openDiscovery } from "./modules/discovery";
@@ -89,7 +89,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     await services.routing.syncAll();
     runtime.start(services.deploys);
     const cron = new CronScheduler(
-      dataSource,
+      databaseCronJobs(dataSource),
       services.deploys,
       cache.events,
       discovery,

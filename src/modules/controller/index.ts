@@ -35,7 +35,7 @@ export { type BuilderControl, type DeployOutcome, type PushedBuild, builderFace 
 export type { ConfigChange } from "./validation/config-rules";
 export { fingerprintOf, parsePublicKey } from "./validation/ssh-public-key";
 export { hashToken } from "./services/auth.service";
-export { CronScheduler, type CronSchedulerOptions, type OneOffRunner } from "./cron/cron-scheduler";
+export { type CronJobStore, CronScheduler, type CronSchedulerOptions, type OneOffRunner, type ScheduledJob, databaseCronJobs } from "./cron/cron-scheduler";
 
 export interface ControllerDeps {
   readonly dataSource: DataSource;

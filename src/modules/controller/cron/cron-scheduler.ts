@@ -28,11 +28,40 @@ export interface OneOffRunner {
   run(app: string, command: string, timeoutMs: number): Promise<RunResult | null>;
 }
 
-interface DueJob {
+export interface ScheduledJob {
   readonly id: string;
   readonly app: string;
   readonly schedule: string;
   readonly command: string;
+}
+
+/** Where the jobs are kept: every job with its app's name, and the per-tick claim. */
+export interface CronJobStore {
+  all(): Promise<ScheduledJob[]>;
+  /** Moves the job's last run to `tick` unless it is there (or later) already: true for the one caller that did. */
+  claim(id: string, tick: Date): Promise<boolean>;
+}
+
+/** The jobs in the database (the cron_jobs table). */
+export function databaseCronJobs(dataSource: DataSource): CronJobStore {
+  return {
+    all: () =>
+      dataSource
+        .getRepository(CronJob)
+        .createQueryBuilder("job")
+        .innerJoin("job.app", "app")
+        .select(["job.id AS id", "app.name AS app", "job.schedule AS schedule", "job.command AS command"])
+        .getRawMany<ScheduledJob>(),
+    async claim(id, tick) {
+      const result = await dataSource
+        .createQueryBuilder()
+        .update(CronJob)
+        .set({ lastRunAt: tick })
+        .where(`id = :id AND ("lastRunAt" IS NULL OR "lastRunAt" < :tick)`, { id, tick })
+        .execute();
+      return (result.affected ?? 0) > 0;
+    },
+  };
 }
 
 /**
@@ -48,9 +77,9 @@ export class CronScheduler {
   private readonly parsed = new Map<string, CronSchedule>();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly jobs: CronJobStore,
     private readonly runner: OneOffRunner,
-    private readonly events: EventBus,
+    private readonly events: Pick<EventBus, "publish">,
     discovery: DiscoveryStore,
     private readonly options: CronSchedulerOptions,
     private readonly log: Logger,
@@ -88,15 +117,9 @@ export class CronScheduler {
 
   /** Runs the jobs due at `slot` (a tick's time) that no scheduler claimed for it yet. */
   async tick(slot: Date): Promise<void> {
-    const jobs: DueJob[] = await this.dataSource
-      .getRepository(CronJob)
-      .createQueryBuilder("job")
-      .innerJoin("job.app", "app")
-      .select(["job.id AS id", "app.name AS app", "job.schedule AS schedule", "job.command AS command"])
-      .getRawMany();
-    for (const job of jobs) {
+    for (const job of await this.jobs.all()) {
       if (!matches(this.schedule(job.schedule), slot)) continue;
-      if (!(await this.claim(job.id, slot))) continue;
+      if (!(await this.jobs.claim(job.id, slot))) continue;
       const previous = this.running.get(job.id);
       if (previous) {
         await this.say(job, `skipped the run of ${slot.toISOString()}: the run of ${previous.slot.toISOString()} is still going`);
@@ -117,18 +140,7 @@ export class CronScheduler {
     return schedule;
   }
 
-  /** Moves the job's last run to `slot` unless it is there already: true for the one scheduler that did. */
-  private async claim(id: string, slot: Date): Promise<boolean> {
-    const result = await this.dataSource
-      .createQueryBuilder()
-      .update(CronJob)
-      .set({ lastRunAt: slot })
-      .where(`id = :id AND ("lastRunAt" IS NULL OR "lastRunAt" < :slot)`, { id, slot })
-      .execute();
-    return (result.affected ?? 0) > 0;
-  }
-
-  private async runJob(job: DueJob, slot: Date): Promise<void> {
+  private async runJob(job: ScheduledJob, slot: Date): Promise<void> {
     const log = this.log.child({ app: job.app, job: job.id });
     try {
       await this.say(job, `run of ${slot.toISOString()} started: ${job.command}`);
@@ -153,7 +165,7 @@ export class CronScheduler {
     }
   }
 
-  private async say(job: DueJob, message: string): Promise<void> {
+  private async say(job: ScheduledJob, message: string): Promise<void> {
     await this.events
       .publish(logIntakeTopic, { app: job.app, source: `cron.${job.id}`, message, at: this.clock().toISOString() })
       .catch((error: unknown) => this.log.warn({ err: error }, "could not log a cron line"));

@@ -1,7 +1,7 @@
 import type { Logger } from "../../core/logger";
 import type { DockerEngine, ServiceDefinition, ServiceState, TaskState } from "../docker";
 import { UnhealthyError } from "./health";
-import { LABELS, appNetwork } from "./naming";
+import { LABELS, appNetwork, volumeMounts } from "./naming";
 import { runOneOff } from "./one-off";
 import { type AppPlan, DeployFailed, type ProcessStatus, type RouteSink, type RunResult, type Scheduler } from "./scheduler";
 import { SPEC_LABEL, type ServiceDefaults, serviceDefinition, swarmHealthcheckTiming } from "./swarm-service";
@@ -299,6 +299,9 @@ export class SwarmScheduler implements Scheduler {
     const stale = before.services.filter((s) => !wanted.has(s.labels[LABELS.type] ?? ""));
     if (stale.length > 0) await this.removeServices(plan.app, stale, routes, this.options.drainSeconds);
     await this.syncRoutes(plan.app, await this.snapshot(plan.app), routes, true);
+    // Volumes the app no longer has (on this node, which holds them); one an old task still uses goes on a later pass.
+    const keep = new Set(volumeMounts(this.options.platformId, plan).map((v) => v.name));
+    await this.engine.removeVolumes(this.labels(plan.app), keep);
   }
 
   /** Unroutes the services' tasks, waits `drainSeconds` for requests in flight, removes the services and waits for their containers here. */

@@ -122,6 +122,7 @@ export class CronScheduler {
       if (!(await this.jobs.claim(job.id, slot))) continue;
       const previous = this.running.get(job.id);
       if (previous) {
+        this.log.info({ app: job.app, job: job.id, tick: slot.toISOString(), running: previous.slot.toISOString() }, "cron run skipped: the previous one is still going");
         await this.say(job, `skipped the run of ${slot.toISOString()}: the run of ${previous.slot.toISOString()} is still going`);
         continue;
       }

@@ -59,9 +59,12 @@ describe("cron", () => {
     await alice.sdk.RemoveCronJob({ app, id: job.id });
     // End the long run: its container goes, and the run ends with the exit the engine reports.
     const engine = t.platform.runtime.engine;
-    for (const c of await engine.listContainers([`deis.platform=${t.platform.config.platformId}`, `deis.app=${app}`, "deis.type=run"])) {
-      await engine.removeContainer(c.id);
-    }
+    // (On a busy machine the container may come after the skip: the skip needs only the run to have begun.)
+    const runs = await eventually("the run's container", async () => {
+      const found = await engine.listContainers([`deis.platform=${t.platform.config.platformId}`, `deis.app=${app}`, "deis.type=run"]);
+      return found.some((c) => c.state === "running") ? found : undefined;
+    });
+    for (const c of runs) await engine.removeContainer(c.id);
     await jobLines(alice, job.id, /^run of \S+ exited with code \d+$/);
     expect((await lines(alice)).filter((l) => l.source === `cron.${job.id}` && /started/.test(l.message))).toHaveLength(1);
   });

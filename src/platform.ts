@@ -5,7 +5,7 @@ import type { DataSource } from "typeorm";
 import type { PlatformConfig } from "./core/config";
 import { type Logger, createLogger } from "./core/logger";
 import { type Cache, openCache } from "./modules/cache";
-import { HookDispatcher, HookSender, type Services, builderFace, createServices, logFace } from "./modules/controller";
+import { CronScheduler, HookDispatcher, HookSender, type Services, builderFace, createServices, databaseCronJobs, logFace } from "./modules/controller";
 import { type RunningApiServer, startApiServer } from "./server/api-server";
 import { type DatabaseOptions, openDatabase, openPlatformDatabase } from "./modules/database";
 import { type DiscoveryStore, openDiscovery } from "./modules/discovery";
@@ -111,6 +111,21 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     );
     hookDispatcher.start();
     stack.push(() => hookDispatcher.stop());
+    const cron = new CronScheduler(
+      databaseCronJobs(dataSource),
+      services.deploys,
+      cache.events,
+      discovery,
+      {
+        tickSeconds: config.cronTickSeconds,
+        timeoutSeconds: config.cronTimeoutSeconds,
+        candidate: `${hostname()}:${process.pid}`,
+        election: `${config.platformId}-cron`,
+      },
+      log.child({ module: "cron" }),
+    );
+    cron.start();
+    stack.push(() => cron.stop());
     const logServer = new LogServer(
       logFace(dataSource),
       logStore,

@@ -20,6 +20,8 @@ export const TOPICS: readonly (readonly [string, string])[] = [
   ["healthchecks", "set how each process type is checked for health"],
   ["tags", "set tags: which hosts an app's processes may run on"],
   ["drains", "send copies of an app's log lines to a syslog server"],
+  ["cron", "run one-off commands on a schedule (cron syntax, UTC)"],
+  ["volumes", "mount persistent volumes into an app's processes"],
   ["users", "list every account (admins only)"],
   ["platform", "see whether the platform's database, cache and discovery answer"],
   ["audit", "show who changed what, when and from where"],

@@ -49,6 +49,10 @@ export interface PlatformConfig {
   readonly drainSeconds: number;
   /** Seconds between the reconciler's full passes. */
   readonly reconcileSeconds: number;
+  /** Seconds between the cron scheduler's ticks (60: each minute; less runs matching jobs every tick, for tests). */
+  readonly cronTickSeconds: number;
+  /** A scheduled job's run is stopped after this many seconds. */
+  readonly cronTimeoutSeconds: number;
   /** Seconds a dead controller's routes live on in discovery. */
   readonly routeTtlSeconds: number;
   /** Where app processes run: containers on the local Docker engine, or Docker Swarm services. */
@@ -236,6 +240,8 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     drainSeconds: integer(env, "DEIS_DRAIN_SECONDS", 2, 0, 300),
     reconcileSeconds: integer(env, "DEIS_RECONCILE_SECONDS", 30, 1, 3600),
     routeTtlSeconds: integer(env, "DEIS_ROUTE_TTL_SECONDS", 15, 2, 3600),
+    cronTickSeconds: integer(env, "DEIS_CRON_TICK_SECONDS", 60, 1, 60),
+    cronTimeoutSeconds: integer(env, "DEIS_CRON_TIMEOUT_SECONDS", 3600, 1, 86_400),
     scheduler: choice<"containers" | "swarm">(env, "DEIS_SCHEDULER", "containers", ["containers", "swarm"]),
     routerPort: integer(env, "DEIS_ROUTER_PORT", 8080, 0, 65535),
     routerHttpsPort: env.DEIS_ROUTER_HTTPS_PORT?.trim() === "off" ? null : integer(env, "DEIS_ROUTER_HTTPS_PORT", 8443, 0, 65535),

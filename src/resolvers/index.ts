@@ -7,6 +7,7 @@ import { AuthResolver } from "./auth.resolver";
 import { BuildResolver } from "./build.resolver";
 import { CollaboratorResolver } from "./collaborator.resolver";
 import { ConfigResolver } from "./config.resolver";
+import { CronResolver } from "./cron.resolver";
 import type { GraphQLContext } from "./context";
 import { DomainResolver } from "./domain.resolver";
 import { HookResolver } from "./hook.resolver";
@@ -20,6 +21,7 @@ import { ProcessResolver } from "./process.resolver";
 import { ReleaseResolver } from "./release.resolver";
 import { RouterRulesResolver } from "./router-rules.resolver";
 import { UserResolver } from "./user.resolver";
+import { VolumeResolver } from "./volume.resolver";
 
 export type { GraphQLContext } from "./context";
 export { toClientError } from "./error-mapping";
@@ -42,6 +44,8 @@ export const RESOLVERS = [
   AuditResolver,
   HookResolver,
   RouterRulesResolver,
+  CronResolver,
+  VolumeResolver,
 ] as const;
 
 /** `@Authorized()` means "logged in"; what a user may do to an app is the services' call. */

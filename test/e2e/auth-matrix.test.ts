@@ -147,6 +147,13 @@ const OPERATIONS: readonly Operation[] = [
   },
   { name: "Audit (app)", expected: APP_WORK, call: (sdk, app) => sdk.Audit({ app }) },
   { name: "Audit (platform)", expected: ADMIN_ONLY, call: (sdk) => sdk.Audit({}) },
+  // scheduled jobs and volumes: like config, the owner, collaborators and admins
+  { name: "CronJobs", expected: APP_WORK, call: (sdk, app) => sdk.CronJobs({ app }) },
+  { name: "AddCronJob", expected: APP_WORK, call: (sdk, app) => sdk.AddCronJob({ app, schedule: "0 3 * * *", command: "true" }) },
+  { name: "RemoveCronJob", expected: APP_WORK_REFUSED("NOT_FOUND"), call: (sdk, app) => sdk.RemoveCronJob({ app, id: "00000000" }) },
+  { name: "Volumes", expected: APP_WORK, call: (sdk, app) => sdk.Volumes({ app }) },
+  { name: "AddVolume", expected: APP_WORK, call: (sdk, app) => sdk.AddVolume({ app, name: "data", path: "/data" }) },
+  { name: "RemoveVolume", expected: APP_WORK_REFUSED("NOT_FOUND"), call: (sdk, app) => sdk.RemoveVolume({ app, name: "none" }) },
   // the app's owner and admins only
   { name: "AddCollaborator", expected: OWNER_ONLY, other: true, call: (sdk, app, s) => sdk.AddCollaborator({ app, username: s.other }) },
   {
@@ -238,7 +245,7 @@ describe("authorization matrix (postgres)", () => {
       FORBIDDEN: /only the owner of|only an admin may/,
       CONFLICT: /still owns apps|has no build yet|has nothing deployed yet/,
       BAD_USER_INPUT: /no running process|no image no-such-image:1|must be a PEM certificate/,
-      NOT_FOUND: role === "stranger" ? new RegExp(`^app "${scene.app}" not found$`) : /certificate "none" not found|log drain "syslog:\/\/nowhere:514" not found|process "run.1234" not found/,
+      NOT_FOUND: role === "stranger" ? new RegExp(`^app "${scene.app}" not found$`) : /certificate "none" not found|log drain "syslog:\/\/nowhere:514" not found|process "run.1234" not found|cron job "00000000" not found|volume "none" not found/,
     };
     expect(error.message).toMatch(reason[outcome]);
     expect(await appState(scene.app)).toEqual(before);

@@ -3,7 +3,7 @@ import { eventually } from "./wait";
 
 /**
  * Removes what a platform (by its id) left on the shared engine: Swarm services, containers, the
- * release images of `apps` (under every name the registry setting gives them) and its networks.
+ * release images of `apps` (under every name the registry setting gives them), its volumes and its networks.
  * Every harness, test and bench that starts a platform ends with this, so runs leave nothing behind
  * (per-app networks use up the engine's address pools).
  */
@@ -18,6 +18,7 @@ export async function removePlatformLeftovers(
     for (const service of await engine.swarm.listServices([label])) await engine.swarm.removeService(service.id);
   }
   for (const container of await engine.listContainers([label])) await engine.removeContainer(container.id);
+  await engine.removeVolumes([label]);
   const names = new ImageNames(registryUrl ? new URL(registryUrl).host : null);
   for (const app of apps) for (const prefix of names.prefixes) await engine.removeImages(`${prefix}${app}`);
   // Networks last: Swarm takes a moment to let go of a removed service's overlay.

@@ -22,6 +22,11 @@ export interface TestPlatform {
   signUp(username: string, password?: string): Promise<{ client: DeisClient; token: string }>;
   /** Live subscriptions to a topic this platform process holds, counted since it started (wait on it before publishing). */
   subscribers(topic: Topic<unknown>): number;
+  /**
+   * Stops this platform process only (a controller going away): its database and Redis prefix stay
+   * for platforms started `sharing` it; `stop()` afterwards cleans up what it left.
+   */
+  stopController(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -87,6 +92,14 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   });
   const subscribers = countSubscriptions(platform.cache.events);
   const clients: DeisClient[] = [];
+  let stoppedApps: string[] | null = null;
+  const stopController = async () => {
+    if (stoppedApps) return;
+    for (const c of clients) await c.close();
+    const apps: { name: string }[] = await platform.dataSource.query(`SELECT name FROM apps`);
+    stoppedApps = apps.map((a) => a.name);
+    await platform.stop();
+  };
   const client = (token?: string | null) => {
     const made = createDeisClient({ url: platform.api.url, token });
     clients.push(made);
@@ -102,11 +115,10 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       const { register } = await client().sdk.Register({ input: { username, password } });
       return { client: client(register.token), token: register.token };
     },
+    stopController,
     async stop() {
-      for (const c of clients) await c.close();
-      const apps: { name: string }[] = await platform.dataSource.query(`SELECT name FROM apps`);
-      await platform.stop();
-      if (!options.sharing) await removePlatformLeftovers(platform.runtime.engine, platform.config.platformId, apps.map((a) => a.name), platform.config.registryUrl);
+      await stopController();
+      if (!options.sharing) await removePlatformLeftovers(platform.runtime.engine, platform.config.platformId, stoppedApps ?? [], platform.config.registryUrl);
       if (!options.sharing) await database?.drop();
     },
   };

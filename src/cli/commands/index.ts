@@ -5,6 +5,7 @@ import { auditHooksCommands } from "./audit-hooks";
 import { authCommands } from "./auth";
 import { buildsReleasesCommands } from "./builds-releases";
 import { configCommands } from "./config";
+import { cronVolumesCommands } from "./cron-volumes";
 import { domainsCertsCommands } from "./domains-certs";
 import { keysCommands } from "./keys";
 import { limitsHealthchecksCommands } from "./limits-healthchecks";
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   ...permsCommands,
   ...limitsHealthchecksCommands,
   ...tagsDrainsCommands,
+  ...cronVolumesCommands,
   ...usersCommands,
   ...platformCommands,
   ...auditHooksCommands,

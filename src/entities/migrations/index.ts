@@ -6,6 +6,7 @@ import { LogIngestToken1764000000010 } from "./1764000000010-log-ingest-token";
 import { ReleasePhase1764000000013 } from "./1764000000013-release-phase";
 import { AuditAndHooks1764000000020 } from "./1764000000020-audit-and-hooks";
 import { RouterRules1764000000021 } from "./1764000000021-router-rules";
+import { CronJobsAndVolumes1764000000131 } from "./1764000000131-cron-jobs-and-volumes";
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   ReleasePhase1764000000013,
   AuditAndHooks1764000000020,
   RouterRules1764000000021,
+  CronJobsAndVolumes1764000000131,
 ];

@@ -16,6 +16,8 @@ import { CollaboratorService } from "./services/collaborator.service";
 import { DeployService } from "./services/deploy.service";
 import { memoryBytes } from "../../core/units";
 import { ConfigService } from "./services/config.service";
+import { CronService } from "./services/cron.service";
+import { VolumeService } from "./services/volume.service";
 import { DomainService } from "./services/domain.service";
 import { KeyService } from "./services/key.service";
 import { HealthService } from "./services/health.service";
@@ -42,6 +44,7 @@ export type { AuditEntry } from "./services/audit.service";
 export type { AddedHook } from "./services/hook.service";
 export { HookDispatcher, type HookDispatcherOptions, type HookPayload } from "./hooks/hook-dispatcher";
 export { HookSender, signHookBody, verifyHookSignature } from "./hooks/hook-sender";
+export { type CronJobStore, CronScheduler, type CronSchedulerOptions, type OneOffRunner, type ScheduledJob, databaseCronJobs } from "./cron/cron-scheduler";
 
 export interface ControllerDeps {
   readonly dataSource: DataSource;
@@ -91,6 +94,8 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
     logs,
     collaborators: new CollaboratorService(dataSource, unitOfWork, access),
     configs: new ConfigService(dataSource, unitOfWork, access, releases),
+    cron: new CronService(dataSource, access, cache.events),
+    volumes: new VolumeService(dataSource, unitOfWork, access, releases, { node: () => runtime.volumeNode() }),
     releases,
     deploys,
     builds: new BuildService(dataSource, unitOfWork, access, releases, runtime.images),

@@ -1,11 +1,11 @@
 import { PassThrough, type Readable } from "node:stream";
 import Docker from "dockerode";
 import { statusOf, translateTransportErrors } from "./docker-errors";
-import { DockerSwarm } from "./docker-swarm";
+import { DockerSwarm, mountOf } from "./docker-swarm";
 import type { ContainerSpec, ContainerState, EngineEvent, ImageInfo, NetworkSpec, ProgressEvent } from "./engine-types";
 import { type SubnetPool, freeSubnets } from "./subnet-pool";
 
-export type { ContainerSpec, ContainerState, EngineEvent, ImageInfo, NetworkSpec } from "./engine-types";
+export type { ContainerSpec, ContainerState, EngineEvent, ImageInfo, NetworkSpec, VolumeMount } from "./engine-types";
 
 /** The Docker engine as the platform needs it: one small adapter over dockerode (DESIGN.md "Who owns what"). */
 export class DockerEngine {
@@ -154,6 +154,26 @@ export class DockerEngine {
     return inUse;
   }
 
+  /**
+   * Removes the volumes carrying every one of the labels, but those named in `keep`; a volume a
+   * container still uses is left (for a later call). Returns the names removed.
+   */
+  async removeVolumes(labels: readonly string[], keep: ReadonlySet<string> = new Set()): Promise<string[]> {
+    const { Volumes: volumes } = await this.docker.listVolumes({ filters: { label: [...labels] } });
+    const removed: string[] = [];
+    for (const volume of volumes ?? []) {
+      if (keep.has(volume.Name)) continue;
+      try {
+        await this.docker.getVolume(volume.Name).remove();
+        removed.push(volume.Name);
+      } catch (error) {
+        const status = statusOf(error);
+        if (status !== 404 && status !== 409) throw error;
+      }
+    }
+    return removed;
+  }
+
   async removeImage(ref: string): Promise<void> {
     try {
       await this.docker.getImage(ref).remove({ force: true });
@@ -234,6 +254,7 @@ export class DockerEngine {
         PidsLimit: spec.pidsLimit,
         NetworkMode: spec.network,
         PortBindings: portKey ? { [portKey]: [{ HostIp: spec.publish!.hostIp, HostPort: "" }] } : undefined,
+        Mounts: spec.volumes?.length ? spec.volumes.map(mountOf) : undefined,
         LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "2" } },
       },
     });

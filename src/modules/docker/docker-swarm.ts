@@ -1,8 +1,14 @@
 import type Docker from "dockerode";
 import { statusOf } from "./docker-errors";
+import type { VolumeMount } from "./engine-types";
 import type { ServiceDefinition, ServiceState, TaskState } from "./swarm-types";
 
 const NANOS = 1e9;
+
+/** A named volume as the engine mounts it (containers and services alike). */
+export function mountOf(volume: VolumeMount): Docker.MountSettings {
+  return { Type: "volume", Source: volume.name, Target: volume.path, VolumeOptions: { NoCopy: false, Labels: { ...volume.labels }, DriverConfig: { Name: "local", Options: {} } } };
+}
 
 /** Swarm's spec for a service: rolled one task at a time, new first, rolled back when a new task fails. */
 function dockerServiceSpec(def: ServiceDefinition): Docker.ServiceSpec {
@@ -20,6 +26,7 @@ function dockerServiceSpec(def: ServiceDefinition): Docker.ServiceSpec {
         Args: def.args ? [...def.args] : undefined,
         Env: Object.entries(def.env).map(([key, value]) => `${key}=${value.replaceAll("{{", '{{"{{"}}')}`),
         StopGracePeriod: def.stopGraceSeconds * NANOS,
+        Mounts: def.volumes?.length ? def.volumes.map(mountOf) : undefined,
         HealthCheck: health ? {
           Test: ["CMD-SHELL", health.command], Retries: health.retries, Interval: health.intervalSeconds * NANOS,
           Timeout: health.timeoutSeconds * NANOS, StartPeriod: health.startSeconds * NANOS,
@@ -44,9 +51,14 @@ export class DockerSwarm {
   constructor(private readonly docker: Docker) {}
 
   /** This engine's place in a Swarm: `inactive`, `active`, ...; only managers run services. */
-  async node(): Promise<{ state: string; manager: boolean }> {
-    const info = (await this.docker.info()) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
-    return { state: info.Swarm?.LocalNodeState ?? "inactive", manager: info.Swarm?.ControlAvailable === true };
+  async node(): Promise<{ state: string; manager: boolean; id: string | null; hostname: string }> {
+    const info = (await this.docker.info()) as { Name?: string; Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string } };
+    return {
+      state: info.Swarm?.LocalNodeState ?? "inactive",
+      manager: info.Swarm?.ControlAvailable === true,
+      id: info.Swarm?.NodeID || null,
+      hostname: info.Name ?? "",
+    };
   }
 
   /** Services carrying every one of the labels. */

@@ -16,6 +16,15 @@ export interface ContainerSpec {
   readonly network?: string;
   /** Publishes this container port on `hostIp` at a port Docker picks. */
   readonly publish?: { readonly containerPort: number; readonly hostIp: string };
+  /** Named volumes mounted into it (made, with these labels, when they do not exist yet). */
+  readonly volumes?: readonly VolumeMount[];
+}
+
+/** A named Docker volume mounted at `path`; the engine makes it with `labels` on first use. */
+export interface VolumeMount {
+  readonly name: string;
+  readonly path: string;
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 /** What the platform asks of a network it makes: a bridge on one engine, an overlay across a swarm. */

@@ -1,3 +1,4 @@
+import type { VolumeMount } from "./engine-types";
 /** The Swarm objects as the platform sees them; DockerSwarm translates them to and from the engine API. */
 
 /** What the platform asks of one Swarm service: a process type at a scale, rolled one task at a time. */
@@ -17,6 +18,8 @@ export interface ServiceDefinition {
   readonly pidsLimit?: number;
   /** The app's own overlay network (its tasks reach each other, no other app's). */
   readonly network: string;
+  /** Named (local) volumes mounted into each task; the node makes them on first use. */
+  readonly volumes?: readonly VolumeMount[];
   /** Placement constraints, e.g. `node.labels.region==eu`. */
   readonly constraints: readonly string[];
   /** Publishes this container port in host mode, on a port each node picks per task. */

@@ -10,6 +10,7 @@ import {
   containerName,
   identityFromLabels,
   processLabels,
+  volumeMounts,
 } from "./naming";
 import {
   type AppPlan,
@@ -79,6 +80,7 @@ export class ContainerScheduler implements Scheduler {
       pidsLimit: process.pidsLimit,
       network: this.network(plan.app),
       publish: process.routed ? { containerPort: plan.port, hostIp: this.options.hostIp } : undefined,
+      volumes: volumeMounts(this.options.platformId, plan),
     };
   }
 
@@ -212,7 +214,7 @@ export class ContainerScheduler implements Scheduler {
     }
 
     const stale = existing.filter((e) => !wanted.has(e.container.name));
-    if (stale.length === 0) return;
+    if (stale.length === 0) return this.pruneVolumes(plan);
     const routed = new Set(await routes.published(plan.app));
     for (const e of stale) if (routed.has(e.container.name)) await routes.unpublish(plan.app, e.container.name);
     if (stale.some((e) => routed.has(e.container.name)) && this.options.drainSeconds > 0) {
@@ -220,6 +222,14 @@ export class ContainerScheduler implements Scheduler {
     }
     await Promise.all(stale.map((e) => this.engine.stopAndRemove(e.container.id, this.options.stopTimeoutSeconds)));
     for (const e of stale) this.crashes.delete(e.container.name);
+    await this.pruneVolumes(plan);
+  }
+
+  /** Deletes the app's volumes the plan no longer mounts (removed by the user) once no container uses them. */
+  private async pruneVolumes(plan: AppPlan): Promise<void> {
+    const keep = new Set(volumeMounts(this.options.platformId, plan).map((v) => v.name));
+    const removed = await this.engine.removeVolumes([`${LABELS.platform}=${this.options.platformId}`, `${LABELS.app}=${plan.app}`], keep);
+    if (removed.length > 0) this.log.info({ app: plan.app, volumes: removed }, "removed volumes the app no longer has");
   }
 
   async processes(app: string): Promise<ProcessStatus[]> {
@@ -261,6 +271,14 @@ export class ContainerScheduler implements Scheduler {
     await Promise.all(all.map((c) => this.engine.stopAndRemove(c.id, this.options.stopTimeoutSeconds)));
     for (const c of all) this.crashes.delete(c.name);
     await this.engine.removeNetworks([`${LABELS.platform}=${this.options.platformId}`, `${LABELS.app}=${app}`]);
+  }
+
+  async removeVolumes(app: string): Promise<void> {
+    await this.engine.removeVolumes([`${LABELS.platform}=${this.options.platformId}`, `${LABELS.app}=${app}`]);
+  }
+
+  volumeNode(): Promise<string | null> {
+    return Promise.resolve(null);
   }
 
   async run(plan: AppPlan, command: string, timeoutMs: number, options?: OneOffOptions): Promise<RunResult> {

@@ -43,6 +43,8 @@ export interface Runtime {
   readonly kind: "containers" | "swarm";
   readonly runner: ReleaseRunner;
   readonly reconciler: Reconciler;
+  /** Where apps' volumes live: null on one engine, the node's name under Swarm. */
+  volumeNode(): Promise<string | null>;
   /** Builds the stack image if needed and starts reconciling `target` (when elected). */
   start(target: ReconcileTarget & { settled(): Promise<void> }): void;
   /** Stops reconciling, waits for the target's deploys in flight, then stops publishing routes. */
@@ -89,6 +91,7 @@ export function createRuntime(
     kind: scheduler.kind,
     runner,
     reconciler,
+    volumeNode: () => scheduler.volumeNode(),
     start(target) {
       settled = () => target.settled();
       ensureStackImage(engine, log).catch((error: unknown) =>

@@ -1,4 +1,5 @@
-import { APP_LABEL, type NetworkSpec, PLATFORM_LABEL } from "../docker";
+import { APP_LABEL, type NetworkSpec, PLATFORM_LABEL, type VolumeMount } from "../docker";
+import type { AppPlan } from "./scheduler";
 
 /** DESIGN.md "Containers": names and labels every scheduler gives an app's processes. */
 export const LABELS = {
@@ -7,6 +8,7 @@ export const LABELS = {
   release: "deis.release",
   type: "deis.type",
   num: "deis.num",
+  volume: "deis.volume",
 } as const;
 
 export function containerName(app: string, version: number, type: string, num: number): string {
@@ -52,6 +54,19 @@ export function appNetworkName(platform: string, app: string): string {
  */
 export function appNetwork(platform: string, app: string, driver: NetworkSpec["driver"]): NetworkSpec {
   return { name: appNetworkName(platform, app), driver, labels: { [LABELS.platform]: platform, [LABELS.app]: app }, interContainer: true };
+}
+
+/**
+ * The app's volumes as the engine mounts them: named `<platform>-<app>-<name>` (one per platform
+ * and app, so platforms and apps sharing an engine never share one) and labelled, so the platform
+ * finds (and removes) its own.
+ */
+export function volumeMounts(platform: string, plan: Pick<AppPlan, "app" | "volumes">): VolumeMount[] {
+  return plan.volumes.map((v) => ({
+    name: `${platform}-${plan.app}-${v.name}`,
+    path: v.path,
+    labels: { [LABELS.platform]: platform, [LABELS.app]: plan.app, [LABELS.volume]: v.name },
+  }));
 }
 
 /** Where builds run their steps: the outside, but no app's network and no other build. */

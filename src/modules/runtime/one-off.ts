@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from "node:crypto";
 import type { DockerEngine } from "../docker";
-import { LABELS, identityFromLabels, processLabels } from "./naming";
+import { LABELS, identityFromLabels, processLabels, volumeMounts } from "./naming";
 import type { AppPlan, OneOffOptions, ProcessStatus, RunResult } from "./scheduler";
 
 /** The process type of one-offs. Attached ones are number 0; detached ones `run.<1000-9999>`, as Heroku names them. */
@@ -39,6 +39,7 @@ export function runOneOff(
       nanoCpus: limits.nanoCpus,
       pidsLimit: limits.pidsLimit,
       network,
+      volumes: volumeMounts(platformId, plan),
     },
     timeoutMs,
     1024 * 1024,
@@ -76,6 +77,7 @@ export async function startDetachedOneOff(engine: DockerEngine, platformId: stri
     memoryBytes: plan.oneOff.memoryBytes,
     pidsLimit: plan.oneOff.pidsLimit,
     network,
+    volumes: volumeMounts(platformId, plan),
   });
   try {
     await engine.startContainer(id);

@@ -50,6 +50,8 @@ export class ReleaseRunner {
   async remove(app: string, destroyed: boolean): Promise<void> {
     await this.scheduler.remove(app, this.routes);
     if (!destroyed) return;
+    // A destroyed app's volumes go with it (a removed volume is pruned by the scheduler's converge).
+    await this.scheduler.removeVolumes(app);
     await this.engine.removeImages(this.names.repository(app));
     await this.options.registry?.deleteRepository(app).catch((error: unknown) =>
       this.log.warn({ err: error, app }, "could not delete the app's images from the registry"),

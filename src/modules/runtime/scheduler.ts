@@ -28,6 +28,8 @@ export interface AppPlan {
   readonly processes: readonly ProcessPlan[];
   /** Placement constraints (Swarm node labels). */
   readonly tags: Readonly<Record<string, string>>;
+  /** The app's persistent volumes, mounted into every process and one-off. */
+  readonly volumes: readonly { readonly name: string; readonly path: string }[];
   /** Limits of a one-off process (`deis run`). */
   readonly oneOff: { readonly memoryBytes: number; readonly pidsLimit: number };
 }
@@ -92,6 +94,10 @@ export interface Scheduler {
   restart(plan: AppPlan, routes: RouteSink, type?: string | null, num?: number | null): Promise<number>;
   /** Stops and removes everything the app runs, and its routes. */
   remove(app: string, routes: RouteSink): Promise<void>;
+  /** Deletes all of the app's volumes (when the app is destroyed, after `remove`). */
+  removeVolumes(app: string): Promise<void>;
+  /** Where the app's volumes live: null on one engine, the node's name under Swarm (volumes pin the app there). */
+  volumeNode(): Promise<string | null>;
   /** A one-off process with the release's image and env, removed afterwards. */
   run(plan: AppPlan, command: string, timeoutMs: number, options?: OneOffOptions): Promise<RunResult>;
   /** A detached one-off (`run.<n>`): started, not waited for; its output goes to the app's log. Returns its name. */

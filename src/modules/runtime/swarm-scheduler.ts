@@ -1,7 +1,7 @@
 import type { Logger } from "../../core/logger";
 import type { DockerEngine, ServiceDefinition, ServiceState, TaskState } from "../docker";
 import { UnhealthyError } from "./health";
-import { LABELS, appNetwork } from "./naming";
+import { LABELS, appNetwork, volumeMounts } from "./naming";
 import { detachedOneOffs, removeDetachedOneOffs, runOneOff, startDetachedOneOff, stopDetachedOneOff } from "./one-off";
 import { type AppPlan, DeployFailed, type OneOffOptions, type ProcessStatus, type RouteSink, type RunResult, type Scheduler } from "./scheduler";
 import { SPEC_LABEL, type ServiceDefaults, serviceDefinition, swarmHealthcheckTiming } from "./swarm-service";
@@ -78,6 +78,23 @@ export class SwarmScheduler implements Scheduler {
       restartDelaySeconds: RESTART_DELAY_SECONDS,
       monitorSeconds: MONITOR_SECONDS,
     };
+  }
+
+  /**
+   * Volumes are local to a node: the one this platform's engine is (a manager), where one-offs run
+   * too. An app with volumes is pinned to it (a placement constraint); that node holds its data.
+   */
+  private async volumeNodeId(): Promise<string | null> {
+    return (await this.engine.swarm.node()).id;
+  }
+
+  async volumeNode(): Promise<string | null> {
+    const node = await this.engine.swarm.node();
+    return node.hostname || node.id;
+  }
+
+  async removeVolumes(app: string): Promise<void> {
+    await this.engine.removeVolumes(this.labels(app));
   }
 
   private labels(app?: string): string[] {
@@ -202,7 +219,7 @@ export class SwarmScheduler implements Scheduler {
     for (const process of plan.processes) {
       if (process.count <= 0) continue;
       const current = before.services.find((s) => s.labels[LABELS.type] === process.type);
-      const { definition, digest } = serviceDefinition(plan, process, image, this.defaults, current?.forceUpdate ?? 0);
+      const { definition, digest } = serviceDefinition(plan, process, image, this.defaults, current?.forceUpdate ?? 0, await this.volumeNodeId());
       const specChanged = current?.labels[SPEC_LABEL] !== digest;
       if (!current) {
         const id = await this.engine.swarm.createService(definition);
@@ -282,6 +299,9 @@ export class SwarmScheduler implements Scheduler {
     const stale = before.services.filter((s) => !wanted.has(s.labels[LABELS.type] ?? ""));
     if (stale.length > 0) await this.removeServices(plan.app, stale, routes, this.options.drainSeconds);
     await this.syncRoutes(plan.app, await this.snapshot(plan.app), routes, true);
+    // Volumes the app no longer has (on this node, which holds them); one an old task still uses goes on a later pass.
+    const keep = new Set(volumeMounts(this.options.platformId, plan).map((v) => v.name));
+    await this.engine.removeVolumes(this.labels(plan.app), keep);
   }
 
   /** Unroutes the services' tasks, waits `drainSeconds` for requests in flight, removes the services and waits for their containers here. */
@@ -334,7 +354,7 @@ export class SwarmScheduler implements Scheduler {
       const running = snapshot.tasks.filter((t) => t.serviceId === service.id && t.state === "running");
       if (num && !running.some((t) => t.slot === num)) continue;
       const forceUpdate = service.forceUpdate + 1;
-      const { definition, digest } = serviceDefinition(plan, process, image, this.defaults, forceUpdate);
+      const { definition, digest } = serviceDefinition(plan, process, image, this.defaults, forceUpdate, await this.volumeNodeId());
       await this.update(plan.app, service, definition);
       const rollout = { id: service.id, type: process.type, digest, forceUpdate, created: false, specChanged: true };
       const problem = await this.settle(plan.app, routes, [rollout], this.deadline(plan), false);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Healthcheck } from "../../entities";
 import type { ServiceDefinition } from "../docker";
-import { LABELS, appNetworkName } from "./naming";
+import { LABELS, appNetworkName, volumeMounts } from "./naming";
 import type { AppPlan, ProcessPlan } from "./scheduler";
 
 /** How an app's process type becomes one Swarm service. */
@@ -62,6 +62,8 @@ export function serviceDefinition(
   image: string,
   defaults: ServiceDefaults,
   forceUpdate: number,
+  /** The node that holds the app's (local) volumes: an app with volumes is pinned to it. */
+  volumeNodeId: string | null = null,
 ): { definition: ServiceDefinition; digest: string } {
   const check = process.healthcheck;
   const definition: ServiceDefinition = {
@@ -80,9 +82,13 @@ export function serviceDefinition(
     nanoCpus: process.nanoCpus,
     pidsLimit: process.pidsLimit,
     network: appNetworkName(defaults.platformId, plan.app),
-    constraints: Object.entries(plan.tags)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([key, value]) => `node.labels.${key}==${value}`),
+    constraints: [
+      ...Object.entries(plan.tags)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, value]) => `node.labels.${key}==${value}`),
+      ...(plan.volumes.length > 0 && volumeNodeId ? [`node.id==${volumeNodeId}`] : []),
+    ],
+    volumes: volumeMounts(defaults.platformId, plan),
     publishPort: process.routed ? plan.port : null,
     healthcheck: process.routed ? { command: healthcheckCommand(check, plan.port), ...swarmHealthcheckTiming(check) } : null,
     stopGraceSeconds: defaults.stopTimeoutSeconds,

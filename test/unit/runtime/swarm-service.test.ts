@@ -13,6 +13,7 @@ function plan(overrides: Partial<AppPlan> = {}, count = 1): AppPlan {
     env: { PORT: "5000", GREETING: "hi" },
     port: 5000,
     tags: {},
+    volumes: [],
     oneOff: { memoryBytes: 512 * 1024 * 1024, pidsLimit: 256 },
     processes: [
       { type: "web", count, command: ["/bin/sh", "-c", "node server.js"], routed: true, memoryBytes: 512 * 1024 * 1024, pidsLimit: 256, healthcheck: DEFAULT_HEALTHCHECK },
@@ -67,5 +68,14 @@ describe("Swarm services of an app", () => {
     expect(worker).toMatchObject({ publishPort: null, healthcheck: null, constraints: ["node.labels.disk==ssd", "node.labels.region==eu"] });
     const web = serviceDefinition(p, p.processes[0], "sha256:abc", defaults, 0).definition;
     expect(web.healthcheck).toMatchObject({ intervalSeconds: 1, retries: 60, startSeconds: 0 });
+  });
+
+  test("mount the app's volumes (named per platform and app, labelled) and pin an app with volumes to the node holding them", () => {
+    const p = plan({ volumes: [{ name: "data", path: "/data" }] });
+    const { definition } = serviceDefinition(p, p.processes[0], "sha256:abc", defaults, 0, "node-1");
+    expect(definition.volumes).toEqual([{ name: "deis-shop-data", path: "/data", labels: { "deis.platform": "deis", "deis.app": "shop", "deis.volume": "data" } }]);
+    expect(definition.constraints).toEqual(["node.id==node-1"]);
+    const none = plan();
+    expect(serviceDefinition(none, none.processes[0], "sha256:abc", defaults, 0, "node-1").definition.constraints).toEqual([]);
   });
 });

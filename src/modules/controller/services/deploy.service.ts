@@ -4,7 +4,7 @@ import { DomainError, stateConflict } from "../../../core/errors";
 import type { Logger } from "../../../core/logger";
 import { AppEventType, announce, appEventsTopic, logIntakeTopic, releasePhaseTopic } from "../../../core/topics";
 import { memoryBytes, nanoCpus } from "../../../core/units";
-import { App, Release, ReleaseStatus } from "../../../entities";
+import { App, Release, ReleaseStatus, Volume } from "../../../entities";
 import type { EventBus, Lease, LockStore } from "../../cache";
 import type { UnitOfWork } from "../unit-of-work";
 import {
@@ -209,7 +209,7 @@ export class DeployService implements ReconcileTarget {
         return;
       }
       const isNew = release.status === ReleaseStatus.PENDING;
-      const plan = this.plan(app, release);
+      const plan = this.plan(app, release, await this.volumes(app));
       try {
         // The release phase: before any of the new release's processes start, so nothing moves when it fails.
         const refused = isNew ? await this.releasePhase(app, release, plan) : null;
@@ -305,7 +305,13 @@ export class DeployService implements ReconcileTarget {
   }
 
   /** What the release should run: its build's image, config, and each process type at the app's scale. */
-  private plan(app: App, release: Release): ReleasePlan {
+  /** The app's volumes: they belong to the app, so every release (a rollback too) mounts them as they are now. */
+  private async volumes(app: App): Promise<ReleasePlan["volumes"]> {
+    const rows = await this.dataSource.getRepository(Volume).find({ where: { appId: app.id }, order: { name: "ASC" } });
+    return rows.map(({ name, path }) => ({ name, path }));
+  }
+
+  private plan(app: App, release: Release, volumes: ReleasePlan["volumes"]): ReleasePlan {
     const { build, config } = release;
     const procfile = build!.procfile;
     const hasProcfile = hasProcessTypes(procfile);
@@ -319,6 +325,7 @@ export class DeployService implements ReconcileTarget {
       env: { ...config.values, DEIS_APP: app.name, DEIS_RELEASE: `v${release.version}` },
       tags: config.tags,
       oneOff: defaultLimits,
+      volumes,
       processes: Object.entries(structureFor(procfile, app.structure)).map(([type, count]) => ({
         type,
         count,
@@ -336,6 +343,6 @@ export class DeployService implements ReconcileTarget {
   private async servingPlan(name: string): Promise<ReleasePlan | null> {
     const app = await this.dataSource.getRepository(App).findOneBy({ name });
     const release = app ? await this.runnable(app.id, [ReleaseStatus.SUCCEEDED]) : null;
-    return app && release ? this.plan(app, release) : null;
+    return app && release ? this.plan(app, release, await this.volumes(app)) : null;
   }
 }

@@ -3,13 +3,16 @@ import { type DiscoveryStore, LeaderLoop, SERVICES, parseKey } from "../discover
 import type { Scheduler } from "./scheduler";
 
 /** What the reconciler drives (the controller's deploys): which apps exist, and "bring this one up to date". */
+/** Apps a full pass converges at once. */
+const PASS_CONCURRENCY = 8;
+
 export interface ReconcileTarget {
   /** Every app the platform knows. */
   apps(): Promise<string[]>;
   /** Asks for the app to be brought up to date soon; returns at once. */
   converge(app: string): void;
-  /** Resolves when no app is being brought up to date. */
-  settled(): Promise<void>;
+  /** Resolves when the app (or, without one, every app) is no longer being brought up to date. */
+  settled(app?: string): Promise<void>;
 }
 
 export interface ReconcilerOptions {
@@ -100,8 +103,16 @@ export class Reconciler {
       const started = performance.now();
       const [known, running] = await Promise.all([target.apps(), this.scheduler.apps()]);
       const apps = new Set([...known, ...running]);
-      for (const app of apps) target.converge(app);
-      await target.settled();
+      // A few apps at a time: hundreds at once only contend for the engine and the database, and a
+      // user's own change (which converges its app at once, outside this queue) would wait behind them.
+      const queue = [...apps];
+      const worker = async () => {
+        for (let app = queue.shift(); app !== undefined; app = queue.shift()) {
+          target.converge(app);
+          await target.settled(app);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(PASS_CONCURRENCY, queue.length) }, worker));
       this.log.debug({ apps: apps.size, ms: Math.round(performance.now() - started) }, "reconcile pass done");
     } catch (error) {
       this.log.warn({ err: error }, "reconcile pass failed; the next one will try again");

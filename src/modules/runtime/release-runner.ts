@@ -121,7 +121,8 @@ export class ReleaseRunner {
     const refused = this.images.problem({ name: plan.app, id: plan.appId }, image);
     if (refused) throw new DeployFailed(`image ${plan.image}: ${refused}`);
     const tagged = this.names.release(plan.app, plan.version);
-    await this.engine.tagImage(image.id, tagged);
+    // Every converge comes here (each reconciler pass, for every app): tag only when the name is not on this image yet.
+    if (!image.tags.includes(tagged)) await this.engine.tagImage(image.id, tagged);
     if (this.options.pushReleases) await this.engine.pushImage(tagged);
     const port = plan.port ?? image.exposedPort ?? this.options.defaultPort;
     return { ...plan, image: tagged, port, env: { ...plan.env, PORT: String(port) } };

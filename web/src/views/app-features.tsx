@@ -295,7 +295,7 @@ export function Hooks({ app, tick }: { app: string; tick: number }) {
       >
         <label>
           Hook URL
-          <input name="hook-url" type="url" value={url} onInput={(e) => setUrl(e.currentTarget.value)} placeholder="https://ci.example.com/deployed" autocomplete="off" required />
+          <input name="hook-url" value={url} onInput={(e) => setUrl(e.currentTarget.value)} placeholder="an http(s) URL, e.g. ci.example.com/deployed" autocomplete="off" required />
           <FieldError error={add.error} field="url" />
         </label>
         <button type="submit" disabled={add.busy || url.trim() === ""}>

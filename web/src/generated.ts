@@ -42,6 +42,12 @@ export type HealthcheckInput = {
   timeoutSeconds?: number | null | undefined;
 };
 
+/** Where a hook delivery stands. */
+export type HookDeliveryStatus =
+  | 'DELIVERED'
+  | 'FAILED'
+  | 'PENDING';
+
 /** One config or tag change: a value sets the key, null unsets it. */
 export type KeyValueInput = {
   key: string;
@@ -423,6 +429,126 @@ export type DashAppSummaryQueryVariables = Exact<{
 
 
 export type DashAppSummaryQuery = { app: { name: string, url: string, gitRemote: string, createdAt: string, owner: { username: string }, structure: Array<{ type: string, count: number }>, latestRelease: { version: number, status: ReleaseStatus, failed: boolean, createdAt: string } | null } };
+
+export type DashAccessQueryVariables = Exact<{
+  app: string;
+}>;
+
+
+export type DashAccessQuery = { app: { name: string, maintenance: boolean, allowList: Array<string>, basicAuthUsername: string | null } };
+
+export type DashSetMaintenanceMutationVariables = Exact<{
+  app: string;
+  on: boolean;
+}>;
+
+
+export type DashSetMaintenanceMutation = { setMaintenance: { name: string, maintenance: boolean } };
+
+export type DashSetAllowListMutationVariables = Exact<{
+  app: string;
+  cidrs: Array<string> | string;
+}>;
+
+
+export type DashSetAllowListMutation = { setAllowList: { name: string, allowList: Array<string> } };
+
+export type DashSetBasicAuthMutationVariables = Exact<{
+  app: string;
+  username: string;
+  password: string;
+}>;
+
+
+export type DashSetBasicAuthMutation = { setBasicAuth: { name: string, basicAuthUsername: string | null } };
+
+export type DashRemoveBasicAuthMutationVariables = Exact<{
+  app: string;
+}>;
+
+
+export type DashRemoveBasicAuthMutation = { removeBasicAuth: { name: string, basicAuthUsername: string | null } };
+
+export type DashJobsAndVolumesQueryVariables = Exact<{
+  app: string;
+}>;
+
+
+export type DashJobsAndVolumesQuery = { cronJobs: Array<{ id: string, schedule: string, command: string, lastRunAt: string | null, nextRunAt: string | null }>, volumes: Array<{ name: string, path: string, node: string | null }> };
+
+export type DashAddCronJobMutationVariables = Exact<{
+  app: string;
+  schedule: string;
+  command: string;
+}>;
+
+
+export type DashAddCronJobMutation = { addCronJob: { id: string } };
+
+export type DashRemoveCronJobMutationVariables = Exact<{
+  app: string;
+  id: string;
+}>;
+
+
+export type DashRemoveCronJobMutation = { removeCronJob: boolean };
+
+export type DashAddVolumeMutationVariables = Exact<{
+  app: string;
+  name: string;
+  path: string;
+}>;
+
+
+export type DashAddVolumeMutation = { addVolume: { version: number } };
+
+export type DashRemoveVolumeMutationVariables = Exact<{
+  app: string;
+  name: string;
+}>;
+
+
+export type DashRemoveVolumeMutation = { removeVolume: { version: number } };
+
+export type DashHooksQueryVariables = Exact<{
+  app: string;
+}>;
+
+
+export type DashHooksQuery = { hooks: Array<{ id: string, url: string, createdAt: string }> };
+
+export type DashAddHookMutationVariables = Exact<{
+  app: string;
+  url: string;
+}>;
+
+
+export type DashAddHookMutation = { addHook: { secret: string, hook: { id: string, url: string } } };
+
+export type DashRemoveHookMutationVariables = Exact<{
+  app: string;
+  hook: string | number;
+}>;
+
+
+export type DashRemoveHookMutation = { removeHook: boolean };
+
+export type DashHookDeliveriesQueryVariables = Exact<{
+  app: string;
+  hook: string | number;
+  first?: number | null | undefined;
+}>;
+
+
+export type DashHookDeliveriesQuery = { hookDeliveries: Array<{ id: string, event: string, version: number, status: HookDeliveryStatus, nextAttemptAt: string | null, createdAt: string, attempts: Array<{ at: string, statusCode: number | null, error: string | null }> }> };
+
+export type DashAuditQueryVariables = Exact<{
+  app?: string | null | undefined;
+  first?: number | null | undefined;
+}>;
+
+
+export type DashAuditQuery = { audit: { nodes: Array<{ id: string, at: string, username: string | null, operation: string, summary: string, app: string | null, address: string | null, outcome: string }> } };
 
 export const AppSummaryFragmentDoc = new TypedDocumentString(`
     fragment AppSummary on App {
@@ -991,6 +1117,148 @@ export const DashAppSummaryDocument = new TypedDocumentString(`
     createdAt
   }
 }`);
+export const DashAccessDocument = new TypedDocumentString(`
+    query DashAccess($app: String!) {
+  app(name: $app) {
+    name
+    maintenance
+    allowList
+    basicAuthUsername
+  }
+}
+    `);
+export const DashSetMaintenanceDocument = new TypedDocumentString(`
+    mutation DashSetMaintenance($app: String!, $on: Boolean!) {
+  setMaintenance(app: $app, on: $on) {
+    name
+    maintenance
+  }
+}
+    `);
+export const DashSetAllowListDocument = new TypedDocumentString(`
+    mutation DashSetAllowList($app: String!, $cidrs: [String!]!) {
+  setAllowList(app: $app, cidrs: $cidrs) {
+    name
+    allowList
+  }
+}
+    `);
+export const DashSetBasicAuthDocument = new TypedDocumentString(`
+    mutation DashSetBasicAuth($app: String!, $username: String!, $password: String!) {
+  setBasicAuth(app: $app, username: $username, password: $password) {
+    name
+    basicAuthUsername
+  }
+}
+    `);
+export const DashRemoveBasicAuthDocument = new TypedDocumentString(`
+    mutation DashRemoveBasicAuth($app: String!) {
+  removeBasicAuth(app: $app) {
+    name
+    basicAuthUsername
+  }
+}
+    `);
+export const DashJobsAndVolumesDocument = new TypedDocumentString(`
+    query DashJobsAndVolumes($app: String!) {
+  cronJobs(app: $app) {
+    id
+    schedule
+    command
+    lastRunAt
+    nextRunAt
+  }
+  volumes(app: $app) {
+    name
+    path
+    node
+  }
+}
+    `);
+export const DashAddCronJobDocument = new TypedDocumentString(`
+    mutation DashAddCronJob($app: String!, $schedule: String!, $command: String!) {
+  addCronJob(app: $app, schedule: $schedule, command: $command) {
+    id
+  }
+}
+    `);
+export const DashRemoveCronJobDocument = new TypedDocumentString(`
+    mutation DashRemoveCronJob($app: String!, $id: String!) {
+  removeCronJob(app: $app, id: $id)
+}
+    `);
+export const DashAddVolumeDocument = new TypedDocumentString(`
+    mutation DashAddVolume($app: String!, $name: String!, $path: String!) {
+  addVolume(app: $app, name: $name, path: $path) {
+    version
+  }
+}
+    `);
+export const DashRemoveVolumeDocument = new TypedDocumentString(`
+    mutation DashRemoveVolume($app: String!, $name: String!) {
+  removeVolume(app: $app, name: $name) {
+    version
+  }
+}
+    `);
+export const DashHooksDocument = new TypedDocumentString(`
+    query DashHooks($app: String!) {
+  hooks(app: $app) {
+    id
+    url
+    createdAt
+  }
+}
+    `);
+export const DashAddHookDocument = new TypedDocumentString(`
+    mutation DashAddHook($app: String!, $url: String!) {
+  addHook(app: $app, url: $url) {
+    hook {
+      id
+      url
+    }
+    secret
+  }
+}
+    `);
+export const DashRemoveHookDocument = new TypedDocumentString(`
+    mutation DashRemoveHook($app: String!, $hook: ID!) {
+  removeHook(app: $app, hook: $hook)
+}
+    `);
+export const DashHookDeliveriesDocument = new TypedDocumentString(`
+    query DashHookDeliveries($app: String!, $hook: ID!, $first: Int) {
+  hookDeliveries(app: $app, hook: $hook, first: $first) {
+    id
+    event
+    version
+    status
+    attempts {
+      at
+      statusCode
+      error
+    }
+    nextAttemptAt
+    createdAt
+  }
+}
+    `);
+export const DashAuditDocument = new TypedDocumentString(`
+    query DashAudit($app: String, $first: Int) {
+  audit(app: $app, first: $first) {
+    nodes {
+      id
+      at
+      username
+      operation
+      summary
+      app
+      address
+      outcome
+    }
+  }
+}
+    `);
 export type Requester<C = {}> = <R, V>(doc: string, vars?: V, options?: C) => Promise<R> | AsyncIterable<R>
 export function getSdk<C>(requester: Requester<C>) {
   return {
@@ -1134,6 +1402,51 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     DashAppSummary(variables: DashAppSummaryQueryVariables, options?: C): Promise<DashAppSummaryQuery> {
       return requester<DashAppSummaryQuery, DashAppSummaryQueryVariables>(DashAppSummaryDocument, variables, options) as Promise<DashAppSummaryQuery>;
+    },
+    DashAccess(variables: DashAccessQueryVariables, options?: C): Promise<DashAccessQuery> {
+      return requester<DashAccessQuery, DashAccessQueryVariables>(DashAccessDocument, variables, options) as Promise<DashAccessQuery>;
+    },
+    DashSetMaintenance(variables: DashSetMaintenanceMutationVariables, options?: C): Promise<DashSetMaintenanceMutation> {
+      return requester<DashSetMaintenanceMutation, DashSetMaintenanceMutationVariables>(DashSetMaintenanceDocument, variables, options) as Promise<DashSetMaintenanceMutation>;
+    },
+    DashSetAllowList(variables: DashSetAllowListMutationVariables, options?: C): Promise<DashSetAllowListMutation> {
+      return requester<DashSetAllowListMutation, DashSetAllowListMutationVariables>(DashSetAllowListDocument, variables, options) as Promise<DashSetAllowListMutation>;
+    },
+    DashSetBasicAuth(variables: DashSetBasicAuthMutationVariables, options?: C): Promise<DashSetBasicAuthMutation> {
+      return requester<DashSetBasicAuthMutation, DashSetBasicAuthMutationVariables>(DashSetBasicAuthDocument, variables, options) as Promise<DashSetBasicAuthMutation>;
+    },
+    DashRemoveBasicAuth(variables: DashRemoveBasicAuthMutationVariables, options?: C): Promise<DashRemoveBasicAuthMutation> {
+      return requester<DashRemoveBasicAuthMutation, DashRemoveBasicAuthMutationVariables>(DashRemoveBasicAuthDocument, variables, options) as Promise<DashRemoveBasicAuthMutation>;
+    },
+    DashJobsAndVolumes(variables: DashJobsAndVolumesQueryVariables, options?: C): Promise<DashJobsAndVolumesQuery> {
+      return requester<DashJobsAndVolumesQuery, DashJobsAndVolumesQueryVariables>(DashJobsAndVolumesDocument, variables, options) as Promise<DashJobsAndVolumesQuery>;
+    },
+    DashAddCronJob(variables: DashAddCronJobMutationVariables, options?: C): Promise<DashAddCronJobMutation> {
+      return requester<DashAddCronJobMutation, DashAddCronJobMutationVariables>(DashAddCronJobDocument, variables, options) as Promise<DashAddCronJobMutation>;
+    },
+    DashRemoveCronJob(variables: DashRemoveCronJobMutationVariables, options?: C): Promise<DashRemoveCronJobMutation> {
+      return requester<DashRemoveCronJobMutation, DashRemoveCronJobMutationVariables>(DashRemoveCronJobDocument, variables, options) as Promise<DashRemoveCronJobMutation>;
+    },
+    DashAddVolume(variables: DashAddVolumeMutationVariables, options?: C): Promise<DashAddVolumeMutation> {
+      return requester<DashAddVolumeMutation, DashAddVolumeMutationVariables>(DashAddVolumeDocument, variables, options) as Promise<DashAddVolumeMutation>;
+    },
+    DashRemoveVolume(variables: DashRemoveVolumeMutationVariables, options?: C): Promise<DashRemoveVolumeMutation> {
+      return requester<DashRemoveVolumeMutation, DashRemoveVolumeMutationVariables>(DashRemoveVolumeDocument, variables, options) as Promise<DashRemoveVolumeMutation>;
+    },
+    DashHooks(variables: DashHooksQueryVariables, options?: C): Promise<DashHooksQuery> {
+      return requester<DashHooksQuery, DashHooksQueryVariables>(DashHooksDocument, variables, options) as Promise<DashHooksQuery>;
+    },
+    DashAddHook(variables: DashAddHookMutationVariables, options?: C): Promise<DashAddHookMutation> {
+      return requester<DashAddHookMutation, DashAddHookMutationVariables>(DashAddHookDocument, variables, options) as Promise<DashAddHookMutation>;
+    },
+    DashRemoveHook(variables: DashRemoveHookMutationVariables, options?: C): Promise<DashRemoveHookMutation> {
+      return requester<DashRemoveHookMutation, DashRemoveHookMutationVariables>(DashRemoveHookDocument, variables, options) as Promise<DashRemoveHookMutation>;
+    },
+    DashHookDeliveries(variables: DashHookDeliveriesQueryVariables, options?: C): Promise<DashHookDeliveriesQuery> {
+      return requester<DashHookDeliveriesQuery, DashHookDeliveriesQueryVariables>(DashHookDeliveriesDocument, variables, options) as Promise<DashHookDeliveriesQuery>;
+    },
+    DashAudit(variables?: DashAuditQueryVariables, options?: C): Promise<DashAuditQuery> {
+      return requester<DashAuditQuery, DashAuditQueryVariables>(DashAuditDocument, variables, options) as Promise<DashAuditQuery>;
     }
   };
 }

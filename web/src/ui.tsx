@@ -2,6 +2,20 @@ import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "./api";
 
+/** Listeners told when any action on the page has succeeded (e.g. the audit trail, whose record is written before the answer). */
+const doneListeners = new Set<() => void>();
+
+/** A counter that grows each time an action on the page succeeds. */
+export function useActionsDone(): number {
+  const [done, setDone] = useState(0);
+  useEffect(() => {
+    const listener = () => setDone((n) => n + 1);
+    doneListeners.add(listener);
+    return () => void doneListeners.delete(listener);
+  }, []);
+  return done;
+}
+
 /** Runs an action, keeping whether it is busy and the error it ended with (shown next to the field it names). */
 export function useAction<A extends unknown[]>(action: (...args: A) => Promise<unknown>): { run: (...args: A) => Promise<boolean>; busy: boolean; error: ApiError | null } {
   const [busy, setBusy] = useState(false);
@@ -12,6 +26,7 @@ export function useAction<A extends unknown[]>(action: (...args: A) => Promise<u
       setError(null);
       try {
         await action(...args);
+        for (const listener of doneListeners) listener();
         return true;
       } catch (caught) {
         setError(caught instanceof ApiError ? caught : new ApiError("something went wrong; try again", "UNKNOWN"));

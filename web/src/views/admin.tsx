@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { type Me, api } from "../api";
 import type { DashUsersQuery } from "../generated";
+import { AuditTrail } from "./app-features";
 import { ErrorBox, FieldError, Section, useAction, useQuery, when } from "../ui";
 
 type UserRow = DashUsersQuery["users"]["nodes"][number];
@@ -82,6 +83,7 @@ export function AdminView({ me }: { me: Me }) {
           </tbody>
         </table>
       </Section>
+      {me.isAdmin && <AuditTrail app={null} tick={0} title="Platform audit trail" />}
     </>
   );
 }

@@ -4,6 +4,7 @@ import type { DashAppQuery, DashBuildLogsSubscription } from "../generated";
 import { ErrorBox, FieldError, Section, useAction, useLive, useQuery, when } from "../ui";
 import { releaseState } from "./apps";
 import { LogIngest, RunCommand, Transfer } from "./app-actions";
+import { Access, AuditTrail, Hooks, JobsAndVolumes } from "./app-features";
 import { Resources } from "./app-resources";
 import { Certificates, Collaborators, Domains, LogDrains } from "./app-settings";
 import { ConfigEditor } from "./config-editor";
@@ -59,8 +60,12 @@ export function AppView({ name, me }: { name: string; me: Me }) {
       <Certificates app={name} tick={tick} />
       <Collaborators app={name} tick={tick} canManage={isOwner} />
       <LogDrains app={name} tick={tick} />
+      <Access app={name} tick={tick} />
+      <JobsAndVolumes app={name} tick={tick} />
+      <Hooks app={name} tick={tick} />
       <LogIngest app={name} />
       <RunCommand app={name} />
+      <AuditTrail app={name} tick={tick} />
       <Transfer app={name} allowed={isOwner} />
       <Destroy app={name} allowed={isOwner} />
     </>

@@ -17,6 +17,7 @@ import { type RunningRouter, loadDefaultCertificate, publishRequestLine, startRo
 import { DrainGuard, LogServer, LogStore, drainPolicyOf } from "./modules/logger";
 import { memoryBytes, nanoCpus } from "./core/units";
 import { buildApiSchema } from "./resolvers";
+import { PlatformMetrics, RouterMetrics } from "./modules/metrics";
 
 export const PLATFORM_VERSION: string = (
   JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { version: string }
@@ -42,6 +43,8 @@ export interface Platform {
   readonly builder: RunningBuilder;
   readonly router: RunningRouter;
   readonly logServer: LogServer;
+  /** What /metrics shows (the API server's and the router's, one registry in this process). */
+  readonly metrics: PlatformMetrics;
   stop(): Promise<void>;
 }
 
@@ -55,6 +58,8 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
   // Built while the database server starts (most of it is CPU work that does not need the database).
   const schemaBuilt = buildApiSchema();
   schemaBuilt.catch(() => undefined);
+  const metrics = new PlatformMetrics();
+  const metricsAccess = { mode: config.metrics, token: config.metricsToken };
   try {
     const bounds = { connectTimeoutMs: config.componentTimeoutMs, queryTimeoutMs: config.databaseQueryTimeoutMs };
     const database = options.database
@@ -145,6 +150,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       backendTimeoutMs: config.routerBackendTimeoutSeconds * 1000,
       headerTimeoutMs: config.routerHeaderTimeoutSeconds * 1000,
       defaultCertificate: config.routerHttpsPort === null ? undefined : await loadDefaultCertificate(config.dataDir, log),
+      metrics: { router: new RouterMetrics(metrics.registry), access: metricsAccess, text: () => metrics.text() },
     });
     stack.push(() => router.close());
     const schema = await schemaBuilt;
@@ -158,13 +164,14 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       maxQueryDepth: config.maxQueryDepth,
       maxQueryComplexity: config.maxQueryComplexity,
       health: () => services.health.check(),
+      metrics: { platform: metrics, access: metricsAccess },
     });
     stack.push(() => api.close());
     log.info(
       { database: database.backend, cache: cache.backend, domain: config.domain },
       "platform started",
     );
-    return { config, log, dataSource, cache, discovery, runtime, services, api, builder, router, logServer, stop };
+    return { config, log, dataSource, cache, discovery, runtime, services, api, builder, router, logServer, metrics, stop };
   } catch (error) {
     await stop();
     throw error;

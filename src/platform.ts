@@ -80,7 +80,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     const names = new ImageNames(registry?.host ?? null);
     const images = new ImagePolicy(engine, { platformId: config.platformId, names });
     const runtime = createRuntime(
-      { discovery, engine, images, names, log },
+      { discovery, engine, images, names, log, metrics },
       {
         platformId: config.platformId,
         hostIp: config.runtimeHost,
@@ -95,7 +95,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     stack.push(() => runtime.stop());
     const logStore = new LogStore(cache.lists, cache.events, config.logLines);
     const drainGuard = new DrainGuard(drainPolicyOf(config));
-    const services = createServices({ dataSource, cache, discovery, runtime, logs: logStore, drainGuard, config, version: PLATFORM_VERSION, log });
+    const services = createServices({ dataSource, cache, discovery, runtime, logs: logStore, drainGuard, config, version: PLATFORM_VERSION, log, metrics });
     await services.routing.syncAll();
     runtime.start(services.deploys);
     // Deploys that could not take their lock while Redis was down run once it answers again.
@@ -113,13 +113,14 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
         platformId: config.platformId,
         syslog: config.syslogPort === null ? null : { host: config.host, port: config.syslogPort },
         drainGuard,
+        metrics,
       },
       log.child({ module: "logger" }),
     );
     logServer.start();
     stack.push(() => logServer.stop());
     const builder = await startBuilder(
-      { control: builderFace(services), cache, engine, images, names, registry, log },
+      { control: builderFace(services), cache, engine, images, names, registry, log, metrics },
       {
         host: config.host,
         port: config.builderPort,

@@ -5,6 +5,7 @@ import type { Cache } from "../cache";
 import { type DiscoveryStore, platformKey } from "../discovery";
 import type { DrainGuard, LogStore } from "../logger";
 import type { Runtime } from "../runtime";
+import type { PlatformMetrics } from "../metrics";
 import { AccessService } from "./services/access.service";
 import { AppService } from "./services/app.service";
 import { AuthService } from "./services/auth.service";
@@ -46,10 +47,12 @@ export interface ControllerDeps {
   readonly config: PlatformConfig;
   readonly version: string;
   readonly log: Logger;
+  /** Deploys by outcome and lock waits are counted here when given. */
+  readonly metrics?: PlatformMetrics;
 }
 
 /** The controller's services, wired once by the composition root. */
-export function createServices({ dataSource, cache, discovery, runtime, logs: logStore, drainGuard, config, version, log }: ControllerDeps) {
+export function createServices({ dataSource, cache, discovery, runtime, logs: logStore, drainGuard, config, version, log, metrics }: ControllerDeps) {
   const unitOfWork = new UnitOfWork(dataSource, cache.events);
   const access = new AccessService(dataSource);
   const syslog = config.syslogPort === null ? null : { host: config.gitHost, port: config.syslogPort };
@@ -65,6 +68,7 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
       lockTimeoutMs: 10 * 60_000 + config.releasePhaseTimeoutSeconds * 1000,
       defaultLimits: { memoryBytes: memoryBytes(config.defaultMemory)!, pidsLimit: config.defaultPids },
       releasePhaseTimeoutMs: config.releasePhaseTimeoutSeconds * 1000,
+      metrics,
     },
     log.child({ module: "deploys" }),
   );

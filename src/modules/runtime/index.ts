@@ -8,6 +8,7 @@ import { type ReconcileTarget, Reconciler } from "./reconciler";
 import { RoutePublisher } from "./route-publisher";
 import type { Scheduler } from "./scheduler";
 import { SwarmScheduler } from "./swarm-scheduler";
+import type { PlatformMetrics } from "../metrics";
 
 export { type ReleasePlan, ReleaseRunner } from "./release-runner";
 export type { ReconcileTarget } from "./reconciler";
@@ -56,12 +57,14 @@ export function createRuntime(
     images: ImagePolicy;
     names: ImageNames;
     log: Logger;
+    /** Reconciler passes and restarts are counted here when given. */
+    metrics?: PlatformMetrics;
   },
   options: RuntimeOptions,
 ): Runtime {
   const log = deps.log.child({ module: "runtime" });
   const { engine, images } = deps;
-  const schedulerOptions = { platformId: options.platformId, hostIp: options.hostIp, drainSeconds: options.drainSeconds, stopTimeoutSeconds: 10 };
+  const schedulerOptions = { platformId: options.platformId, hostIp: options.hostIp, drainSeconds: options.drainSeconds, stopTimeoutSeconds: 10, metrics: deps.metrics };
   const scheduler: Scheduler =
     options.scheduler === "swarm"
       ? new SwarmScheduler(engine, schedulerOptions, log)
@@ -79,7 +82,7 @@ export function createRuntime(
   const reconciler = new Reconciler(
     scheduler,
     deps.discovery,
-    { intervalSeconds: options.reconcileSeconds, candidate: options.candidate, election: `${options.platformId}-reconciler` },
+    { intervalSeconds: options.reconcileSeconds, candidate: options.candidate, election: `${options.platformId}-reconciler`, metrics: deps.metrics },
     log,
   );
   let settled = async (): Promise<void> => undefined;

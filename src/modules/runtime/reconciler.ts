@@ -1,6 +1,7 @@
 import type { Logger } from "../../core/logger";
 import { type DiscoveryStore, LeaderLoop, SERVICES, parseKey } from "../discovery";
 import type { Scheduler } from "./scheduler";
+import type { PlatformMetrics } from "../metrics";
 
 /** What the reconciler drives (the controller's deploys): which apps exist, and "bring this one up to date". */
 export interface ReconcileTarget {
@@ -17,6 +18,8 @@ export interface ReconcilerOptions {
   readonly candidate: string;
   /** The election's name; the platform id keeps platforms sharing an etcd apart. */
   readonly election: string;
+  /** Full passes are counted here when given. */
+  readonly metrics?: PlatformMetrics;
 }
 
 /**
@@ -97,7 +100,9 @@ export class Reconciler {
       const target = this.target!;
       const [known, running] = await Promise.all([target.apps(), this.scheduler.apps()]);
       for (const app of new Set([...known, ...running])) target.converge(app);
+      this.options.metrics?.reconcilePass("succeeded");
     } catch (error) {
+      this.options.metrics?.reconcilePass("failed");
       this.log.warn({ err: error }, "reconcile pass failed; the next one will try again");
     }
   }

@@ -1,8 +1,9 @@
-import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
 import { App } from "../entities";
 import type { GraphQLContext } from "./context";
 import { ProcessCountInput } from "./types/inputs";
-import { Process, RunResult } from "./types/objects";
+import { Process, ProcessMetrics, RunResult } from "./types/objects";
+import type { ProcessMetricsSample } from "../modules/controller";
 
 @Resolver()
 export class ProcessResolver {
@@ -10,6 +11,19 @@ export class ProcessResolver {
   @Query(() => [Process], { description: "The app's processes, live from the engine." })
   processes(@Arg("app", () => String) app: string, @Ctx() { ctx, services }: GraphQLContext) {
     return services.processes.processes(ctx, app);
+  }
+
+  @Authorized()
+  @Subscription(() => ProcessMetrics, {
+    description:
+      "The app's processes with their CPU, memory (and limit), network and restarts: a sample at once, then every few seconds (DEIS_PROCESS_METRICS_SECONDS); ends when the app is destroyed or you lose access.",
+    subscribe: ({ args, context }) => {
+      const { ctx, services } = context as GraphQLContext;
+      return services.streams.processMetrics(ctx, (args as { app: string }).app);
+    },
+  })
+  processMetrics(@Root() sample: ProcessMetricsSample, @Arg("app", () => String) _app: string): ProcessMetrics {
+    return { app: sample.app, at: sample.at, processes: [...sample.processes] };
   }
 
   @Authorized()

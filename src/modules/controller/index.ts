@@ -25,11 +25,13 @@ import { ProcessService } from "./services/process.service";
 import { ReleaseService } from "./services/release.service";
 import { RoutingService } from "./services/routing.service";
 import { StreamService } from "./services/stream.service";
+import { ProcessUsageFeed } from "./services/process-usage-feed";
 import { UserService } from "./services/user.service";
 import { UnitOfWork } from "./unit-of-work";
 
 export { AppEventType, type AppEventPayload, appEventsTopic } from "../../core/topics";
 export type { Page, PageArgs } from "./pagination";
+export type { ProcessMetricsSample } from "./services/process-usage-feed";
 export { type LogControl, logFace } from "./log-face";
 export { type BuilderControl, type DeployOutcome, type PushedBuild, builderFace } from "./builder-face";
 export type { ConfigChange } from "./validation/config-rules";
@@ -82,14 +84,19 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
     users: new UserService(dataSource, unitOfWork, access, cache.events),
     keys: new KeyService(dataSource, access),
     apps: new AppService(dataSource, unitOfWork, access, releases, deploys, routing, logs),
-    streams: new StreamService(access, cache.events, cache.lists),
+    streams: new StreamService(
+      access,
+      cache.events,
+      cache.lists,
+      new ProcessUsageFeed((app) => deploys.processes(app), runtime.usage, config.processMetricsSeconds * 1000, log.child({ module: "usage" })),
+    ),
     logs,
     collaborators: new CollaboratorService(dataSource, unitOfWork, access),
     configs: new ConfigService(dataSource, unitOfWork, access, releases),
     releases,
     deploys,
     builds: new BuildService(dataSource, unitOfWork, access, releases, runtime.images),
-    processes: new ProcessService(dataSource, unitOfWork, access, deploys, routing, cache.events),
+    processes: new ProcessService(dataSource, unitOfWork, access, deploys, routing, cache.events, runtime.usage),
     domains: new DomainService(dataSource, unitOfWork, access, config.domain, routing),
     certificates: new CertificateService(dataSource, unitOfWork, access, routing),
     routing,

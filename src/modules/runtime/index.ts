@@ -8,6 +8,7 @@ import { type ReconcileTarget, Reconciler } from "./reconciler";
 import { RoutePublisher } from "./route-publisher";
 import type { Scheduler } from "./scheduler";
 import { SwarmScheduler } from "./swarm-scheduler";
+import { ProcessUsageSampler } from "./process-usage";
 import type { PlatformMetrics } from "../metrics";
 
 export { type ReleasePlan, ReleaseRunner } from "./release-runner";
@@ -18,6 +19,7 @@ export { LABELS, buildNetwork, identityFromLabels } from "./naming";
 export { ONE_OFF_TYPE, isAttachedOneOff } from "./one-off";
 export { RELEASE_TYPE, hasProcessTypes, isRouted, processTypes, releaseCommand, structureFor } from "./formation";
 export type { OneOffOptions, ProcessStatus, RunResult, Scheduler } from "./scheduler";
+export { type ProcessUsage, ProcessUsageSampler, type ProcessWithUsage } from "./process-usage";
 
 export interface RuntimeOptions {
   readonly platformId: string;
@@ -44,6 +46,8 @@ export interface Runtime {
   readonly kind: "containers" | "swarm";
   readonly runner: ReleaseRunner;
   readonly reconciler: Reconciler;
+  /** Each process's CPU, memory and network from the engine's stats. */
+  readonly usage: ProcessUsageSampler;
   /** Builds the stack image if needed and starts reconciling `target` (when elected). */
   start(target: ReconcileTarget & { settled(): Promise<void> }): void;
   /** Stops reconciling, waits for the target's deploys in flight, then stops publishing routes. */
@@ -89,6 +93,7 @@ export function createRuntime(
   return {
     engine,
     images,
+    usage: new ProcessUsageSampler(engine),
     kind: scheduler.kind,
     runner,
     reconciler,

@@ -4,7 +4,7 @@ import { invalidInput, notFound, stateConflict } from "../../../core/errors";
 import { AppEventType, announce } from "../../../core/topics";
 import { App, type Procfile, Release, ReleaseStatus } from "../../../entities";
 import type { EventBus } from "../../cache";
-import { type ProcessStatus, RELEASE_TYPE, type RunResult, processTypes } from "../../runtime";
+import { type ProcessStatus, type ProcessUsageSampler, type ProcessWithUsage, RELEASE_TYPE, type RunResult, processTypes } from "../../runtime";
 import type { RoutingService } from "./routing.service";
 import type { DeployService } from "./deploy.service";
 import type { UnitOfWork } from "../unit-of-work";
@@ -28,6 +28,7 @@ export class ProcessService {
     private readonly deploys: DeployService,
     private readonly routing: RoutingService,
     private readonly events: EventBus,
+    private readonly usage: ProcessUsageSampler,
   ) {}
 
   /** The build of the newest release that has one and did not fail (what scale applies to). */
@@ -84,9 +85,10 @@ export class ProcessService {
     });
   }
 
-  async processes(ctx: RequestContext, appName: string): Promise<ProcessStatus[]> {
+  /** The app's processes with what each uses (CPU, memory and its limit, network) from the engine. */
+  async processes(ctx: RequestContext, appName: string): Promise<ProcessWithUsage[]> {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
-    return this.deploys.processes(app.name);
+    return this.usage.sample(await this.deploys.processes(app.name), true);
   }
 
   /** Restarts all processes, one type, or one process (type and num); waits until they serve again. */

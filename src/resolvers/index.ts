@@ -13,7 +13,7 @@ import { LogResolver } from "./log.resolver";
 import { rejectNulCharacters } from "./middlewares/reject-nul";
 import { PlatformResolver } from "./platform.resolver";
 import { CertificateResolver } from "./certificate.resolver";
-import { ProcessResolver } from "./process.resolver";
+import { ProcessResolver, ProcessUsageResolver } from "./process.resolver";
 import { ReleaseResolver } from "./release.resolver";
 import { UserResolver } from "./user.resolver";
 
@@ -32,6 +32,7 @@ export const RESOLVERS = [
   CollaboratorResolver,
   PlatformResolver,
   ProcessResolver,
+  ProcessUsageResolver,
   CertificateResolver,
   LogResolver,
   AppEventsResolver,

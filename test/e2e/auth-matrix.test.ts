@@ -109,6 +109,7 @@ const OPERATIONS: readonly Operation[] = [
   },
   // processes and builds: the runtime tests show these working; here, that authorization comes first
   { name: "Processes", expected: APP_WORK, call: (sdk, app) => sdk.Processes({ app }) },
+  { name: "ProcessUsage", expected: APP_WORK, call: (sdk, app) => sdk.ProcessUsage({ app }) },
   { name: "Scale", expected: APP_WORK_REFUSED("CONFLICT"), call: (sdk, app) => sdk.Scale({ app, processes: [{ type: "web", count: 2 }] }) },
   { name: "Restart", expected: APP_WORK_REFUSED("BAD_USER_INPUT"), call: (sdk, app) => sdk.Restart({ app }) },
   { name: "Run", expected: APP_WORK_REFUSED("CONFLICT"), call: (sdk, app) => sdk.Run({ app, command: "true" }) },

@@ -114,8 +114,8 @@ describe("metrics", () => {
     expect((await send(t.platform.router.port, host, "/metrics")).body).toContain(`"app":"${app}"`);
   });
 
-  test("processes shows each running process's memory under its limit, CPU, network and restarts", async () => {
-    const { processes } = await alice.sdk.Processes({ app });
+  test("processes (the ProcessUsage query) shows each running process's memory under its limit, CPU, network and restarts", async () => {
+    const { processes } = await alice.sdk.ProcessUsage({ app });
     expect(processes).toHaveLength(1);
     const [web] = processes;
     expect(web).toMatchObject({ state: "running", restarts: 0, memoryLimitBytes: 512 * 1024 * 1024 });

@@ -92,7 +92,7 @@ export const psCommands: Command[] = [
     app: true,
     async run(ctx) {
       const app = await ctx.app();
-      const { processes } = await ctx.sdk.Processes({ app });
+      const { processes } = await ctx.sdk.ProcessUsage({ app });
       ctx.out.result(processes, () =>
         ctx.out.line(ctx.out.heading(`${app} Processes`), processes.length === 0 ? "no processes (nothing deployed, or scaled to 0)" : processTable(ctx, processes, true)),
       );

@@ -1,4 +1,4 @@
-import { Field, Float, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Field, Int, ObjectType, registerEnumType } from "type-graphql";
 import { User } from "../../entities";
 import { AppEventType } from "../../modules/controller";
 
@@ -159,23 +159,8 @@ export class Process {
   @Field(() => Int, { nullable: true, description: "Times the platform started it again after it crashed (since the controller started); null when unknown." })
   restarts?: number | null;
 
-  @Field(() => Float, {
-    nullable: true,
-    description: "CPU it used since the previous reading, in percent of one core (200 = two cores); null when not running or not known yet.",
-  })
-  cpuPercent?: number | null;
-
-  @Field(() => Float, { nullable: true, description: "Memory in use, in bytes, without the page cache; null when not running." })
-  memoryBytes?: number | null;
-
-  @Field(() => Float, { nullable: true, description: "Its memory limit, in bytes; null when not running." })
-  memoryLimitBytes?: number | null;
-
-  @Field(() => Float, { nullable: true, description: "Bytes received on its network since it started; null when not running." })
-  networkRxBytes?: number | null;
-
-  @Field(() => Float, { nullable: true, description: "Bytes sent on its network since it started; null when not running." })
-  networkTxBytes?: number | null;
+  // cpuPercent, memoryBytes, memoryLimitBytes, networkRxBytes, networkTxBytes: ProcessUsageResolver
+  // reads them from the engine only when a client asks for them.
 }
 
 @ObjectType({ description: "One sample of an app's processes with what each uses (processMetrics)." })

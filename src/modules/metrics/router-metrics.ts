@@ -105,11 +105,6 @@ export class RouterMetrics {
     else counts.timeout += 1;
   }
 
-  /** Drops an app's series (e.g. the app is gone). */
-  forget(app: string): void {
-    this.apps.delete(app);
-  }
-
   private countsFor(app: string): AppCounts {
     const counts = new AppCounts();
     this.apps.set(app, counts);

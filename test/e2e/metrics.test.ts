@@ -7,6 +7,7 @@ import { Registry } from "prom-client";
 import type { DeisClient } from "../../src/sdk/client";
 import { settledRelease, uniqueApp } from "../harness/apps";
 import { ECHO_IMAGE } from "../harness/docker";
+import { gitPush, gitRepo, sshKeygen } from "../harness/git";
 import { send } from "../harness/http";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
 import { eventually } from "../harness/wait";
@@ -83,10 +84,12 @@ describe("metrics", () => {
     // An API request refused as bad input.
     await alice.sdk.Scale({ app, processes: [{ type: "web", count: -1 }] }).catch(() => undefined);
 
-    // The router counts a request when its exchange closes, just after the client has the answer.
-    const after = await eventually("the router's 4xx answers counted", async () => {
+    // The router counts a request when its exchange closes, just after the client has the answer; a
+    // deploy is counted just after its outcome is recorded (what settledRelease saw).
+    const after = await eventually("the router's 4xx answers and the failed deploy counted", async () => {
       const families = await scrape(metricsUrl);
-      return counter(families, "deis_router_requests_total", { app, status_class: "4xx" }) === 3 ? families : undefined;
+      const failedDeploys = counter(families, "deis_deploys_total", { outcome: "failed" }) - counter(before, "deis_deploys_total", { outcome: "failed" });
+      return counter(families, "deis_router_requests_total", { app, status_class: "4xx" }) === 3 && failedDeploys > 0 ? families : undefined;
     });
     const moved = (name: string, labels: Labels = {}) => counter(after, name, labels) - counter(before, name, labels);
     expect(moved("deis_deploys_total", { outcome: "succeeded" })).toBe(2);
@@ -141,6 +144,27 @@ describe("metrics", () => {
     expect(new Date(second.value.processMetrics.at).getTime()).toBeGreaterThan(new Date(first.value.processMetrics.at).getTime());
     // A sample after the first has a CPU share (the difference with the previous reading).
     expect(second.value.processMetrics.processes[0].cpuPercent).toEqual(expect.any(Number));
+  });
+  test("pushes by outcome: one that builds and deploys, one with nothing to build", async () => {
+    const pushed = uniqueApp("metricspush");
+    const key = sshKeygen("alice@metrics");
+    await alice.sdk.AddKey({ publicKey: key.publicKey });
+    const remote = (await alice.sdk.CreateApp({ name: pushed })).createApp.gitRemote;
+    const before = await scrape(metricsUrl);
+    const failed = await gitPush(gitRepo({ "notes.txt": "nothing a buildpack knows\n" }), remote, key.privateKeyPath);
+    expect(failed.code).not.toBe(0);
+    const served = await gitPush(gitRepo({ "index.txt": "one\n", Procfile: "web: httpd -f -p $PORT -h /app\n" }), remote, key.privateKeyPath);
+    expect(served.code).toBe(0);
+    // The builder counts a push before it answers it; the deploy is counted just after its outcome is recorded.
+    const after = await eventually("the push's deploy counted", async () => {
+      const families = await scrape(metricsUrl);
+      return counter(families, "deis_deploys_total", { outcome: "succeeded" }) > counter(before, "deis_deploys_total", { outcome: "succeeded" }) ? families : undefined;
+    });
+    const moved = (name: string, labels: Labels) => counter(after, name, labels) - counter(before, name, labels);
+    expect(moved("deis_builds_total", { outcome: "failed" })).toBe(1);
+    expect(moved("deis_builds_total", { outcome: "succeeded" })).toBe(1);
+    expect(moved("deis_build_duration_seconds_count", { outcome: "succeeded" })).toBe(1);
+    expect(moved("deis_deploys_total", { outcome: "succeeded" })).toBe(1);
   });
 });
 

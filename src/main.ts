@@ -131,6 +131,7 @@ async function runRouter(config: PlatformConfig, log: Logger, announce: Announce
     discoveryFactory: () => openDiscovery(config.etcdEndpoints, config.etcdNamespace),
     routeLeaseGraceMs: config.routeTtlSeconds * 1000,
     onRequest: cache ? (entry) => void publishRequestLine(cache.events, entry) : undefined,
+    metricsAccess: config.metrics === "off" ? undefined : { mode: config.metrics, token: config.metricsToken },
   });
   if (router.role === "primary") announce([`Deis router is up on port ${router.port}`], { port: router.port });
   const shutdown = () => {

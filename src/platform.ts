@@ -17,6 +17,7 @@ import { type RunningRouter, loadDefaultCertificate, publishRequestLine, startRo
 import { DrainGuard, LogServer, LogStore, drainPolicyOf } from "./modules/logger";
 import { memoryBytes, nanoCpus } from "./core/units";
 import { buildApiSchema } from "./resolvers";
+import { PlatformMetrics, RouterMetrics } from "./modules/metrics";
 
 export const PLATFORM_VERSION: string = (
   JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { version: string }
@@ -43,6 +44,8 @@ export interface Platform {
   readonly router: RunningRouter;
   readonly logServer: LogServer;
   readonly hooks: HookDispatcher;
+  /** What /metrics shows (the API server's and the router's, one registry in this process). */
+  readonly metrics: PlatformMetrics;
   stop(): Promise<void>;
 }
 
@@ -56,6 +59,8 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
   // Built while the database server starts (most of it is CPU work that does not need the database).
   const schemaBuilt = buildApiSchema();
   schemaBuilt.catch(() => undefined);
+  const metrics = new PlatformMetrics();
+  const metricsAccess = { mode: config.metrics, token: config.metricsToken };
   try {
     const bounds = { connectTimeoutMs: config.componentTimeoutMs, queryTimeoutMs: config.databaseQueryTimeoutMs };
     const database = options.database
@@ -76,7 +81,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     const names = new ImageNames(registry?.host ?? null);
     const images = new ImagePolicy(engine, { platformId: config.platformId, names });
     const runtime = createRuntime(
-      { discovery, engine, images, names, log },
+      { discovery, engine, images, names, log, metrics },
       {
         platformId: config.platformId,
         hostIp: config.runtimeHost,
@@ -91,7 +96,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     stack.push(() => runtime.stop());
     const logStore = new LogStore(cache.lists, cache.events, config.logLines);
     const drainGuard = new DrainGuard(drainPolicyOf(config));
-    const services = createServices({ dataSource, cache, discovery, runtime, logs: logStore, drainGuard, config, version: PLATFORM_VERSION, log });
+    const services = createServices({ dataSource, cache, discovery, runtime, logs: logStore, drainGuard, config, version: PLATFORM_VERSION, log, metrics });
     await services.routing.syncAll();
     runtime.start(services.deploys);
     // Deploys that could not take their lock while Redis was down run once it answers again.
@@ -136,13 +141,14 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
         platformId: config.platformId,
         syslog: config.syslogPort === null ? null : { host: config.host, port: config.syslogPort },
         drainGuard,
+        metrics,
       },
       log.child({ module: "logger" }),
     );
     logServer.start();
     stack.push(() => logServer.stop());
     const builder = await startBuilder(
-      { control: builderFace(services), cache, engine, images, names, registry, log },
+      { control: builderFace(services), cache, engine, images, names, registry, log, metrics },
       {
         host: config.host,
         port: config.builderPort,
@@ -173,6 +179,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       backendTimeoutMs: config.routerBackendTimeoutSeconds * 1000,
       headerTimeoutMs: config.routerHeaderTimeoutSeconds * 1000,
       defaultCertificate: config.routerHttpsPort === null ? undefined : await loadDefaultCertificate(config.dataDir, log),
+      metrics: { router: new RouterMetrics(metrics.registry), access: metricsAccess, text: () => metrics.text() },
     });
     stack.push(() => router.close());
     const schema = await schemaBuilt;
@@ -186,13 +193,14 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       maxQueryDepth: config.maxQueryDepth,
       maxQueryComplexity: config.maxQueryComplexity,
       health: () => services.health.check(),
+      metrics: { platform: metrics, access: metricsAccess },
     });
     stack.push(() => api.close());
     log.info(
       { database: database.backend, cache: cache.backend, domain: config.domain },
       "platform started",
     );
-    return { config, log, dataSource, cache, discovery, runtime, services, api, builder, router, logServer, hooks: hookDispatcher, stop };
+    return { config, log, dataSource, cache, discovery, runtime, services, api, builder, router, logServer, hooks: hookDispatcher, metrics, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -104,6 +104,12 @@ export interface PlatformConfig {
   readonly networkPool: SubnetPool | null;
   /** The platform's own proxy settings (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), passed to builds. */
   readonly buildProxy: Readonly<Record<string, string>>;
+  /** Who may read /metrics (API server and router): loopback clients, holders of metricsToken, or nobody. */
+  readonly metrics: "loopback" | "token" | "off";
+  /** The bearer token /metrics asks for in token mode; null when unset. */
+  readonly metricsToken: string | null;
+  /** Seconds between per-app resource samples (processMetrics subscription). */
+  readonly processMetricsSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -175,6 +181,16 @@ function networkPool(env: Env): SubnetPool | null {
   const problem = poolProblem(pool);
   if (problem) throw new ConfigError(problem.startsWith("must") ? "DEIS_NETWORK_POOL" : "DEIS_NETWORK_SUBNET_SIZE", problem);
   return Object.freeze(pool);
+}
+
+function metricsAccess(env: Env): Pick<PlatformConfig, "metrics" | "metricsToken"> {
+  const token = optional(env, "DEIS_METRICS_TOKEN") ?? null;
+  if (token !== null && (token.length < 16 || /\s/.test(token))) {
+    throw new ConfigError("DEIS_METRICS_TOKEN", "must be at least 16 characters without spaces");
+  }
+  const metrics = choice<"loopback" | "token" | "off">(env, "DEIS_METRICS", token ? "token" : "loopback", ["loopback", "token", "off"]);
+  if (metrics === "token" && token === null) throw new ConfigError("DEIS_METRICS_TOKEN", "must be set when DEIS_METRICS is token");
+  return { metrics, metricsToken: token };
 }
 
 function choice<T extends string>(env: Env, name: string, fallback: T, choices: readonly T[]): T {
@@ -269,6 +285,8 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     defaultMemory: quantity(env, "DEIS_DEFAULT_MEMORY", "512M", memoryBytes),
     defaultPids: integer(env, "DEIS_DEFAULT_PIDS", 256, 16, 1_000_000),
     networkPool: networkPool(env),
+    ...metricsAccess(env),
+    processMetricsSeconds: integer(env, "DEIS_PROCESS_METRICS_SECONDS", 5, 1, 300),
     buildProxy: Object.freeze(
       Object.fromEntries(
         ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"].flatMap((name) => (env[name]?.trim() ? [[name, env[name]!.trim()]] : [])),

@@ -17,7 +17,7 @@ import { auditMutations } from "./middlewares/audit";
 import { rejectNulCharacters } from "./middlewares/reject-nul";
 import { PlatformResolver } from "./platform.resolver";
 import { CertificateResolver } from "./certificate.resolver";
-import { ProcessResolver } from "./process.resolver";
+import { ProcessResolver, ProcessUsageResolver } from "./process.resolver";
 import { ReleaseResolver } from "./release.resolver";
 import { RouterRulesResolver } from "./router-rules.resolver";
 import { UserResolver } from "./user.resolver";
@@ -38,6 +38,7 @@ export const RESOLVERS = [
   CollaboratorResolver,
   PlatformResolver,
   ProcessResolver,
+  ProcessUsageResolver,
   CertificateResolver,
   LogResolver,
   AppEventsResolver,

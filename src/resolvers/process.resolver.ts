@@ -1,8 +1,10 @@
-import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Authorized, Ctx, FieldResolver, Float, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
 import { App } from "../entities";
 import type { GraphQLContext } from "./context";
 import { ProcessCountInput } from "./types/inputs";
-import { Process, RunResult } from "./types/objects";
+import { Process, ProcessMetrics, RunResult } from "./types/objects";
+import type { ProcessMetricsSample } from "../modules/controller";
+import type { ProcessStatus } from "../modules/runtime";
 
 @Resolver()
 export class ProcessResolver {
@@ -10,6 +12,19 @@ export class ProcessResolver {
   @Query(() => [Process], { description: "The app's processes, live from the engine." })
   processes(@Arg("app", () => String) app: string, @Ctx() { ctx, services }: GraphQLContext) {
     return services.processes.processes(ctx, app);
+  }
+
+  @Authorized()
+  @Subscription(() => ProcessMetrics, {
+    description:
+      "The app's processes with their CPU, memory (and limit), network and restarts: a sample at once, then every few seconds (DEIS_PROCESS_METRICS_SECONDS); ends when the app is destroyed or you lose access.",
+    subscribe: ({ args, context }) => {
+      const { ctx, services } = context as GraphQLContext;
+      return services.streams.processMetrics(ctx, (args as { app: string }).app);
+    },
+  })
+  processMetrics(@Root() sample: ProcessMetricsSample, @Arg("app", () => String) _app: string): ProcessMetrics {
+    return { app: sample.app, at: sample.at, processes: [...sample.processes] };
   }
 
   @Authorized()
@@ -67,5 +82,37 @@ export class ProcessResolver {
     @Ctx() { ctx, services }: GraphQLContext,
   ) {
     return services.processes.stopOneOff(ctx, app, name);
+  }
+}
+
+/** What a process uses, read from the engine only when a client asks for one of these fields. */
+@Resolver(() => Process)
+export class ProcessUsageResolver {
+  @FieldResolver(() => Float, {
+    nullable: true,
+    description: "CPU it used since the previous reading, in percent of one core (200 = two cores); null when not running or not known.",
+  })
+  async cpuPercent(@Root() process: ProcessStatus, @Ctx() { ctx, services }: GraphQLContext) {
+    return (await services.processes.usage(ctx, process)).cpuPercent;
+  }
+
+  @FieldResolver(() => Float, { nullable: true, description: "Memory in use, in bytes, without the page cache; null when not running." })
+  async memoryBytes(@Root() process: ProcessStatus, @Ctx() { ctx, services }: GraphQLContext) {
+    return (await services.processes.usage(ctx, process)).memoryBytes;
+  }
+
+  @FieldResolver(() => Float, { nullable: true, description: "Its memory limit, in bytes; null when not running." })
+  async memoryLimitBytes(@Root() process: ProcessStatus, @Ctx() { ctx, services }: GraphQLContext) {
+    return (await services.processes.usage(ctx, process)).memoryLimitBytes;
+  }
+
+  @FieldResolver(() => Float, { nullable: true, description: "Bytes received on its network since it started; null when not running." })
+  async networkRxBytes(@Root() process: ProcessStatus, @Ctx() { ctx, services }: GraphQLContext) {
+    return (await services.processes.usage(ctx, process)).networkRxBytes;
+  }
+
+  @FieldResolver(() => Float, { nullable: true, description: "Bytes sent on its network since it started; null when not running." })
+  async networkTxBytes(@Root() process: ProcessStatus, @Ctx() { ctx, services }: GraphQLContext) {
+    return (await services.processes.usage(ctx, process)).networkTxBytes;
   }
 }

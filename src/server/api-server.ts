@@ -17,6 +17,7 @@ import { type PlatformHealth, type Services, hashToken } from "../modules/contro
 import { EXPLORER_ASSET_PREFIX, serveExplorerAsset, serveExplorerPage } from "./explorer";
 import { complexityError, complexityLimit, depthLimit } from "./query-limits";
 import { authorizationOf, serveDashboard } from "../dashboard";
+import { type MetricsAccess, type PlatformMetrics, apiMetricsPlugin, serveMetrics } from "../modules/metrics";
 
 export interface ApiServerOptions {
   readonly schema: GraphQLSchema;
@@ -30,6 +31,8 @@ export interface ApiServerOptions {
   readonly maxQueryComplexity: number;
   /** Whether each shared component (database, cache, discovery) answers now. */
   readonly health: () => Promise<PlatformHealth>;
+  /** /metrics: this process's registry and who may read it. */
+  readonly metrics: { readonly platform: PlatformMetrics; readonly access: MetricsAccess };
 }
 
 export interface RunningApiServer {
@@ -80,7 +83,7 @@ function bearer(authorization: unknown): string | null {
 
 /**
  * The controller's HTTP face: GraphQL queries and mutations (Apollo Server) and subscriptions
- * (graphql-ws) on one port and one path, /graphql; the offline explorer; /healthz.
+ * (graphql-ws) on one port and one path, /graphql; the offline explorer; /healthz; /metrics.
  */
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
   const { schema, services, log } = options;
@@ -112,6 +115,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       complexityLimit(options.maxQueryComplexity),
+      apiMetricsPlugin(options.metrics.platform),
     ],
   });
   await apollo.start();
@@ -177,6 +181,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
         const health = await options.health();
         const components = Object.fromEntries(health.components.map((c) => [c.name, c.detail]));
         sendJson(res, health.healthy ? 200 : 503, { status: health.healthy ? "ok" : "unavailable", components });
+      } else if (url.pathname === "/metrics") {
+        serveMetrics(req, res, options.metrics.access, () => options.metrics.platform.text());
       } else if (url.pathname.startsWith(EXPLORER_ASSET_PREFIX) && req.method === "GET") {
         if (!serveExplorerAsset(url.pathname, res)) sendJson(res, 404, { error: "not found" });
       } else if (url.pathname === "/graphql" || url.pathname === "/graphql/") {

@@ -52,7 +52,10 @@ describe("deis: deploys and processes", () => {
 
   test("ps, human and --json", async () => {
     const ps = await alice.ok(["ps", "-a", app]);
-    expect(ps.stdout).toMatch(new RegExp(`^=== ${app} Processes\\nPROCESS +STATE +RELEASE +STARTED +ADDRESS\\nweb\\.1 +running +v2 +\\S+ \\S+ +127\\.0\\.0\\.1:\\d+\\n$`));
+    // CPU and memory against the limit (512M by default), read from the engine.
+    expect(ps.stdout).toMatch(
+      new RegExp(`^=== ${app} Processes\\nPROCESS +STATE +RELEASE +CPU +MEMORY +RESTARTS +STARTED +ADDRESS\\nweb\\.1 +running +v2 +\\d+\\.\\d% +[\\d.]+[BKM]/512M \\(\\d+%\\) +0 +\\S+ \\S+ +127\\.0\\.0\\.1:\\d+\\n$`),
+    );
     expect((await alice.ok(["ps", "-a", app, "--json"])).json()).toEqual([expect.objectContaining({ name: `${app}.v2.web.1`, type: "web", num: 1, state: "running", version: 2 })]);
   });
 

@@ -117,6 +117,7 @@ const OPERATIONS: readonly Operation[] = [
   { name: "RemoveBasicAuth", expected: APP_WORK, call: (sdk, app) => sdk.RemoveBasicAuth({ app }) },
   // processes and builds: the runtime tests show these working; here, that authorization comes first
   { name: "Processes", expected: APP_WORK, call: (sdk, app) => sdk.Processes({ app }) },
+  { name: "ProcessUsage", expected: APP_WORK, call: (sdk, app) => sdk.ProcessUsage({ app }) },
   { name: "Scale", expected: APP_WORK_REFUSED("CONFLICT"), call: (sdk, app) => sdk.Scale({ app, processes: [{ type: "web", count: 2 }] }) },
   { name: "Restart", expected: APP_WORK_REFUSED("BAD_USER_INPUT"), call: (sdk, app) => sdk.Restart({ app }) },
   { name: "Run", expected: APP_WORK_REFUSED("CONFLICT"), call: (sdk, app) => sdk.Run({ app, command: "true" }) },
@@ -252,10 +253,35 @@ describe("authorization matrix (postgres)", () => {
   });
 
   test("the matrix covers every operation the SDK has", () => {
-    const subscriptions = new Set(["AppEvents", "BuildLogs", "LogTail", "LogBatches"]);
+    const subscriptions = new Set(["AppEvents", "BuildLogs", "LogTail", "LogBatches", "ProcessMetrics"]);
     const sdkOperations = Object.keys(shared.owner.sdk).filter((name) => !subscriptions.has(name));
     const covered = new Set(OPERATIONS.map((op) => op.name.replace(/ \(.*\)$/, "")));
     expect([...covered].sort()).toEqual(sdkOperations.sort());
+  });
+
+  describe("ProcessMetrics subscription", () => {
+    const firstSample = (sdk: DeisSdk, app: string) => sdk.ProcessMetrics({ app })[Symbol.asyncIterator]();
+
+    test.each([
+      ["anonymous", "UNAUTHENTICATED", /log in first/],
+      ["stranger", "NOT_FOUND", /^app "met\d+" not found$/],
+    ] as const)("%s is refused with %s", async (role, code, reason) => {
+      const app = unique("met");
+      await shared.owner.sdk.CreateApp({ name: app });
+      const sdk = role === "anonymous" ? t.client().sdk : shared.stranger.sdk;
+      const error = await expectApiError(firstSample(sdk, app).next(), code);
+      expect(error.message).toMatch(reason);
+    });
+
+    test.each(["collaborator", "owner", "admin"] as const)("%s receives a sample at once", async (role) => {
+      const app = unique("met");
+      await shared.owner.sdk.CreateApp({ name: app });
+      await shared.owner.sdk.AddCollaborator({ app, username: "collaborator" });
+      const samples = firstSample(shared[role].sdk, app);
+      const first = await samples.next();
+      await samples.return?.();
+      expect(first.value?.processMetrics).toMatchObject({ app, processes: [] });
+    });
   });
 
   describe("AppEvents subscription", () => {

@@ -1,4 +1,4 @@
-import type { ProcessFieldsFragment } from "../../sdk/client";
+import type { ProcessFieldsFragment, ProcessUsageFieldsFragment } from "../../sdk/client";
 import { parsePairs } from "../args";
 import type { Command, CommandContext } from "../context";
 import { awaitScale } from "../deploys";
@@ -6,9 +6,46 @@ import { UsageError } from "../errors";
 import { time } from "../output";
 import { withProgress } from "../progress";
 
-function processTable(ctx: CommandContext, processes: readonly ProcessFieldsFragment[]): string {
+type ProcessRow = ProcessFieldsFragment & Partial<ProcessUsageFieldsFragment>;
+
+/** 38M, 1.5G: bytes in binary units, as limits are written. */
+export function shortBytes(bytes: number): string {
+  const units = ["B", "K", "M", "G", "T"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)}${units[unit]}`;
+}
+
+/** `38M/512M (7%)`: memory in use against the limit; "-" when not known. */
+export function memoryCell(p: Partial<ProcessUsageFieldsFragment>): string | null {
+  if (p.memoryBytes === null || p.memoryBytes === undefined) return null;
+  if (!p.memoryLimitBytes) return shortBytes(p.memoryBytes);
+  return `${shortBytes(p.memoryBytes)}/${shortBytes(p.memoryLimitBytes)} (${Math.round((p.memoryBytes / p.memoryLimitBytes) * 100)}%)`;
+}
+
+/** With usage (from `processes`): CPU, memory and restarts columns; the table is cut to the terminal's width. */
+function processTable(ctx: CommandContext, processes: readonly ProcessRow[], withUsage = false): string {
   const sorted = [...processes].sort((a, b) => a.type.localeCompare(b.type) || a.num - b.num);
-  return ctx.out.table(["process", "state", "release", "started", "address"], sorted.map((p) => [`${p.type}.${p.num}`, p.state, `v${p.version}`, time(p.startedAt), p.address]));
+  if (!withUsage) {
+    return ctx.out.table(["process", "state", "release", "started", "address"], sorted.map((p) => [`${p.type}.${p.num}`, p.state, `v${p.version}`, time(p.startedAt), p.address]));
+  }
+  return ctx.out.table(
+    ["process", "state", "release", "cpu", "memory", "restarts", "started", "address"],
+    sorted.map((p) => [
+      `${p.type}.${p.num}`,
+      p.state,
+      `v${p.version}`,
+      p.cpuPercent === null || p.cpuPercent === undefined ? null : `${p.cpuPercent.toFixed(1)}%`,
+      memoryCell(p),
+      p.restarts,
+      time(p.startedAt),
+      p.address,
+    ]),
+  );
 }
 
 /** `web=3` as a type and a whole count. */
@@ -51,13 +88,13 @@ export const psCommands: Command[] = [
     aliases: ["ps:list"],
     topic: "ps",
     usage: "",
-    description: "list the app's processes, live from the engine",
+    description: "list the app's processes, live from the engine, with their CPU, memory (and limit) and restarts",
     app: true,
     async run(ctx) {
       const app = await ctx.app();
-      const { processes } = await ctx.sdk.Processes({ app });
+      const { processes } = await ctx.sdk.ProcessUsage({ app });
       ctx.out.result(processes, () =>
-        ctx.out.line(ctx.out.heading(`${app} Processes`), processes.length === 0 ? "no processes (nothing deployed, or scaled to 0)" : processTable(ctx, processes)),
+        ctx.out.line(ctx.out.heading(`${app} Processes`), processes.length === 0 ? "no processes (nothing deployed, or scaled to 0)" : processTable(ctx, processes, true)),
       );
     },
   },

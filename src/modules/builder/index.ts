@@ -6,6 +6,7 @@ import type { Cache } from "../cache";
 import { type BuilderControl, fingerprintOf } from "../controller";
 import type { RegistryClient } from "../registry";
 import type { DockerEngine, ImageNames, ImagePolicy } from "../docker";
+import type { PlatformMetrics } from "../metrics";
 import { GitRepos } from "./git-repos";
 import { HookRelay, hookScript } from "./hook-relay";
 import { loadHostKey } from "./host-key";
@@ -52,6 +53,8 @@ export async function startBuilder(
     names: ImageNames;
     registry: RegistryClient | null;
     log: Logger;
+    /** Pushes by outcome, with their durations. */
+    metrics?: PlatformMetrics;
   },
   options: BuilderOptions,
 ): Promise<RunningBuilder> {
@@ -71,6 +74,7 @@ export async function startBuilder(
     limits: options.limits,
     buildProxy: options.buildProxy,
     deployTimeoutMs: 10 * 60_000 + options.releasePhaseTimeoutSeconds * 1000,
+    metrics: deps.metrics,
   });
   try {
     const ssh = await startSshServer({

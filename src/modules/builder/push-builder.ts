@@ -1,3 +1,5 @@
+import { performance } from "node:perf_hooks";
+import type { PlatformMetrics } from "../metrics";
 import type { RequestContext } from "../../core/context";
 import { DomainError, describeError } from "../../core/errors";
 import { BuildKind, ReleaseStatus } from "../../entities";
@@ -46,7 +48,7 @@ export class PushBuilder {
     private readonly registry: RegistryClient | null,
     private readonly events: EventBus,
     private readonly lists: ListStore,
-    private readonly options: { platformId: string; stackImage: string; buildProxy: Readonly<Record<string, string>>; limits: BuildLimits; deployTimeoutMs: number },
+    private readonly options: { platformId: string; stackImage: string; buildProxy: Readonly<Record<string, string>>; limits: BuildLimits; deployTimeoutMs: number; metrics?: PlatformMetrics },
   ) {
     this.slots = new BuildSlots(options.limits.concurrency);
   }
@@ -66,8 +68,11 @@ export class PushBuilder {
     };
     if (this.slots.busy) say("-----> Waiting for a free build slot...");
     const release = await this.slots.take();
+    const started = performance.now();
+    let code = 1;
     try {
-      return await this.build(ctx, { name: app, id: appId }, sha, session, say, log, hungUp);
+      code = await this.build(ctx, { name: app, id: appId }, sha, session, say, log, hungUp);
+      return code;
     } catch (error) {
       // Not the build's own output: the platform's log has the details, the pusher gets no internals
       // (a domain error, e.g. the Docker engine down, says what it is, as the API would).
@@ -77,6 +82,7 @@ export class PushBuilder {
       return 1;
     } finally {
       release();
+      this.options.metrics?.build(code === 0 ? "succeeded" : "failed", (performance.now() - started) / 1000);
       await log.flushed();
     }
   }

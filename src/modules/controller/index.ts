@@ -5,6 +5,7 @@ import type { Cache } from "../cache";
 import { type DiscoveryStore, platformKey } from "../discovery";
 import type { DrainGuard, LogStore } from "../logger";
 import type { Runtime } from "../runtime";
+import type { PlatformMetrics } from "../metrics";
 import { AccessService } from "./services/access.service";
 import { AppService } from "./services/app.service";
 import { AuditService } from "./services/audit.service";
@@ -29,11 +30,13 @@ import { ReleaseService } from "./services/release.service";
 import { RoutingService } from "./services/routing.service";
 import { RouterRulesService } from "./services/router-rules.service";
 import { StreamService } from "./services/stream.service";
+import { ProcessUsageFeed } from "./services/process-usage-feed";
 import { UserService } from "./services/user.service";
 import { UnitOfWork } from "./unit-of-work";
 
 export { AppEventType, type AppEventPayload, appEventsTopic } from "../../core/topics";
 export type { Page, PageArgs } from "./pagination";
+export type { ProcessMetricsSample } from "./services/process-usage-feed";
 export { type LogControl, logFace } from "./log-face";
 export { type BuilderControl, type DeployOutcome, type PushedBuild, builderFace } from "./builder-face";
 export type { ConfigChange } from "./validation/config-rules";
@@ -56,10 +59,12 @@ export interface ControllerDeps {
   readonly config: PlatformConfig;
   readonly version: string;
   readonly log: Logger;
+  /** Deploys by outcome and lock waits are counted here when given. */
+  readonly metrics?: PlatformMetrics;
 }
 
 /** The controller's services, wired once by the composition root. */
-export function createServices({ dataSource, cache, discovery, runtime, logs: logStore, drainGuard, config, version, log }: ControllerDeps) {
+export function createServices({ dataSource, cache, discovery, runtime, logs: logStore, drainGuard, config, version, log, metrics }: ControllerDeps) {
   const unitOfWork = new UnitOfWork(dataSource, cache.events);
   const access = new AccessService(dataSource);
   const syslog = config.syslogPort === null ? null : { host: config.gitHost, port: config.syslogPort };
@@ -75,6 +80,7 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
       lockTimeoutMs: 10 * 60_000 + config.releasePhaseTimeoutSeconds * 1000,
       defaultLimits: { memoryBytes: memoryBytes(config.defaultMemory)!, pidsLimit: config.defaultPids },
       releasePhaseTimeoutMs: config.releasePhaseTimeoutSeconds * 1000,
+      metrics,
     },
     log.child({ module: "deploys" }),
   );
@@ -90,7 +96,12 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
     users: new UserService(dataSource, unitOfWork, access, cache.events),
     keys: new KeyService(dataSource, access),
     apps: new AppService(dataSource, unitOfWork, access, releases, deploys, routing, logs),
-    streams: new StreamService(access, cache.events, cache.lists),
+    streams: new StreamService(
+      access,
+      cache.events,
+      cache.lists,
+      new ProcessUsageFeed((app) => deploys.processes(app), runtime.usage, config.processMetricsSeconds * 1000, log.child({ module: "usage" })),
+    ),
     logs,
     collaborators: new CollaboratorService(dataSource, unitOfWork, access),
     configs: new ConfigService(dataSource, unitOfWork, access, releases),
@@ -99,7 +110,7 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
     releases,
     deploys,
     builds: new BuildService(dataSource, unitOfWork, access, releases, runtime.images),
-    processes: new ProcessService(dataSource, unitOfWork, access, deploys, routing, cache.events),
+    processes: new ProcessService(dataSource, unitOfWork, access, deploys, routing, cache.events, runtime.usage),
     domains: new DomainService(dataSource, unitOfWork, access, config.domain, routing),
     certificates: new CertificateService(dataSource, unitOfWork, access, routing),
     routing,

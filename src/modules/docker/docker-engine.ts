@@ -2,10 +2,10 @@ import { PassThrough, type Readable } from "node:stream";
 import Docker from "dockerode";
 import { statusOf, translateTransportErrors } from "./docker-errors";
 import { DockerSwarm, mountOf } from "./docker-swarm";
-import type { ContainerSpec, ContainerState, EngineEvent, ImageInfo, NetworkSpec, ProgressEvent } from "./engine-types";
+import type { ContainerSpec, ContainerState, ContainerStats, EngineEvent, ImageInfo, NetworkSpec, ProgressEvent } from "./engine-types";
 import { type SubnetPool, freeSubnets } from "./subnet-pool";
 
-export type { ContainerSpec, ContainerState, EngineEvent, ImageInfo, NetworkSpec, VolumeMount } from "./engine-types";
+export type { ContainerSpec, ContainerState, ContainerStats, EngineEvent, ImageInfo, NetworkSpec, VolumeMount } from "./engine-types";
 
 /** The Docker engine as the platform needs it: one small adapter over dockerode (DESIGN.md "Who owns what"). */
 export class DockerEngine {
@@ -317,6 +317,40 @@ export class DockerEngine {
       if (statusOf(error) === 404) return null;
       throw error;
     }
+  }
+
+  /**
+   * A running container's counters now (one shot: the engine answers at once, without the second
+   * reading it would otherwise wait a second for); null when it does not run or is gone.
+   */
+  async containerStats(idOrName: string): Promise<ContainerStats | null> {
+    let raw: Docker.ContainerStats;
+    try {
+      raw = (await this.docker.getContainer(idOrName).stats({ stream: false, "one-shot": true } as { stream: false })) as Docker.ContainerStats;
+    } catch (error) {
+      if (statusOf(error) === 404 || statusOf(error) === 409) return null;
+      throw error;
+    }
+    const memory = raw.memory_stats ?? {};
+    if (!raw.cpu_stats || memory.usage === undefined) return null; // not running
+    const detail = (memory.stats ?? {}) as Record<string, number | undefined>;
+    // The page cache is not the app's: cgroup v2 says inactive_file, v1 total_inactive_file.
+    const cache = detail.inactive_file ?? detail.total_inactive_file ?? 0;
+    let rx = 0;
+    let tx = 0;
+    for (const network of Object.values(raw.networks ?? {})) {
+      rx += network.rx_bytes;
+      tx += network.tx_bytes;
+    }
+    return {
+      cpuTotalNs: raw.cpu_stats.cpu_usage.total_usage,
+      systemCpuNs: raw.cpu_stats.system_cpu_usage ?? 0,
+      onlineCpus: raw.cpu_stats.online_cpus || raw.cpu_stats.cpu_usage.percpu_usage?.length || 1,
+      memoryBytes: Math.max(0, memory.usage - cache),
+      memoryLimitBytes: memory.limit ?? 0,
+      networkRxBytes: rx,
+      networkTxBytes: tx,
+    };
   }
 
   /**

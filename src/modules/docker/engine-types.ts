@@ -77,3 +77,17 @@ export interface EngineEvent {
   readonly id: string;
   readonly labels: Readonly<Record<string, string>>;
 }
+
+/** One reading of a running container's resource counters (the engine's stats, one shot). */
+export interface ContainerStats {
+  /** Nanoseconds of CPU the container used since it started, and the host's since boot (both counters). */
+  readonly cpuTotalNs: number;
+  readonly systemCpuNs: number;
+  readonly onlineCpus: number;
+  /** Memory in use without the page cache (as `docker stats` shows it), and the container's limit. */
+  readonly memoryBytes: number;
+  readonly memoryLimitBytes: number;
+  /** Bytes received and sent on all its network interfaces since it started. */
+  readonly networkRxBytes: number;
+  readonly networkTxBytes: number;
+}

@@ -9,6 +9,7 @@ import { ContainerLogFollower } from "./container-logs";
 import type { DrainGuard } from "./drain-guard";
 import { DrainForwarder } from "./drains";
 import type { LogStore } from "./log-store";
+import type { PlatformMetrics } from "../metrics";
 import { type RunningSyslog, startSyslog } from "./syslog";
 
 export interface LogServerOptions {
@@ -17,6 +18,8 @@ export interface LogServerOptions {
   readonly syslog: { readonly host: string; readonly port: number } | null;
   /** Checks each drain's host on every connect (DrainGuard). */
   readonly drainGuard: DrainGuard;
+  /** Lines taken in and dropped are counted here when given. */
+  readonly metrics?: PlatformMetrics;
 }
 
 /** Equal tokens, compared in constant time. */
@@ -92,9 +95,12 @@ export class LogServer {
     const known = new Map<string, boolean>();
     for (const app of new Set(all.map((line) => line.app))) known.set(app, await this.isKnown(app));
     const batch = all.filter((line) => known.get(line.app));
+    this.options.metrics?.logLinesIn(all.length);
+    this.options.metrics?.logLinesDropped("unknown_app", all.length - batch.length);
     try {
       await this.store.ingest(batch);
     } catch (error) {
+      this.options.metrics?.logLinesDropped("store_failed", batch.length);
       this.log.error({ err: error, lines: batch.length }, "could not store log lines");
     }
     for (const line of batch) {
@@ -180,6 +186,7 @@ export class LogServer {
   /** Counts what syslog senders got wrong; says so in the platform's log at most every 10 s. */
   private refuse(reason: string): void {
     this.garbage += 1;
+    this.options.metrics?.logLinesDropped("syslog_refused");
     if (Date.now() - this.lastComplaint > 10_000) {
       this.lastComplaint = Date.now();
       this.log.warn({ dropped: this.garbage, reason }, "dropped syslog messages that do not parse or lack the app's ingest token");

@@ -1,9 +1,16 @@
 import cluster, { type Worker } from "node:cluster";
 import { createServer } from "node:net";
+import { AggregatorRegistry, type PrometheusContentType, Registry, collectDefaultMetrics } from "prom-client";
 import type { DiscoveryStore } from "../discovery";
+import { type MetricsAccess, RouterMetrics } from "../metrics";
 import { type RouterOptions, startRouter } from "./router";
 
-export interface RouterWorkersOptions extends Omit<RouterOptions, "discovery"> {
+export interface RouterWorkersOptions extends Omit<RouterOptions, "discovery" | "metrics"> {
+  /**
+   * Each worker counts its own requests; /metrics (on any worker) answers the sum over all workers,
+   * gathered by the primary (prom-client's AggregatorRegistry). Absent: no metrics.
+   */
+  readonly metricsAccess?: MetricsAccess;
   /** Worker processes, each a whole router on the shared ports (one per core is the usual). */
   readonly workers: number;
   /** Called in each worker for its own discovery connection (etcd, for workers to agree). */
@@ -21,6 +28,10 @@ export interface RunningRouterWorkers {
 const PORTS_ENV = "DEIS_ROUTER_WORKER_PORTS";
 const READY = "deis-router-ready";
 const STOP = "deis-router-stop";
+const METRICS_ASK = "deis-router-metrics-ask";
+const METRICS_TEXT = "deis-router-metrics-text";
+/** A scrape that the primary has not answered in this long fails (prom-client's own bound is 5 s). */
+const METRICS_TIMEOUT_MS = 6_000;
 const RESTART_DELAY_MS = 1_000;
 /** Longer than a router's drain (5 s). */
 const STOP_TIMEOUT_MS = 10_000;
@@ -41,6 +52,7 @@ async function startWorker(options: RouterWorkersOptions): Promise<RunningRouter
   const discovery = options.discoveryFactory();
   const router = await startRouter({
     ...options,
+    metrics: options.metricsAccess ? workerMetrics(options.metricsAccess) : undefined,
     discovery,
     port: port || options.port,
     httpsPort: options.httpsPort === undefined || options.httpsPort === null ? null : httpsPort || options.httpsPort,
@@ -71,12 +83,14 @@ async function startPrimary(options: RouterWorkersOptions): Promise<RunningRoute
     options.httpsPort === undefined || options.httpsPort === null ? null : options.httpsPort || (await freePort(options.host));
   const env = { [PORTS_ENV]: `${port},${httpsPort ?? 0}` };
   const workers = new Set<Worker>();
+  const aggregator = options.metricsAccess ? new AggregatorRegistry<PrometheusContentType>() : null;
   let closing = false;
 
   const fork = (): Promise<void> =>
     new Promise((resolve, reject) => {
       const worker = cluster.fork(env);
       workers.add(worker);
+      if (aggregator) worker.on("message", (message: unknown) => answerMetrics(aggregator, worker, message));
       const onMessage = (message: unknown) => {
         if ((message as { type?: string } | null)?.type !== READY) return;
         worker.off("message", onMessage);
@@ -106,6 +120,50 @@ async function startPrimary(options: RouterWorkersOptions): Promise<RunningRoute
   }
   log.info({ port, httpsPort, workers: workers.size }, "router workers listening");
   return { role: "primary", port, httpsPort, close };
+}
+
+/**
+ * A worker's metrics: its own registry (answered to the primary's AggregatorRegistry), and a
+ * /metrics that asks the primary for every worker's, summed.
+ */
+function workerMetrics(access: MetricsAccess): NonNullable<RouterOptions["metrics"]> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  new AggregatorRegistry(); // makes this worker answer the primary's requests for its metrics
+  AggregatorRegistry.setRegistries([registry]);
+  const waiting = new Map<number, { resolve(text: string): void; reject(error: Error): void }>();
+  let next = 0;
+  process.on("message", (message: unknown) => {
+    const answer = message as { type?: string; id?: number; text?: string; error?: string } | null;
+    if (answer?.type !== METRICS_TEXT || answer.id === undefined) return;
+    const pending = waiting.get(answer.id);
+    waiting.delete(answer.id);
+    if (answer.error !== undefined) pending?.reject(new Error(answer.error));
+    else pending?.resolve(answer.text ?? "");
+  });
+  const text = () =>
+    new Promise<string>((resolve, reject) => {
+      const id = next++;
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        reject(new Error("the router's primary did not answer with the metrics"));
+      }, METRICS_TIMEOUT_MS);
+      waiting.set(id, {
+        resolve: (value) => (clearTimeout(timer), resolve(value)),
+        reject: (error) => (clearTimeout(timer), reject(error)),
+      });
+      process.send?.({ type: METRICS_ASK, id });
+    });
+  return { router: new RouterMetrics(registry), access, text };
+}
+
+function answerMetrics(aggregator: AggregatorRegistry<PrometheusContentType>, worker: Worker, message: unknown): void {
+  const ask = message as { type?: string; id?: number } | null;
+  if (ask?.type !== METRICS_ASK) return;
+  aggregator.clusterMetrics().then(
+    (text: string) => worker.isConnected() && worker.send({ type: METRICS_TEXT, id: ask.id, text }),
+    (error: Error) => worker.isConnected() && worker.send({ type: METRICS_TEXT, id: ask.id, error: error.message }),
+  );
 }
 
 /** Asks a worker to drain its router and exit, then insists. */

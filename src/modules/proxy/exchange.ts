@@ -2,6 +2,7 @@ import { type Agent, ClientRequest, type IncomingMessage, ServerResponse } from 
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { Logger } from "../../core/logger";
+import type { RouterMetrics } from "../metrics";
 import { downstreamHeaders, upstreamHeaders } from "./headers";
 import { PAGES, type Page } from "./pages";
 import type { RequestLogEntry } from "./request-log";
@@ -18,6 +19,8 @@ export interface RouterContext {
   readonly backendTimeoutMs: number;
   readonly log: Logger;
   readonly onRequest: ((entry: RequestLogEntry) => void) | undefined;
+  /** Requests per app by status class, their latency, upstream errors; null: not counted. */
+  readonly metrics: RouterMetrics | null;
 }
 
 /** Methods whose request may be sent again when a backend dropped it before answering. */
@@ -155,6 +158,7 @@ function onBackendTimeout(res: Exchange): void {
     { app: res.route?.name, backend: res.backend?.address, timeoutMs: res.context.backendTimeoutMs },
     "backend timed out",
   );
+  if (res.route) res.context.metrics?.upstreamError(res.route.name, "timeout");
   if (!res.req.complete) res.shouldKeepAlive = false; // the rest of a body is not worth reading
   sendPage(res, PAGES.gatewayTimeout);
 }
@@ -218,6 +222,7 @@ function onUpstreamError(this: UpstreamRequest, error: NodeJS.ErrnoException): v
     { app: res.route?.name, backend: res.backend?.address, code: error.code, attempts: res.attempt + 1 },
     "backend failed",
   );
+  if (res.route) res.context.metrics?.upstreamError(res.route.name, "failed");
   if (res.headersSent) res.destroy();
   else sendPage(res, PAGES.badGateway);
 }
@@ -251,16 +256,21 @@ function onClientClose(this: Exchange): void {
     upstream.destroy();
   }
   const onRequest = this.context.onRequest;
+  const metrics = this.context.metrics;
   const route = this.route;
-  if (!onRequest || !route) return;
+  if ((!onRequest && !metrics) || !route) return;
+  const status = this.writableFinished ? this.statusCode : 499;
+  const durationMs = performance.now() - this.startedAt;
+  metrics?.observe(route.name, status, durationMs / 1000);
+  if (!onRequest) return;
   const req = this.req;
   try {
     onRequest({
       app: route.name,
       method: req.method ?? "",
       path: req.url ?? "",
-      status: this.writableFinished ? this.statusCode : 499,
-      durationMs: performance.now() - this.startedAt,
+      status,
+      durationMs,
       host: req.headers.host ?? "",
       requestId: this.requestId,
       backend: this.backend?.address ?? null,

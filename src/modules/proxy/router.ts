@@ -6,6 +6,7 @@ import type { Duplex } from "node:stream";
 import { type SecureContext, createSecureContext } from "node:tls";
 import type { Logger } from "../../core/logger";
 import type { CertificateEntry, DiscoveryStore } from "../discovery";
+import { type MetricsAccess, type RouterMetrics, serveMetrics } from "../metrics";
 import { type CertificatePair, generateDefaultCertificate } from "./default-certificate";
 import { Exchange, type RouterContext, answerForApp, forward, sendPage } from "./exchange";
 import { hasRepeatedHost } from "./headers";
@@ -46,6 +47,11 @@ export interface RouterOptions {
   readonly headerTimeoutMs?: number;
   /** Served on HTTPS for names with no certificate of their own (and clients without SNI); made in memory when absent. */
   readonly defaultCertificate?: CertificatePair;
+  /**
+   * Counts requests per app (RouterMetrics) and answers GET /metrics for Hosts that are no app's
+   * (as /healthz), with `text()` to whom `access` lets in. Absent: nothing counted, no /metrics.
+   */
+  readonly metrics?: { readonly router: RouterMetrics; readonly access: MetricsAccess; text(): Promise<string> };
 }
 
 export interface RunningRouter {
@@ -73,8 +79,10 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     agent: new Agent({ keepAlive: true, maxFreeSockets: 1024, scheduling: "lifo" }),
     log,
     onRequest: options.onRequest,
+    metrics: options.metrics?.router ?? null,
     backendTimeoutMs: options.backendTimeoutMs ?? DEFAULT_BACKEND_TIMEOUT_MS,
   };
+  const metrics = options.metrics;
   const headerTimeoutMs = Math.min(options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS, REQUEST_TIMEOUT_MS);
   // Node drops a connection whose headers are late only when it next checks: check often enough
   // that a slow client is cut within about a quarter of the timeout past it (one second at most).
@@ -103,6 +111,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       if (req.url === "/healthz" || req.url?.startsWith("/healthz?")) {
         res.writeHead(200, { "content-type": "application/json", "content-length": HEALTHY.length, "cache-control": "no-store" });
         res.end(HEALTHY);
+      } else if (metrics && (req.url === "/metrics" || req.url?.startsWith("/metrics?"))) {
+        serveMetrics(req, res, metrics.access, metrics.text);
       } else {
         sendPage(res, PAGES.notFound);
       }

@@ -1,3 +1,4 @@
+import type { PlatformMetrics } from "../metrics";
 import type { Logger } from "../../core/logger";
 import type { ContainerSpec, ContainerState, DockerEngine } from "../docker";
 import { UnhealthyError, waitUntilHealthy } from "./health";
@@ -32,6 +33,8 @@ export interface ContainerSchedulerOptions {
   readonly drainSeconds: number;
   /** Seconds a process gets after SIGTERM before SIGKILL. */
   readonly stopTimeoutSeconds: number;
+  /** Crashed processes started again are counted here when given. */
+  readonly metrics?: PlatformMetrics;
 }
 
 interface Existing extends ProcessIdentity {
@@ -47,6 +50,8 @@ const STABLE_AFTER_MS = 60_000;
 export class ContainerScheduler implements Scheduler {
   readonly kind = "containers" as const;
   private readonly crashes = new Map<string, { count: number; retryAt: number }>();
+  /** Times each process (by name) was started again after it crashed, since this controller started. */
+  private readonly restarts = new Map<string, number>();
   private notify: ((app: string | null) => void) | null = null;
   /** One pending "look again" per app whose process waits out its back-off. */
   private readonly retries = new Map<string, NodeJS.Timeout>();
@@ -145,6 +150,8 @@ export class ContainerScheduler implements Scheduler {
       return false;
     }
     crash.count += 1;
+    this.restarts.set(name, (this.restarts.get(name) ?? 0) + 1);
+    this.options.metrics?.processRestarted();
     crash.retryAt = Date.now() + Math.min(2 ** (crash.count - 1), MAX_BACKOFF_SECONDS) * 1000;
     this.crashes.set(name, crash);
     return true;
@@ -221,7 +228,10 @@ export class ContainerScheduler implements Scheduler {
       await new Promise((resolve) => setTimeout(resolve, this.options.drainSeconds * 1000));
     }
     await Promise.all(stale.map((e) => this.engine.stopAndRemove(e.container.id, this.options.stopTimeoutSeconds)));
-    for (const e of stale) this.crashes.delete(e.container.name);
+    for (const e of stale) {
+      this.crashes.delete(e.container.name);
+      this.restarts.delete(e.container.name);
+    }
     await this.pruneVolumes(plan);
   }
 
@@ -235,7 +245,7 @@ export class ContainerScheduler implements Scheduler {
   async processes(app: string): Promise<ProcessStatus[]> {
     const oneOffs = await detachedOneOffs(this.engine, this.options.platformId, app);
     return (await this.existing(app))
-      .map(({ container, type, num, version }) => ({
+      .map(({ container, type, num, version }): ProcessStatus => ({
         name: container.name,
         type,
         num,
@@ -243,6 +253,7 @@ export class ContainerScheduler implements Scheduler {
         state: container.state,
         startedAt: container.startedAt,
         address: this.address(container),
+        restarts: this.restarts.get(container.name) ?? 0,
       }))
       .concat(oneOffs)
       .sort((a, b) => a.type.localeCompare(b.type) || a.num - b.num || a.version - b.version);
@@ -269,7 +280,10 @@ export class ContainerScheduler implements Scheduler {
     const all = await this.engine.listContainers([`${LABELS.platform}=${this.options.platformId}`, `${LABELS.app}=${app}`]);
     for (const name of await routes.published(app)) await routes.unpublish(app, name);
     await Promise.all(all.map((c) => this.engine.stopAndRemove(c.id, this.options.stopTimeoutSeconds)));
-    for (const c of all) this.crashes.delete(c.name);
+    for (const c of all) {
+      this.crashes.delete(c.name);
+      this.restarts.delete(c.name);
+    }
     await this.engine.removeNetworks([`${LABELS.platform}=${this.options.platformId}`, `${LABELS.app}=${app}`]);
   }
 

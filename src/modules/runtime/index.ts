@@ -8,6 +8,8 @@ import { type ReconcileTarget, Reconciler } from "./reconciler";
 import { RoutePublisher } from "./route-publisher";
 import type { Scheduler } from "./scheduler";
 import { SwarmScheduler } from "./swarm-scheduler";
+import { ProcessUsageSampler } from "./process-usage";
+import type { PlatformMetrics } from "../metrics";
 
 export { type ReleasePlan, ReleaseRunner } from "./release-runner";
 export type { ReconcileTarget } from "./reconciler";
@@ -17,6 +19,7 @@ export { LABELS, buildNetwork, identityFromLabels } from "./naming";
 export { ONE_OFF_TYPE, isAttachedOneOff } from "./one-off";
 export { RELEASE_TYPE, hasProcessTypes, isRouted, processTypes, releaseCommand, structureFor } from "./formation";
 export type { OneOffOptions, ProcessStatus, RunResult, Scheduler } from "./scheduler";
+export { type ProcessUsage, ProcessUsageSampler, type ProcessWithUsage } from "./process-usage";
 
 export interface RuntimeOptions {
   readonly platformId: string;
@@ -45,6 +48,8 @@ export interface Runtime {
   readonly reconciler: Reconciler;
   /** Where apps' volumes live: null on one engine, the node's name under Swarm. */
   volumeNode(): Promise<string | null>;
+  /** Each process's CPU, memory and network from the engine's stats. */
+  readonly usage: ProcessUsageSampler;
   /** Builds the stack image if needed and starts reconciling `target` (when elected). */
   start(target: ReconcileTarget & { settled(): Promise<void> }): void;
   /** Stops reconciling, waits for the target's deploys in flight, then stops publishing routes. */
@@ -58,12 +63,14 @@ export function createRuntime(
     images: ImagePolicy;
     names: ImageNames;
     log: Logger;
+    /** Reconciler passes and restarts are counted here when given. */
+    metrics?: PlatformMetrics;
   },
   options: RuntimeOptions,
 ): Runtime {
   const log = deps.log.child({ module: "runtime" });
   const { engine, images } = deps;
-  const schedulerOptions = { platformId: options.platformId, hostIp: options.hostIp, drainSeconds: options.drainSeconds, stopTimeoutSeconds: 10 };
+  const schedulerOptions = { platformId: options.platformId, hostIp: options.hostIp, drainSeconds: options.drainSeconds, stopTimeoutSeconds: 10, metrics: deps.metrics };
   const scheduler: Scheduler =
     options.scheduler === "swarm"
       ? new SwarmScheduler(engine, schedulerOptions, log)
@@ -81,13 +88,14 @@ export function createRuntime(
   const reconciler = new Reconciler(
     scheduler,
     deps.discovery,
-    { intervalSeconds: options.reconcileSeconds, candidate: options.candidate, election: `${options.platformId}-reconciler` },
+    { intervalSeconds: options.reconcileSeconds, candidate: options.candidate, election: `${options.platformId}-reconciler`, metrics: deps.metrics },
     log,
   );
   let settled = async (): Promise<void> => undefined;
   return {
     engine,
     images,
+    usage: new ProcessUsageSampler(engine),
     kind: scheduler.kind,
     runner,
     reconciler,

@@ -1,6 +1,7 @@
 import type { Logger } from "../../core/logger";
 import { type DiscoveryStore, LeaderLoop, SERVICES, parseKey } from "../discovery";
 import type { Scheduler } from "./scheduler";
+import type { PlatformMetrics } from "../metrics";
 
 /** What the reconciler drives (the controller's deploys): which apps exist, and "bring this one up to date". */
 /** Apps a full pass converges at once. */
@@ -22,6 +23,8 @@ export interface ReconcilerOptions {
   readonly candidate: string;
   /** The election's name; the platform id keeps platforms sharing an etcd apart. */
   readonly election: string;
+  /** Full passes are counted here when given. */
+  readonly metrics?: PlatformMetrics;
 }
 
 /**
@@ -113,8 +116,10 @@ export class Reconciler {
         }
       };
       await Promise.all(Array.from({ length: Math.min(PASS_CONCURRENCY, queue.length) }, worker));
+      this.options.metrics?.reconcilePass("succeeded");
       this.log.debug({ apps: apps.size, ms: Math.round(performance.now() - started) }, "reconcile pass done");
     } catch (error) {
+      this.options.metrics?.reconcilePass("failed");
       this.log.warn({ err: error }, "reconcile pass failed; the next one will try again");
     }
   }

@@ -44,6 +44,8 @@ export interface ProcessStatus {
   readonly startedAt: Date | null;
   /** host:port for routed processes that run. */
   readonly address: string | null;
+  /** Times it was started again after crashing (as this controller saw it); null when unknown. */
+  readonly restarts?: number | null;
 }
 
 export interface RunResult {

@@ -155,6 +155,24 @@ export class Process {
 
   @Field(() => String, { nullable: true, description: "host:port the router sends requests to (web only)." })
   address: string | null;
+
+  @Field(() => Int, { nullable: true, description: "Times the platform started it again after it crashed (since the controller started); null when unknown." })
+  restarts?: number | null;
+
+  // cpuPercent, memoryBytes, memoryLimitBytes, networkRxBytes, networkTxBytes: ProcessUsageResolver
+  // reads them from the engine only when a client asks for them.
+}
+
+@ObjectType({ description: "One sample of an app's processes with what each uses (processMetrics)." })
+export class ProcessMetrics {
+  @Field(() => String)
+  app: string;
+
+  @Field(() => Date, { description: "When the engine was read." })
+  at: Date;
+
+  @Field(() => [Process])
+  processes: Process[];
 }
 
 @ObjectType({ description: "What a one-off command did." })

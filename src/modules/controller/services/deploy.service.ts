@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { type DataSource, In, IsNull, Not } from "typeorm";
 import { systemContext } from "../../../core/context";
 import { DomainError, stateConflict } from "../../../core/errors";
@@ -7,6 +8,7 @@ import { memoryBytes, nanoCpus } from "../../../core/units";
 import { App, Release, ReleaseStatus, Volume } from "../../../entities";
 import type { EventBus, Lease, LockStore } from "../../cache";
 import type { UnitOfWork } from "../unit-of-work";
+import type { PlatformMetrics } from "../../metrics";
 import {
   DEFAULT_HEALTHCHECK,
   DeployFailed,
@@ -29,6 +31,8 @@ export interface DeployOptions {
   readonly defaultLimits: { readonly memoryBytes: number; readonly pidsLimit: number };
   /** Longest a release command may run before it is stopped and its release fails. */
   readonly releasePhaseTimeoutMs: number;
+  /** Counts deploys by outcome with their durations, and deploy lock waits. */
+  readonly metrics?: PlatformMetrics;
 }
 
 /** How a release's deploy ended, as the builder waits for it. */
@@ -181,7 +185,9 @@ export class DeployService implements ReconcileTarget {
 
   private async locked<T>(app: string, work: (lease: Lease) => Promise<T>): Promise<T> {
     // A short TTL (renewed while held) so a crashed controller's lock frees up quickly.
+    const asked = performance.now();
     const lease = await this.locks.acquire(`deploy:${app}`, this.options.lockTimeoutMs, DEPLOY_LOCK_TTL_MS);
+    this.options.metrics?.lockWaited("deploy", (performance.now() - asked) / 1000);
     try {
       return await work(lease);
     } finally {
@@ -209,6 +215,7 @@ export class DeployService implements ReconcileTarget {
         return;
       }
       const isNew = release.status === ReleaseStatus.PENDING;
+      const started = performance.now();
       const plan = this.plan(app, release, await this.volumes(app));
       try {
         // The release phase: before any of the new release's processes start, so nothing moves when it fails.
@@ -220,10 +227,14 @@ export class DeployService implements ReconcileTarget {
         if (!(error instanceof DeployFailed) || !isNew) throw error;
         lease.assertHeld();
         await this.record(app, release, ReleaseStatus.FAILED, error.message);
+        this.options.metrics?.deploy("failed", (performance.now() - started) / 1000);
         continue;
       }
       lease.assertHeld();
-      if (isNew) await this.record(app, release, ReleaseStatus.SUCCEEDED);
+      if (isNew) {
+        await this.record(app, release, ReleaseStatus.SUCCEEDED);
+        this.options.metrics?.deploy("succeeded", (performance.now() - started) / 1000);
+      }
       return;
     }
   }

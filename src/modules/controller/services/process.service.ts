@@ -4,7 +4,7 @@ import { invalidInput, notFound, stateConflict } from "../../../core/errors";
 import { AppEventType, announce } from "../../../core/topics";
 import { App, type Procfile, Release, ReleaseStatus } from "../../../entities";
 import type { EventBus } from "../../cache";
-import { type ProcessStatus, RELEASE_TYPE, type RunResult, processTypes } from "../../runtime";
+import { type ProcessStatus, type ProcessUsage, type ProcessUsageSampler, type ProcessWithUsage, RELEASE_TYPE, type RunResult, processTypes } from "../../runtime";
 import type { RoutingService } from "./routing.service";
 import type { DeployService } from "./deploy.service";
 import type { UnitOfWork } from "../unit-of-work";
@@ -28,7 +28,11 @@ export class ProcessService {
     private readonly deploys: DeployService,
     private readonly routing: RoutingService,
     private readonly events: EventBus,
+    private readonly sampler: ProcessUsageSampler,
   ) {}
+
+  /** Each request's readings of its processes' usage, by process name. */
+  private readonly readings = new WeakMap<RequestContext, Map<string, Promise<ProcessUsage>>>();
 
   /** The build of the newest release that has one and did not fail (what scale applies to). */
   private async currentProcfile(app: App): Promise<Procfile> {
@@ -87,6 +91,26 @@ export class ProcessService {
   async processes(ctx: RequestContext, appName: string): Promise<ProcessStatus[]> {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
     return this.deploys.processes(app.name);
+  }
+
+  /**
+   * What a process (as `processes`, `restart` or `processMetrics` gave it, so already authorized)
+   * uses now, read from the engine once per request however many of its fields are asked for; a
+   * sample's own reading when it carries one. Only clients that ask for usage pay for the reading.
+   */
+  usage(ctx: RequestContext, process: ProcessStatus | ProcessWithUsage): Promise<ProcessUsage> {
+    if ("memoryBytes" in process) return Promise.resolve(process);
+    let readings = this.readings.get(ctx);
+    if (!readings) {
+      readings = new Map();
+      this.readings.set(ctx, readings);
+    }
+    let reading = readings.get(process.name);
+    if (!reading) {
+      reading = this.sampler.sample([process], true).then(([read]) => read);
+      readings.set(process.name, reading);
+    }
+    return reading;
   }
 
   /** Restarts all processes, one type, or one process (type and num); waits until they serve again. */

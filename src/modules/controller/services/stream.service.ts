@@ -13,6 +13,7 @@ import {
 } from "../../../core/topics";
 import { type EventBus, type ListStore, type Topic, endAfter, endWhen } from "../../cache";
 import type { AccessService } from "./access.service";
+import type { ProcessMetricsSample, ProcessUsageFeed } from "./process-usage-feed";
 
 /**
  * The live streams of an app (its events, its builds' output, its log lines) for the
@@ -25,6 +26,7 @@ export class StreamService {
     private readonly access: AccessService,
     private readonly events: EventBus,
     private readonly lists: ListStore,
+    private readonly usage: ProcessUsageFeed,
   ) {}
 
   /** The app's events; the last one a stream gives is APP_DESTROYED. */
@@ -141,10 +143,23 @@ export class StreamService {
     );
   }
 
+  /**
+   * Samples of the app's processes with their CPU, memory and network, the first at once, then
+   * every few seconds (read from the engine only while someone watches).
+   */
+  processMetrics(ctx: RequestContext, app: string): Promise<AsyncIterableIterator<ProcessMetricsSample>> {
+    return this.gate(ctx, app, async () => this.usage.follow(app));
+  }
+
   /** A topic of the app's, ended when the app is destroyed or the subscriber loses access to it. */
-  private async open<T>(ctx: RequestContext, app: string, topic: Topic<T>): Promise<AsyncIterableIterator<T>> {
+  private open<T>(ctx: RequestContext, app: string, topic: Topic<T>): Promise<AsyncIterableIterator<T>> {
+    return this.gate(ctx, app, () => this.events.subscribe(topic));
+  }
+
+  /** A stream of the app's (opened once access is checked), ended when the app is destroyed or the subscriber loses access to it. */
+  private async gate<T>(ctx: RequestContext, app: string, opened: () => Promise<AsyncIterableIterator<T>>): Promise<AsyncIterableIterator<T>> {
     await this.access.requireApp(ctx, app, "collaborator");
-    const source = await this.events.subscribe(topic);
+    const source = await opened();
     const changes = await this.events.subscribe(appEventsTopic(app));
     // While an access check is under way, what arrives waits for its answer: a subscriber taken
     // off the app gets nothing from after (not even the line that says so).

@@ -37,6 +37,9 @@ export class Reconciler {
   private readonly loop: LeaderLoop;
   private target: ReconcileTarget | null = null;
   private leading = false;
+  /** The pass under way, if any: a pass asked for meanwhile runs once it ends (one, not one per ask). */
+  private passing: Promise<void> | null = null;
+  private passAgain = false;
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -61,7 +64,7 @@ export class Reconciler {
   private async lead(): Promise<() => Promise<void>> {
     const target = this.target!;
     const stopWatching = this.scheduler.watch((app) => (app ? target.converge(app) : void this.reconcileAll()));
-    const timer = setInterval(() => void this.reconcileAll(), this.options.intervalSeconds * 1000);
+    const timer = setInterval(() => void this.reconcileAll(false), this.options.intervalSeconds * 1000);
     timer.unref();
     const soon = new Map<string, NodeJS.Timeout>();
     const routes = await this.discovery.watchPrefix(SERVICES, {
@@ -99,8 +102,28 @@ export class Reconciler {
     if (this.leading) void this.reconcileAll();
   }
 
-  /** Every app in the database, and every app the engine still runs processes for (destroyed ones). */
-  async reconcileAll(): Promise<void> {
+  /**
+   * Every app in the database, and every app the engine still runs processes for (destroyed ones).
+   * Passes never overlap: with hundreds of apps a pass can outlast the interval, and two at once
+   * only contend for the engine. Asked for during a pass, another one follows it, unless the ask is
+   * the timer's (`queue` false): the pass under way is that pass.
+   */
+  async reconcileAll(queue = true): Promise<void> {
+    if (this.passing) {
+      if (queue) this.passAgain = true;
+      return this.passing;
+    }
+    this.passing = this.pass().finally(() => {
+      this.passing = null;
+      if (this.passAgain) {
+        this.passAgain = false;
+        void this.reconcileAll();
+      }
+    });
+    return this.passing;
+  }
+
+  private async pass(): Promise<void> {
     try {
       const target = this.target!;
       const started = performance.now();

@@ -113,24 +113,26 @@ export class DockerEngine {
   }
 
   /**
-   * Creates a bridge network on the first subnet of the pool no network of this engine uses. Another
-   * process may take the same subnet at the same moment: the engine refuses the overlap, and the next
-   * free one is tried (a few times; then the engine's refusal is the answer).
+   * Creates a bridge network on a free subnet of the pool (one no network of this engine uses).
+   * Other processes may be making networks from the same pool at the same moment (several controllers
+   * on one engine): each try takes one of the first free subnets at random, and when the engine
+   * refuses an overlap anyway, the engine's networks are read again and another is tried.
    */
   private async createInPool(pool: SubnetPool, name: string, create: (subnet: string) => Promise<Docker.Network>): Promise<Docker.Network> {
-    const taken = (await this.docker.listNetworks()).flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? "")).filter(Boolean);
-    let attempts = 0;
-    for (const subnet of freeSubnets(pool, taken)) {
+    for (let attempt = 1; ; attempt++) {
+      const taken = (await this.docker.listNetworks()).flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? "")).filter(Boolean);
+      const free: string[] = [];
+      for (const subnet of freeSubnets(pool, taken)) if (free.push(subnet) >= 32) break;
+      if (free.length === 0) throw new Error(`no free /${pool.size} subnet left in ${pool.cidr} for network ${name} (DEIS_NETWORK_POOL)`);
       try {
-        return await create(subnet);
+        return await create(free[Math.floor(Math.random() * free.length)]);
       } catch (error) {
         const overlap = statusOf(error) === 403 && /overlap/i.test(error instanceof Error ? error.message : "");
-        if (!overlap || ++attempts >= 5) throw error;
+        if (!overlap || attempt >= 10) throw error;
         const made = await this.findNetwork(name); // by another process meanwhile
         if (made) return this.docker.getNetwork(made);
       }
     }
-    throw new Error(`no free /${pool.size} subnet left in ${pool.cidr} for network ${name} (DEIS_NETWORK_POOL)`);
   }
 
   private async findNetwork(name: string): Promise<string | null> {

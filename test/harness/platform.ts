@@ -62,34 +62,44 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
         ? await createTestDatabase()
         : null;
   const prefix = reuse?.prefix ?? `test:${randomBytes(4).toString("hex")}:`;
-  const config: PlatformConfig = loadConfig({
-    DEIS_PORT: "0",
-    DEIS_HOST: "127.0.0.1",
-    DEIS_DATA_DIR: `${testEnv.root}/data-${prefix.replace(/:/g, "")}`,
-    DEIS_PLATFORM_ID: `test-${prefix.split(":")[1]}`,
-    DEIS_BUILDER_PORT: String(await freePort()),
-    DEIS_ROUTER_PORT: String(await freePort()),
-    DEIS_SYSLOG_PORT: String(await freePort()),
-    DEIS_ROUTER_HTTPS_PORT: "0",
-    DEIS_DRAIN_SECONDS: "1",
-    // Looser than the 1.5 s default: on a loaded test machine a healthy Redis or PostgreSQL can be
-    // that slow to answer. test/faults sets the default back to show the bound.
-    DEIS_COMPONENT_TIMEOUT_MS: String(scaled(5000)),
-    ...(backend === "postgres"
-      ? {
-          DATABASE_URL: database!.url,
-          REDIS_URL: testEnv.redisUrl,
-          ETCD_ENDPOINTS: testEnv.etcdEndpoints,
-          ETCD_NAMESPACE: `/${prefix.replace(/:/g, "-")}`,
-          REGISTRY_URL: testEnv.registryUrl,
-        }
-      : {}),
-    ...options.env,
-  });
-  const platform = await startPlatform(config, {
-    database: backend === "postgres" ? { url: database!.url, poolSize: 5 } : {},
-    cachePrefix: prefix,
-  });
+  const configure = async (): Promise<PlatformConfig> =>
+    loadConfig({
+      DEIS_PORT: "0",
+      DEIS_HOST: "127.0.0.1",
+      DEIS_DATA_DIR: `${testEnv.root}/data-${prefix.replace(/:/g, "")}`,
+      DEIS_PLATFORM_ID: `test-${prefix.split(":")[1]}`,
+      DEIS_BUILDER_PORT: String(await freePort()),
+      DEIS_ROUTER_PORT: String(await freePort()),
+      DEIS_SYSLOG_PORT: String(await freePort()),
+      DEIS_ROUTER_HTTPS_PORT: "0",
+      DEIS_DRAIN_SECONDS: "1",
+      // Looser than the 1.5 s default: on a loaded test machine a healthy Redis or PostgreSQL can be
+      // that slow to answer. test/faults sets the default back to show the bound.
+      DEIS_COMPONENT_TIMEOUT_MS: String(scaled(5000)),
+      ...(backend === "postgres"
+        ? {
+            DATABASE_URL: database!.url,
+            REDIS_URL: testEnv.redisUrl,
+            ETCD_ENDPOINTS: testEnv.etcdEndpoints,
+            ETCD_NAMESPACE: `/${prefix.replace(/:/g, "-")}`,
+            REGISTRY_URL: testEnv.registryUrl,
+          }
+        : {}),
+      ...options.env,
+    });
+  // The ports are free when picked, but something else on the machine (a container's published port,
+  // another test) may take one before the platform binds it: pick again then.
+  let platform: Platform | undefined;
+  for (let attempt = 1; !platform; attempt++) {
+    try {
+      platform = await startPlatform(await configure(), {
+        database: backend === "postgres" ? { url: database!.url, poolSize: 5 } : {},
+        cachePrefix: prefix,
+      });
+    } catch (error) {
+      if (attempt >= 3 || !String((error as Error)?.message ?? error).includes("EADDRINUSE")) throw error;
+    }
+  }
   const subscribers = countSubscriptions(platform.cache.events);
   const clients: DeisClient[] = [];
   let stoppedApps: string[] | null = null;

@@ -3,7 +3,9 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { gitPush, gitRepo, sshKeygen } from "../harness/git";
+import { appEventsTopic } from "../../src/core/topics";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
+import { eventually } from "../harness/wait";
 import { type Browser, buildDashboard, openBrowser, requireChromium, screenshotDir } from "./browser";
 
 const PASSWORD = "correct-horse-battery";
@@ -259,9 +261,11 @@ describe("the web dashboard in a browser", () => {
         await first.page.getByRole("button", { name: "Save config" }).click();
         await row.filter({ hasText: "v2" }).waitFor();
 
-        // Now both on the app: config, releases and domains follow.
+        // Now both on the app: config, releases and domains follow (once the second page's event stream is live).
+        const watching = t.subscribers(appEventsTopic(shared));
         await go(second.page, `#/apps/${shared}`);
         await second.page.locator('tr[data-release="2"]').waitFor();
+        await eventually("the second page's app events to be live", async () => (t.subscribers(appEventsTopic(shared)) > watching ? true : undefined));
         await first.page.getByRole("button", { name: "Unset" }).click();
         await first.page.getByRole("button", { name: "Save config" }).click();
         await second.page.locator('tr[data-release="3"]').waitFor();

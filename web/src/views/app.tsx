@@ -16,6 +16,12 @@ export function AppView({ name, me }: { name: string; me: Me }) {
   const [tick, setTick] = useState(0);
   const [gone, setGone] = useState(false);
   const app = useQuery(() => api.DashApp({ name }), [name, tick]);
+  // An event sent between the first load and the moment the server holds the subscription would be
+  // missed: load once more when the subscription has had time to be set up.
+  useEffect(() => {
+    const timers = [1000, 4000].map((ms) => setTimeout(() => setTick((n) => n + 1), ms));
+    return () => timers.forEach(clearTimeout);
+  }, [name]);
   const liveError = useLive(
     () => api.DashAppEvents({ app: name }),
     (event) => {

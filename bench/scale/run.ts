@@ -89,7 +89,7 @@ async function waitDeployed(client: DeisClient, apps: readonly string[]): Promis
     for (;;) {
       const { release } = await client.sdk.Release({ app, version: 2 });
       if (release.status === "SUCCEEDED") break;
-      if (release.status !== "PENDING") throw new Error(`${app} v2 ${release.status}`);
+      if (release.status !== "PENDING") throw new Error(`${app} v2 ${release.status}: ${release.failureReason ?? "no reason given"}`);
       await sleep(200);
     }
   }

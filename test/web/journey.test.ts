@@ -136,6 +136,10 @@ describe("the web dashboard in a browser", () => {
       await page.getByRole("button", { name: "Scale", exact: true }).click();
       await page.locator('li[data-process="web.2"]').filter({ hasText: "running" }).waitFor({ timeout: SLOW });
       await page.locator('li[data-process="web.1"]').filter({ hasText: "running" }).waitFor();
+      // What each uses, streamed by processMetrics: memory under the 512M default limit.
+      const usage = page.locator('li[data-process="web.2"] [data-usage]');
+      await usage.waitFor({ timeout: SLOW });
+      expect(await usage.textContent()).toMatch(/· [\d.]+ MB of 512\.0 MB/);
       await shot(page, "scaled");
 
       // Live logs: a request through the router shows up as it happens.

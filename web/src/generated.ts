@@ -550,6 +550,13 @@ export type DashAuditQueryVariables = Exact<{
 
 export type DashAuditQuery = { audit: { nodes: Array<{ id: string, at: string, username: string | null, operation: string, summary: string, app: string | null, address: string | null, outcome: string }> } };
 
+export type DashProcessMetricsSubscriptionVariables = Exact<{
+  app: string;
+}>;
+
+
+export type DashProcessMetricsSubscription = { processMetrics: { at: string, processes: Array<{ name: string, cpuPercent: number | null, memoryBytes: number | null, memoryLimitBytes: number | null, restarts: number | null }> } };
+
 export const AppSummaryFragmentDoc = new TypedDocumentString(`
     fragment AppSummary on App {
   name
@@ -1259,6 +1266,20 @@ export const DashAuditDocument = new TypedDocumentString(`
   }
 }
     `);
+export const DashProcessMetricsDocument = new TypedDocumentString(`
+    subscription DashProcessMetrics($app: String!) {
+  processMetrics(app: $app) {
+    at
+    processes {
+      name
+      cpuPercent
+      memoryBytes
+      memoryLimitBytes
+      restarts
+    }
+  }
+}
+    `);
 export type Requester<C = {}> = <R, V>(doc: string, vars?: V, options?: C) => Promise<R> | AsyncIterable<R>
 export function getSdk<C>(requester: Requester<C>) {
   return {
@@ -1447,6 +1468,9 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     DashAudit(variables?: DashAuditQueryVariables, options?: C): Promise<DashAuditQuery> {
       return requester<DashAuditQuery, DashAuditQueryVariables>(DashAuditDocument, variables, options) as Promise<DashAuditQuery>;
+    },
+    DashProcessMetrics(variables: DashProcessMetricsSubscriptionVariables, options?: C): AsyncIterable<DashProcessMetricsSubscription> {
+      return requester<DashProcessMetricsSubscription, DashProcessMetricsSubscriptionVariables>(DashProcessMetricsDocument, variables, options) as AsyncIterable<DashProcessMetricsSubscription>;
     }
   };
 }

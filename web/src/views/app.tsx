@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { type Me, api } from "../api";
-import type { DashAppQuery, DashBuildLogsSubscription } from "../generated";
+import type { DashAppQuery, DashBuildLogsSubscription, DashProcessMetricsSubscription } from "../generated";
 import { ErrorBox, FieldError, Section, useAction, useLive, useQuery, when } from "../ui";
 import { releaseState } from "./apps";
 import { LogIngest, RunCommand, Transfer } from "./app-actions";
@@ -78,6 +78,25 @@ export function AppView({ name, me }: { name: string; me: Me }) {
   );
 }
 
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** A process's memory (of its limit), CPU and restarts, once a sample has come. */
+function Usage({ sample }: { sample?: DashProcessMetricsSubscription["processMetrics"]["processes"][number] }) {
+  if (!sample || sample.memoryBytes == null) return null;
+  const limit = sample.memoryLimitBytes ? ` of ${mb(sample.memoryLimitBytes)}` : "";
+  const cpu = sample.cpuPercent == null ? "" : ` · ${sample.cpuPercent.toFixed(1)}% CPU`;
+  const restarts = sample.restarts ? ` · ${sample.restarts} restarts` : "";
+  return (
+    <span class="muted" data-usage>
+      {" "}
+      · {mb(sample.memoryBytes)}
+      {limit}
+      {cpu}
+      {restarts}
+    </span>
+  );
+}
+
 function Processes({ data, reload }: { data: AppData; reload: () => void }) {
   const app = data.app.name;
   const types = data.app.structure.map((s) => s.type);
@@ -90,6 +109,9 @@ function Processes({ data, reload }: { data: AppData; reload: () => void }) {
   const restart = useAction(async (type: string | null) => {
     await api.DashRestart({ app, type });
   });
+  // What each process uses, sampled by the platform every few seconds while this page watches.
+  const [usage, setUsage] = useState<Record<string, DashProcessMetricsSubscription["processMetrics"]["processes"][number]>>({});
+  useLive(() => api.DashProcessMetrics({ app }), (event) => setUsage(Object.fromEntries(event.processMetrics.processes.map((p) => [p.name, p]))), [app]);
   const converging = data.app.structure.some((s) => data.processes.filter((p) => p.type === s.type && p.state === "running").length !== s.count);
   useEffect(() => {
     // A scale has no event when it has converged: look again while the processes differ from the scale.
@@ -115,6 +137,7 @@ function Processes({ data, reload }: { data: AppData; reload: () => void }) {
                     {p.type}.{p.num}
                   </code>{" "}
                   <span class={`state state-${p.state}`}>{p.state}</span> v{p.version} {p.startedAt ? `since ${when(p.startedAt)}` : ""}
+                  <Usage sample={usage[p.name]} />
                 </li>
               ))}
             </ul>

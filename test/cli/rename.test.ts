@@ -104,10 +104,10 @@ describe("deis apps:rename", () => {
       return got.status === 200 && JSON.parse(got.body).app === renamed ? true : undefined;
     });
     expect((await alice.ok(["domains", "--json"], { cwd: repo })).json()).toEqual([expect.objectContaining({ domain: custom })]);
-    // The router reads only discovery and does not know which names are apps: the old name answers
-    // as a name no app ever had (the "not available" page), never the app.
+    // The router knows which names are apps (a key per app in discovery): the old name answers as a
+    // name no app ever had (404, the unknown-host page), never the app.
     const nobody = await answer(uniqueApp("never-was"));
-    expect(nobody.status).toBe(503);
+    expect(nobody.status).toBe(404);
     await eventually(`${app} to answer as no app`, async () => {
       const got = await answer(app);
       return got.status === nobody.status && got.body === nobody.body ? true : undefined;

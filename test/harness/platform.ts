@@ -9,6 +9,7 @@ import { removePlatformLeftovers } from "./leftovers";
 import { freePort } from "./processes";
 import { countSubscriptions } from "./subscriptions";
 import { scaled } from "./time";
+import { eventually } from "./wait";
 
 export type Backend = "postgres" | "embedded";
 
@@ -99,6 +100,12 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     } catch (error) {
       if (attempt >= 3 || !String((error as Error)?.message ?? error).includes("EADDRINUSE")) throw error;
     }
+  }
+  // Lines sent before the log server leads are not stored (no one takes them in yet): tests that read
+  // an app's first lines start once it leads, which its syslog receiver's port says.
+  const started = platform;
+  if (!options.sharing && started.config.syslogPort !== null) {
+    await eventually("the log server to lead", async () => (started.logServer.syslogPort !== null ? true : undefined));
   }
   const subscribers = countSubscriptions(platform.cache.events);
   const clients: DeisClient[] = [];

@@ -38,7 +38,8 @@ describe("volumes", () => {
     expect((await alice.sdk.Volumes({ app })).volumes).toEqual([expect.objectContaining({ name: "data", path: "/data", node: null })]);
     const [volume] = await engineVolumes(app);
     expect(volume).toMatchObject({
-      Name: `${t.platform.config.platformId}-${app}-data`,
+      // By the app's id (dots, which no name has): no other app's name and volume can spell it.
+      Name: expect.stringMatching(new RegExp(`^${t.platform.config.platformId}\\.[0-9a-f-]{36}\\.data$`)),
       Labels: expect.objectContaining({ "deis.app": app, "deis.volume": "data" }),
     });
 
@@ -80,6 +81,8 @@ describe("volumes", () => {
     }
     await expectApiError(alice.sdk.AddVolume({ app, name: "data", path: "/elsewhere" }), "CONFLICT", "name");
     await expectApiError(alice.sdk.RemoveVolume({ app, name: "nope" }), "NOT_FOUND");
+    // A rename removes the old name as if destroyed, volumes included: refused while the app has any.
+    expect((await expectApiError(alice.sdk.RenameApp({ app, name: `${app}-new` }), "CONFLICT")).message).toMatch(/has volumes, which a rename would remove/);
     expect(await latestVersion()).toBe(before);
     expect((await alice.sdk.Volumes({ app })).volumes.map((v) => v.name)).toEqual(["data"]);
   });

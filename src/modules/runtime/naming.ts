@@ -61,9 +61,11 @@ export function appNetwork(platform: string, app: string, driver: NetworkSpec["d
  * and app, so platforms and apps sharing an engine never share one) and labelled, so the platform
  * finds (and removes) its own.
  */
-export function volumeMounts(platform: string, plan: Pick<AppPlan, "app" | "volumes">): VolumeMount[] {
+export function volumeMounts(platform: string, plan: Pick<AppPlan, "app" | "appId" | "volumes">): VolumeMount[] {
   return plan.volumes.map((v) => ({
-    name: `${platform}-${plan.app}-${v.name}`,
+    // By the app's id, with dots (which no app or volume name has): by name, app "shop" volume "data-x"
+    // and app "shop-data" volume "x" would be the same Docker volume, one tenant's data in another's app.
+    name: `${platform}.${plan.appId}.${v.name}`,
     path: v.path,
     labels: { [LABELS.platform]: platform, [LABELS.app]: plan.app, [LABELS.volume]: v.name },
   }));

@@ -9,8 +9,6 @@ import { type AppPlan, DeployFailed, type OneOffOptions, type ProcessStatus, typ
  * image's first EXPOSEd port (or the default).
  */
 export type ReleasePlan = Omit<AppPlan, "port" | "env"> & {
-  /** The app's id: which images are its own is decided on it (a name can change). */
-  readonly appId: string;
   readonly port: number | null;
   /** Config + DEIS_APP + DEIS_RELEASE; the runtime adds PORT. */
   readonly env: Readonly<Record<string, string>>;

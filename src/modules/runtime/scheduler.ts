@@ -20,6 +20,8 @@ export interface ProcessPlan {
 /** What an app should run: one release, its image, env and process counts. */
 export interface AppPlan {
   readonly app: string;
+  /** The app's id: what is its own (images, volumes) is decided on it, since a name can change. */
+  readonly appId: string;
   readonly version: number;
   readonly image: string;
   /** Config + PORT + DEIS_APP + DEIS_RELEASE. */

@@ -1,5 +1,6 @@
 import type { AppPlan } from "../../../src/modules/runtime/scheduler";
 import { DEFAULT_HEALTHCHECK } from "../../../src/modules/runtime/health";
+import { volumeMounts } from "../../../src/modules/runtime/naming";
 import { SPEC_LABEL, healthcheckCommand, serviceDefinition, serviceName, swarmHealthcheckTiming } from "../../../src/modules/runtime/swarm-service";
 
 const SWARM_NAME = /^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$/;
@@ -8,6 +9,7 @@ const defaults = { platformId: "deis", stopTimeoutSeconds: 10, restartDelaySecon
 function plan(overrides: Partial<AppPlan> = {}, count = 1): AppPlan {
   return {
     app: "shop",
+    appId: "0b9a4d52-5c1e-4c7e-9d0f-3a1f2b6c7d8e",
     version: 4,
     image: "deis-apps/shop:v4",
     env: { PORT: "5000", GREETING: "hi" },
@@ -73,9 +75,16 @@ describe("Swarm services of an app", () => {
   test("mount the app's volumes (named per platform and app, labelled) and pin an app with volumes to the node holding them", () => {
     const p = plan({ volumes: [{ name: "data", path: "/data" }] });
     const { definition } = serviceDefinition(p, p.processes[0], "sha256:abc", defaults, 0, "node-1");
-    expect(definition.volumes).toEqual([{ name: "deis-shop-data", path: "/data", labels: { "deis.platform": "deis", "deis.app": "shop", "deis.volume": "data" } }]);
+    expect(definition.volumes).toEqual([{ name: "deis.0b9a4d52-5c1e-4c7e-9d0f-3a1f2b6c7d8e.data", path: "/data", labels: { "deis.platform": "deis", "deis.app": "shop", "deis.volume": "data" } }]);
     expect(definition.constraints).toEqual(["node.id==node-1"]);
     const none = plan();
     expect(serviceDefinition(none, none.processes[0], "sha256:abc", defaults, 0, "node-1").definition.constraints).toEqual([]);
+  });
+
+  test("two apps' volumes never share a Docker volume, whatever their names spell together", () => {
+    // By name, "shop" + "data-x" and "shop-data" + "x" would both be deis-shop-data-x.
+    const a = volumeMounts("deis", { app: "shop", appId: "0b9a4d52-5c1e-4c7e-9d0f-3a1f2b6c7d8e", volumes: [{ name: "data-x", path: "/d" }] });
+    const b = volumeMounts("deis", { app: "shop-data", appId: "7f3e2d1c-0b9a-4c8d-8e7f-6a5b4c3d2e1f", volumes: [{ name: "x", path: "/d" }] });
+    expect(a[0].name).not.toBe(b[0].name);
   });
 });

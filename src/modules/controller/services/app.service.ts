@@ -1,7 +1,7 @@
 import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
-import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
-import { App, Build, Collaborator, Config, User, newLogToken } from "../../../entities";
+import { alreadyExists, invalidInput, notFound, stateConflict } from "../../../core/errors";
+import { App, Build, Collaborator, Config, User, Volume, newLogToken } from "../../../entities";
 import { AppEventType, announce, appDestroyedTopic, logDrainsChangedTopic, logIngestTokenChangedTopic } from "../../../core/topics";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
@@ -106,6 +106,10 @@ export class AppService {
     const renamed = await this.deploys.exclusive(app.name, async () => {
       if (await this.dataSource.getRepository(App).existsBy({ name: newName })) {
         throw alreadyExists("name", `an app named "${newName}" already exists`);
+      }
+      // The old name is removed as if destroyed, volumes included: refused rather than lose their data.
+      if (await this.dataSource.getRepository(Volume).existsBy({ appId: app.id })) {
+        throw stateConflict(`${app.name} has volumes, which a rename would remove: remove them first (deis volumes:remove), or keep the name`);
       }
       const builds = await this.dataSource.getRepository(Build).find({ where: { appId: app.id }, select: { id: true, image: true } });
       // Named in the new repository before the row changes, so the new name's deploy finds them.

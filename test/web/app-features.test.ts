@@ -6,23 +6,10 @@ import { ECHO_IMAGE } from "../harness/docker";
 import { send } from "../harness/http";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
 import { eventually } from "../harness/wait";
-import { type Browser, buildDashboard, openBrowser, requireChromium, screenshotDir } from "./browser";
+import { type Browser, buildDashboard, openBrowser, requireChromium, screenshotDir, watchProblems } from "./browser";
 
 const PASSWORD = "correct-horse-battery";
 const SLOW = 120_000;
-
-/** What the page reported that a user would never see: script errors and CSP violations. */
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  page.on("console", (message) => {
-    // Answers of 4xx are the API refusing on purpose (shown on the page); Docker adding a bridge
-    // network on this host makes Chromium abort requests in flight (ERR_NETWORK_CHANGED), which queries retry.
-    const expected = /Failed to load resource: (the server responded with a status of 40[0-9]|net::ERR_NETWORK_CHANGED)/;
-    if (message.type() === "error" && !expected.test(message.text())) problems.push(`console: ${message.text()}`);
-  });
-  return problems;
-}
 
 /**
  * An app's newer features in the dashboard: maintenance mode (seen at the router), the allow-list,

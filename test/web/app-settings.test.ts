@@ -4,20 +4,9 @@ import type { DeisClient } from "../../src/sdk/client";
 import { selfSigned } from "../harness/certificates";
 import { expectApiError } from "../harness/expect-error";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
-import { type Browser, buildDashboard, openBrowser, requireChromium, screenshotDir } from "./browser";
+import { type Browser, buildDashboard, openBrowser, requireChromium, screenshotDir, watchProblems } from "./browser";
 
 const PASSWORD = "correct-horse-battery";
-
-/** What the page reported that a user would never see: script errors and CSP violations. */
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  page.on("console", (message) => {
-    // Answers of 4xx are the API refusing on purpose (shown on the page).
-    if (message.type() === "error" && !/Failed to load resource: the server responded with a status of 40[0-9]/.test(message.text())) problems.push(`console: ${message.text()}`);
-  });
-  return problems;
-}
 
 /**
  * An app's settings in the dashboard (limits, healthchecks, tags, certificates, ingest token,

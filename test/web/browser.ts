@@ -51,3 +51,16 @@ export function screenshotDir(name: string): string {
   process.stdout.write(`dashboard screenshots: ${dir}\n`);
   return dir;
 }
+
+/** What the page reported that a user would never see: script errors and CSP violations. */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    // Answers of 4xx are the API refusing on purpose (shown on the page); Docker adding a bridge
+    // network on this host makes Chromium abort requests in flight (ERR_NETWORK_CHANGED), which queries retry.
+    const expected = /Failed to load resource: (the server responded with a status of 40[0-9]|net::ERR_NETWORK_CHANGED)/;
+    if (message.type() === "error" && !expected.test(message.text())) problems.push(`console: ${message.text()}`);
+  });
+  return problems;
+}

@@ -6,7 +6,7 @@ import { gitPush, gitRepo, sshKeygen } from "../harness/git";
 import { appEventsTopic } from "../../src/core/topics";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
 import { eventually } from "../harness/wait";
-import { type Browser, buildDashboard, openBrowser, requireChromium, screenshotDir } from "./browser";
+import { type Browser, buildDashboard, openBrowser, requireChromium, screenshotDir, watchProblems } from "./browser";
 
 const PASSWORD = "correct-horse-battery";
 /** Long enough for a build and a rollout on a busy machine; the steps wait on what the page shows, not on time. */
@@ -16,19 +16,6 @@ function curl(url: string, host: string): Promise<string> {
   return new Promise((resolve, reject) =>
     execFile("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", `Host: ${host}`, url], (error, stdout) => (error ? reject(error) : resolve(stdout))),
   );
-}
-
-/** What the page reported that a user would never see: script errors and CSP violations. */
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  page.on("console", (message) => {
-    // Answers of 4xx are the API refusing on purpose (shown on the page); Docker adding an app's bridge
-    // network makes Chromium abort requests in flight (ERR_NETWORK_CHANGED), which queries retry.
-    const expected = /Failed to load resource: (the server responded with a status of 40[0-9]|net::ERR_NETWORK_CHANGED)/;
-    if (message.type() === "error" && !expected.test(message.text())) problems.push(`console: ${message.text()}`);
-  });
-  return problems;
 }
 
 /**

@@ -4,8 +4,9 @@ import type { Scheduler } from "./scheduler";
 import type { PlatformMetrics } from "../metrics";
 
 /** What the reconciler drives (the controller's deploys): which apps exist, and "bring this one up to date". */
-/** Apps a full pass converges at once. */
+/** Apps a full pass converges at once, and how long it waits for each. */
 const PASS_CONCURRENCY = 8;
+const PASS_WAIT_PER_APP_MS = 20_000;
 
 export interface ReconcileTarget {
   /** Every app the platform knows. */
@@ -135,7 +136,11 @@ export class Reconciler {
       const worker = async () => {
         for (let app = queue.shift(); app !== undefined; app = queue.shift()) {
           target.converge(app);
-          await target.settled(app);
+          // At most a while per app: an app converged again and again (a crash loop, a deploy waiting
+          // on its healthcheck) goes on in the background and does not hold up the pass, or the next.
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([target.settled(app), new Promise((resolve) => (timer = setTimeout(resolve, PASS_WAIT_PER_APP_MS)))]);
+          clearTimeout(timer);
         }
       };
       await Promise.all(Array.from({ length: Math.min(PASS_CONCURRENCY, queue.length) }, worker));

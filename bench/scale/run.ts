@@ -63,7 +63,7 @@ class PassWatcher {
     }
   };
 
-  /** The next full pass over at least `apps` apps, after now. */
+  /** The next full pass over at least `apps` apps, after now; NaN ms (said) when none ends within 2 minutes. */
   async next(apps: number): Promise<{ apps: number; ms: number }> {
     const seen = this.passes.length;
     for (let i = 0; i < 1200; i++) {
@@ -71,7 +71,8 @@ class PassWatcher {
       if (pass) return pass;
       await sleep(100);
     }
-    throw new Error(`no reconciler pass over ${apps} apps within 2 minutes`);
+    console.log(`  NOTE: no reconciler pass over ${apps} apps ended within 2 minutes (passes seen: ${JSON.stringify(this.passes.slice(-3))})`);
+    return { apps, ms: Number.NaN };
   }
 }
 

@@ -68,6 +68,9 @@ export async function openCache(options: CacheOptions): Promise<Cache> {
       connectTimeout: timeoutMs,
       maxRetriesPerRequest: 0,
       enableOfflineQueue: offlineQueue,
+      // The event bus's connections subscribe before they are connected: a ready check (INFO) sent
+      // after a queued SUBSCRIBE fails in subscriber mode, and that error went unhandled.
+      enableReadyCheck: !offlineQueue,
       lazyConnect: true,
     });
   // Commands fail at once while the client is disconnected (nothing piles up to run minutes later).

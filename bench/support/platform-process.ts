@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { bannerApiUrl } from "../../test/harness/platform-process";
+import { benchNumber } from "./settings";
 
 export const ROOT = join(__dirname, "..", "..");
 
@@ -54,13 +55,17 @@ export function processTree(pid: number): ProcessRss[] {
 
 export const totalMb = (tree: readonly ProcessRss[]) => tree.reduce((sum, p) => sum + p.rssKb, 0) / 1024;
 
-/** Waits until RSS stops growing (three samples a second apart within 1 MB, at most a minute); the tree then. */
+const SETTLE_SAMPLES = benchNumber("BENCH_SETTLE_SECONDS", 12, 3, 2);
+
+/** The process tree once its memory has settled (at most 90 s). */
 export async function settledTree(pid: number): Promise<ProcessRss[]> {
+  // Settled: the total moved less than 1 MB over the last SETTLE_SAMPLES seconds (start-up's and the
+  // last requests' database connections close after 5 s idle, so a shorter window catches them).
   let samples: number[] = [];
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < 90; i++) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    samples = [...samples.slice(-2), totalMb(processTree(pid))];
-    if (samples.length === 3 && Math.max(...samples) - Math.min(...samples) < 1) break;
+    samples = [...samples.slice(-(SETTLE_SAMPLES - 1)), totalMb(processTree(pid))];
+    if (samples.length === SETTLE_SAMPLES && Math.max(...samples) - Math.min(...samples) < 1) break;
   }
   return processTree(pid);
 }
@@ -114,6 +119,18 @@ export async function stopPlatformCommand(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once("exit", resolve));
   process.kill(-child.pid!, "SIGTERM");
   await exited;
+  // `npm start` exits before the platform under it has finished shutting down; wait for the whole group,
+  // so nothing it still does (a reconciler pass starting a container) outlives the bench's clean-up.
+  while (groupAlive(child.pid!)) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** GET / through the router with a Host header; the status, or 0 when the connection failed. */

@@ -50,7 +50,9 @@ export function createDataSource(options: DatabaseOptions): DataSource {
   if (options.server) {
     const { socketDir, port, user, database } = options.server;
     // The same pool as DATABASE_URL's (a smaller one starved concurrent deploys), but idle connections
-    // close soon: each backend is a process of its own, about 15 MB.
+    // close soon: each backend is a process of its own, about 15 MB. One stays open, so the idle
+    // platform's periodic queries (log server, cron, reconciler) reuse it instead of starting a backend
+    // (a fork and its catalog caches) every few seconds.
     return new DataSource({
       ...common,
       host: socketDir,
@@ -59,7 +61,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
       database,
       poolSize: options.poolSize ?? 10,
       driver: boundedPg(options.connectTimeoutMs),
-      extra: { idleTimeoutMillis: 5000, ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}) },
+      extra: { min: 1, idleTimeoutMillis: 5000, ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}) },
     });
   }
   if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });

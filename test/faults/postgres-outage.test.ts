@@ -10,7 +10,8 @@ import type { DeisClient } from "../../src/sdk/client";
 import { answerOf, describeOutage, healthz } from "./outage";
 
 /**
- * PostgreSQL stopped (immediate shutdown: every connection dropped, new ones refused) while a
+ * PostgreSQL stopped (immediate shutdown: every connection dropped, new ones refused), or paused with
+ * SIGSTOP (connections open, nothing answers: told from a slow statement by a probe), while a
  * controller runs on it: requests answer SERVICE_UNAVAILABLE naming the database, quickly;
  * /healthz names it; once PostgreSQL is back the same controller serves again, no restart.
  * The harness's shared PostgreSQL is not touched: this file runs its own.
@@ -28,7 +29,7 @@ describe("PostgreSQL unreachable", () => {
     postgres = await startPostgres(join(testEnv.root, `pg-outage-${app}`));
     running = true;
     // A statement bound shorter than the default, so the paused case below answers in bounded time here too.
-    t = await startTestPlatform({ databaseUrl: postgres.url, env: { DEIS_COMPONENT_TIMEOUT_MS: "1500", DEIS_DATABASE_QUERY_TIMEOUT_MS: "3000" } });
+    t = await startTestPlatform({ databaseUrl: postgres.url, env: { DEIS_COMPONENT_TIMEOUT_MS: "1500" } });
     ({ client: alice } = await t.signUp("alice"));
     await alice.sdk.CreateApp({ name: app });
   });

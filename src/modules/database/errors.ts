@@ -1,6 +1,7 @@
 import pg from "pg";
 import { QueryFailedError } from "typeorm";
 import { type DomainError, componentUnavailable } from "../../core/errors";
+import { StallWatch, freshConnectionProbe } from "./stall-watch";
 
 /** PostgreSQL's unique_violation (23505), as TypeORM passes it on (from pg and from PGlite). */
 export function isUniqueViolation(error: unknown): boolean {
@@ -41,11 +42,26 @@ type Connect = (callback?: ConnectCallback) => unknown;
  */
 export function boundedPg(connectTimeoutMs?: number): typeof pg {
   const typed = (err: unknown) => (err && isServerGone(err) ? componentUnavailable("database", err) : err);
+  let watch: StallWatch | null = null;
   class BoundedClient extends pg.Client {
     constructor(config?: pg.ClientConfig) {
-      super({ ...config, connectionTimeoutMillis: connectTimeoutMs ?? config?.connectionTimeoutMillis });
+      const bounded = { ...config, connectionTimeoutMillis: connectTimeoutMs ?? config?.connectionTimeoutMillis };
+      super(bounded);
+      watch ??= new StallWatch(freshConnectionProbe(pg.Client, bounded));
     }
   }
+  // Statements in flight are watched, so a hung server is told from a slow statement (stall-watch.ts).
+  const baseQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  (BoundedClient.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: pg.Client, ...args: unknown[]) {
+    const result = baseQuery.apply(this, args);
+    if (watch && result && typeof (result as Promise<unknown>).then === "function") {
+      const client = this;
+      watch.started(client);
+      const done = () => watch?.finished(client);
+      (result as Promise<unknown>).then(done, done);
+    }
+    return result;
+  };
   const baseConnect = pg.Pool.prototype.connect as Connect;
   class BoundedPool extends pg.Pool {
     constructor(config?: pg.PoolConfig) {

@@ -55,8 +55,9 @@ class PassWatcher {
     for (const line of lines) {
       if (!line.includes("reconcile pass done")) continue;
       try {
-        const entry = JSON.parse(line) as { apps: number; ms: number };
-        this.passes.push({ apps: entry.apps, ms: entry.ms });
+        // A pass converges `apps` and skips `inShape` (already running what they should): it covers both.
+        const entry = JSON.parse(line) as { apps: number; inShape?: number; ms: number };
+        this.passes.push({ apps: entry.apps + (entry.inShape ?? 0), ms: entry.ms });
       } catch {
         // not a JSON line
       }

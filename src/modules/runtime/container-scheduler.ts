@@ -16,6 +16,7 @@ import {
 import {
   type AppPlan,
   DeployFailed,
+  type ExpectedApp,
   type ProcessPlan,
   type OneOffOptions,
   type ProcessStatus,
@@ -305,6 +306,36 @@ export class ContainerScheduler implements Scheduler {
 
   stopOneOff(app: string, num: number): Promise<boolean> {
     return stopDetachedOneOff(this.engine, this.options.platformId, app, num, this.options.stopTimeoutSeconds);
+  }
+
+  async inShape(expected: readonly ExpectedApp[], routes: RouteSink): Promise<Set<string>> {
+    const byApp = new Map<string, Existing[]>();
+    for (const container of await this.engine.listContainers([`${LABELS.platform}=${this.options.platformId}`])) {
+      const identity = identityFromLabels(container.labels);
+      if (!identity || identity.type === "run") continue;
+      byApp.set(identity.app, [...(byApp.get(identity.app) ?? []), { ...identity, container }]);
+    }
+    const fine = new Set<string>();
+    for (const { app, version, processes } of expected) {
+      const existing = byApp.get(app) ?? [];
+      const wanted = new Map<string, boolean>();
+      if (version !== null) {
+        for (const p of processes) for (let num = 1; num <= p.count; num++) wanted.set(containerName(app, version, p.type, num), p.routed);
+      }
+      const shaped =
+        existing.length === wanted.size &&
+        existing.every(({ container }) => {
+          const routed = wanted.get(container.name);
+          return routed !== undefined && container.state === "running" && (!routed || (this.address(container) !== null && routes.keeps(app, container.name)));
+        });
+      if (!shaped) continue;
+      fine.add(app);
+      // What converge does for a running process: it has run long enough to forget its crashes.
+      for (const { container } of existing) {
+        if (container.startedAt && Date.now() - container.startedAt.getTime() > STABLE_AFTER_MS) this.crashes.delete(container.name);
+      }
+    }
+    return fine;
   }
 
   async apps(): Promise<string[]> {

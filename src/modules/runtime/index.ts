@@ -13,7 +13,7 @@ import type { PlatformMetrics } from "../metrics";
 
 export { type ReleasePlan, ReleaseRunner } from "./release-runner";
 export type { ReconcileTarget } from "./reconciler";
-export { DeployFailed, type ProcessPlan } from "./scheduler";
+export { DeployFailed, type ExpectedApp, type ProcessPlan } from "./scheduler";
 export { DEFAULT_HEALTHCHECK } from "./health";
 export { LABELS, buildNetwork, identityFromLabels } from "./naming";
 export { ONE_OFF_TYPE, isAttachedOneOff } from "./one-off";

@@ -1,7 +1,7 @@
 import type { Logger } from "../../core/logger";
 import type { DockerEngine, ImageNames, ImagePolicy } from "../docker";
 import type { RegistryClient } from "../registry";
-import { type AppPlan, DeployFailed, type OneOffOptions, type ProcessStatus, type RouteSink, type RunResult, type Scheduler } from "./scheduler";
+import { type AppPlan, DeployFailed, type ExpectedApp, type OneOffOptions, type ProcessStatus, type RouteSink, type RunResult, type Scheduler } from "./scheduler";
 
 /**
  * What the controller asks the runtime to run: one release of an app as a plain plan. `image` is the
@@ -104,6 +104,11 @@ export class ReleaseRunner {
 
   processes(app: string): Promise<ProcessStatus[]> {
     return this.scheduler.processes(app);
+  }
+
+  /** Of `expected`, the apps that run exactly what they should (a reconciler pass skips them). */
+  inShape(expected: readonly ExpectedApp[]): Promise<Set<string>> {
+    return this.scheduler.inShape(expected, this.routes);
   }
 
   /** Apps the engine runs processes for (so a destroyed app's leftovers are found). */

@@ -89,6 +89,10 @@ export class RoutePublisher implements RouteSink {
     });
   }
 
+  keeps(app: string, process: string): boolean {
+    return this.mine.has(serviceKey(app, process));
+  }
+
   /** Stops renewing without revoking: routes outlive a controller restart by their TTL. */
   close(): void {
     this.closed = true;

@@ -74,6 +74,18 @@ export interface RouteSink {
   unpublish(app: string, process: string): Promise<void>;
   /** Names of the app's processes that have routes. */
   published(app: string): Promise<string[]>;
+  /** True when this process published the route and keeps it alive (no store read). */
+  keeps(app: string, process: string): boolean;
+}
+
+/**
+ * What should run for an app, in brief: enough for a reconciler pass to tell an app already in shape
+ * (skipped) from one to converge. `version` null: nothing should run (no release that can).
+ */
+export interface ExpectedApp {
+  readonly app: string;
+  readonly version: number | null;
+  readonly processes: readonly { readonly type: string; readonly count: number; readonly routed: boolean }[];
 }
 
 /** A new release's processes never became healthy; they were removed, the old ones left alone. */
@@ -110,6 +122,11 @@ export interface Scheduler {
   stopOneOff(app: string, num: number): Promise<boolean>;
   /** Apps that have processes on the engine (to find what a destroyed app left behind). */
   apps(): Promise<string[]>;
+  /**
+   * Of `expected`, the apps whose processes are exactly these, all running and (when routed) routed by
+   * this controller, read in one look at the engine; a scheduler without a cheap look returns none.
+   */
+  inShape(expected: readonly ExpectedApp[], routes: RouteSink): Promise<Set<string>>;
   /** Calls back with an app whose processes changed on their own (crash, engine restart); null: check all. */
   watch(onChange: (app: string | null) => void): () => void;
 }

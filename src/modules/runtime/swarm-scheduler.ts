@@ -386,6 +386,11 @@ export class SwarmScheduler implements Scheduler {
     return stopDetachedOneOff(this.engine, this.options.platformId, app, num, this.options.stopTimeoutSeconds);
   }
 
+  /** None: telling a service's tasks apart from what should run takes a look per service; every pass converges every app. */
+  inShape(): Promise<Set<string>> {
+    return Promise.resolve(new Set());
+  }
+
   async apps(): Promise<string[]> {
     const services = await this.engine.swarm.listServices(this.labels());
     return [...new Set(services.map((s) => s.labels[LABELS.app]).filter((app): app is string => Boolean(app)))];

@@ -8,6 +8,7 @@ import { memoryBytes, nanoCpus } from "../../../core/units";
 import { App, Release, ReleaseStatus, Volume } from "../../../entities";
 import type { EventBus, Lease, LockStore } from "../../cache";
 import type { UnitOfWork } from "../unit-of-work";
+import { loadExpectations } from "./deploy-expectations";
 import type { PlatformMetrics } from "../../metrics";
 import {
   DEFAULT_HEALTHCHECK,
@@ -103,6 +104,11 @@ export class DeployService implements ReconcileTarget {
 
   async apps(): Promise<string[]> {
     return (await this.dataSource.getRepository(App).find({ select: { name: true } })).map((a) => a.name);
+  }
+
+  /** Apps that run exactly what they should, read in one query and one look at the engine: a pass skips them. */
+  async inShape(): Promise<Set<string>> {
+    return this.runner.inShape(await loadExpectations(this.dataSource));
   }
 
   /**

@@ -56,6 +56,7 @@ const OPERATIONS: readonly Operation[] = [
   // open to everyone
   { name: "Platform", expected: OPEN, call: (sdk) => sdk.Platform() },
   { name: "PlatformStatus", expected: OPEN, call: (sdk) => sdk.PlatformStatus() },
+  { name: "PlatformNodes", expected: ADMIN_ONLY, call: (sdk) => sdk.PlatformNodes() },
   { name: "Register", expected: OPEN, call: (sdk) => sdk.Register({ input: { username: unique("reg"), password: PASSWORD } }) },
   { name: "Login", expected: OPEN, call: (sdk) => sdk.Login({ username: "loginee", password: PASSWORD }) },
   // any logged-in user, on their own account

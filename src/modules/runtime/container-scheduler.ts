@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import type { PlatformMetrics } from "../metrics";
 import type { Logger } from "../../core/logger";
 import type { ContainerSpec, ContainerState, DockerEngine } from "../docker";
@@ -21,6 +22,7 @@ import {
   type ProcessStatus,
   type RouteSink,
   type RunResult,
+  type RuntimeNode,
   type Scheduler,
 } from "./scheduler";
 
@@ -305,6 +307,16 @@ export class ContainerScheduler implements Scheduler {
 
   stopOneOff(app: string, num: number): Promise<boolean> {
     return stopDetachedOneOff(this.engine, this.options.platformId, app, num, this.options.stopTimeoutSeconds);
+  }
+
+  /** The one engine: ready when it answers. */
+  async nodes(): Promise<RuntimeNode[]> {
+    const state = await this.engine.ping().then(() => "ready", () => "down");
+    return [{ name: hostname(), address: this.options.hostIp, state, availability: "active", role: "engine", labels: {} }];
+  }
+
+  async placementProblem(): Promise<string | null> {
+    return null;
   }
 
   async apps(): Promise<string[]> {

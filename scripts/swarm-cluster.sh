@@ -33,21 +33,24 @@ addr() { echo "$NET.1$1"; }
 sock() { echo "$STATE/n$1/docker.sock"; }
 engine() { local i=$1; shift; docker -H "unix://$(sock "$i")" "$@"; }
 
-stop_engine() {
-  local i=$1 pidfile="$STATE/n$1/dockerd.pid" pid
-  [[ -f $pidfile ]] || return 0
-  pid=$(cat "$pidfile")
-  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"
+# Stops the engines given by number at once (SIGTERM: each stops its containers), SIGKILL after START_TIMEOUT.
+stop_engines() {
+  local pids=() i pid
+  for i in "$@"; do
+    [[ -f $STATE/n$i/dockerd.pid ]] || continue
+    pid=$(cat "$STATE/n$i/dockerd.pid")
+    [[ $pid =~ ^[0-9]+$ ]] && kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+  done
+  for pid in "${pids[@]}"; do
     for _ in $(seq 1 $((START_TIMEOUT * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-  fi
-  rm -f "$pidfile"
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
+  done
+  for i in "$@"; do rm -f "$STATE/n$i/dockerd.pid"; done
 }
 
 down() {
+  stop_engines $(seq 0 $((NODES - 1)))
   for ((i = NODES - 1; i >= 0; i--)); do
-    stop_engine "$i"
     # Processes the engine left (a containerd-shim of a killed engine): their PIDs are in its exec root.
     if [[ -d $STATE/n$i/exec ]]; then
       for pidfile in $(find "$STATE/n$i/exec" -name '*.pid' 2>/dev/null); do
@@ -133,5 +136,5 @@ up() {
 case "$ACTION" in
   up) up ;;
   down) down ;;
-  stop-node) stop_engine "$NODE" ;;
+  stop-node) stop_engines "$NODE" ;;
 esac

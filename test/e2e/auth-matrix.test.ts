@@ -56,7 +56,6 @@ const OPERATIONS: readonly Operation[] = [
   // open to everyone
   { name: "Platform", expected: OPEN, call: (sdk) => sdk.Platform() },
   { name: "PlatformStatus", expected: OPEN, call: (sdk) => sdk.PlatformStatus() },
-  { name: "PlatformNodes", expected: ADMIN_ONLY, call: (sdk) => sdk.PlatformNodes() },
   { name: "Register", expected: OPEN, call: (sdk) => sdk.Register({ input: { username: unique("reg"), password: PASSWORD } }) },
   { name: "Login", expected: OPEN, call: (sdk) => sdk.Login({ username: "loginee", password: PASSWORD }) },
   // any logged-in user, on their own account
@@ -76,6 +75,7 @@ const OPERATIONS: readonly Operation[] = [
   { name: "CreateApp", expected: ANY_USER, call: (sdk) => sdk.CreateApp({ name: unique("new") }) },
   // admins only
   { name: "Users", expected: ADMIN_ONLY, call: (sdk) => sdk.Users({}) },
+  { name: "PlatformNodes", expected: ADMIN_ONLY, call: (sdk) => sdk.PlatformNodes() },
   { name: "GrantAdmin", expected: ADMIN_ONLY, other: true, call: (sdk, _app, s) => sdk.GrantAdmin({ username: s.other }) },
   // "enabled" is the mode the platform starts in: the cases that register keep working.
   { name: "SetRegistrationMode", expected: ADMIN_ONLY, call: (sdk) => sdk.SetRegistrationMode({ mode: "enabled" }) },

@@ -136,13 +136,17 @@ describe("the platform on a multi-node Swarm", () => {
   test("a rolling redeploy across the nodes loses no request", async () => {
     const before = new Set((await running()).map((p) => p.name));
     const load = loadLoop();
-    await eventually("the load loop to get answers", async () => (load.results.some((r) => r.ok) ? true : undefined));
-    await alice.sdk.SetConfig({ app, values: [{ key: "GREETING", value: "rolled" }] });
-    const release = await settledRelease(alice, app, 3, 420_000);
-    const tasks = await settledOn("6 v3 tasks routed", 6, (ps) => ps.every((p) => p.version === 3 && !before.has(p.name)));
-    const served = load.results.length;
-    await eventually("requests after the redeploy", async () => (load.results.length >= served + 50 ? true : undefined));
-    await load.stop();
+    let release, tasks;
+    try {
+      await eventually("the load loop to get answers", async () => (load.results.some((r) => r.ok) ? true : undefined));
+      await alice.sdk.SetConfig({ app, values: [{ key: "GREETING", value: "rolled" }] });
+      release = await settledRelease(alice, app, 3, 420_000);
+      tasks = await settledOn("6 v3 tasks routed", 6, (ps) => ps.every((p) => p.version === 3 && !before.has(p.name)));
+      const served = load.results.length;
+      await eventually("requests after the redeploy", async () => (load.results.length >= served + 50 ? true : undefined));
+    } finally {
+      await load.stop();
+    }
     const failed = load.results.filter((r) => !r.ok);
     console.log(`rolling redeploy of 6 tasks on 3 nodes: ${load.results.length} requests through the router, ${failed.length} failed`);
     expect(release).toMatchObject({ status: "SUCCEEDED" });
@@ -155,19 +159,23 @@ describe("the platform on a multi-node Swarm", () => {
     const before = await running();
     expect(before.some((p) => p.node === lost)).toBe(true);
     const load = loadLoop();
-    await eventually("the load loop to get answers", async () => (load.results.some((r) => r.ok) ? true : undefined));
-    const stoppedAt = Date.now();
-    await cluster.stopNode(1);
-    await eventually("the platform to report the node down", async () => {
-      const { nodes } = (await alice.sdk.PlatformNodes()).platform;
-      return nodes.find((n) => n.name === lost)?.state === "down" ? true : undefined;
-    }, 120_000);
-    const after = await settledOn("6 web tasks routed on the two nodes left", 6, (ps) => ps.every((p) => p.node !== lost), 240_000);
-    const replacedAt = Date.now();
-    expect(await routes()).not.toContainEqual(expect.stringMatching(new RegExp(`^${cluster.address(1).replace(/\./g, "\\.")}:`)));
-    const served = load.results.length;
-    await eventually("requests after the tasks were replaced", async () => (load.results.length >= served + 100 ? true : undefined));
-    await load.stop();
+    let after, stoppedAt, replacedAt;
+    try {
+      await eventually("the load loop to get answers", async () => (load.results.some((r) => r.ok) ? true : undefined));
+      stoppedAt = Date.now();
+      await cluster.stopNode(1);
+      await eventually("the platform to report the node down", async () => {
+        const { nodes } = (await alice.sdk.PlatformNodes()).platform;
+        return nodes.find((n) => n.name === lost)?.state === "down" ? true : undefined;
+      }, 120_000);
+      after = await settledOn("6 web tasks routed on the two nodes left", 6, (ps) => ps.every((p) => p.node !== lost), 240_000);
+      replacedAt = Date.now();
+      expect(await routes()).not.toContainEqual(expect.stringMatching(new RegExp(`^${cluster.address(1).replace(/\./g, "\\.")}:`)));
+      const served = load.results.length;
+      await eventually("requests after the tasks were replaced", async () => (load.results.length >= served + 100 ? true : undefined));
+    } finally {
+      await load.stop();
+    }
 
     const failed = load.results.filter((r) => !r.ok);
     const window = failed.length > 0 ? failed.at(-1)!.at - failed[0].at : 0;

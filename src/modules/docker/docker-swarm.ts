@@ -122,7 +122,8 @@ export class DockerSwarm {
     return tasks.map((t) => ({
       id: t.ID, serviceId: t.ServiceID, slot: t.Slot ?? 0, desiredState: t.DesiredState, forceUpdate: t.Spec?.ForceUpdate ?? 0,
       state: t.Status?.State ?? "new", error: t.Status?.Err || null, message: t.Status?.Message || null,
-      nodeAddress: (t.NodeID && byId.get(t.NodeID)?.address) || null, nodeName: (t.NodeID && byId.get(t.NodeID)?.hostname) || null, since: t.Status?.Timestamp ? new Date(t.Status.Timestamp) : null,
+      nodeAddress: (t.NodeID && byId.get(t.NodeID)?.address) || null, nodeName: (t.NodeID && byId.get(t.NodeID)?.hostname) || null,
+      nodeState: (t.NodeID && byId.get(t.NodeID)?.state) || null, since: t.Status?.Timestamp ? new Date(t.Status.Timestamp) : null,
       labels: t.Spec?.ContainerSpec?.Labels ?? {}, containerId: t.Status?.ContainerStatus?.ContainerID || null,
       publishedPort: t.Status?.PortStatus?.Ports?.find((p) => p.PublishedPort)?.PublishedPort ?? null,
     }));

@@ -54,6 +54,8 @@ export interface TaskState {
   readonly nodeAddress: string | null;
   /** Its node's hostname, once it is placed. */
   readonly nodeName: string | null;
+  /** Its node's state (ready, down, ...), once it is placed: a task on a node that is not ready reports nothing new. */
+  readonly nodeState: string | null;
   /** running, shutdown, ... what the orchestrator wants */
   readonly desiredState: string;
   /** new, pending, ..., starting, running, complete, failed, shutdown, rejected, orphaned */

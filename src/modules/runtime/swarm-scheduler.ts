@@ -46,6 +46,8 @@ const SETTLE_UNCHANGED_MS = 10_000;
 const SETTLE_UNDO_MS = 60_000;
 const IN_PROGRESS = new Set(["updating", "rollback_started"]);
 const FAILED = new Set(["failed", "rejected", "complete", "orphaned"]);
+/** The state `ps` shows for a task whose node is down (Swarm still says it runs there). */
+const NODE_DOWN = "node-down";
 /** What Swarm says of a task no node may run (constraints, resources): it waits for a node, which may never come. */
 const UNPLACEABLE = /no suitable node/i;
 
@@ -106,7 +108,10 @@ export class SwarmScheduler implements Scheduler {
   private async snapshot(app: string): Promise<Snapshot> {
     const [services, tasks] = await Promise.all([this.engine.swarm.listServices(this.labels(app)), this.engine.swarm.listTasks(this.labels(app))]);
     const ids = new Set(services.map((s) => s.id));
-    return { services, tasks: tasks.filter((t) => ids.has(t.serviceId)) };
+    // A task on a node the managers no longer hear from keeps its last state ("running") for as long
+    // as the node is gone, though nothing may run there: it counts as lost, never as serving.
+    const lost = (t: TaskState) => t.state === "running" && t.nodeState !== null && t.nodeState !== "ready";
+    return { services, tasks: tasks.filter((t) => ids.has(t.serviceId)).map((t) => (lost(t) ? { ...t, state: NODE_DOWN } : t)) };
   }
 
   /** The name Docker gives the task's container; also its route's name in discovery. */

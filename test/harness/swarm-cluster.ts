@@ -22,6 +22,8 @@ export interface SwarmCluster {
   hostname(node: number): string;
   /** Node i's address on the bridge: where its tasks' ports are published. */
   address(node: number): string;
+  /** Sets (or with null removes) a label on node i, as `docker node update --label-add` does. */
+  label(node: number, key: string, value: string | null): Promise<void>;
   /** Stops node i's dockerd by its PID (its containers stop with it): a lost node. */
   stopNode(node: number): Promise<void>;
   /** Stops every engine and the registry by PID; removes namespaces, links, mounts and data. */
@@ -63,6 +65,15 @@ export async function startSwarmCluster(root: string, id = Number(process.env.DE
       engine: (i) => engines[i],
       hostname: (i) => `deisw-n${i}`,
       address: (i) => `${net}.1${i}`,
+      async label(i, key, value) {
+        const id = ((await engines[i].docker.info()) as { Swarm: { NodeID: string } }).Swarm.NodeID;
+        const node = engines[0].docker.getNode(id);
+        const { Version, Spec } = (await node.inspect()) as { Version: { Index: number }; Spec: { Labels?: Record<string, string> } };
+        const labels = { ...Spec.Labels };
+        if (value === null) delete labels[key];
+        else labels[key] = value;
+        await node.update({ _query: { version: Version.Index }, _body: { ...Spec, Labels: labels } });
+      },
       async stopNode(i) {
         const pidfile = join(state, `n${i}`, "dockerd.pid");
         if (!existsSync(pidfile)) throw new Error(`node ${i} has no dockerd.pid`);

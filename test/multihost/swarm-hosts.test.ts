@@ -6,6 +6,7 @@ import type { DeisClient } from "../../src/sdk/client";
 import { settledRelease, uniqueApp } from "../harness/apps";
 import { expectApiError } from "../harness/expect-error";
 import { gitPush, gitRepo, sshKeygen } from "../harness/git";
+import { ECHO_IMAGE } from "../harness/docker";
 import { send } from "../harness/http";
 import { testEnv } from "../harness/env";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
@@ -207,4 +208,22 @@ describe("the platform on a multi-node Swarm", () => {
     for (const task of pinned) expect(task.address!.startsWith(`${cluster.address(2)}:`)).toBe(true);
     expect((await send(routerPort, host())).status).toBe(200);
   }, scaled(600_000));
+
+  test("a new release whose tasks no node may run (a label gone since the tags were set) fails at once, naming why", async () => {
+    const other = uniqueApp("mh-pin");
+    await alice.sdk.CreateApp({ name: other });
+    try {
+      await cluster.label(0, "pin", "yes");
+      await alice.sdk.SetTags({ app: other, tags: [{ key: "pin", value: "yes" }] });
+      await cluster.label(0, "pin", null);
+      await alice.sdk.DeployImage({ app: other, image: ECHO_IMAGE, procfile: [{ type: "web", command: "node /app/server.js" }] });
+      // Failing at once, not at the deploy's deadline: the deadline is past the wait given here.
+      const failed = await settledRelease(alice, other, 3, 60_000);
+      expect(failed).toMatchObject({ status: "FAILED" });
+      expect(failed.failureReason).toMatch(/no node can run web \(.*no suitable node.*\): check the app's tags/);
+      expect((await alice.sdk.Processes({ app: other })).processes).toEqual([]);
+    } finally {
+      await alice.sdk.DestroyApp({ name: other }).catch(() => undefined);
+    }
+  }, scaled(300_000));
 });

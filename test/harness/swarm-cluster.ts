@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DockerEngine } from "../../src/modules/docker";
 import { startRegistry } from "../../src/modules/registry";
@@ -52,6 +52,7 @@ export async function startSwarmCluster(root: string, id = Number(process.env.DE
   const stop = async () => {
     await registry?.stop();
     await script(["down", state], id, scaled(180_000));
+    rmSync(dir, { recursive: true, force: true }); // the registry's images
   };
   try {
     registry = await startRegistry(join(dir, "registry"), `${net}.1`, await freePort());

@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import type { PlatformMetrics } from "../metrics";
 import type { Logger } from "../../core/logger";
 import type { ContainerSpec, ContainerState, DockerEngine } from "../docker";
@@ -309,10 +308,10 @@ export class ContainerScheduler implements Scheduler {
     return stopDetachedOneOff(this.engine, this.options.platformId, app, num, this.options.stopTimeoutSeconds);
   }
 
-  /** The one engine: ready when it answers. */
+  /** The one engine, by the name it gives itself: ready when it answers. */
   async nodes(): Promise<RuntimeNode[]> {
-    const state = await this.engine.ping().then(() => "ready", () => "down");
-    return [{ name: hostname(), address: this.options.hostIp, state, availability: "active", role: "engine", labels: {} }];
+    const name = await this.engine.swarm.node().then((node) => node.hostname, () => null);
+    return [{ name: name ?? "unknown", address: this.options.hostIp, state: name === null ? "down" : "ready", availability: "active", role: "engine", labels: {} }];
   }
 
   async placementProblem(): Promise<string | null> {

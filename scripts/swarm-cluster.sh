@@ -6,6 +6,7 @@
 #   scripts/swarm-cluster.sh up   [STATE_DIR]   start it (prints the manager's DOCKER_HOST)
 #   scripts/swarm-cluster.sh down [STATE_DIR]   stop every engine by PID and remove all it made
 #   scripts/swarm-cluster.sh stop-node N [STATE_DIR]    stop engine N (a node loss)
+#   scripts/swarm-cluster.sh cut-node N          cut node N off the network (its link down: a partition)
 #
 # DEISW_ID (0-9, default 0) picks the cluster: bridge deisw-br<ID> at 10.214.<ID>.1/24, namespaces
 # deisw-<ID>-n<i>, engine i at 10.214.<ID>.1<i>. Engines trust any registry on 10.214.<ID>.0/24 over
@@ -17,7 +18,8 @@ ACTION=${1:-}
 case "$ACTION" in
   up | down) STATE=${2:-/tmp/deisw-cluster-${DEISW_ID:-0}} ;;
   stop-node) NODE=${2:?node number}; STATE=${3:-/tmp/deisw-cluster-${DEISW_ID:-0}} ;;
-  *) echo "usage: $0 up|down [STATE_DIR] | stop-node N [STATE_DIR]" >&2; exit 2 ;;
+  cut-node) NODE=${2:?node number} ;;
+  *) echo "usage: $0 up|down [STATE_DIR] | stop-node N [STATE_DIR] | cut-node N" >&2; exit 2 ;;
 esac
 ID=${DEISW_ID:-0}
 [[ "$ID" =~ ^[0-9]$ ]] || { echo "DEISW_ID must be 0-9" >&2; exit 2; }
@@ -137,4 +139,5 @@ case "$ACTION" in
   up) up ;;
   down) down ;;
   stop-node) stop_engines "$NODE" ;;
+  cut-node) ip link set "deisw-$ID-h$NODE" down ;;
 esac

@@ -54,7 +54,7 @@ npm test --silent -- --ci --json --outputFile="$reports/main.json" "$@" || statu
 if [ "$#" -eq 0 ]; then
   echo "==> disruptive tests"
   npm run --silent test:disruptive -- --ci --json --outputFile="$reports/disruptive.json" || status=$?
-  # A Swarm of three engines in network namespaces (root), alone: about 2 minutes.
+  # A Swarm of three engines in network namespaces (root), alone: about 3 minutes.
   echo "==> multi-host tests"
   npm run --silent test:multihost -- --ci --json --outputFile="$reports/multihost.json" || status=$?
 fi

@@ -26,6 +26,8 @@ export interface SwarmCluster {
   label(node: number, key: string, value: string | null): Promise<void>;
   /** Stops node i's dockerd by its PID (its containers stop with it): a lost node. */
   stopNode(node: number): Promise<void>;
+  /** Cuts node i off the network (its link down): its engine and tasks run on, unreachable. */
+  cutNode(node: number): Promise<void>;
   /** Stops every engine and the registry by PID; removes namespaces, links, mounts and data. */
   stop(): Promise<void>;
 }
@@ -74,6 +76,9 @@ export async function startSwarmCluster(root: string, id = Number(process.env.DE
         if (value === null) delete labels[key];
         else labels[key] = value;
         await node.update({ _query: { version: Version.Index }, _body: { ...Spec, Labels: labels } });
+      },
+      async cutNode(i) {
+        await script(["cut-node", String(i)], id, scaled(30_000));
       },
       async stopNode(i) {
         const pidfile = join(state, `n${i}`, "dockerd.pid");

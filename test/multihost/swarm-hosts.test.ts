@@ -17,9 +17,9 @@ import { eventually } from "../harness/wait";
 const SERVER = readFileSync(join(__dirname, "..", "fixtures", "echo-app", "server.js"), "utf8");
 const DOCKERFILE = `FROM ${STACK_IMAGE}\nCOPY server.js /app/server.js\nEXPOSE 5000\nCMD ["node", "/app/server.js"]\n`;
 
-/** What a load loop through the router saw: every request's outcome, in order, with when it ended. */
+/** What a load loop through the router saw: every request's outcome, in order, with when it started and ended. */
 interface LoadLoop {
-  readonly results: { ok: boolean; at: number; hostname?: string; error?: string }[];
+  readonly results: { ok: boolean; started: number; at: number; hostname?: string; error?: string }[];
   stop(): Promise<void>;
 }
 
@@ -58,12 +58,13 @@ describe("the platform on a multi-node Swarm", () => {
     let going = true;
     const loops = Array.from({ length: workers }, async () => {
       while (going) {
+        const started = Date.now();
         try {
           const answer = await send(routerPort, host());
           const body = answer.status === 200 ? (JSON.parse(answer.body) as { hostname: string }) : null;
-          results.push({ ok: answer.status === 200, at: Date.now(), hostname: body?.hostname, error: body ? undefined : `${answer.status}` });
+          results.push({ ok: answer.status === 200, started, at: Date.now(), hostname: body?.hostname, error: body ? undefined : `${answer.status}` });
         } catch (error) {
-          results.push({ ok: false, at: Date.now(), error: String(error) });
+          results.push({ ok: false, started, at: Date.now(), error: String(error) });
         }
       }
     });
@@ -155,41 +156,49 @@ describe("the platform on a multi-node Swarm", () => {
     expect(failed).toEqual([]);
   }, scaled(600_000));
 
-  test("a worker whose engine stops is reported down; its tasks move to the other nodes and the routes follow", async () => {
-    const lost = cluster.hostname(1);
-    const before = await running();
-    expect(before.some((p) => p.node === lost)).toBe(true);
+  /**
+   * Loses node i (`lose`) under a load loop through the router; waits until the platform reports it
+   * down and 6 tasks run and are routed on the other nodes; prints what the loop saw. Every request
+   * started after that must succeed, and reach each of the 6 tasks.
+   */
+  const loseNode = async (i: number, lose: () => Promise<void>, how: string) => {
+    const lost = cluster.hostname(i);
+    expect((await running()).some((p) => p.node === lost)).toBe(true);
     const load = loadLoop();
-    let after, stoppedAt, replacedAt;
+    let after: Awaited<ReturnType<typeof running>>;
+    let lostAt = 0;
+    let replacedAt = 0;
     try {
       await eventually("the load loop to get answers", async () => (load.results.some((r) => r.ok) ? true : undefined));
-      stoppedAt = Date.now();
-      await cluster.stopNode(1);
+      lostAt = Date.now();
+      await lose();
       await eventually("the platform to report the node down", async () => {
         const { nodes } = (await alice.sdk.PlatformNodes()).platform;
         return nodes.find((n) => n.name === lost)?.state === "down" ? true : undefined;
       }, 120_000);
-      after = await settledOn("6 web tasks routed on the two nodes left", 6, (ps) => ps.every((p) => p.node !== lost), 240_000);
+      after = await settledOn(`6 web tasks routed off ${lost}`, 6, (ps) => ps.every((p) => p.node !== lost), 240_000);
       replacedAt = Date.now();
-      expect(await routes()).not.toContainEqual(expect.stringMatching(new RegExp(`^${cluster.address(1).replace(/\./g, "\\.")}:`)));
-      const served = load.results.length;
-      await eventually("requests after the tasks were replaced", async () => (load.results.length >= served + 100 ? true : undefined));
+      expect(await routes()).not.toContainEqual(expect.stringMatching(new RegExp(`^${cluster.address(i).replace(/\./g, "\\.")}:`)));
+      await eventually("requests after the tasks were replaced", async () => (load.results.filter((r) => r.started > replacedAt).length >= 100 ? true : undefined));
     } finally {
       await load.stop();
     }
-
     const failed = load.results.filter((r) => !r.ok);
-    const window = failed.length > 0 ? failed.at(-1)!.at - failed[0].at : 0;
+    const window = failed.length > 0 ? Math.max(...failed.map((f) => f.at)) - Math.min(...failed.map((f) => f.started)) : 0;
     console.log(
-      `node loss (worker ${lost} stopped under load): ${load.results.length} requests through the router, ${failed.length} failed` +
-        (failed.length > 0 ? ` within ${window} ms (${[...new Set(failed.map((f) => f.error))].join("; ")})` : "") +
-        `; tasks replaced and routed ${replacedAt - stoppedAt} ms after the stop`,
+      `node loss (${lost} ${how}, under load): ${load.results.length} requests through the router, ${failed.length} failed` +
+        (failed.length > 0 ? `, the first sent ${Math.min(...failed.map((f) => f.started)) - lostAt} ms after the loss, within ${window} ms (${[...new Set(failed.map((f) => f.error))].join("; ")})` : "") +
+        `; tasks replaced and routed ${replacedAt - lostAt} ms after the loss`,
     );
-    // Every request once the tasks were replaced succeeded; the figures above are the report.
-    expect(load.results.filter((r) => r.at > replacedAt && !r.ok)).toEqual([]);
+    const later = load.results.filter((r) => r.started > replacedAt);
+    expect(later.filter((r) => !r.ok)).toEqual([]);
+    expect(new Set(later.map((r) => r.hostname)).size).toBe(6);
+    return after!;
+  };
+
+  test("a worker whose engine stops is reported down; its tasks move to the other nodes and the routes follow", async () => {
+    const after = await loseNode(1, () => cluster.stopNode(1), "engine stopped");
     expect(new Set(after.map((p) => p.node))).toEqual(new Set([cluster.hostname(0), cluster.hostname(2)]));
-    const seen = new Set(load.results.filter((r) => r.at > replacedAt && r.ok).map((r) => r.hostname));
-    expect(seen.size).toBe(6);
   }, scaled(600_000));
 
   test("tags pin the app to the nodes labelled so; tags no ready node has are refused and change nothing", async () => {
@@ -207,6 +216,16 @@ describe("the platform on a multi-node Swarm", () => {
     const pinned = await settledOn("6 web tasks on n2", 6, (ps) => ps.every((p) => p.node === cluster.hostname(2)));
     for (const task of pinned) expect(task.address!.startsWith(`${cluster.address(2)}:`)).toBe(true);
     expect((await send(routerPort, host())).status).toBe(200);
+  }, scaled(600_000));
+
+  test("a worker cut off the network (its engine and tasks running on, unreachable) is reported down; its tasks move and the routes follow", async () => {
+    const { releases } = await alice.sdk.Releases({ app, first: 1 });
+    await alice.sdk.SetTags({ app, tags: [{ key: "node", value: null }] });
+    const version = releases.nodes[0].version + 1;
+    expect(await settledRelease(alice, app, version, 420_000)).toMatchObject({ status: "SUCCEEDED" });
+    await settledOn("6 web tasks on n0 and n2", 6, (ps) => ps.every((p) => p.version === version) && ps.some((p) => p.node === cluster.hostname(0)));
+    const after = await loseNode(2, () => cluster.cutNode(2), "cut off the network");
+    expect(new Set(after.map((p) => p.node))).toEqual(new Set([cluster.hostname(0)]));
   }, scaled(600_000));
 
   test("a new release whose tasks no node may run (a label gone since the tags were set) fails at once, naming why", async () => {

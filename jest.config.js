@@ -34,7 +34,12 @@ module.exports = {
       displayName: "components",
       roots: ["<rootDir>/test"],
       // test/disruptive stops shared components (the Docker daemon): `npm run test:disruptive` runs it alone.
-      testPathIgnorePatterns: ["/test/unit/", ...(process.env.DEIS_DISRUPTIVE === "1" ? [] : ["/test/disruptive/"])],
+      // test/multihost starts a Swarm of three engines (root, network namespaces): `npm run test:multihost`.
+      testPathIgnorePatterns: [
+        "/test/unit/",
+        ...(process.env.DEIS_DISRUPTIVE === "1" ? [] : ["/test/disruptive/"]),
+        ...(process.env.DEIS_MULTIHOST === "1" ? [] : ["/test/multihost/"]),
+      ],
       globalSetup: "<rootDir>/test/harness/global-setup.ts",
       globalTeardown: "<rootDir>/test/harness/global-teardown.ts",
     },

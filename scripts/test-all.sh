@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(postgresql redis-server etcd-server docker.io docker-registry git openssh-client openssl busybox-static chromium curl wrk nginx)
+PACKAGES=(postgresql redis-server etcd-server docker.io docker-registry git openssh-client openssl busybox-static chromium curl wrk nginx iproute2)
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -54,6 +54,9 @@ npm test --silent -- --ci --json --outputFile="$reports/main.json" "$@" || statu
 if [ "$#" -eq 0 ]; then
   echo "==> disruptive tests"
   npm run --silent test:disruptive -- --ci --json --outputFile="$reports/disruptive.json" || status=$?
+  # A Swarm of three engines in network namespaces (root), alone: about 3 minutes.
+  echo "==> multi-host tests"
+  npm run --silent test:multihost -- --ci --json --outputFile="$reports/multihost.json" || status=$?
 fi
 node -e '
   const fs = require("fs");

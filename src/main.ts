@@ -160,7 +160,7 @@ async function runLogger(config: PlatformConfig, log: Logger, announce: Announce
     new LogStore(cache.lists, cache.events, config.logLines),
     cache.events,
     discovery,
-    new DockerEngine(),
+    new DockerEngine(DockerEngine.endpoint(config.dockerHost)),
     {
       platformId: config.platformId,
       syslog: config.syslogPort === null ? null : { host: config.host, port: config.syslogPort },

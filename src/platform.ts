@@ -77,7 +77,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       stack.push(() => running.stop());
     }
     const registry = config.registryUrl ? new RegistryClient(config.registryUrl) : null;
-    const engine = new DockerEngine({}, config.networkPool);
+    const engine = new DockerEngine(DockerEngine.endpoint(config.dockerHost), config.networkPool);
     const names = new ImageNames(registry?.host ?? null);
     const images = new ImagePolicy(engine, { platformId: config.platformId, names });
     const runtime = createRuntime(

@@ -45,6 +45,8 @@ export interface PlatformConfig {
   readonly platformId: string;
   /** The address app containers publish their web port on (127.0.0.1 on a single host). */
   readonly runtimeHost: string;
+  /** The Docker engine to use (unix:///path or tcp://host:port); the local socket when unset. Under Swarm: a manager's. */
+  readonly dockerHost: string | undefined;
   /** Seconds an old process keeps running after it stops getting requests, for those in flight. */
   readonly drainSeconds: number;
   /** Seconds between the reconciler's full passes. */
@@ -253,6 +255,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     logLevel: text(env, "LOG_LEVEL", env.LOG === "1" ? "debug" : "info"),
     platformId,
     runtimeHost: text(env, "DEIS_RUNTIME_HOST", "127.0.0.1"),
+    dockerHost: url(env, "DOCKER_HOST", ["unix:", "tcp:"]),
     drainSeconds: integer(env, "DEIS_DRAIN_SECONDS", 2, 0, 300),
     reconcileSeconds: integer(env, "DEIS_RECONCILE_SECONDS", 30, 1, 3600),
     routeTtlSeconds: integer(env, "DEIS_ROUTE_TTL_SECONDS", 15, 2, 3600),

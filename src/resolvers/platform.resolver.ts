@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver } from "type-graphql";
 import type { GraphQLContext } from "./context";
-import { ComponentStatus, Platform } from "./types/objects";
+import { ComponentStatus, Platform, RuntimeNode } from "./types/objects";
 
 @Resolver(() => Platform)
 export class PlatformResolver {
@@ -20,6 +20,14 @@ export class PlatformResolver {
   })
   async components(@Ctx() { services }: GraphQLContext) {
     return (await services.health.check()).components;
+  }
+
+  @Authorized()
+  @FieldResolver(() => [RuntimeNode], {
+    description: "The engines app processes run on (each Swarm node, or the one local engine) and whether each is up; admins only.",
+  })
+  nodes(@Ctx() { ctx, services }: GraphQLContext) {
+    return services.platform.nodes(ctx);
   }
 
   @FieldResolver(() => [String], { description: 'The elections this controller process leads now (e.g. "reconciler").' })

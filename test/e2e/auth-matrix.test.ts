@@ -75,6 +75,7 @@ const OPERATIONS: readonly Operation[] = [
   { name: "CreateApp", expected: ANY_USER, call: (sdk) => sdk.CreateApp({ name: unique("new") }) },
   // admins only
   { name: "Users", expected: ADMIN_ONLY, call: (sdk) => sdk.Users({}) },
+  { name: "PlatformNodes", expected: ADMIN_ONLY, call: (sdk) => sdk.PlatformNodes() },
   { name: "GrantAdmin", expected: ADMIN_ONLY, other: true, call: (sdk, _app, s) => sdk.GrantAdmin({ username: s.other }) },
   // "enabled" is the mode the platform starts in: the cases that register keep working.
   { name: "SetRegistrationMode", expected: ADMIN_ONLY, call: (sdk) => sdk.SetRegistrationMode({ mode: "enabled" }) },

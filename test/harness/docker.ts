@@ -10,10 +10,10 @@ export const ECHO_IMAGE = "deis-test/echo:1";
 
 /**
  * Checks the Docker engine answers, builds the platform's stack image (from this host, no registry)
- * and the tests' echo app on it. Fails with what to do when the engine is missing.
+ * and the tests' echo app on it, on the local engine or the one given (a test swarm's manager).
+ * Fails with what to do when the engine is missing.
  */
-export async function prepareDocker(): Promise<void> {
-  const engine = new DockerEngine();
+export async function prepareDocker(engine = new DockerEngine()): Promise<void> {
   try {
     await engine.ping();
   } catch (error) {

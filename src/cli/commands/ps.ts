@@ -30,11 +30,18 @@ export function memoryCell(p: Partial<ProcessUsageFieldsFragment>): string | nul
 /** With usage (from `processes`): CPU, memory and restarts columns; the table is cut to the terminal's width. */
 function processTable(ctx: CommandContext, processes: readonly ProcessRow[], withUsage = false): string {
   const sorted = [...processes].sort((a, b) => a.type.localeCompare(b.type) || a.num - b.num);
+  // Under Swarm each process runs on a node: a column for it (none on one engine).
+  const nodes = sorted.some((p) => p.node);
+  const node = (p: ProcessRow) => (nodes ? [p.node] : []);
+  const nodeHeader = nodes ? ["node"] : [];
   if (!withUsage) {
-    return ctx.out.table(["process", "state", "release", "started", "address"], sorted.map((p) => [`${p.type}.${p.num}`, p.state, `v${p.version}`, time(p.startedAt), p.address]));
+    return ctx.out.table(
+      ["process", "state", "release", "started", ...nodeHeader, "address"],
+      sorted.map((p) => [`${p.type}.${p.num}`, p.state, `v${p.version}`, time(p.startedAt), ...node(p), p.address]),
+    );
   }
   return ctx.out.table(
-    ["process", "state", "release", "cpu", "memory", "restarts", "started", "address"],
+    ["process", "state", "release", "cpu", "memory", "restarts", "started", ...nodeHeader, "address"],
     sorted.map((p) => [
       `${p.type}.${p.num}`,
       p.state,
@@ -43,6 +50,7 @@ function processTable(ctx: CommandContext, processes: readonly ProcessRow[], wit
       memoryCell(p),
       p.restarts,
       time(p.startedAt),
+      ...node(p),
       p.address,
     ]),
   );

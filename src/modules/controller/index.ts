@@ -104,7 +104,7 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
     ),
     logs,
     collaborators: new CollaboratorService(dataSource, unitOfWork, access),
-    configs: new ConfigService(dataSource, unitOfWork, access, releases),
+    configs: new ConfigService(dataSource, unitOfWork, access, releases, (tags) => runtime.runner.placementProblem(tags)),
     cron: new CronService(dataSource, access, cache.events),
     volumes: new VolumeService(dataSource, unitOfWork, access, releases, { node: () => runtime.volumeNode() }),
     releases,
@@ -131,7 +131,7 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
       gitHost: config.gitHost,
       builderPort: config.builderPort,
       routerPort: config.routerPort,
-    }, settings),
+    }, settings, access, () => runtime.runner.nodes()),
   };
 }
 

@@ -26,6 +26,13 @@ export class DockerEngine {
     this.swarm = new DockerSwarm(this.docker);
   }
 
+  /** dockerode's options for a DOCKER_HOST-style address (unix:///path, tcp://host:port); the local socket when none. */
+  static endpoint(dockerHost: string | undefined): Docker.DockerOptions {
+    if (!dockerHost) return { socketPath: "/var/run/docker.sock" };
+    const url = new URL(dockerHost);
+    return url.protocol === "unix:" ? { socketPath: url.pathname } : { protocol: "http", host: url.hostname, port: Number(url.port || 2375) };
+  }
+
   async ping(): Promise<void> {
     await this.docker.ping();
   }

@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { statusOf } from "./docker-errors";
 import type { VolumeMount } from "./engine-types";
-import type { ServiceDefinition, ServiceState, TaskState } from "./swarm-types";
+import type { NodeState, ServiceDefinition, ServiceState, TaskState } from "./swarm-types";
 
 const NANOS = 1e9;
 
@@ -94,6 +94,21 @@ export class DockerSwarm {
     }
   }
 
+  /** Every node of the swarm: its name, address, labels and whether the managers hear from it. */
+  async listNodes(): Promise<NodeState[]> {
+    type RawNode = {
+      ID: string; Spec?: { Labels?: Record<string, string>; Role?: string; Availability?: string };
+      Description?: { Hostname?: string }; Status?: { State?: string; Addr?: string; Message?: string }; ManagerStatus?: { Leader?: boolean };
+    };
+    const nodes = (await this.docker.listNodes()) as RawNode[];
+    return nodes.map((n) => ({
+      id: n.ID, hostname: n.Description?.Hostname ?? n.ID, address: n.Status?.Addr || null,
+      state: n.Status?.State ?? "unknown", availability: n.Spec?.Availability ?? "active",
+      role: n.Spec?.Role ?? "worker", leader: n.ManagerStatus?.Leader === true, labels: n.Spec?.Labels ?? {},
+      message: n.Status?.Message || null,
+    }));
+  }
+
   /** Tasks (current and recent history) of services carrying every one of the labels, with their nodes' addresses. */
   async listTasks(labels: readonly string[]): Promise<TaskState[]> {
     type RawStatus = { State?: string; Err?: string; Message?: string; Timestamp?: string; ContainerStatus?: { ContainerID?: string } };
@@ -102,15 +117,13 @@ export class DockerSwarm {
       Spec?: { ForceUpdate?: number; ContainerSpec?: { Labels?: Record<string, string> } };
       Status?: RawStatus & { PortStatus?: { Ports?: { PublishedPort?: number }[] } };
     };
-    const [tasks, nodes] = (await Promise.all([
-      this.docker.listTasks({ filters: { label: [...labels] } }),
-      this.docker.listNodes(),
-    ])) as [RawTask[], { ID: string; Status?: { Addr?: string } }[]];
-    const addresses = new Map(nodes.map((n) => [n.ID, n.Status?.Addr || null]));
+    const [tasks, nodes] = (await Promise.all([this.docker.listTasks({ filters: { label: [...labels] } }), this.listNodes()])) as [RawTask[], NodeState[]];
+    const byId = new Map(nodes.map((n) => [n.id, n]));
     return tasks.map((t) => ({
       id: t.ID, serviceId: t.ServiceID, slot: t.Slot ?? 0, desiredState: t.DesiredState, forceUpdate: t.Spec?.ForceUpdate ?? 0,
       state: t.Status?.State ?? "new", error: t.Status?.Err || null, message: t.Status?.Message || null,
-      nodeAddress: (t.NodeID && addresses.get(t.NodeID)) || null, since: t.Status?.Timestamp ? new Date(t.Status.Timestamp) : null,
+      nodeAddress: (t.NodeID && byId.get(t.NodeID)?.address) || null, nodeName: (t.NodeID && byId.get(t.NodeID)?.hostname) || null,
+      nodeState: (t.NodeID && byId.get(t.NodeID)?.state) || null, since: t.Status?.Timestamp ? new Date(t.Status.Timestamp) : null,
       labels: t.Spec?.ContainerSpec?.Labels ?? {}, containerId: t.Status?.ContainerStatus?.ContainerID || null,
       publishedPort: t.Status?.PortStatus?.Ports?.find((p) => p.PublishedPort)?.PublishedPort ?? null,
     }));

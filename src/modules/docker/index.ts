@@ -5,7 +5,7 @@
  */
 export { type ContainerSpec, type ContainerState, type ContainerStats, DockerEngine, type EngineEvent, type ImageInfo, type NetworkSpec, type VolumeMount } from "./docker-engine";
 export { DockerSwarm } from "./docker-swarm";
-export type { ServiceDefinition, ServiceState, TaskState } from "./swarm-types";
+export type { NodeState, ServiceDefinition, ServiceState, TaskState } from "./swarm-types";
 export { DockerUnavailable, statusOf } from "./docker-errors";
 export { APP_ID_LABEL, APP_LABEL, ImageNames, LOCAL_APP_REPOSITORY, PLATFORM_LABEL, normalizeReference, parseReference } from "./image-names";
 export { type ImageOwner, ImagePolicy, ImageRefused } from "./image-policy";

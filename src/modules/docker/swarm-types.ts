@@ -52,6 +52,10 @@ export interface TaskState {
   readonly slot: number;
   /** The address its node reports (Status.Addr), once it is placed. */
   readonly nodeAddress: string | null;
+  /** Its node's hostname, once it is placed. */
+  readonly nodeName: string | null;
+  /** Its node's state (ready, down, ...), once it is placed: a task on a node that is not ready reports nothing new. */
+  readonly nodeState: string | null;
   /** running, shutdown, ... what the orchestrator wants */
   readonly desiredState: string;
   /** new, pending, ..., starting, running, complete, failed, shutdown, rejected, orphaned */
@@ -66,4 +70,21 @@ export interface TaskState {
   readonly containerId: string | null;
   /** The port its node published, when it runs. */
   readonly publishedPort: number | null;
+}
+
+/** One node of the swarm as the managers see it. */
+export interface NodeState {
+  readonly id: string;
+  readonly hostname: string;
+  /** The address it reports (Status.Addr): where its host-mode ports are published. */
+  readonly address: string | null;
+  /** ready, down, disconnected, unknown: whether the managers hear from it. */
+  readonly state: string;
+  /** active, pause, drain: whether it takes tasks. */
+  readonly availability: string;
+  readonly role: string;
+  readonly leader: boolean;
+  /** The node's labels (`docker node update --label-add`): what apps' tags are matched against. */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly message: string | null;
 }

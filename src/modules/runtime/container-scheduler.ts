@@ -22,6 +22,7 @@ import {
   type ProcessStatus,
   type RouteSink,
   type RunResult,
+  type RuntimeNode,
   type Scheduler,
 } from "./scheduler";
 
@@ -336,6 +337,16 @@ export class ContainerScheduler implements Scheduler {
       }
     }
     return fine;
+  }
+
+  /** The one engine, by the name it gives itself: ready when it answers. */
+  async nodes(): Promise<RuntimeNode[]> {
+    const name = await this.engine.swarm.node().then((node) => node.hostname, () => null);
+    return [{ name: name ?? "unknown", address: this.options.hostIp, state: name === null ? "down" : "ready", availability: "active", role: "engine", labels: {} }];
+  }
+
+  async placementProblem(): Promise<string | null> {
+    return null;
   }
 
   async apps(): Promise<string[]> {

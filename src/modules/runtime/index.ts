@@ -18,7 +18,7 @@ export { DEFAULT_HEALTHCHECK } from "./health";
 export { LABELS, buildNetwork, identityFromLabels } from "./naming";
 export { ONE_OFF_TYPE, isAttachedOneOff } from "./one-off";
 export { RELEASE_TYPE, hasProcessTypes, isRouted, processTypes, releaseCommand, structureFor } from "./formation";
-export type { OneOffOptions, ProcessStatus, RunResult, Scheduler } from "./scheduler";
+export type { OneOffOptions, ProcessStatus, RunResult, RuntimeNode, Scheduler } from "./scheduler";
 export { type ProcessUsage, ProcessUsageSampler, type ProcessWithUsage } from "./process-usage";
 
 export interface RuntimeOptions {

@@ -1,7 +1,7 @@
 import type { Logger } from "../../core/logger";
 import type { DockerEngine, ImageNames, ImagePolicy } from "../docker";
 import type { RegistryClient } from "../registry";
-import { type AppPlan, DeployFailed, type ExpectedApp, type OneOffOptions, type ProcessStatus, type RouteSink, type RunResult, type Scheduler } from "./scheduler";
+import { type AppPlan, DeployFailed, type ExpectedApp, type OneOffOptions, type ProcessStatus, type RouteSink, type RunResult, type RuntimeNode, type Scheduler } from "./scheduler";
 
 /**
  * What the controller asks the runtime to run: one release of an app as a plain plan. `image` is the
@@ -100,6 +100,16 @@ export class ReleaseRunner {
 
   stopOneOff(app: string, num: number): Promise<boolean> {
     return this.scheduler.stopOneOff(app, num);
+  }
+
+  /** The engines processes run on: the local one, or each Swarm node. */
+  nodes(): Promise<RuntimeNode[]> {
+    return this.scheduler.nodes();
+  }
+
+  /** Why an app with these tags could not be placed now, or null. */
+  placementProblem(tags: Readonly<Record<string, string>>): Promise<string | null> {
+    return this.scheduler.placementProblem(tags);
   }
 
   processes(app: string): Promise<ProcessStatus[]> {

@@ -48,6 +48,23 @@ export interface ProcessStatus {
   readonly address: string | null;
   /** Times it was started again after crashing (as this controller saw it); null when unknown. */
   readonly restarts?: number | null;
+  /** The Swarm node it runs on (its hostname); null on one engine. */
+  readonly node?: string | null;
+}
+
+/** An engine app processes run on: the one local engine, or one node of the swarm. */
+export interface RuntimeNode {
+  readonly name: string;
+  /** Where its processes' ports are published. */
+  readonly address: string | null;
+  /** ready, down, disconnected, unknown (Swarm's node states); ready for the local engine that answers. */
+  readonly state: string;
+  /** active, pause, drain. */
+  readonly availability: string;
+  /** manager or worker; "engine" for the local engine. */
+  readonly role: string;
+  /** Its labels, which apps' tags must match. */
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 export interface RunResult {
@@ -120,6 +137,13 @@ export interface Scheduler {
   runDetached(plan: AppPlan, command: string): Promise<string>;
   /** Stops a detached one-off by its number; false when there is no such one-off. */
   stopOneOff(app: string, num: number): Promise<boolean>;
+  /** The engines processes run on, as the scheduler sees them now. */
+  nodes(): Promise<RuntimeNode[]>;
+  /**
+   * Why an app with these tags could not be placed (no node that takes tasks has all of them as
+   * labels), or null. With one engine tags place nothing: null.
+   */
+  placementProblem(tags: Readonly<Record<string, string>>): Promise<string | null>;
   /** Apps that have processes on the engine (to find what a destroyed app left behind). */
   apps(): Promise<string[]>;
   /**

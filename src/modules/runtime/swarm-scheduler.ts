@@ -3,7 +3,7 @@ import type { DockerEngine, ServiceDefinition, ServiceState, TaskState } from ".
 import { UnhealthyError } from "./health";
 import { LABELS, appNetwork, volumeMounts } from "./naming";
 import { detachedOneOffs, removeDetachedOneOffs, runOneOff, startDetachedOneOff, stopDetachedOneOff } from "./one-off";
-import { type AppPlan, DeployFailed, type OneOffOptions, type ProcessStatus, type RouteSink, type RunResult, type Scheduler } from "./scheduler";
+import { type AppPlan, DeployFailed, type OneOffOptions, type ProcessStatus, type RouteSink, type RunResult, type RuntimeNode, type Scheduler } from "./scheduler";
 import { SPEC_LABEL, type ServiceDefaults, serviceDefinition, swarmHealthcheckTiming } from "./swarm-service";
 
 export interface SwarmSchedulerOptions {
@@ -46,6 +46,10 @@ const SETTLE_UNCHANGED_MS = 10_000;
 const SETTLE_UNDO_MS = 60_000;
 const IN_PROGRESS = new Set(["updating", "rollback_started"]);
 const FAILED = new Set(["failed", "rejected", "complete", "orphaned"]);
+/** The state `ps` shows for a task whose node is down (Swarm still says it runs there). */
+const NODE_DOWN = "node-down";
+/** What Swarm says of a task no node may run (constraints, resources): it waits for a node, which may never come. */
+const UNPLACEABLE = /no suitable node/i;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -104,7 +108,10 @@ export class SwarmScheduler implements Scheduler {
   private async snapshot(app: string): Promise<Snapshot> {
     const [services, tasks] = await Promise.all([this.engine.swarm.listServices(this.labels(app)), this.engine.swarm.listTasks(this.labels(app))]);
     const ids = new Set(services.map((s) => s.id));
-    return { services, tasks: tasks.filter((t) => ids.has(t.serviceId)) };
+    // A task on a node the managers no longer hear from keeps its last state ("running") for as long
+    // as the node is gone, though nothing may run there: it counts as lost, never as serving.
+    const lost = (t: TaskState) => t.state === "running" && t.nodeState !== null && t.nodeState !== "ready";
+    return { services, tasks: tasks.filter((t) => ids.has(t.serviceId)).map((t) => (lost(t) ? { ...t, state: NODE_DOWN } : t)) };
   }
 
   /** The name Docker gives the task's container; also its route's name in discovery. */
@@ -156,7 +163,10 @@ export class SwarmScheduler implements Scheduler {
       return `${rollout.type} was rolled back (${service.updateMessage ?? "the update failed"})`;
     }
     if (service.updateState?.endsWith("paused")) return `the ${rollout.type} update paused (${service.updateMessage ?? "no reason given"})`;
-    const ended = snapshot.tasks.some((t) => t.serviceId === rollout.id && FAILED.has(t.state) && this.isCurrent(t, rollout.digest, rollout.forceUpdate));
+    const current = snapshot.tasks.filter((t) => t.serviceId === rollout.id && this.isCurrent(t, rollout.digest, rollout.forceUpdate));
+    const unplaceable = current.find((t) => t.state === "pending" && UNPLACEABLE.test(t.error ?? t.message ?? ""));
+    if (failFast && unplaceable) return `no node can run ${rollout.type} (${unplaceable.error ?? unplaceable.message}): check the app's tags against the nodes' labels`;
+    const ended = current.some((t) => FAILED.has(t.state));
     return failFast && rollout.created && ended ? `${rollout.type} did not start` : null;
   }
 
@@ -326,7 +336,7 @@ export class SwarmScheduler implements Scheduler {
     const oneOffs = await detachedOneOffs(this.engine, this.options.platformId, app);
     return snapshot.tasks
       .filter((t) => t.desiredState === "running" || t.state === "running")
-      .map((t) => ({
+      .map((t): ProcessStatus => ({
         name: this.processName(snapshot, t),
         type: t.labels[LABELS.type] ?? "",
         num: t.slot,
@@ -334,6 +344,7 @@ export class SwarmScheduler implements Scheduler {
         state: t.state,
         startedAt: t.state === "running" ? t.since : null,
         address: t.state === "running" ? this.address(t) : null,
+        node: t.nodeName,
       }))
       .concat(oneOffs)
       .sort((a, b) => a.type.localeCompare(b.type) || a.num - b.num || a.version - b.version);
@@ -389,6 +400,23 @@ export class SwarmScheduler implements Scheduler {
   /** None: telling a service's tasks apart from what should run takes a look per service; every pass converges every app. */
   inShape(): Promise<Set<string>> {
     return Promise.resolve(new Set());
+  }
+
+  async nodes(): Promise<RuntimeNode[]> {
+    const nodes = await this.engine.swarm.listNodes();
+    return nodes
+      .map((n) => ({ name: n.hostname, address: n.address, state: n.state, availability: n.availability, role: n.role, labels: n.labels }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Tags are node labels (`node.labels.<key>==<value>`): some ready node that takes tasks must have them all. */
+  async placementProblem(tags: Readonly<Record<string, string>>): Promise<string | null> {
+    const wanted = Object.entries(tags);
+    if (wanted.length === 0) return null;
+    const nodes = (await this.engine.swarm.listNodes()).filter((n) => n.state === "ready" && n.availability === "active");
+    if (nodes.some((n) => wanted.every(([key, value]) => n.labels[key] === value))) return null;
+    const spelled = wanted.map(([key, value]) => `${key}=${value}`).join(", ");
+    return `no node of the swarm that is up and takes tasks has the labels ${spelled}`;
   }
 
   async apps(): Promise<string[]> {

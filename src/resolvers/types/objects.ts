@@ -74,6 +74,27 @@ export class Platform {
   registrationMode: string;
 }
 
+@ObjectType({ description: "An engine that runs app processes: the one local engine, or one node of the Swarm." })
+export class RuntimeNode {
+  @Field(() => String, { description: "Its hostname." })
+  name: string;
+
+  @Field(() => String, { nullable: true, description: "The address its processes' ports are published on (what the router reaches)." })
+  address: string | null;
+
+  @Field(() => String, { description: "ready, down, disconnected or unknown: whether the Swarm managers hear from it (ready: the local engine answers)." })
+  state: string;
+
+  @Field(() => String, { description: "active, pause or drain: whether it takes new processes." })
+  availability: string;
+
+  @Field(() => String, { description: "manager or worker; engine for the local engine." })
+  role: string;
+
+  @Field(() => [ConfigVar], { description: "Its labels, sorted by key: what apps' tags must match." })
+  labels: ConfigVar[];
+}
+
 @ObjectType({ description: "Whether one shared component of the platform answers now, as this controller process sees it." })
 export class ComponentStatus {
   @Field(() => String, { description: "database, cache or discovery." })
@@ -158,6 +179,9 @@ export class Process {
 
   @Field(() => Int, { nullable: true, description: "Times the platform started it again after it crashed (since the controller started); null when unknown." })
   restarts?: number | null;
+
+  @Field(() => String, { nullable: true, description: "The Swarm node (its hostname) it runs on; null on one engine." })
+  node?: string | null;
 
   // cpuPercent, memoryBytes, memoryLimitBytes, networkRxBytes, networkTxBytes: ProcessUsageResolver
   // reads them from the engine only when a client asks for them.

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from "../../../src/core/config";
+import { DockerEngine } from "../../../src/modules/docker";
 
 describe("loadConfig", () => {
   test("embedded defaults need nothing configured", () => {
@@ -38,6 +39,15 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ DEIS_AUDIT_RETENTION_DAYS: "0" })).toThrow(new ConfigError("DEIS_AUDIT_RETENTION_DAYS", "must be between 1 and 36500, got 0"));
     expect(() => loadConfig({ DEIS_HOOK_ATTEMPTS: "many" })).toThrow(new ConfigError("DEIS_HOOK_ATTEMPTS", 'must be a whole number, got "many"'));
     expect(() => loadConfig({ DEIS_HOOK_RETRY_SECONDS: "0" })).toThrow(/DEIS_HOOK_RETRY_SECONDS: must be between 1 and 3600/);
+  });
+
+  test("DOCKER_HOST: the local socket by default; a unix socket or tcp address; anything else refused naming it", () => {
+    expect(loadConfig({}).dockerHost).toBeUndefined();
+    expect(DockerEngine.endpoint(undefined)).toEqual({ socketPath: "/var/run/docker.sock" });
+    const unix = loadConfig({ DOCKER_HOST: "unix:///run/swarm/docker.sock" }).dockerHost;
+    expect(DockerEngine.endpoint(unix)).toEqual({ socketPath: "/run/swarm/docker.sock" });
+    expect(DockerEngine.endpoint(loadConfig({ DOCKER_HOST: "tcp://10.0.0.5:2375" }).dockerHost)).toEqual({ protocol: "http", host: "10.0.0.5", port: 2375 });
+    expect(() => loadConfig({ DOCKER_HOST: "ssh://manager" })).toThrow(new ConfigError("DOCKER_HOST", 'must use unix: or tcp:, got "ssh:"'));
   });
 
   test("drain exceptions: off by default; a list of addresses and CIDRs", () => {

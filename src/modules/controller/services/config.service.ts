@@ -35,6 +35,8 @@ export class ConfigService {
     private readonly unitOfWork: UnitOfWork,
     private readonly access: AccessService,
     private readonly releases: ReleaseService,
+    /** Why no node could run an app with these tags, or null (the runtime's scheduler decides). */
+    private readonly placementProblem: (tags: Readonly<Record<string, string>>) => Promise<string | null> = async () => null,
   ) {}
 
   /** The config new releases start from: the newest release's that did not fail. */
@@ -115,9 +117,9 @@ export class ConfigService {
   }
 
   /** Tags place an app's containers on matching hosts (Swarm node labels). */
-  setTags(ctx: RequestContext, appName: string, changes: readonly ConfigChange[]): Promise<Release> {
+  async setTags(ctx: RequestContext, appName: string, changes: readonly ConfigChange[]): Promise<Release> {
     if (changes.length === 0) throw invalidInput("tags", "give at least one tag to set or unset");
-    return this.change(ctx, appName, (current, actor) => {
+    const edit: ConfigEdit = (current, actor) => {
       const tags = { ...current.tags };
       const added: string[] = [];
       const changed: string[] = [];
@@ -141,7 +143,12 @@ export class ConfigService {
       if (Object.keys(tags).length > MAX_TAGS) throw invalidInput("tags", `an app has at most ${MAX_TAGS} tags`);
       if (added.length + changed.length + removed.length === 0) return null;
       return { next: { tags }, summary: describeKeyChanges(actor, added, changed, removed, "tag") };
-    });
+    };
+    // Like Deis: tags no node has are refused, not left to a deploy that waits for a node forever.
+    const preview = edit(await this.current(ctx, appName), ctx.actorName);
+    const problem = preview?.next.tags && Object.keys(preview.next.tags).length > 0 ? await this.placementProblem(preview.next.tags) : null;
+    if (problem) throw invalidInput("tags", `${problem}; label a node first (docker node update --label-add KEY=VALUE) or change the tags`);
+    return this.change(ctx, appName, edit);
   }
 
   /**

@@ -1,4 +1,7 @@
 import type { RegistrationMode } from "../../../core/config";
+import type { RequestContext } from "../../../core/context";
+import type { RuntimeNode } from "../../runtime";
+import type { AccessService } from "./access.service";
 import type { PlatformSettingsService } from "./platform-settings.service";
 
 export interface PlatformInfo {
@@ -16,7 +19,20 @@ export class PlatformService {
   constructor(
     private readonly info: PlatformInfo,
     private readonly settings: PlatformSettingsService,
+    private readonly access: AccessService,
+    private readonly runtimeNodes: () => Promise<RuntimeNode[]>,
   ) {}
+
+  /** The engines app processes run on, labels sorted by key; admins only (addresses are the operator's business). */
+  async nodes(ctx: RequestContext): Promise<(Omit<RuntimeNode, "labels"> & { labels: { key: string; value: string }[] })[]> {
+    this.access.requireAdmin(ctx);
+    return (await this.runtimeNodes()).map((node) => ({
+      ...node,
+      labels: Object.entries(node.labels)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, value]) => ({ key, value })),
+    }));
+  }
 
   async describe(): Promise<PlatformInfo & { registrationMode: RegistrationMode }> {
     return { ...this.info, registrationMode: await this.settings.registrationMode() };

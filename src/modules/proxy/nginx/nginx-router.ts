@@ -1,0 +1,213 @@
+import { X509Certificate, createPrivateKey } from "node:crypto";
+import { type Socket as UdpSocket, createSocket } from "node:dgram";
+import { type Server, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import type { Logger } from "../../../core/logger";
+import { generateDefaultCertificate } from "../default-certificate";
+import { followRoutes } from "../route-loader";
+import type { RoutingView } from "../route-table";
+import type { RouterOptions, RunningRouter } from "../router";
+import { NginxProcess, findNginxBinary } from "./nginx-process";
+import { type NginxSettings, renderNginxConfig } from "./render";
+import { parseRequestLine } from "./request-line";
+
+/** Route changes within this long of the first are rendered and loaded together (one reload). */
+export const COALESCE_MS = 100;
+
+export interface NginxEngineOptions {
+  /** The platform's data dir: nginx's files go under `<dataDir>/router/nginx/`. */
+  readonly dataDir: string;
+  /** The nginx binary; null: /usr/sbin/nginx, else `nginx` on PATH. */
+  readonly binary?: string | null;
+  /** nginx worker processes; default one per core. */
+  readonly workers?: number;
+}
+
+/**
+ * The router with nginx as its data plane: this process follows discovery into the same route
+ * table as the Node router, renders it into an nginx configuration (render.ts), and keeps one nginx
+ * master running it (nginx-process.ts), reloading it gracefully after route changes (bursts within
+ * {@link COALESCE_MS} make one reload). It also answers nginx's basic-auth checks (the platform
+ * stores scrypt hashes, which nginx's auth_basic cannot read) and receives nginx's request lines
+ * over syslog to hand them to `onRequest` like the Node router does.
+ */
+export async function startNginxRouter(options: RouterOptions, engine: NginxEngineOptions): Promise<RunningRouter> {
+  const log = options.log.child({ module: "router", engine: "nginx" });
+  const binary = findNginxBinary(engine.binary ?? null);
+  if (binary === null) throw new Error(`no nginx binary found (${engine.binary ?? "/usr/sbin/nginx or PATH"}); install Debian's nginx package or set DEIS_NGINX_PATH`);
+  const prefix = join(engine.dataDir, "router", "nginx");
+  const workers = Math.max(1, engine.workers ?? availableParallelism());
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) await close().catch((error: unknown) => log.warn({ err: error }, "router stop step failed"));
+  };
+  try {
+    let changed = () => undefined as void;
+    const follower = await followRoutes(options.discovery, log, options.routeLeaseGraceMs ?? 0, () => changed());
+    closers.push(() => follower.close());
+    const table = follower.table;
+
+    const auth = await listenHttp(
+      createServer((req, res) => {
+        const rules = table.resolve(req.headers.host)?.rules ?? null;
+        const verdict = rules === null ? false : rules.authorized(req.headers.authorization);
+        const answer = (ok: boolean) => {
+          res.writeHead(ok ? 204 : 401, { "content-length": 0 });
+          res.end();
+        };
+        if (verdict instanceof Promise) void verdict.then(answer, () => answer(false));
+        else answer(verdict);
+      }),
+    );
+    closers.push(() => closeServer(auth.server));
+
+    let logPort: number | null = null;
+    if (options.onRequest) {
+      const onRequest = options.onRequest;
+      const socket = await listenUdp((message) => {
+        const entry = parseRequestLine(message);
+        if (entry) onRequest(entry);
+      });
+      logPort = (socket.address() as AddressInfo).port;
+      closers.push(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+    }
+
+    const port = options.port || (await freePort(options.host));
+    const httpsPort = options.httpsPort === undefined || options.httpsPort === null ? null : options.httpsPort || (await freePort(options.host));
+    const settings: NginxSettings = {
+      host: options.host,
+      port,
+      httpsPort,
+      controlPort: await freePort("127.0.0.1"),
+      generation: 1,
+      prefix,
+      user: process.getuid?.() === 0 ? "nobody nogroup" : null,
+      workers,
+      backendTimeoutSeconds: Math.max(1, Math.ceil((options.backendTimeoutMs ?? 30_000) / 1000)),
+      headerTimeoutSeconds: Math.max(1, Math.ceil((options.headerTimeoutMs ?? 15_000) / 1000)),
+      authPort: auth.port,
+      logPort,
+      defaultCertificate: httpsPort === null ? null : (options.defaultCertificate ?? (await generateDefaultCertificate())),
+    };
+    const usable = usableCertificates(log);
+    const render = (generation: number) => {
+      const view = table.routingView();
+      return renderNginxConfig({ ...view, certificates: view.certificates.filter(usable) }, { ...settings, generation });
+    };
+
+    const nginx = new NginxProcess({ binary, prefix, controlPort: settings.controlPort, workers, log });
+    closers.push(() => nginx.stop());
+    let generation = 1;
+    let served = render(0);
+    await nginx.start(render(generation), generation);
+
+    // Coalesced reloads: one timer per burst; a render equal to the one serving changes nothing.
+    let timer: NodeJS.Timeout | null = null;
+    let applying: Promise<void> | null = null;
+    let closed = false;
+    const apply = async () => {
+      const unchanged = render(0);
+      if (unchanged === served) return;
+      const problem = await nginx.apply(render(generation + 1), generation + 1);
+      served = unchanged; // a refused render is not tried again until the routes change
+      if (problem === null) {
+        generation += 1;
+        log.debug({ generation }, "nginx configuration loaded");
+      } else {
+        log.error({ nginx: problem }, "nginx refused the new configuration; the previous one keeps serving");
+      }
+    };
+    const run = (): void => {
+      timer = null;
+      if (closed) return;
+      if (applying) return void schedule();
+      applying = apply()
+        .catch((error: unknown) => log.error({ err: error }, "nginx reload failed"))
+        .finally(() => (applying = null));
+    };
+    const schedule = (): void => {
+      if (timer === null && !closed) timer = setTimeout(run, COALESCE_MS);
+    };
+    changed = schedule;
+    closers.push(async () => {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      await applying;
+    });
+    log.info({ port, httpsPort, pid: nginx.pid, prefix }, "router (nginx) listening");
+    return {
+      port,
+      httpsPort,
+      table,
+      async settled() {
+        while (timer !== null || applying !== null) {
+          await (applying ?? new Promise((resolve) => setTimeout(resolve, COALESCE_MS / 4)));
+        }
+        await nginx.settled();
+      },
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** A filter for certificates nginx can load: parsed, matching their key (remembered per text). */
+function usableCertificates(log: Logger): (entry: RoutingView["certificates"][number]) => boolean {
+  const seen = new Map<string, boolean>();
+  return (entry) => {
+    const key = `${entry.certificate}\n${entry.key}`;
+    let ok = seen.get(key);
+    if (ok === undefined) {
+      try {
+        ok = new X509Certificate(entry.certificate).checkPrivateKey(createPrivateKey(entry.key));
+      } catch {
+        ok = false;
+      }
+      if (!ok) log.warn({ serverName: entry.name }, "unusable certificate in discovery; serving the default one");
+      if (seen.size > 10_000) seen.clear();
+      seen.set(key, ok);
+    }
+    return ok;
+  };
+}
+
+async function listenHttp(server: Server): Promise<{ server: Server; port: number }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function listenUdp(onMessage: (message: string) => void): Promise<UdpSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket("udp4");
+    socket.on("message", (data: Buffer) => onMessage(data.toString("utf8")));
+    socket.once("error", reject);
+    socket.bind(0, "127.0.0.1", () => {
+      socket.off("error", reject);
+      socket.on("error", () => undefined);
+      resolve(socket);
+    });
+  });
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

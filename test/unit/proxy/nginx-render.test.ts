@@ -56,6 +56,12 @@ describe("nginx configuration from the route table", () => {
   });
   const config = renderNginxConfig(routes.routingView(), SETTINGS);
 
+  test("an empty table renders (the variables the log format names are declared anyway)", () => {
+    const empty = renderNginxConfig(new RouteTable().routingView(), SETTINGS);
+    expect(empty).toContain('set $deis_app "";');
+    expect(empty).not.toMatch(/^ *upstream /m);
+  });
+
   test("is pure: the same table and settings render the same text", () => {
     expect(renderNginxConfig(routes.routingView(), SETTINGS)).toBe(config);
     expect(renderNginxConfig(routes.routingView(), { ...SETTINGS, generation: 8 })).not.toBe(config);
@@ -110,6 +116,8 @@ describe("nginx configuration from the route table", () => {
     const locked = serverFor(config, "locked.apps.test");
     expect(locked).toContain(`location / { allow 10.0.0.0/8; allow 2001:db8::/32; deny all; auth_request ${AUTH_PATH}; try_files /.deis-none @deis_maintenance; }`);
     expect(locked).toMatch(new RegExp(`location = ${AUTH_PATH.replace(".", "\\.")} \\{\\n *internal;\\n *proxy_pass http://127\\.0\\.0\\.1:9998/`));
+    // The router finds the app by the client's Host, which the location must pass itself.
+    expect(locked).toMatch(/location = \/\.deis-router-auth \{[^}]*proxy_set_header Host \$http_host;[^}]*proxy_set_header Authorization \$http_authorization;/);
     // Rules the router cannot read fail closed (maintenance), as on the Node router.
     expect(serverFor(config, "odd.apps.test")).toContain("location / { try_files /.deis-none @deis_maintenance; }");
     // A list nginx cannot read in full denies everyone rather than letting anyone through.

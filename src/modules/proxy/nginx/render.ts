@@ -115,6 +115,7 @@ export function renderNginxConfig(view: RoutingView, settings: NginxSettings): s
     "  server {",
     listen(" default_server"),
     "    server_name _;",
+    '    set $deis_app "";', // declares the variable the log format names, whether or not any app has a server
     "    location = /healthz {",
     "      default_type application/json;",
     "      add_header Cache-Control no-store always;",
@@ -202,6 +203,8 @@ function appServer(
       `      proxy_pass http://127.0.0.1:${settings.authPort}/$deis_app;`,
       "      proxy_pass_request_body off;",
       '      proxy_set_header Content-Length "";',
+      // Set here, nothing of the http level's proxy_set_header applies: the router finds the app by Host.
+      "      proxy_set_header Host $http_host;",
       "      proxy_set_header Authorization $http_authorization;",
       "    }",
     );

@@ -1,6 +1,6 @@
 import { appKey, certKey, domainKey, platformKey, serviceKey } from "../../../src/modules/discovery";
 import { parseRequestLine } from "../../../src/modules/proxy/nginx/request-line";
-import { AUTH_PATH, type NginxSettings, renderNginxConfig } from "../../../src/modules/proxy/nginx/render";
+import { AUTH_PATH, type NginxSettings, REQUEST_LOG_FIELDS, renderNginxConfig } from "../../../src/modules/proxy/nginx/render";
 import { PAGES, unauthorizedPage } from "../../../src/modules/proxy/pages";
 import { RouteTable } from "../../../src/modules/proxy/route-table";
 
@@ -166,14 +166,13 @@ describe("nginx configuration from the route table", () => {
   });
 
   test("nginx's request lines read back as the Node router's entries", () => {
-    const line =
-      '<190>Nov 30 20:00:00 deis_router: {"app":"shop","method":"GET","path":"/a?b=1","status":"200","seconds":"0.003",' +
-      '"host":"shop.apps.test:8080","requestId":"req-1","backend":"127.0.0.1:5001, 127.0.0.1:5002","client":"127.0.0.1"}';
+    expect(config).toContain(`log_format deis_request '${REQUEST_LOG_FIELDS.join("\t")}';`);
+    const line = "<190>Nov 30 20:00:00 deis_router: " + ["shop", "200", "0.003", "GET", "shop.apps.test:8080", "req-1", "127.0.0.1:5001, 127.0.0.1:5002", "127.0.0.1", "/a?b=\\x22c\\x22"].join("\t");
     expect(parseRequestLine(line)).toEqual({
-      app: "shop", method: "GET", path: "/a?b=1", status: 200, durationMs: 3, host: "shop.apps.test:8080",
+      app: "shop", method: "GET", path: '/a?b="c"', status: 200, durationMs: 3, host: "shop.apps.test:8080",
       requestId: "req-1", backend: "127.0.0.1:5002", clientAddress: "127.0.0.1",
     });
-    expect(parseRequestLine(line.replace('"127.0.0.1:5001, 127.0.0.1:5002"', '""'))?.backend).toBeNull();
-    expect(parseRequestLine("<190>Nov 30 20:00:00 deis_router: not json")).toBeNull();
+    expect(parseRequestLine(line.replace("127.0.0.1:5001, 127.0.0.1:5002", "-"))?.backend).toBeNull();
+    expect(parseRequestLine("<190>Nov 30 20:00:00 deis_router: not a request line")).toBeNull();
   });
 });

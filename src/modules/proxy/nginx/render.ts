@@ -32,6 +32,21 @@ export interface NginxSettings {
 
 /** The path nginx asks the router's credential check at; a client's request for it answers 404. */
 export const AUTH_PATH = "/.deis-router-auth";
+/**
+ * The request line nginx sends the router: tab-separated (nginx escapes control characters, quotes
+ * and backslashes as \xHH, so a tab is always a separator), the path last. See request-line.ts.
+ */
+export const REQUEST_LOG_FIELDS = [
+  "$deis_app",
+  "$status",
+  "$request_time",
+  "$request_method",
+  "$http_host",
+  "$deis_request_id",
+  "$upstream_addr",
+  "$remote_addr",
+  "$request_uri",
+] as const;
 /** nginx keeps quoted parameters under 4 KB: PEM text goes into the configuration in pieces this long. */
 const PEM_CHUNK = 1_500;
 const SAFE_NAME_RE = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
@@ -56,6 +71,7 @@ export function renderNginxConfig(view: RoutingView, settings: NginxSettings): s
   if (settings.user) out.push(`user ${settings.user};`);
   out.push(
     `worker_processes ${settings.workers};`,
+    "pcre_jit on;",
     `pid ${settings.prefix}/nginx.pid;`,
     `error_log ${settings.prefix}/error.log warn;`,
     "worker_shutdown_timeout 30s;",
@@ -95,9 +111,7 @@ export function renderNginxConfig(view: RoutingView, settings: NginxSettings): s
   );
   if (settings.logPort !== null) {
     out.push(
-      "  log_format deis_request escape=json '{\"app\":\"$deis_app\",\"method\":\"$request_method\",\"path\":\"$request_uri\"," +
-        "\"status\":\"$status\",\"seconds\":\"$request_time\",\"host\":\"$http_host\",\"requestId\":\"$deis_request_id\"," +
-        "\"backend\":\"$upstream_addr\",\"client\":\"$remote_addr\"}';",
+      `  log_format deis_request '${REQUEST_LOG_FIELDS.join("\t")}';`,
     );
   }
   if (settings.httpsPort !== null) out.push(...certificateMaps(view, settings));

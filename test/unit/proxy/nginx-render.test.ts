@@ -18,7 +18,7 @@ const SETTINGS: NginxSettings = {
   backendTimeoutSeconds: 30,
   headerTimeoutSeconds: 15,
   authPort: 9998,
-  logPort: 9997,
+  requestLog: "/data/router/nginx/requests.log",
   defaultCertificate: DEFAULT,
 };
 
@@ -154,25 +154,25 @@ describe("nginx configuration from the route table", () => {
     expect(after).not.toContain("deis_name");
   });
 
-  test("runs as the given user, files under the prefix, request lines as JSON over syslog to the router", () => {
+  test("runs as the given user, files under the prefix, request lines to a buffered file", () => {
     expect(config.startsWith("user nobody nogroup;\n")).toBe(true);
     expect(config).toContain("pid /data/router/nginx/nginx.pid;");
-    expect(config).toContain("access_log syslog:server=127.0.0.1:9997,tag=deis_router,nohostname deis_request;");
+    expect(config).toContain("access_log /data/router/nginx/requests.log deis_request buffer=64k flush=100ms;");
     expect(config).toContain("listen 127.0.0.1:9999;");
     expect(config).toContain('return 200 "7";');
-    const quiet = renderNginxConfig(routes.routingView(), { ...SETTINGS, logPort: null, user: null });
-    expect(quiet).not.toContain("syslog");
+    const quiet = renderNginxConfig(routes.routingView(), { ...SETTINGS, requestLog: null, user: null });
+    expect(quiet).not.toMatch(/log_format|access_log \//);
     expect(quiet).not.toMatch(/^user /m);
   });
 
   test("nginx's request lines read back as the Node router's entries", () => {
     expect(config).toContain(`log_format deis_request '${REQUEST_LOG_FIELDS.join("\t")}';`);
-    const line = "<190>Nov 30 20:00:00 deis_router: " + ["shop", "200", "0.003", "GET", "shop.apps.test:8080", "req-1", "127.0.0.1:5001, 127.0.0.1:5002", "127.0.0.1", "/a?b=\\x22c\\x22"].join("\t");
+    const line = ["shop", "200", "0.003", "GET", "shop.apps.test:8080", "req-1", "127.0.0.1:5001, 127.0.0.1:5002", "127.0.0.1", "/a?b=\\x22c\\x22"].join("\t");
     expect(parseRequestLine(line)).toEqual({
       app: "shop", method: "GET", path: '/a?b="c"', status: 200, durationMs: 3, host: "shop.apps.test:8080",
       requestId: "req-1", backend: "127.0.0.1:5002", clientAddress: "127.0.0.1",
     });
     expect(parseRequestLine(line.replace("127.0.0.1:5001, 127.0.0.1:5002", "-"))?.backend).toBeNull();
-    expect(parseRequestLine("<190>Nov 30 20:00:00 deis_router: not a request line")).toBeNull();
+    expect(parseRequestLine("not a request line")).toBeNull();
   });
 });

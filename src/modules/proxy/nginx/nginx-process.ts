@@ -63,6 +63,16 @@ export class NginxProcess {
     return this.child?.pid ?? null;
   }
 
+  get controlPort(): number {
+    return this.options.controlPort;
+  }
+
+  /** Sends the master a signal (SIGUSR1: reopen the log files); nothing when it is not running. */
+  signal(signal: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (pid !== undefined && this.child?.exitCode === null) process.kill(pid, signal);
+  }
+
   /** Validates and starts the first configuration; resolves once nginx serves it. */
   async start(config: string, generation: number): Promise<void> {
     await mkdir(this.options.prefix, { recursive: true, mode: 0o700 });

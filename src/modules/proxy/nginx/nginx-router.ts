@@ -1,5 +1,5 @@
 import { X509Certificate, createPrivateKey } from "node:crypto";
-import { type Socket as UdpSocket, createSocket } from "node:dgram";
+import { mkdir } from "node:fs/promises";
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
@@ -12,6 +12,7 @@ import type { RouterOptions, RunningRouter } from "../router";
 import { NginxProcess, findNginxBinary } from "./nginx-process";
 import { type NginxSettings, renderNginxConfig } from "./render";
 import { parseRequestLine } from "./request-line";
+import { RequestLogTail } from "./request-log-tail";
 
 /** Route changes within this long of the first are rendered and loaded together (one reload). */
 export const COALESCE_MS = 100;
@@ -30,8 +31,8 @@ export interface NginxEngineOptions {
  * table as the Node router, renders it into an nginx configuration (render.ts), and keeps one nginx
  * master running it (nginx-process.ts), reloading it gracefully after route changes (bursts within
  * {@link COALESCE_MS} make one reload). It also answers nginx's basic-auth checks (the platform
- * stores scrypt hashes, which nginx's auth_basic cannot read) and receives nginx's request lines
- * over syslog to hand them to `onRequest` like the Node router does.
+ * stores scrypt hashes, which nginx's auth_basic cannot read) and follows the file nginx writes its
+ * request lines to (buffered), handing them to `onRequest` like the Node router does.
  */
 export async function startNginxRouter(options: RouterOptions, engine: NginxEngineOptions): Promise<RunningRouter> {
   const log = options.log.child({ module: "router", engine: "nginx" });
@@ -63,15 +64,24 @@ export async function startNginxRouter(options: RouterOptions, engine: NginxEngi
     );
     closers.push(() => closeServer(auth.server));
 
-    let logPort: number | null = null;
+    const nginx = new NginxProcess({ binary, prefix, controlPort: await freePort("127.0.0.1"), workers, log });
+    let requestLog: string | null = null;
     if (options.onRequest) {
       const onRequest = options.onRequest;
-      const socket = await listenUdp((message) => {
-        const entry = parseRequestLine(message);
-        if (entry) onRequest(entry);
-      });
-      logPort = (socket.address() as AddressInfo).port;
-      closers.push(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+      requestLog = join(prefix, "requests.log");
+      await mkdir(prefix, { recursive: true, mode: 0o700 });
+      const tail = new RequestLogTail(
+        requestLog,
+        (line) => {
+          const entry = parseRequestLine(line);
+          if (entry) onRequest(entry);
+        },
+        () => nginx.signal("SIGUSR1"),
+        log,
+      );
+      await tail.start();
+      // Closed after nginx (pushed before it): nginx writes out its buffered lines as it stops.
+      closers.push(() => tail.close());
     }
 
     const port = options.port || (await freePort(options.host));
@@ -80,7 +90,7 @@ export async function startNginxRouter(options: RouterOptions, engine: NginxEngi
       host: options.host,
       port,
       httpsPort,
-      controlPort: await freePort("127.0.0.1"),
+      controlPort: nginx.controlPort,
       generation: 1,
       prefix,
       user: process.getuid?.() === 0 ? "nobody nogroup" : null,
@@ -88,7 +98,7 @@ export async function startNginxRouter(options: RouterOptions, engine: NginxEngi
       backendTimeoutSeconds: Math.max(1, Math.ceil((options.backendTimeoutMs ?? 30_000) / 1000)),
       headerTimeoutSeconds: Math.max(1, Math.ceil((options.headerTimeoutMs ?? 15_000) / 1000)),
       authPort: auth.port,
-      logPort,
+      requestLog,
       defaultCertificate: httpsPort === null ? null : (options.defaultCertificate ?? (await generateDefaultCertificate())),
     };
     const usable = usableCertificates(log);
@@ -97,7 +107,6 @@ export async function startNginxRouter(options: RouterOptions, engine: NginxEngi
       return renderNginxConfig({ ...view, certificates: view.certificates.filter(usable) }, { ...settings, generation });
     };
 
-    const nginx = new NginxProcess({ binary, prefix, controlPort: settings.controlPort, workers, log });
     closers.push(() => nginx.stop());
     let generation = 1;
     let served = render(0);
@@ -186,19 +195,6 @@ async function listenHttp(server: Server): Promise<{ server: Server; port: numbe
 function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
-}
-
-function listenUdp(onMessage: (message: string) => void): Promise<UdpSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket("udp4");
-    socket.on("message", (data: Buffer) => onMessage(data.toString("utf8")));
-    socket.once("error", reject);
-    socket.bind(0, "127.0.0.1", () => {
-      socket.off("error", reject);
-      socket.on("error", () => undefined);
-      resolve(socket);
-    });
-  });
 }
 
 function freePort(host: string): Promise<number> {

@@ -24,16 +24,18 @@ export interface NginxSettings {
   readonly headerTimeoutSeconds: number;
   /** The router's credential check for basic auth (auth_request); null: apps with basic auth are refused (401). */
   readonly authPort: number | null;
-  /** Where request lines go (syslog over UDP to the router process); null: not logged. */
-  readonly logPort: number | null;
+  /** The file nginx writes request lines to (buffered; the router process follows it); null: not logged. */
+  readonly requestLog: string | null;
   /** The certificate for names without one of their own (required with an HTTPS port). */
   readonly defaultCertificate: CertificatePair | null;
 }
 
+/** nginx writes out its buffer of request lines at least this often. */
+export const REQUEST_LOG_FLUSH_MS = 100;
 /** The path nginx asks the router's credential check at; a client's request for it answers 404. */
 export const AUTH_PATH = "/.deis-router-auth";
 /**
- * The request line nginx sends the router: tab-separated (nginx escapes control characters, quotes
+ * The request line nginx writes for the router: tab-separated (nginx escapes control characters, quotes
  * and backslashes as \xHH, so a tab is always a separator), the path last. See request-line.ts.
  */
 export const REQUEST_LOG_FIELDS = [
@@ -59,7 +61,7 @@ const SAFE_NAME_RE = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
  * round robin with keep-alive, the router's own pages (pages.ts) with the same status and headers,
  * access rules in nginx's access phase (allow/deny; basic auth by auth_request to the router),
  * maintenance and "no processes" after them, certificates by SNI from maps (`data:` values, so the
- * unprivileged workers read no key file), and request lines as JSON over syslog.
+ * unprivileged workers read no key file), and request lines to a buffered file the router follows.
  */
 export function renderNginxConfig(view: RoutingView, settings: NginxSettings): string {
   const out: string[] = [];
@@ -109,7 +111,7 @@ export function renderNginxConfig(view: RoutingView, settings: NginxSettings): s
     '  map $request_id $deis_new_request_id { "~^(?<a>.{8})(?<b>.{4})(?<c>.{4})(?<d>.{4})(?<e>.{12})$" "$a-$b-$c-$d-$e"; default $request_id; }',
     '  map $http_x_request_id $deis_request_id { "~^[\\x21-\\x7e]{1,200}$" $http_x_request_id; default $deis_new_request_id; }',
   );
-  if (settings.logPort !== null) {
+  if (settings.requestLog !== null) {
     out.push(
       `  log_format deis_request '${REQUEST_LOG_FIELDS.join("\t")}';`,
     );
@@ -190,7 +192,7 @@ function appServer(
   listen: string,
 ): string[] {
   const lines = ["  server {", listen, `    server_name ${names.join(" ")};`, `    set $deis_app "${app}";`];
-  if (settings.logPort !== null) lines.push(`    access_log syslog:server=127.0.0.1:${settings.logPort},tag=deis_router,nohostname deis_request;`);
+  if (settings.requestLog !== null) lines.push(`    access_log ${settings.requestLog} deis_request buffer=64k flush=${REQUEST_LOG_FLUSH_MS}ms;`);
   const access: string[] = [];
   if (rules && rules.allow.length > 0) {
     // A list that is not all CIDRs nginx reads denies everyone (fail closed, as the Node router's parse).

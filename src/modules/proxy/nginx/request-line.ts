@@ -1,12 +1,11 @@
 import type { RequestLogEntry } from "../request-log";
 
 /**
- * One of nginx's request lines (log_format deis_request, fields in render.ts REQUEST_LOG_FIELDS,
- * after the syslog header up to the tag's ": ") as the Node router's entry; null if it is not one.
+ * One of nginx's request lines (log_format deis_request, fields in render.ts REQUEST_LOG_FIELDS) as
+ * the Node router's entry; null if it is not one.
  */
-export function parseRequestLine(message: string): RequestLogEntry | null {
-  const start = message.indexOf(": ");
-  const fields = (start < 0 ? message : message.slice(start + 2)).replace(/\r?\n$/, "").split("\t");
+export function parseRequestLine(line: string): RequestLogEntry | null {
+  const fields = line.replace(/\r?\n$/, "").split("\t");
   if (fields.length !== 9) return null;
   const [app, statusText, seconds, method, host, requestId, backends, client, path] = fields;
   const status = Number(statusText);

@@ -95,7 +95,8 @@ export class NginxProcess {
     this.generation = generation;
     const pid = this.child?.pid;
     if (pid !== undefined) process.kill(pid, "SIGHUP");
-    await this.serving(generation);
+    // Until the old workers have stopped accepting, a new connection may still reach one.
+    await this.settled();
     return null;
   }
 

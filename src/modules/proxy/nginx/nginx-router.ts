@@ -1,7 +1,8 @@
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { type Server, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { lookup } from "node:dns/promises";
+import { type AddressInfo, isIP } from "node:net";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "../../../core/logger";
@@ -102,24 +103,29 @@ export async function startNginxRouter(options: RouterOptions, engine: NginxEngi
       defaultCertificate: httpsPort === null ? null : (options.defaultCertificate ?? (await generateDefaultCertificate())),
     };
     const usable = usableCertificates(log);
-    const render = (generation: number) => {
+    const resolve = backendResolver(log);
+    /** The table as nginx can take it: certificates that load, backends by address. */
+    const currentView = async (): Promise<RoutingView> => {
       const view = table.routingView();
-      return renderNginxConfig({ ...view, certificates: view.certificates.filter(usable) }, { ...settings, generation });
+      return { ...view, apps: await resolve(view.apps), certificates: view.certificates.filter(usable) };
     };
+    const render = (view: RoutingView, generation: number) => renderNginxConfig(view, { ...settings, generation });
 
     closers.push(() => nginx.stop());
     let generation = 1;
-    let served = render(0);
-    await nginx.start(render(generation), generation);
+    const first = await currentView();
+    let served = render(first, 0);
+    await nginx.start(render(first, generation), generation);
 
     // Coalesced reloads: one timer per burst; a render equal to the one serving changes nothing.
     let timer: NodeJS.Timeout | null = null;
     let applying: Promise<void> | null = null;
     let closed = false;
     const apply = async () => {
-      const unchanged = render(0);
+      const view = await currentView();
+      const unchanged = render(view, 0);
       if (unchanged === served) return;
-      const problem = await nginx.apply(render(generation + 1), generation + 1);
+      const problem = await nginx.apply(render(view, generation + 1), generation + 1);
       served = unchanged; // a refused render is not tried again until the routes change
       if (problem === null) {
         generation += 1;
@@ -162,6 +168,40 @@ export async function startNginxRouter(options: RouterOptions, engine: NginxEngi
     await closeAll();
     throw error;
   }
+}
+
+/** How long a backend's host name is taken to have the address it resolved to. */
+const RESOLVED_FOR_MS = 30_000;
+
+/**
+ * Backends by address: nginx resolves an upstream's host names when it loads a configuration and
+ * refuses the whole configuration for one it cannot resolve, so names are resolved here (kept for
+ * {@link RESOLVED_FOR_MS}) and a backend whose name does not resolve is left out (logged).
+ */
+function backendResolver(log: Logger): (apps: RoutingView["apps"]) => Promise<RoutingView["apps"]> {
+  const known = new Map<string, { readonly address: string | null; readonly at: number }>();
+  return async (apps) => {
+    const now = Date.now();
+    const names = new Set(apps.flatMap((app) => app.backends.map((backend) => backend.host)).filter((host) => isIP(host) === 0));
+    await Promise.all(
+      [...names]
+        .filter((name) => (known.get(name)?.at ?? -Infinity) + RESOLVED_FOR_MS <= now)
+        .map(async (name) => {
+          const address = await lookup(name).then((found) => found.address, () => null);
+          if (address === null) log.warn({ host: name }, "a backend's host name does not resolve; left out of nginx's configuration");
+          known.set(name, { address, at: now });
+        }),
+    );
+    if (known.size > 10_000) known.clear();
+    return apps.map((app) => ({
+      ...app,
+      backends: app.backends.flatMap((backend) => {
+        if (isIP(backend.host) !== 0) return [backend];
+        const address = known.get(backend.host)?.address;
+        return address ? [{ ...backend, host: address }] : [];
+      }),
+    }));
+  };
 }
 
 /** A filter for certificates nginx can load: parsed, matching their key (remembered per text). */

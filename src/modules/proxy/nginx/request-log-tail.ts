@@ -29,6 +29,7 @@ export class RequestLogTail {
     private readonly onLine: (line: string) => void,
     private readonly reopen: () => void,
     private readonly log: Logger,
+    private readonly rotateBytes = ROTATE_BYTES,
   ) {}
 
   /** Starts from an empty file (mode 0600), before nginx opens it. */
@@ -71,7 +72,7 @@ export class RequestLogTail {
     }
     if (!this.handle) return;
     this.offset = await this.drain(this.handle, this.offset);
-    if (this.offset > ROTATE_BYTES && this.timer !== null) await this.rotate();
+    if (this.offset > this.rotateBytes && this.timer !== null) await this.rotate();
   }
 
   /** Reads from `from` to the end; returns the new offset. */

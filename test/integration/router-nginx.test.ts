@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
@@ -151,6 +152,31 @@ describe("the router's nginx engine", () => {
     await router.settled();
     expect(echoOf(await send(router.port, `${good}.${PLATFORM_DOMAIN}`)).backend).toBe("good-web");
     expect((await send(router.port, `${bad}.${PLATFORM_DOMAIN}`)).status).toBe(503);
+  });
+
+  test("an nginx left running by a router that died is stopped by the next router on the same data dir", async () => {
+    const ownDir = mkdtempSync(join(testEnv.root, "router-nginx-stale-"));
+    const ownPrefix = join(ownDir, "router", "nginx");
+    const port = await freePort();
+    const options = { discovery, host: "127.0.0.1", port, log: createLogger("silent"), engine: "nginx" as const, nginx: { dataDir: ownDir, workers: 1 } };
+    await (await startRouter(options)).close();
+    // What a router killed outright leaves: its nginx, still serving on the router's port.
+    const orphan = spawn(findNginxBinary(null)!, ["-p", ownPrefix, "-e", join(ownPrefix, "error.log"), "-c", join(ownPrefix, "nginx.conf"), "-g", "daemon off;"], { stdio: "ignore" });
+    await until(() => {
+      try {
+        return Number(readFileSync(join(ownPrefix, "nginx.pid"), "utf8")) === orphan.pid;
+      } catch {
+        return false;
+      }
+    }, "the orphan's pid file");
+    const next = await startRouter(options);
+    try {
+      expect(alive(orphan.pid!)).toBe(false);
+      expect(Number(readFileSync(join(ownPrefix, "nginx.pid"), "utf8"))).not.toBe(orphan.pid);
+      expect((await send(next.port, "nowhere.invalid", "/healthz")).status).toBe(200);
+    } finally {
+      await next.close();
+    }
   });
 
   test("close() stops nginx by its PID", async () => {

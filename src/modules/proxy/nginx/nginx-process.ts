@@ -76,6 +76,7 @@ export class NginxProcess {
   /** Validates and starts the first configuration; resolves once nginx serves it. */
   async start(config: string, generation: number): Promise<void> {
     await mkdir(this.options.prefix, { recursive: true, mode: 0o700 });
+    await this.stopStale();
     const problem = await this.validate(config);
     if (problem !== null) throw new Error(`nginx refused the router's configuration: ${problem}`);
     await rename(this.candidateFile, this.configFile);
@@ -123,6 +124,33 @@ export class NginxProcess {
     }
     process.kill(pid, "SIGKILL");
     await exited;
+  }
+
+  /**
+   * A master left running on this prefix by a router that died without stopping it (its pid file,
+   * and its command line naming the prefix) holds the ports: stop it by its PID first.
+   */
+  private async stopStale(): Promise<void> {
+    let pid: number;
+    try {
+      pid = Number(readFileSync(join(this.options.prefix, "nginx.pid"), "utf8").trim());
+      const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      if (!Number.isInteger(pid) || pid <= 1 || !command.startsWith("nginx: master") || !command.includes(` ${this.options.prefix} `)) return;
+    } catch {
+      return;
+    }
+    this.options.log.warn({ pid }, "stopping the nginx a previous router left running");
+    const gone = async () => {
+      for (let i = 0; i < STOP_GRACE_MS / 20; i++) {
+        if (!alive(pid)) return true;
+        await sleep(20);
+      }
+      return false;
+    };
+    process.kill(pid, "SIGQUIT");
+    if (await gone()) return;
+    process.kill(pid, "SIGKILL");
+    await gone();
   }
 
   private get candidateFile(): string {
@@ -187,6 +215,15 @@ function askGeneration(port: number): Promise<number | null> {
     req.on("error", () => resolve(null));
     req.end();
   });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The processes whose parent is `pid` (Linux /proc); 0 when it cannot tell. */

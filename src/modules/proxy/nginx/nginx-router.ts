@@ -46,7 +46,8 @@ export async function startNginxRouter(options: RouterOptions, engine: NginxEngi
     for (const close of closers.splice(0).reverse()) await close().catch((error: unknown) => log.warn({ err: error }, "router stop step failed"));
   };
   try {
-    let changed = () => undefined as void;
+    /** What a route change does: nothing until nginx runs (it is rendered from the table then). */
+    let changed = (): void => undefined;
     const follower = await followRoutes(options.discovery, log, options.routeLeaseGraceMs ?? 0, () => changed());
     closers.push(() => follower.close());
     const table = follower.table;
@@ -146,6 +147,7 @@ export async function startNginxRouter(options: RouterOptions, engine: NginxEngi
       if (timer === null && !closed) timer = setTimeout(run, COALESCE_MS);
     };
     changed = schedule;
+    schedule(); // changes seen while nginx was starting
     closers.push(async () => {
       closed = true;
       if (timer) clearTimeout(timer);

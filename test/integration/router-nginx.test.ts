@@ -1,9 +1,11 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { request } from "node:http";
+import { Registry } from "prom-client";
 import { join } from "node:path";
 import { createLogger } from "../../src/core/logger";
 import { type DiscoveryStore, openDiscovery, platformKey, serviceKey } from "../../src/modules/discovery";
+import { RouterMetrics } from "../../src/modules/metrics";
 import { type RunningRouter, startRouter } from "../../src/modules/proxy";
 import { NginxProcess, findNginxBinary } from "../../src/modules/proxy/nginx/nginx-process";
 import { testEnv } from "../harness/env";
@@ -84,6 +86,7 @@ describe("the router's nginx engine", () => {
   const dataDir = mkdtempSync(join(testEnv.root, "router-nginx-own-"));
   const prefix = join(dataDir, "router", "nginx");
   const backends: TestBackend[] = [];
+  const registry = new Registry();
   /** The generation of the configuration nginx has in place. */
   const generation = () => Number(/return 200 "(\d+)";/.exec(readFileSync(join(prefix, "nginx.conf"), "utf8"))?.[1]);
   const masterPid = () => Number(readFileSync(join(prefix, "nginx.pid"), "utf8"));
@@ -98,6 +101,7 @@ describe("the router's nginx engine", () => {
       httpsPort: 0,
       log: createLogger("silent"),
       onRequest: () => undefined,
+      metrics: { router: new RouterMetrics(registry), access: { mode: "loopback", token: null }, text: () => registry.metrics() },
       engine: "nginx",
       nginx: { dataDir, workers: 2 },
     });
@@ -136,6 +140,14 @@ describe("the router's nginx engine", () => {
     await router.settled();
     expect(generation() - before).toBe(1);
     expect(echoOf(await send(router.port, `${app}.${PLATFORM_DOMAIN}`)).backend).toBe("burst-web");
+    // Requests are counted per app from nginx's request lines, as the Node router counts them.
+    const counted = async () =>
+      (await registry.getSingleMetricAsString("deis_router_requests_total"))
+        .split("\n")
+        .find((line) => line.includes(`app="${app}"`) && line.includes('status_class="2xx"'))
+        ?.split(" ")
+        .at(-1);
+    await until(async () => (await counted()) === "1", "the request counted");
     // Nothing changed, nothing loaded.
     await discovery.put(serviceKey(app, `${app}.v1.web.1`), backend.address);
     await router.settled();

@@ -33,7 +33,8 @@ export interface NginxEngineOptions {
  * master running it (nginx-process.ts), reloading it gracefully after route changes (bursts within
  * {@link COALESCE_MS} make one reload). It also answers nginx's basic-auth checks (the platform
  * stores scrypt hashes, which nginx's auth_basic cannot read) and follows the file nginx writes its
- * request lines to (buffered), handing them to `onRequest` like the Node router does.
+ * request lines to (buffered), handing them to `onRequest` and counting them in `metrics` like the
+ * Node router does (its /metrics on the router's port is not served: the API's is).
  */
 export async function startNginxRouter(options: RouterOptions, engine: NginxEngineOptions): Promise<RunningRouter> {
   const log = options.log.child({ module: "router", engine: "nginx" });
@@ -68,15 +69,18 @@ export async function startNginxRouter(options: RouterOptions, engine: NginxEngi
 
     const nginx = new NginxProcess({ binary, prefix, controlPort: await freePort("127.0.0.1"), workers, log });
     let requestLog: string | null = null;
-    if (options.onRequest) {
-      const onRequest = options.onRequest;
+    const { onRequest } = options;
+    const metrics = options.metrics?.router ?? null;
+    if (onRequest || metrics) {
       requestLog = join(prefix, "requests.log");
       await mkdir(prefix, { recursive: true, mode: 0o700 });
       const tail = new RequestLogTail(
         requestLog,
         (line) => {
           const entry = parseRequestLine(line);
-          if (entry) onRequest(entry);
+          if (!entry) return;
+          metrics?.observe(entry.app, entry.status, entry.durationMs / 1000);
+          onRequest?.(entry);
         },
         () => nginx.signal("SIGUSR1"),
         log,

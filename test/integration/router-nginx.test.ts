@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { Registry } from "prom-client";
+import WebSocket from "ws";
 import { join } from "node:path";
 import { createLogger } from "../../src/core/logger";
 import { type DiscoveryStore, openDiscovery, platformKey, serviceKey } from "../../src/modules/discovery";
@@ -188,6 +189,34 @@ describe("the router's nginx engine", () => {
       expect((await send(next.port, "nowhere.invalid", "/healthz")).status).toBe(200);
     } finally {
       await next.close();
+    }
+  });
+
+  test("a websocket quiet for longer than the backend timeout stays open (requests are bounded by it, websockets are not)", async () => {
+    const ownDir = mkdtempSync(join(testEnv.root, "router-nginx-ws-"));
+    const own = await startRouter({ discovery, host: "127.0.0.1", port: 0, log: createLogger("silent"), backendTimeoutMs: 1_000, engine: "nginx", nginx: { dataDir: ownDir, workers: 1 } });
+    try {
+      const app = uniqueApp("quietws");
+      const backend = await TestBackend.start("quiet-ws");
+      backends.push(backend);
+      await backend.publish(discovery, app);
+      await until(() => own.table.resolve(`${app}.${PLATFORM_DOMAIN}`)?.backends.length === 1, "the app in the table");
+      await own.settled();
+      const socket = new WebSocket(`ws://127.0.0.1:${own.port}/`, { headers: { host: `${app}.${PLATFORM_DOMAIN}` } });
+      const messages: string[] = [];
+      let closed = false;
+      socket.on("message", (data) => messages.push(String(data)));
+      socket.on("close", () => (closed = true));
+      await until(() => messages.length === 1, "the greeting");
+      // Quiet for longer than the backend timeout (1 s), then still answering.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(closed).toBe(false);
+      socket.send("still there");
+      await until(() => messages.length === 2, "the echo");
+      expect(messages[1]).toBe("still there");
+      socket.close();
+    } finally {
+      await own.close();
     }
   });
 

@@ -76,6 +76,10 @@ describe("nginx configuration from the route table", () => {
     const block = new RegExp(`upstream ${upstream} \\{([^}]*)\\}`).exec(config)?.[1] ?? "";
     expect(block.match(/server \S+/g)).toEqual(["server 127.0.0.1:5001", "server 127.0.0.1:5002"]);
     expect(block).toContain("keepalive");
+    // Websockets by a location of their own with the same rules and a longer wait for the backend.
+    expect(shop).toContain("location / { if ($http_upgrade) { return 418; } proxy_pass");
+    expect(shop).toMatch(new RegExp(`location @deis_upgrade \\{ proxy_pass http://${upstream}; proxy_read_timeout 3600s;`));
+    expect(config).toContain("proxy_read_timeout 30s;");
   });
 
   test("an app with no processes answers the 503 page; unknown hosts the 404 page and /healthz", () => {

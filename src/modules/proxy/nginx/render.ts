@@ -30,6 +30,11 @@ export interface NginxSettings {
   readonly defaultCertificate: CertificatePair | null;
 }
 
+/**
+ * How long a websocket may wait for its backend (the handshake's answer, then each message) before
+ * nginx closes it; requests wait the backend timeout.
+ */
+export const UPGRADE_TIMEOUT_SECONDS = 3_600;
 /** nginx writes out its buffer of request lines at least this often. */
 export const REQUEST_LOG_FLUSH_MS = 100;
 /** The path nginx asks the router's credential check at; a client's request for it answers 404. */
@@ -205,12 +210,15 @@ function appServer(
   if (rules?.maintenance) content = "try_files /.deis-none @deis_maintenance;";
   else if (upstream === null) content = "try_files /.deis-none @deis_no_backends;";
   else content = `proxy_pass http://${upstream};`;
+  // Websockets go to a location of their own (same rules): nginx's read timeout bounds every wait
+  // for the backend, and an open websocket may stay quiet far longer than a request's answer.
+  const upgrade = upstream === null ? "" : `location @deis_upgrade { ${[...access, content, `proxy_read_timeout ${UPGRADE_TIMEOUT_SECONDS}s; proxy_send_timeout ${UPGRADE_TIMEOUT_SECONDS}s;`].join(" ")} }`;
   lines.push(
     "    error_page 403 @deis_forbidden;",
     "    error_page 401 @deis_unauthorized;",
     "    error_page 502 @deis_bad_gateway;",
     "    error_page 504 @deis_gateway_timeout;",
-    `    location / { ${[...access, content].join(" ")} }`,
+    ...(upgrade ? ["    error_page 418 = @deis_upgrade;", `    location / { if ($http_upgrade) { return 418; } ${[...access, content].join(" ")} }`, `    ${upgrade}`] : [`    location / { ${[...access, content].join(" ")} }`]),
   );
   if (rules?.basicAuth && settings.authPort !== null) {
     lines.push(

@@ -6,7 +6,7 @@ import { ConfigError, type PlatformConfig, loadConfig } from "./core/config";
 import { type Logger, createLogger } from "./core/logger";
 import { openCache } from "./modules/cache";
 import { openDiscovery } from "./modules/discovery";
-import { loadDefaultCertificate, publishRequestLine, startRouterWorkers } from "./modules/proxy";
+import { loadDefaultCertificate, publishRequestLine, startRouter, startRouterWorkers } from "./modules/proxy";
 import { DrainGuard, LogServer, LogStore, drainPolicyOf } from "./modules/logger";
 import { DockerEngine } from "./modules/docker";
 import { openDatabase, openPlatformDatabase } from "./modules/database";
@@ -117,6 +117,7 @@ async function runRouter(config: PlatformConfig, log: Logger, announce: Announce
   if (config.etcdEndpoints.length === 0) {
     throw new ConfigError("ETCD_ENDPOINTS", "the router runs on its own only with etcd: it shares routes through it");
   }
+  if (config.routerEngine === "nginx") return runNginxRouter(config, log, announce);
   const cache = cluster.isWorker && config.redisUrl ? await openCache({ url: config.redisUrl }) : null;
   const router = await startRouterWorkers({
     workers: config.routerWorkers,
@@ -137,6 +138,43 @@ async function runRouter(config: PlatformConfig, log: Logger, announce: Announce
   const shutdown = () => {
     void router
       .close()
+      .then(() => cache?.close())
+      .finally(() => process.exit(0));
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
+
+/**
+ * The router alone with the nginx engine: this one process follows etcd and drives nginx, whose
+ * DEIS_ROUTER_WORKERS worker processes serve the traffic.
+ */
+async function runNginxRouter(config: PlatformConfig, log: Logger, announce: Announce): Promise<void> {
+  const cache = config.redisUrl ? await openCache({ url: config.redisUrl }) : null;
+  const discovery = openDiscovery(config.etcdEndpoints, config.etcdNamespace);
+  const router = await startRouter({
+    engine: "nginx",
+    nginx: { dataDir: config.dataDir, binary: config.nginxPath, workers: config.routerWorkers },
+    discovery,
+    host: config.host,
+    port: config.routerPort,
+    httpsPort: config.routerHttpsPort,
+    log,
+    backendTimeoutMs: config.routerBackendTimeoutSeconds * 1000,
+    headerTimeoutMs: config.routerHeaderTimeoutSeconds * 1000,
+    defaultCertificate: config.routerHttpsPort === null ? undefined : await loadDefaultCertificate(config.dataDir, log),
+    routeLeaseGraceMs: config.routeTtlSeconds * 1000,
+    onRequest: cache ? (entry) => void publishRequestLine(cache.events, entry) : undefined,
+  }).catch(async (error: unknown) => {
+    await discovery.close();
+    await cache?.close();
+    throw error;
+  });
+  announce([`Deis router (nginx) is up on port ${router.port}`], { port: router.port });
+  const shutdown = () => {
+    void router
+      .close()
+      .then(() => discovery.close())
       .then(() => cache?.close())
       .finally(() => process.exit(0));
   };

@@ -180,6 +180,8 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       headerTimeoutMs: config.routerHeaderTimeoutSeconds * 1000,
       defaultCertificate: config.routerHttpsPort === null ? undefined : await loadDefaultCertificate(config.dataDir, log),
       metrics: { router: new RouterMetrics(metrics.registry), access: metricsAccess, text: () => metrics.text() },
+      engine: config.routerEngine,
+      nginx: { dataDir: config.dataDir, binary: config.nginxPath, workers: config.routerWorkers },
     });
     stack.push(() => router.close());
     const schema = await schemaBuilt;

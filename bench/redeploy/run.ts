@@ -2,6 +2,7 @@
  * bench/redeploy: load through the router while the app is redeployed 5 times. Goal: 0 failed
  * requests. wrk (Debian package) drives 8 keep-alive connections at the router with the app's Host
  * header; each redeploy is a config change, so every process is replaced by a new release's.
+ * DEIS_ROUTER_ENGINE=nginx measures the router's nginx engine instead of the Node router.
  */
 import { execFile } from "node:child_process";
 import { ECHO_IMAGE } from "../../test/harness/docker";
@@ -37,7 +38,9 @@ function wrk(port: number, host: string, seconds: number): Promise<WrkResult> {
 }
 
 async function main(): Promise<void> {
-  const bench = await startBenchPlatform();
+  // DEIS_ROUTER_ENGINE=nginx runs it through the router's nginx engine.
+  const engine = process.env.DEIS_ROUTER_ENGINE === "nginx" ? "nginx" : "node";
+  const bench = await startBenchPlatform({ DEIS_ROUTER_ENGINE: engine });
   const { platform, config } = bench;
   const { sdk } = bench.client;
   const app = "redeploy";
@@ -48,7 +51,7 @@ async function main(): Promise<void> {
     await sdk.Scale({ app, processes: [{ type: "web", count: 2 }] });
     await platform.services.deploys.settled(app);
     const host = `${app}.${config.domain}`;
-    console.log(`bench/redeploy: ${REDEPLOYS} redeploys of 2 web processes under wrk -c${CONNECTIONS} through the router (Host: ${host})`);
+    console.log(`bench/redeploy: ${REDEPLOYS} redeploys of 2 web processes under wrk -c${CONNECTIONS} through the router, ${engine} engine (Host: ${host})`);
     const seconds = (SMOKE ? 4 : 8) + REDEPLOYS * 6;
     const load = wrk(platform.router.port, host, seconds);
     const started = Date.now();

@@ -6,9 +6,13 @@
  *   nginx         wrk -> nginx (our own process, generated config, upstream keepalive) -> backend
  *   router 1w     wrk -> our router, 1 cluster worker (in-process discovery) -> backend
  *   router Nw     the same with N workers (N = cores)
+ *   nginx engine  wrk -> the router's nginx engine (DEIS_ROUTER_ENGINE=nginx: nginx configured by the
+ *                 router process, N workers) -> backend; with its request lines shipped back to the
+ *                 router process over syslog (as the platform runs it), and without (BENCH_ENGINE_NOLOG=0 skips that one)
  *   http-proxy    reference: plain http-proxy, one process, keep-alive agent (BENCH_BASELINE=0 skips)
  * Concurrency 1, 8 and 64 keep-alive connections, BENCH_SECONDS (10) each, all targets
- * interleaved, BENCH_ROUNDS (3) rounds; the medians are printed.
+ * interleaved, BENCH_ROUNDS (3) rounds; the medians are printed. Then how long a route change (a
+ * scale up) takes to reach the nginx engine, BENCH_ROUTE_CHANGES (50) times.
  *
  *   npm run bench:router
  */
@@ -18,10 +22,16 @@ import { join } from "node:path";
 import { freePort } from "../../test/harness/processes";
 import { SMOKE, benchNumber } from "../support/settings";
 import { type Started, startNginx, startNodeProgram } from "./processes";
+import { measureRouteChanges } from "./route-change";
 import { type WrkResult, runWrk } from "./wrk";
 
 const GOAL_RATIO_C64 = 0.5;
 const GOAL_ADDED_P50_US = 100;
+/** The nginx engine against raw nginx (issue 15). */
+const ENGINE_GOAL_RATIO_C64 = 0.95;
+const ENGINE_GOAL_ADDED_P50_US = 10;
+const ROUTE_CHANGE_GOAL_P99_MS = 1_000;
+const ROUTE_CHANGES = benchNumber("BENCH_ROUTE_CHANGES", 50, 3);
 const ANCHOR = "anchor measured elsewhere: plain http-proxy ~0.2x nginx, two cluster workers ~0.3x";
 const DOMAIN = "apps.bench";
 const APP = "bench";
@@ -92,12 +102,19 @@ async function main(): Promise<void> {
     const routerEnv = { BENCH_BACKEND: backendAddress, BENCH_DOMAIN: DOMAIN, BENCH_APP: APP };
     const router1 = await start(startNodeProgram("router-1w", "router-workers.ts", { ...routerEnv, BENCH_WORKERS: "1" }));
     const routerN = await start(startNodeProgram(`router-${WORKERS}w`, "router-workers.ts", { ...routerEnv, BENCH_WORKERS: String(WORKERS) }));
+    const engineEnv = { ...routerEnv, BENCH_WORKERS: String(CORES), BENCH_DATA_DIR: join(dir, "engine") };
+    const engine = await start(startNodeProgram("nginx-engine", "router-nginx.ts", { ...engineEnv, BENCH_REQUEST_LOG: "1" }));
     const targets: Target[] = [
       { label: "direct (nginx backend, 1 worker)", process: backend },
       { label: "nginx proxy (workers auto)", process: nginx },
       { label: "router, 1 worker", process: router1 },
       { label: `router, ${WORKERS} workers`, process: routerN },
+      { label: `nginx engine, ${CORES} workers`, process: engine },
     ];
+    if (process.env.BENCH_ENGINE_NOLOG !== "0") {
+      const quiet = await start(startNodeProgram("nginx-engine-nolog", "router-nginx.ts", { ...engineEnv, BENCH_DATA_DIR: join(dir, "engine-nolog") }));
+      targets.push({ label: "nginx engine, no request log", process: quiet });
+    }
     if (process.env.BENCH_BASELINE !== "0") {
       const baseline = await start(startNodeProgram("http-proxy", "http-proxy-baseline.ts", { BENCH_BACKEND: backendAddress }));
       targets.push({ label: "http-proxy + keep-alive (ref.)", process: baseline });
@@ -165,6 +182,25 @@ async function main(): Promise<void> {
     }
     const nginxAdded = summary(targets[1].label, 1).p50 - direct1;
     console.log(`  ${pad("(nginx itself)", 34)} c1 p50 +${nginxAdded.toFixed(0)} us over direct`);
+
+    const nginx1 = summary(targets[1].label, 1).p50;
+    console.log(`\nnginx engine vs raw nginx (goals: c64 >= ${ENGINE_GOAL_RATIO_C64}x req/s, c1 p50 within ${ENGINE_GOAL_ADDED_P50_US} us)`);
+    for (const target of targets.filter((t) => t.label.startsWith("nginx engine"))) {
+      const ratio = summary(target.label, 64).rps / nginx64;
+      const added = summary(target.label, 1).p50 - nginx1;
+      console.log(
+        `  ${pad(target.label, 34)} c64 ${ratio.toFixed(2)}x raw nginx (${ratio >= ENGINE_GOAL_RATIO_C64 ? "met" : "MISSED"});` +
+          `  c1 p50 ${added >= 0 ? "+" : ""}${added.toFixed(0)} us over raw nginx (${added <= ENGINE_GOAL_ADDED_P50_US ? "met" : "MISSED"})`,
+      );
+    }
+
+    const change = await measureRouteChanges(join(dir, "route-change"), ROUTE_CHANGES);
+    console.log(
+      `\nroute change to the nginx engine (discovery write -> first answer from the new backend), ${change.rounds} scale-ups:` +
+        ` p50 ${change.p50Ms.toFixed(0)} ms, p99 ${change.p99Ms.toFixed(0)} ms, max ${change.maxMs.toFixed(0)} ms` +
+        ` (goal p99 <= ${ROUTE_CHANGE_GOAL_P99_MS} ms: ${change.p99Ms <= ROUTE_CHANGE_GOAL_P99_MS ? "met" : "MISSED"});` +
+        ` failed requests while changing: ${change.failedRequests}`,
+    );
   } finally {
     await stopAll();
     process.off("SIGINT", onSignal).off("SIGTERM", onSignal);

@@ -1,5 +1,5 @@
 import { homedir } from "node:os";
-import { resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { parseCidr } from "./cidr";
 import { memoryBytes, nanoCpus } from "./units";
 import { type SubnetPool, poolProblem } from "../modules/docker/subnet-pool";
@@ -63,6 +63,10 @@ export interface PlatformConfig {
   readonly routerPort: number;
   readonly routerHttpsPort: number | null;
   readonly routerWorkers: number;
+  /** The router's data plane: the Node router, or nginx configured by the router process. */
+  readonly routerEngine: "node" | "nginx";
+  /** The nginx binary for the nginx engine; null: /usr/sbin/nginx, else `nginx` on PATH. */
+  readonly nginxPath: string | null;
   /** Seconds a backend has to start its answer before the router answers 504 (Heroku's H12). */
   readonly routerBackendTimeoutSeconds: number;
   /** Seconds a client has to send a request's headers (or finish a TLS handshake) before it is cut off. */
@@ -203,6 +207,13 @@ function choice<T extends string>(env: Env, name: string, fallback: T, choices: 
   return raw as T;
 }
 
+function absolutePath(env: Env, name: string): string | null {
+  const value = optional(env, name);
+  if (value === undefined) return null;
+  if (!isAbsolute(value)) throw new ConfigError(name, `must be an absolute path, got "${value}"`);
+  return value;
+}
+
 function quantity(env: Env, name: string, fallback: string, parse: (value: string) => number | null): string {
   const value = text(env, name, fallback);
   if (!parse(value)) throw new ConfigError(name, `must be a quantity like ${fallback}, got "${value}"`);
@@ -265,6 +276,8 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     routerPort: integer(env, "DEIS_ROUTER_PORT", 8080, 0, 65535),
     routerHttpsPort: env.DEIS_ROUTER_HTTPS_PORT?.trim() === "off" ? null : integer(env, "DEIS_ROUTER_HTTPS_PORT", 8443, 0, 65535),
     routerWorkers: integer(env, "DEIS_ROUTER_WORKERS", 1, 1, 64),
+    routerEngine: choice<"node" | "nginx">(env, "DEIS_ROUTER_ENGINE", "node", ["node", "nginx"]),
+    nginxPath: absolutePath(env, "DEIS_NGINX_PATH"),
     routerBackendTimeoutSeconds: integer(env, "DEIS_ROUTER_BACKEND_TIMEOUT_SECONDS", 30, 1, 3600),
     routerHeaderTimeoutSeconds: integer(env, "DEIS_ROUTER_HEADER_TIMEOUT_SECONDS", 15, 1, 300),
     builderPort: integer(env, "DEIS_BUILDER_PORT", 2222, 0, 65535),

@@ -16,7 +16,7 @@ const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:
  * change reaches the running router through discovery (no restart), so each step polls the router
  * until its answer changes.
  */
-describe("maintenance mode and access rules at the router", () => {
+describe.each(["node", "nginx"])("maintenance mode and access rules at the router (%s engine)", (engine) => {
   let t: TestPlatform;
   let alice: DeisClient;
   let cli: CliUser;
@@ -47,7 +47,7 @@ describe("maintenance mode and access rules at the router", () => {
   const releaseCount = async () => (await alice.sdk.Releases({ app })).releases.nodes.length;
 
   beforeAll(async () => {
-    t = await startTestPlatform();
+    t = await startTestPlatform({ env: { DEIS_ROUTER_ENGINE: engine } });
     port = t.platform.router.port;
     ({ client: alice } = await t.signUp("alice"));
     await alice.sdk.CreateApp({ name: app });

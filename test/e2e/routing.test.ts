@@ -10,7 +10,7 @@ import { type TestPlatform, startTestPlatform } from "../harness/platform";
 import { eventually } from "../harness/wait";
 
 /** Deployed apps through the platform's own router: by Host header, custom domains, HTTPS, websockets. */
-describe("apps answer through the router", () => {
+describe.each(["node", "nginx"])("apps answer through the router (%s engine)", (engine) => {
   let t: TestPlatform;
   let alice: DeisClient;
   const app = uniqueApp("routed");
@@ -24,7 +24,7 @@ describe("apps answer through the router", () => {
   };
 
   beforeAll(async () => {
-    t = await startTestPlatform();
+    t = await startTestPlatform({ env: { DEIS_ROUTER_ENGINE: engine } });
     port = t.platform.router.port;
     ({ client: alice } = await t.signUp("alice"));
     await alice.sdk.CreateApp({ name: app });

@@ -18,6 +18,8 @@ const TTL_SECONDS = Number(process.env.DEIS_FAULT_ROUTE_TTL_SECONDS ?? 3);
  * still holds it: etcd expires it on resume, as with the default 15 s TTL and a 20 s pause.
  */
 const PAUSE_MS = Number(process.env.DEIS_FAULT_ETCD_PAUSE_SECONDS ?? 1.5 * TTL_SECONDS) * 1000;
+/** The router's engine for these platforms (DEIS_FAULT_ROUTER_ENGINE=nginx: the nginx engine). */
+const ENGINE = process.env.DEIS_FAULT_ROUTER_ENGINE === "nginx" ? "nginx" : "node";
 /** Clients sending at once, and a bound on the requests of the loop whatever happens. */
 const CLIENTS = 4;
 const MAX_REQUESTS = 200_000;
@@ -78,7 +80,7 @@ describe("etcd paused longer than the route TTL, then resumed, under load", () =
 
   beforeAll(async () => {
     etcd = await startEtcd(`${testEnv.root}/etcd-pause-${id}`);
-    t = await startTestPlatform({ env: { ETCD_ENDPOINTS: etcd.endpoints, DEIS_ROUTE_TTL_SECONDS: String(TTL_SECONDS) } });
+    t = await startTestPlatform({ env: { ETCD_ENDPOINTS: etcd.endpoints, DEIS_ROUTE_TTL_SECONDS: String(TTL_SECONDS), DEIS_ROUTER_ENGINE: ENGINE } });
     discovery = openDiscovery([etcd.endpoints], t.platform.config.etcdNamespace);
     ({ client: alice } = await t.signUp("alice"));
     await alice.sdk.CreateApp({ name: app });

@@ -6,7 +6,7 @@ import { type DiscoveryStore, openDiscovery, platformKey, serviceKey } from "../
 import { type RunningRouter, startRouter } from "../../src/modules/proxy";
 import { type Component, type EtcdPorts, startEtcd } from "../harness/components";
 import { testEnv } from "../harness/env";
-import { PLATFORM_DOMAIN, TestBackend, clientAgent, echoOf, send } from "./router-helpers";
+import { PLATFORM_DOMAIN, TestBackend, clientAgent, echoOf, engineOptions, engines, send } from "./router-helpers";
 import { scaled } from "../harness/time";
 
 function portOpen(port: number): Promise<boolean> {
@@ -30,7 +30,7 @@ async function eventually<T>(what: string, attempt: () => Promise<T | undefined>
   }
 }
 
-describe("router while its etcd is down", () => {
+describe.each(engines)("router (%s engine) while its etcd is down", (engine) => {
   // A dedicated etcd: the harness's shared one is never stopped.
   const dir = mkdtempSync(join(testEnv.root, "router-etcd-"));
   let etcd: Component & { endpoints: string; ports: EtcdPorts };
@@ -57,8 +57,9 @@ describe("router while its etcd is down", () => {
     backends.push(before, after);
     await writer.put(platformKey("domain"), PLATFORM_DOMAIN);
     await before.publish(writer, "steady");
-    router = await startRouter({ discovery, host: "127.0.0.1", port: 0, log: createLogger("info") });
+    router = await startRouter({ discovery, host: "127.0.0.1", port: 0, log: createLogger("info"), ...engineOptions(engine) });
     await eventually("the first route", async () => (router.table.resolve(`steady.${PLATFORM_DOMAIN}`)?.backends.length === 1 ? true : undefined));
+    await router.settled();
 
     await etcd.stop();
     await eventually("etcd to stop", async () => ((await portOpen(etcd.ports.client)) ? undefined : true));

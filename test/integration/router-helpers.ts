@@ -1,10 +1,13 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { join } from "node:path";
 import { type IncomingHttpHeaders, type Server, createServer } from "node:http";
 import { type AddressInfo, type Socket, connect, createServer as createTcpServer } from "node:net";
 import { request as httpsRequest } from "node:https";
 import { type TLSSocket, connect as connectTls } from "node:tls";
 import { WebSocketServer } from "ws";
 import { type DiscoveryStore, openDiscovery, serviceKey } from "../../src/modules/discovery";
+import type { RouterOptions } from "../../src/modules/proxy";
 import { testEnv } from "../harness/env";
 import { type Answer, send } from "../harness/http";
 import { scaled } from "../harness/time";
@@ -17,6 +20,21 @@ export const stores: [string, () => DiscoveryStore][] = [
   ["memory", () => openDiscovery([])],
   ["etcd", () => openDiscovery([testEnv.etcdEndpoints], `/test-${randomBytes(4).toString("hex")}`)],
 ];
+
+/** The router's two data planes: one shared suite runs against both. */
+export type Engine = "node" | "nginx";
+export const engines: Engine[] = ["node", "nginx"];
+
+/** Every engine on every store: [engine, store name, open]. */
+export const enginesAndStores: [Engine, string, () => DiscoveryStore][] = engines.flatMap((engine) =>
+  stores.map(([name, open]): [Engine, string, () => DiscoveryStore] => [engine, name, open]),
+);
+
+/** The router options that choose `engine` (nginx gets a data dir of its own and one worker, for a predictable round robin). */
+export function engineOptions(engine: Engine): Pick<RouterOptions, "engine" | "nginx"> {
+  if (engine === "node") return { engine };
+  return { engine, nginx: { dataDir: mkdtempSync(join(testEnv.root, "router-nginx-")), workers: 1 } };
+}
 
 export const PLATFORM_DOMAIN = "apps.test";
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createLogger } from "../../src/core/logger";
 import { type DiscoveryStore, certKey, domainKey, platformKey } from "../../src/modules/discovery";
 import { type RequestLogEntry, type RunningRouter, formatRequestLine, startRouter } from "../../src/modules/proxy";
-import { PLATFORM_DOMAIN, TestBackend, clientAgent, echoOf, httpsGet, send, stores, uniqueApp, until } from "./router-helpers";
+import { PLATFORM_DOMAIN, TestBackend, clientAgent, echoOf, engineOptions, enginesAndStores, httpsGet, send, uniqueApp, until } from "./router-helpers";
 
 /** A self-signed certificate for `names` made with the openssl CLI. */
 function selfSigned(dir: string, names: string[]): { certificate: string; key: string } {
@@ -19,7 +19,7 @@ function selfSigned(dir: string, names: string[]): { certificate: string; key: s
   return { certificate: readFileSync(certFile, "utf8"), key: readFileSync(keyFile, "utf8") };
 }
 
-describe.each(stores)("router on %s discovery", (_name, open) => {
+describe.each(enginesAndStores)("router (%s engine) on %s discovery", (engine, _name, open) => {
   let discovery: DiscoveryStore;
   let router: RunningRouter;
   const entries: RequestLogEntry[] = [];
@@ -29,8 +29,13 @@ describe.each(stores)("router on %s discovery", (_name, open) => {
     backends.push(started);
     return started;
   };
+  /** Waits until the router's table holds `condition`, then until its data plane serves it. */
+  const seen = async (condition: () => boolean, what?: string) => {
+    await until(condition, what);
+    await router.settled();
+  };
   const routed = (host: string, count: number) =>
-    until(() => (router.table.resolve(host)?.backends.length ?? -1) === count, `${host} with ${count} backends`);
+    seen(() => (router.table.resolve(host)?.backends.length ?? -1) === count, `${host} with ${count} backends`);
 
   beforeAll(async () => {
     discovery = open();
@@ -42,6 +47,7 @@ describe.each(stores)("router on %s discovery", (_name, open) => {
       httpsPort: 0,
       log: createLogger("info"),
       onRequest: (entry) => entries.push(entry),
+      ...engineOptions(engine),
     });
   });
 
@@ -78,7 +84,7 @@ describe.each(stores)("router on %s discovery", (_name, open) => {
     await (await backend("custom-wild")).publish(discovery, wild);
     await discovery.put(domainKey(`shop.${zone}`), shop);
     await discovery.put(domainKey(`*.${zone}`), wild);
-    await until(() => router.table.resolve(`a.${zone}`)?.name === wild && router.table.resolve(`shop.${zone}`)?.name === shop);
+    await seen(() => router.table.resolve(`a.${zone}`)?.name === wild && router.table.resolve(`shop.${zone}`)?.name === shop);
 
     expect(echoOf(await send(router.port, `shop.${zone}`)).backend).toBe("custom-shop");
     expect(echoOf(await send(router.port, `anything.${zone}`)).backend).toBe("custom-wild");
@@ -86,7 +92,7 @@ describe.each(stores)("router on %s discovery", (_name, open) => {
     expect((await send(router.port, zone)).status).toBe(404);
 
     await discovery.delete(domainKey(`*.${zone}`));
-    await until(() => router.table.resolve(`a.${zone}`) === null);
+    await seen(() => router.table.resolve(`a.${zone}`) === null);
     expect((await send(router.port, `anything.${zone}`)).status).toBe(404);
   });
 
@@ -111,7 +117,7 @@ describe.each(stores)("router on %s discovery", (_name, open) => {
 
     const parked = `${uniqueApp("parked")}.example.net`;
     await discovery.put(domainKey(parked), empty);
-    await until(() => router.table.resolve(parked)?.name === empty);
+    await seen(() => router.table.resolve(parked)?.name === empty);
     expect((await send(router.port, parked)).status).toBe(503);
 
     const unknown = await send(router.port, "nowhere.invalid");
@@ -193,8 +199,8 @@ describe.each(stores)("router on %s discovery", (_name, open) => {
       await discovery.put(domainKey(`*.${zone}`), app);
       await discovery.put(certKey(`secure.${zone}`), JSON.stringify(exact));
       await discovery.put(certKey(`*.${zone}`), JSON.stringify(wildcard));
-      await until(() => router.table.certificateFor(`other.${zone}`) !== null && router.table.resolve(`secure.${zone}`) !== null);
-      await until(() => (router.table.resolve(`secure.${zone}`)?.backends.length ?? 0) === 1);
+      await seen(() => router.table.certificateFor(`other.${zone}`) !== null && router.table.resolve(`secure.${zone}`) !== null);
+      await seen(() => (router.table.resolve(`secure.${zone}`)?.backends.length ?? 0) === 1);
 
       const secure = await httpsGet(router.httpsPort!, { servername: `secure.${zone}`, host: `secure.${zone}`, path: "/secure", ca: exact.certificate });
       expect(secure).toMatchObject({ status: 200, subject: `secure.${zone}` });
@@ -205,7 +211,7 @@ describe.each(stores)("router on %s discovery", (_name, open) => {
       // A renewed certificate is used by the next connection, with no restart.
       const renewed = selfSigned(dir, [`secure.${zone}`]);
       await discovery.put(certKey(`secure.${zone}`), JSON.stringify(renewed));
-      await until(() => router.table.certificateFor(`secure.${zone}`)?.certificate === renewed.certificate);
+      await seen(() => router.table.certificateFor(`secure.${zone}`)?.certificate === renewed.certificate);
       expect((await httpsGet(router.httpsPort!, { servername: `secure.${zone}`, host: `secure.${zone}`, path: "/secure", ca: renewed.certificate })).status).toBe(200);
       // No certificate for the name: the router's self-signed default, which a client trusting only
       // the app's certificate refuses (test/security/router.test.ts follows it through).

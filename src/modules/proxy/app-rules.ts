@@ -29,7 +29,11 @@ export class AppRules {
   private readonly unauthorized: Page;
   private readonly verdicts = new Map<string, Verdict>();
 
-  constructor(app: string, settings: AppRouterSettings) {
+  constructor(
+    app: string,
+    /** The settings as published (the nginx engine renders them into its configuration). */
+    readonly settings: AppRouterSettings,
+  ) {
     this.maintenance = settings.maintenance;
     this.allow = settings.allow.length > 0 ? new CidrMatcher(settings.allow) : null;
     this.basicAuth = settings.basicAuth;
@@ -53,6 +57,14 @@ export class AppRules {
       if (ok !== true) return ok.then((passed) => (passed ? this.afterAuth() : this.unauthorized));
     }
     return this.afterAuth();
+  }
+
+  /**
+   * Basic auth alone (the nginx engine applies the allow-list and maintenance itself): true when
+   * the app asks for none or the header carries its credentials; a promise while scrypt runs.
+   */
+  authorized(header: string | undefined, now = Date.now()): boolean | Promise<boolean> {
+    return this.basicAuth === null ? true : this.credential(header, now);
   }
 
   private afterAuth(): Page | null {

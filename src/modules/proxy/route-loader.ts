@@ -18,10 +18,17 @@ export interface RouteFollower {
  * When the watch loses its place it is made again and the table reloaded. While discovery is
  * unreachable the table keeps its last routes and the loader retries with backoff. A route whose
  * lease expired is kept for `leaseGraceMs` (see {@link RouteTable}); the loader drops it when that
- * ends unless its publisher put it back. Resolves once the first snapshot is in.
+ * ends unless its publisher put it back. Resolves once the first snapshot is in. `onChange` is
+ * called after each change to the table (an event, a reload, an orphan dropped), never while
+ * discovery is unreachable (the table is not touched then).
  */
-export async function followRoutes(discovery: DiscoveryStore, log: Logger, leaseGraceMs = 0): Promise<RouteFollower> {
-  const follower = new RouteLoader(discovery, log, leaseGraceMs);
+export async function followRoutes(
+  discovery: DiscoveryStore,
+  log: Logger,
+  leaseGraceMs = 0,
+  onChange: () => void = () => undefined,
+): Promise<RouteFollower> {
+  const follower = new RouteLoader(discovery, log, leaseGraceMs, onChange);
   await follower.start();
   return follower;
 }
@@ -41,6 +48,7 @@ class RouteLoader implements RouteFollower {
     private readonly discovery: DiscoveryStore,
     private readonly log: Logger,
     leaseGraceMs: number,
+    private readonly onChange: () => void,
   ) {
     this.table = new RouteTable(leaseGraceMs);
   }
@@ -68,6 +76,7 @@ class RouteLoader implements RouteFollower {
       this.log.warn({ key: event.key }, "route lease ended without a retirement; serving it until its publisher puts it back");
     }
     this.scheduleExpiry();
+    this.onChange();
   }
 
   /** A timer for the next orphan's end of grace (one at a time, moved earlier when needed). */
@@ -79,7 +88,10 @@ class RouteLoader implements RouteFollower {
     const timer = setTimeout(() => {
       this.expiry = null;
       const dropped = this.table.expireOrphans();
-      if (dropped.length > 0) this.log.warn({ keys: dropped }, "routes not put back within their grace; dropped");
+      if (dropped.length > 0) {
+        this.log.warn({ keys: dropped }, "routes not put back within their grace; dropped");
+        this.onChange();
+      }
       this.scheduleExpiry();
     }, Math.max(0, next - Date.now()));
     timer.unref();
@@ -114,6 +126,7 @@ class RouteLoader implements RouteFollower {
       this.table.load(snapshot);
       for (const event of events) this.table.apply(event);
       this.scheduleExpiry();
+      this.onChange();
       const { apps, domains } = this.table.describe();
       this.log.info(
         { apps: Object.keys(apps).length, domains: Object.keys(domains).length, platformDomain: this.table.platformDomain },

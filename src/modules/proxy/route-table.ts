@@ -1,5 +1,5 @@
 import { APP_NAME_RE, RESERVED_APP_NAMES } from "../controller/validation/names";
-import { type CertificateEntry, type DiscoveryEvent, RETIRED_ROUTE, parseKey, serviceKey } from "../discovery";
+import { type AppRouterSettings, type CertificateEntry, type DiscoveryEvent, RETIRED_ROUTE, parseKey, serviceKey } from "../discovery";
 import { type AppRules, parseAppRules } from "./app-rules";
 
 /** One routed container of an app, from `/deis/services/<app>/<container>` = `host:port`. */
@@ -31,6 +31,24 @@ export class AppRoute {
     this.cursor = index + 1;
     return index;
   }
+}
+
+/** The route table as plain data: see {@link RouteTable.routingView}. */
+export interface RoutingView {
+  readonly platformDomain: string | null;
+  /** Every app has its key: a platform-domain name without one is no app (404). */
+  readonly appsListed: boolean;
+  readonly apps: readonly {
+    readonly name: string;
+    readonly backends: readonly Backend[];
+    /** Null: no rules published (open). */
+    readonly rules: AppRouterSettings | null;
+    /** The app has a key under `/deis/apps/`. */
+    readonly listed: boolean;
+    /** Custom domains (exact, or `*.zone` for one label). */
+    readonly domains: readonly string[];
+  }[];
+  readonly certificates: readonly { readonly name: string; readonly certificate: string; readonly key: string }[];
 }
 
 /** Hosts remembered between changes; cleared when full so random Host headers cannot grow it. */
@@ -181,6 +199,26 @@ export class RouteTable {
     if (exact) return exact;
     const dot = name.indexOf(".");
     return dot > 0 ? (this.certs.get(`*${name.slice(dot)}`) ?? null) : null;
+  }
+
+  /**
+   * Everything the table routes by, as plain data (for the nginx engine's renderer): every app a
+   * Host can reach with its backends, rules and custom domains, the certificates, and whether a
+   * platform-domain name needs an app key to be an app.
+   */
+  routingView(): RoutingView {
+    const domainsOf = new Map<string, string[]>();
+    for (const [domain, app] of this.domains) domainsOf.set(app, [...(domainsOf.get(app) ?? []), domain]);
+    const apps: RoutingView["apps"][number][] = [];
+    for (const [name, route] of this.apps) {
+      apps.push({ name, backends: route.backends, rules: route.rules?.settings ?? null, listed: this.appRules.has(name), domains: domainsOf.get(name) ?? [] });
+    }
+    return {
+      platformDomain: this.platformDomainValue,
+      appsListed: this.appsListed,
+      apps,
+      certificates: [...this.certs].map(([name, entry]) => ({ name, ...entry })),
+    };
   }
 
   /** A plain view for logs and tests: app -> backend addresses, domain -> app. */

@@ -10,6 +10,7 @@ import { type MetricsAccess, type RouterMetrics, serveMetrics } from "../metrics
 import { type CertificatePair, generateDefaultCertificate } from "./default-certificate";
 import { Exchange, type RouterContext, answerForApp, forward, sendPage } from "./exchange";
 import { hasRepeatedHost } from "./headers";
+import { type NginxEngineOptions, startNginxRouter } from "./nginx/nginx-router";
 import { HEALTHY, PAGES, type Page } from "./pages";
 import type { RequestLogEntry } from "./request-log";
 import { followRoutes } from "./route-loader";
@@ -26,6 +27,12 @@ export const DEFAULT_HEADER_TIMEOUT_MS = 15_000;
 const REQUEST_TIMEOUT_MS = 300_000;
 
 export interface RouterOptions {
+  /**
+   * The data plane: the Node router in this process (default), or nginx run and configured by this
+   * process (`nginx` options required; see nginx/nginx-router.ts).
+   */
+  readonly engine?: "node" | "nginx";
+  readonly nginx?: NginxEngineOptions;
   /** Where the routes come from; the router reads nothing else. */
   readonly discovery: DiscoveryStore;
   /**
@@ -59,6 +66,11 @@ export interface RunningRouter {
   readonly httpsPort: number | null;
   /** What the router routes right now (for logs and tests). */
   readonly table: RouteTable;
+  /**
+   * Resolves once what the table holds now is what the data plane serves (at once for the Node
+   * router; after the coalesced reload for nginx).
+   */
+  settled(): Promise<void>;
   /** Stops accepting, lets requests in flight finish (5 s at most), then stops following discovery. */
   close(): Promise<void>;
 }
@@ -69,6 +81,10 @@ export interface RunningRouter {
  * the routes are loaded, so a router that restarts never answers 404 for a live app.
  */
 export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
+  if (options.engine === "nginx") {
+    if (!options.nginx) throw new Error("the nginx engine needs its options (the data dir)");
+    return startNginxRouter(options, options.nginx);
+  }
   const log = options.log.child({ module: "router" });
   const follower = await followRoutes(options.discovery, log, options.routeLeaseGraceMs ?? 0);
   const table = follower.table;
@@ -198,6 +214,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       port,
       httpsPort,
       table,
+      settled: () => Promise.resolve(),
       async close() {
         // Drain: stop accepting, let requests in flight finish (answered with `Connection: close`),
         // close idle keep-alive connections, then cut whatever is left.

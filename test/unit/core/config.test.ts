@@ -50,6 +50,13 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ DOCKER_HOST: "ssh://manager" })).toThrow(new ConfigError("DOCKER_HOST", 'must use unix: or tcp:, got "ssh:"'));
   });
 
+  test("router engine: node by default, nginx when chosen (binary path absolute); anything else names the variable", () => {
+    expect(loadConfig({})).toMatchObject({ routerEngine: "node", nginxPath: null });
+    expect(loadConfig({ DEIS_ROUTER_ENGINE: "nginx", DEIS_NGINX_PATH: "/opt/nginx/sbin/nginx" })).toMatchObject({ routerEngine: "nginx", nginxPath: "/opt/nginx/sbin/nginx" });
+    expect(() => loadConfig({ DEIS_ROUTER_ENGINE: "haproxy" })).toThrow(new ConfigError("DEIS_ROUTER_ENGINE", 'must be one of node, nginx, got "haproxy"'));
+    expect(() => loadConfig({ DEIS_NGINX_PATH: "nginx" })).toThrow(new ConfigError("DEIS_NGINX_PATH", 'must be an absolute path, got "nginx"'));
+  });
+
   test("drain exceptions: off by default; a list of addresses and CIDRs", () => {
     expect(loadConfig({})).toMatchObject({ drainsAllowPrivate: false, drainsAllow: [] });
     expect(loadConfig({ DEIS_DRAINS_ALLOW_PRIVATE: "1", DEIS_DRAINS_ALLOW: "127.0.0.1/32, fd00::1" })).toMatchObject({

@@ -1,0 +1,182 @@
+import { appKey, certKey, domainKey, platformKey, serviceKey } from "../../../src/modules/discovery";
+import { parseRequestLine } from "../../../src/modules/proxy/nginx/request-line";
+import { AUTH_PATH, type NginxSettings, REQUEST_LOG_FIELDS, renderNginxConfig } from "../../../src/modules/proxy/nginx/render";
+import { PAGES, unauthorizedPage } from "../../../src/modules/proxy/pages";
+import { RouteTable } from "../../../src/modules/proxy/route-table";
+
+const pem = (label: string, body: string) => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+const DEFAULT = { certificate: pem("CERTIFICATE", "default-cert"), key: pem("PRIVATE KEY", "default-key") };
+const SETTINGS: NginxSettings = {
+  host: "127.0.0.1",
+  port: 8080,
+  httpsPort: 8443,
+  controlPort: 9999,
+  generation: 7,
+  prefix: "/data/router/nginx",
+  user: "nobody nogroup",
+  workers: 2,
+  backendTimeoutSeconds: 30,
+  headerTimeoutSeconds: 15,
+  authPort: 9998,
+  requestLog: "/data/router/nginx/requests.log",
+  defaultCertificate: DEFAULT,
+};
+
+function table(entries: Record<string, string>): RouteTable {
+  const routes = new RouteTable();
+  routes.load(new Map(Object.entries(entries)));
+  return routes;
+}
+
+/** The `server { ... }` block whose server_name line contains `name`. */
+function serverFor(config: string, name: string): string {
+  const blocks = config.split(/\n  server \{\n/).slice(1).map((block) => block.slice(0, block.indexOf("\n  }\n")));
+  const found = blocks.filter((block) => new RegExp(`^ *server_name (.* )?${name.replace(/[.*\\^$]/g, "\\$&")}( |;)`, "m").test(block));
+  if (found.length !== 1) throw new Error(`${found.length} servers for ${name}`);
+  return found[0];
+}
+
+/** What nginx makes of a double-quoted parameter. */
+function unquote(text: string): string {
+  return text.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
+}
+
+describe("nginx configuration from the route table", () => {
+  const routes = table({
+    [platformKey("domain")]: "apps.test",
+    [serviceKey("shop", "shop.v1.web.2")]: "127.0.0.1:5002",
+    [serviceKey("shop", "shop.v1.web.1")]: "127.0.0.1:5001",
+    [domainKey("shop.example.com")]: "shop",
+    [domainKey("*.zone.example.org")]: "shop",
+    [appKey("shop")]: JSON.stringify({ maintenance: false, allow: [], basicAuth: null }),
+    [appKey("locked")]: JSON.stringify({ maintenance: true, allow: ["10.0.0.0/8", "2001:db8::/32"], basicAuth: { username: "u", passwordHash: "scrypt$1$2$3$s$h" } }),
+    [appKey("odd")]: JSON.stringify({ maintenance: false, allow: ["10.0.0.0/8", "not-a-cidr"], basicAuth: null }),
+    [certKey("shop.example.com")]: JSON.stringify({ certificate: pem("CERTIFICATE", "shop-cert"), key: pem("PRIVATE KEY", "shop-key") }),
+    [certKey("*.zone.example.org")]: JSON.stringify({ certificate: pem("CERTIFICATE", "x".repeat(4000)), key: pem("PRIVATE KEY", "zone-key") }),
+  });
+  const config = renderNginxConfig(routes.routingView(), SETTINGS);
+
+  test("an empty table renders (the variables the log format names are declared anyway)", () => {
+    const empty = renderNginxConfig(new RouteTable().routingView(), SETTINGS);
+    expect(empty).toContain('set $deis_app "";');
+    expect(empty).not.toMatch(/^ *upstream /m);
+  });
+
+  test("is pure: the same table and settings render the same text", () => {
+    expect(renderNginxConfig(routes.routingView(), SETTINGS)).toBe(config);
+    expect(renderNginxConfig(routes.routingView(), { ...SETTINGS, generation: 8 })).not.toBe(config);
+  });
+
+  test("one server per app: platform name, exact domains, wildcard domains as one-label regexes; round robin upstream in container order", () => {
+    const shop = serverFor(config, "shop.apps.test");
+    expect(shop).toContain('server_name shop.apps.test "~^[^.]+\\.zone\\.example\\.org$" shop.example.com;');
+    expect(shop).toContain('set $deis_app "shop";');
+    expect(shop).toMatch(/listen 127\.0\.0\.1:8080;\n *listen 127\.0\.0\.1:8443 ssl;/);
+    const upstream = /proxy_pass http:\/\/(deis_app_\d+);/.exec(shop)?.[1];
+    const block = new RegExp(`upstream ${upstream} \\{([^}]*)\\}`).exec(config)?.[1] ?? "";
+    expect(block.match(/server \S+/g)).toEqual(["server 127.0.0.1:5001", "server 127.0.0.1:5002"]);
+    expect(block).toContain("keepalive");
+    // Websockets by a location of their own with the same rules and a longer wait for the backend.
+    expect(shop).toContain("location / { if ($http_upgrade) { return 418; } proxy_pass");
+    expect(shop).toMatch(new RegExp(`location @deis_upgrade \\{ proxy_pass http://${upstream}; proxy_read_timeout 3600s;`));
+    expect(config).toContain("proxy_read_timeout 30s;");
+  });
+
+  test("an app with no processes answers the 503 page; unknown hosts the 404 page and /healthz", () => {
+    const locked = serverFor(config, "locked.apps.test");
+    expect(locked).not.toContain("proxy_pass http://deis_app");
+    const fallback = serverFor(config, "_");
+    expect(fallback).toContain("listen 127.0.0.1:8080 default_server;");
+    expect(fallback).toContain("@deis_not_found");
+    expect(fallback).toMatch(/location = \/healthz \{[^}]*return 200 "\{\\"status\\":\\"ok\\"\}";/);
+  });
+
+  test("pages keep the Node router's status, body and headers", () => {
+    const shop = serverFor(config, "shop.apps.test");
+    const page = (name: string) => {
+      const match = new RegExp(`location @deis_${name} \\{ (.*) return (\\d{3}) "(.*)"; \\}`).exec(shop);
+      if (!match) throw new Error(`no page ${name}`);
+      const headers = Object.fromEntries([...match[1].matchAll(/add_header (\S+) "((?:[^"\\]|\\.)*)" always;/g)].map(([, n, v]) => [n, unquote(v)]));
+      return { status: Number(match[2]), body: unquote(match[3]), headers };
+    };
+    for (const [name, expected] of [
+      ["maintenance", PAGES.maintenance],
+      ["no_backends", PAGES.noBackends],
+      ["bad_gateway", PAGES.badGateway],
+      ["gateway_timeout", PAGES.gatewayTimeout],
+      ["forbidden", PAGES.forbidden],
+      ["unauthorized", unauthorizedPage("shop")],
+    ] as const) {
+      const { "content-type": type, "content-length": length, ...headers } = expected.headers;
+      expect(type).toBe("text/html; charset=utf-8");
+      expect(length).toBe(expected.body.length);
+      expect(page(name)).toEqual({ status: expected.status, body: expected.body.toString(), headers });
+    }
+    expect(config).toContain('default_type "text/html; charset=utf-8";');
+    expect(config).toMatch(/\n  types \{ \}\n/); // no type by extension: pages are HTML whatever the path
+  });
+
+  test("access rules in order: allow-list, basic auth by the router's check, then maintenance", () => {
+    const locked = serverFor(config, "locked.apps.test");
+    expect(locked).toContain(`location / { allow 10.0.0.0/8; allow 2001:db8::/32; deny all; auth_request ${AUTH_PATH}; try_files /.deis-none @deis_maintenance; }`);
+    expect(locked).toMatch(new RegExp(`location = ${AUTH_PATH.replace(".", "\\.")} \\{\\n *internal;\\n *proxy_pass http://127\\.0\\.0\\.1:9998/`));
+    // The router finds the app by the client's Host, which the location must pass itself.
+    expect(locked).toMatch(/location = \/\.deis-router-auth \{[^}]*proxy_set_header Host \$http_host;[^}]*proxy_set_header Authorization \$http_authorization;/);
+    // Rules the router cannot read fail closed (maintenance), as on the Node router.
+    expect(serverFor(config, "odd.apps.test")).toContain("location / { try_files /.deis-none @deis_maintenance; }");
+    // A list nginx cannot read in full denies everyone rather than letting anyone through.
+    const view = routes.routingView();
+    const odd = { ...view, apps: view.apps.map((app) => (app.name === "odd" ? { ...app, rules: { maintenance: false, allow: ["10.0.0.0/8", "10.0.0.0/99"], basicAuth: null } } : app)) };
+    expect(serverFor(renderNginxConfig(odd, SETTINGS), "odd.apps.test")).toContain("location / { deny all; try_files /.deis-none @deis_no_backends; }");
+    expect(renderNginxConfig(routes.routingView(), { ...SETTINGS, authPort: null })).toContain("deny all; return 401;");
+  });
+
+  test("certificates by SNI name (exact, one-label wildcard), the default for the rest, in pieces nginx can read", () => {
+    expect(config).toContain("ssl_certificate data:$deis_crt_0$deis_crt_1$deis_crt_2;");
+    expect(config).toContain("ssl_certificate_key data:$deis_key_0;");
+    const pieces = (variable: string, key: string) =>
+      [0, 1, 2]
+        .map((i) => new RegExp(`map \\$ssl_server_name \\$${variable}_${i} \\{[^}]*?\\n *${key.replace(/[.*\\^$[\]+]/g, "\\$&")} "((?:[^"\\\\]|\\\\.)*)";`).exec(config)?.[1] ?? "")
+        .map(unquote)
+        .join("");
+    expect(pieces("deis_crt", '"shop.example.com"')).toBe(pem("CERTIFICATE", "shop-cert"));
+    expect(pieces("deis_crt", '"~*^[^.]+\\.zone\\.example\\.org$"')).toBe(pem("CERTIFICATE", "x".repeat(4000)));
+    expect(pieces("deis_crt", "default")).toBe(DEFAULT.certificate);
+    for (const line of config.split("\n")) expect(line.length).toBeLessThan(4000);
+    // No HTTPS port: no TLS at all.
+    expect(renderNginxConfig(routes.routingView(), { ...SETTINGS, httpsPort: null })).not.toMatch(/ssl/);
+  });
+
+  test("names on the platform domain: any valid one before the controller lists apps (503), only listed apps after", () => {
+    const unlisted = table({ [platformKey("domain")]: "apps.test", [serviceKey("ghost", "ghost.v1.web.1")]: "127.0.0.1:5003" });
+    const before = renderNginxConfig(unlisted.routingView(), SETTINGS);
+    expect(before).toContain("server_name ghost.apps.test;");
+    expect(before).toMatch(/server_name "~\^\(\?!\(\?:[a-z|]*router[a-z|]*\)\\\.\)\(\?<deis_name>/);
+    unlisted.apply({ type: "put", key: platformKey("apps-listed"), value: "true" });
+    const after = renderNginxConfig(unlisted.routingView(), SETTINGS);
+    expect(after).not.toContain("ghost.apps.test");
+    expect(after).not.toContain("deis_name");
+  });
+
+  test("runs as the given user, files under the prefix, request lines to a buffered file", () => {
+    expect(config.startsWith("user nobody nogroup;\n")).toBe(true);
+    expect(config).toContain("pid /data/router/nginx/nginx.pid;");
+    expect(config).toContain("access_log /data/router/nginx/requests.log deis_request buffer=64k flush=100ms;");
+    expect(config).toContain("listen 127.0.0.1:9999;");
+    expect(config).toContain('return 200 "7";');
+    const quiet = renderNginxConfig(routes.routingView(), { ...SETTINGS, requestLog: null, user: null });
+    expect(quiet).not.toMatch(/log_format|access_log \//);
+    expect(quiet).not.toMatch(/^user /m);
+  });
+
+  test("nginx's request lines read back as the Node router's entries", () => {
+    expect(config).toContain(`log_format deis_request '${REQUEST_LOG_FIELDS.join("\t")}';`);
+    const line = ["shop", "200", "0.003", "GET", "shop.apps.test:8080", "req-1", "127.0.0.1:5001, 127.0.0.1:5002", "127.0.0.1", "/a?b=\\x22c\\x22"].join("\t");
+    expect(parseRequestLine(line)).toEqual({
+      app: "shop", method: "GET", path: '/a?b="c"', status: 200, durationMs: 3, host: "shop.apps.test:8080",
+      requestId: "req-1", backend: "127.0.0.1:5002", clientAddress: "127.0.0.1",
+    });
+    expect(parseRequestLine(line.replace("127.0.0.1:5001, 127.0.0.1:5002", "-"))?.backend).toBeNull();
+    expect(parseRequestLine("not a request line")).toBeNull();
+  });
+});

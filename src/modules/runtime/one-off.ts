@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from "node:crypto";
-import type { DockerEngine } from "../docker";
+import type { DockerEngine, TerminalContainer, TerminalSize } from "../docker";
 import { LABELS, identityFromLabels, processLabels, volumeMounts } from "./naming";
 import type { AppPlan, OneOffOptions, ProcessStatus, RunResult } from "./scheduler";
 
@@ -44,6 +44,35 @@ export function runOneOff(
     timeoutMs,
     1024 * 1024,
     options.onOutput,
+  );
+}
+
+/**
+ * An interactive one-off (`deis run -it`): like an attached one-off (same image, env, limits,
+ * network, volumes and labels), but with a terminal of `size` the caller types at; the caller
+ * removes it when the session ends.
+ */
+export function startInteractiveOneOff(
+  engine: DockerEngine,
+  platformId: string,
+  plan: AppPlan,
+  command: string,
+  network: string,
+  size: TerminalSize,
+): Promise<TerminalContainer> {
+  return engine.startTerminal(
+    {
+      name: `${plan.app}.run.${randomBytes(3).toString("hex")}`,
+      image: plan.image,
+      env: { TERM: "xterm", ...plan.env },
+      cmd: ["/bin/sh", "-c", command],
+      labels: processLabels(platformId, plan.app, plan.version, ONE_OFF_TYPE, 0),
+      memoryBytes: plan.oneOff.memoryBytes,
+      pidsLimit: plan.oneOff.pidsLimit,
+      network,
+      volumes: volumeMounts(platformId, plan),
+    },
+    size,
   );
 }
 

@@ -1,5 +1,5 @@
 import type { Logger } from "../../core/logger";
-import type { DockerEngine, ImageNames, ImagePolicy } from "../docker";
+import type { DockerEngine, ImageNames, ImagePolicy, TerminalContainer, TerminalSize } from "../docker";
 import type { RegistryClient } from "../registry";
 import { type AppPlan, DeployFailed, type OneOffOptions, type ProcessStatus, type RouteSink, type RunResult, type Scheduler } from "./scheduler";
 
@@ -92,6 +92,11 @@ export class ReleaseRunner {
    */
   async releasePhase(plan: ReleasePlan, command: string, timeoutMs: number, options: OneOffOptions): Promise<RunResult> {
     return this.scheduler.run(await this.prepare(plan), command, timeoutMs, { ...options, purpose: "release" });
+  }
+
+  /** An interactive one-off (`deis run -it`) with a terminal of `size`; the caller removes it. */
+  async runInteractive(plan: ReleasePlan, command: string, size: TerminalSize): Promise<TerminalContainer> {
+    return this.scheduler.runInteractive(await this.prepare(plan), command, size);
   }
 
   async runDetached(plan: ReleasePlan, command: string): Promise<string> {

@@ -9,6 +9,7 @@ import { App, Release, ReleaseStatus, Volume } from "../../../entities";
 import type { EventBus, Lease, LockStore } from "../../cache";
 import type { UnitOfWork } from "../unit-of-work";
 import type { PlatformMetrics } from "../../metrics";
+import type { TerminalContainer, TerminalSize } from "../../docker";
 import {
   DEFAULT_HEALTHCHECK,
   DeployFailed,
@@ -167,6 +168,12 @@ export class DeployService implements ReconcileTarget {
   /** Tags a renamed app's build images in its new repository (see ReleaseRunner.renameImages). */
   renameImages(from: string, to: string, refs: readonly string[]): Promise<Map<string, string>> {
     return this.runner.renameImages(from, to, refs);
+  }
+
+  /** Starts an interactive one-off (a terminal) with what serves; null when the app has nothing deployed. */
+  async runInteractive(app: string, command: string, size: TerminalSize): Promise<TerminalContainer | null> {
+    const plan = await this.servingPlan(app);
+    return plan ? this.runner.runInteractive(plan, command, size) : null;
   }
 
   /** Starts a detached one-off with what serves; its name, or null when the app has nothing deployed. */

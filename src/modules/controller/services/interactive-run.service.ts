@@ -1,0 +1,159 @@
+import type { RequestContext } from "../../../core/context";
+import { invalidInput, stateConflict } from "../../../core/errors";
+import type { Logger } from "../../../core/logger";
+import type { TerminalContainer, TerminalSize } from "../../docker";
+import type { AccessService } from "./access.service";
+import type { DeployService } from "./deploy.service";
+import { validateCommand } from "./process.service";
+
+/** Largest terminal accepted, in columns and rows. */
+export const MAX_TERMINAL_CELLS = 1000;
+
+export interface InteractiveRunLimits {
+  /** A session with no byte either way for this long ends. */
+  readonly idleMs: number;
+  /** A session ends after this long whatever it does. */
+  readonly maxMs: number;
+}
+
+/** Where a session's terminal output goes: the client, over whatever carries it (the API's /attach websocket). */
+export interface TerminalClient {
+  output(bytes: Buffer): void;
+  /** The process exited with `code`; nothing follows. */
+  exit(code: number): void;
+  /** The session ended without the process exiting (a limit); nothing follows. */
+  end(message: string): void;
+}
+
+/** A terminal size from a client: whole numbers from 1 to MAX_TERMINAL_CELLS, else BAD_USER_INPUT naming the field. */
+export function validateTerminalSize(size: { readonly cols: unknown; readonly rows: unknown }): TerminalSize {
+  for (const field of ["cols", "rows"] as const) {
+    const value = size[field];
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_TERMINAL_CELLS) {
+      throw invalidInput(field, `a terminal's ${field === "cols" ? "columns" : "rows"} are a whole number from 1 to ${MAX_TERMINAL_CELLS}`);
+    }
+  }
+  return { cols: size.cols as number, rows: size.rows as number };
+}
+
+/**
+ * One interactive one-off (`deis run -it`): the container's terminal joined to a client. Bytes the
+ * client types go to the terminal as they are (Ctrl-C is byte 3; the terminal makes it SIGINT).
+ * It ends when the process exits (the client gets the code), when the client goes away, or at the
+ * idle or overall limit; in every case the container is removed.
+ */
+export class InteractiveSession {
+  private finished = false;
+  private idle: NodeJS.Timeout | undefined;
+  private readonly overall: NodeJS.Timeout;
+  private readonly removed: Promise<void>;
+  private markRemoved!: () => void;
+
+  constructor(
+    private readonly container: TerminalContainer,
+    private readonly client: TerminalClient,
+    private readonly limits: InteractiveRunLimits,
+    private readonly log: Logger,
+  ) {
+    this.removed = new Promise((resolve) => (this.markRemoved = resolve));
+    container.stream.on("data", (bytes: Buffer) => {
+      this.touch();
+      if (!this.finished) client.output(bytes);
+    });
+    container.stream.on("error", (error: Error) => log.debug({ err: error }, "interactive one-off: the terminal stream failed"));
+    this.overall = setTimeout(() => void this.finish(null, `the session reached its limit of ${Math.round(limits.maxMs / 1000)} s and was ended`), limits.maxMs);
+    this.touch();
+    container.exited.then(
+      (code) => this.finish(code, null),
+      (error: unknown) => {
+        log.warn({ err: error }, "interactive one-off: could not learn how it ended");
+        return this.finish(null, "the process's end could not be read from the engine");
+      },
+    );
+  }
+
+  /** The container's id (tests and logs). */
+  get containerId(): string {
+    return this.container.id;
+  }
+
+  /** Settles once the session is over and its container removed. */
+  get ended(): Promise<void> {
+    return this.removed;
+  }
+
+  /** Bytes the client typed. */
+  input(bytes: Buffer): void {
+    if (this.finished) return;
+    this.touch();
+    this.container.stream.write(bytes);
+  }
+
+  /** The client's terminal changed size; BAD_USER_INPUT for a size out of range. */
+  async resize(size: { readonly cols: unknown; readonly rows: unknown }): Promise<void> {
+    const valid = validateTerminalSize(size);
+    if (this.finished) return;
+    this.touch();
+    await this.container.resize(valid);
+  }
+
+  /** The client went away (closed, or its connection died): the process is killed and removed. */
+  hangUp(): Promise<void> {
+    return this.finish(null, null);
+  }
+
+  private touch(): void {
+    if (this.finished) return;
+    clearTimeout(this.idle);
+    this.idle = setTimeout(
+      () => void this.finish(null, `the session was idle (no input or output) for ${Math.round(this.limits.idleMs / 1000)} s and was ended`),
+      this.limits.idleMs,
+    );
+  }
+
+  /** Once: tells the client (exit code or why it ended; nothing when it hung up), removes the container. */
+  private async finish(code: number | null, message: string | null): Promise<void> {
+    if (this.finished) return this.removed;
+    this.finished = true;
+    clearTimeout(this.idle);
+    clearTimeout(this.overall);
+    try {
+      if (code !== null) this.client.exit(code);
+      else if (message !== null) this.client.end(message);
+    } catch (error) {
+      this.log.debug({ err: error }, "interactive one-off: could not tell the client how it ended");
+    }
+    this.container.stream.destroy();
+    try {
+      await this.container.remove();
+    } catch (error) {
+      this.log.error({ err: error, container: this.container.id }, "interactive one-off: could not remove its container");
+    }
+    this.log.info({ container: this.container.id, exitCode: code, reason: message ?? (code === null ? "client went away" : "exited") }, "interactive one-off ended");
+    this.markRemoved();
+  }
+}
+
+/** Starts interactive one-offs (`deis run -it`): who may, of what, with which limits. */
+export class InteractiveRunService {
+  constructor(
+    private readonly access: AccessService,
+    private readonly deploys: DeployService,
+    private readonly limits: InteractiveRunLimits,
+  ) {}
+
+  /**
+   * A terminal in a new one-off of what the app serves (its image, config, network, volumes), for
+   * those who may `run`: the owner, collaborators and admins. The session sends its output to `client`.
+   */
+  async start(ctx: RequestContext, appName: string, command: string, size: { readonly cols: unknown; readonly rows: unknown }, client: TerminalClient): Promise<InteractiveSession> {
+    const app = await this.access.requireApp(ctx, appName, "collaborator");
+    validateCommand(command);
+    const valid = validateTerminalSize(size);
+    const container = await this.deploys.runInteractive(app.name, command, valid);
+    if (!container) throw stateConflict(`${app.name} has nothing deployed yet: deploy an image or git push first`);
+    const log = ctx.log.child({ app: app.name, container: container.id });
+    log.info({ cols: valid.cols, rows: valid.rows }, "interactive one-off started");
+    return new InteractiveSession(container, client, this.limits, log);
+  }
+}

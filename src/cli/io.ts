@@ -26,7 +26,39 @@ export interface Io {
   readonly readStdin?: () => Promise<string>;
   /** Reads one line from the person at the terminal; `secret` hides what they type. Absent without a TTY. */
   readonly prompt?: (question: string, options?: { secret?: boolean }) => Promise<string>;
+  /** The terminal itself, for an interactive session (`run -it`); present when stdin and stdout are both terminals. */
+  readonly terminal?: Terminal;
 }
+
+/** A terminal the CLI hands over to a remote process: raw bytes in and out, and its size. */
+export interface Terminal {
+  size(): { cols: number; rows: number };
+  /**
+   * Raw mode: every byte typed (Ctrl-C too, as byte 3) goes to `onInput` instead of the local line
+   * editor or signals; `onResize` is called when the window changes. Returns what restores the terminal.
+   */
+  open(onInput: (bytes: Buffer) => void, onResize: () => void): () => void;
+  write(bytes: Buffer): void;
+}
+
+/** The process's own terminal (stdin and stdout). */
+const processTerminal: Terminal = {
+  size: () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 }),
+  open(onInput, onResize) {
+    const { stdin, stdout } = process;
+    stdin.setRawMode(true);
+    stdin.on("data", onInput);
+    stdin.resume();
+    stdout.on("resize", onResize);
+    return () => {
+      stdout.off("resize", onResize);
+      stdin.off("data", onInput);
+      stdin.setRawMode(false);
+      stdin.pause();
+    };
+  },
+  write: (bytes) => void process.stdout.write(bytes),
+};
 
 /** A prompt on the process's terminal; a secret answer is not echoed. */
 function terminalPrompt(question: string, options: { secret?: boolean } = {}): Promise<string> {
@@ -102,5 +134,6 @@ export function processIo(): Io {
     ...(columns ? { columns } : {}),
     ...(isTTY && process.stdin.isTTY ? { prompt: terminalPrompt } : {}),
     ...(process.stdin.isTTY ? {} : { readStdin }),
+    ...(process.stdin.isTTY && process.stdout.isTTY ? { terminal: processTerminal } : {}),
   };
 }

@@ -71,11 +71,16 @@ export function attachEndpoint(options: AttachEndpointOptions): AttachEndpoint {
     // What the client sent before its session started: played in order once it has.
     const early: { data: RawData; isBinary: boolean }[] = [];
 
+    // Frames are handled one after the other: keys typed after a resize reach a terminal of the new size.
+    let previous: Promise<void> = Promise.resolve();
     const onFrame = (data: RawData, isBinary: boolean) => {
       if (!session) {
         early.push({ data, isBinary });
         return;
       }
+      previous = previous.then(() => handleFrame(session!, data, isBinary));
+    };
+    const handleFrame = async (session: InteractiveSession, data: RawData, isBinary: boolean): Promise<void> => {
       const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
       if (isBinary) {
         session.input(bytes);
@@ -92,7 +97,10 @@ export function attachEndpoint(options: AttachEndpointOptions): AttachEndpoint {
         return;
       }
       // A bad size is refused and changes nothing; the session goes on.
-      session.resize({ cols: resize.cols, rows: resize.rows }).catch((error: unknown) => send(socket, { refused: errorOf(error).error, code: errorOf(error).code }));
+      await session.resize({ cols: resize.cols, rows: resize.rows }).catch((error: unknown) => {
+        const { error: message, code } = errorOf(error);
+        send(socket, { refused: message, code });
+      });
     };
     socket.on("message", onFrame);
     socket.on("close", () => {

@@ -111,23 +111,26 @@ export class InteractiveSession {
     );
   }
 
-  /** Once: tells the client (exit code or why it ended; nothing when it hung up), removes the container. */
+  /**
+   * Once: removes the container, then tells the client (its exit code, or why it ended; nothing when
+   * it hung up), so a client that has the exit code knows nothing of the session is left.
+   */
   private async finish(code: number | null, message: string | null): Promise<void> {
     if (this.finished) return this.removed;
     this.finished = true;
     clearTimeout(this.idle);
     clearTimeout(this.overall);
-    try {
-      if (code !== null) this.client.exit(code);
-      else if (message !== null) this.client.end(message);
-    } catch (error) {
-      this.log.debug({ err: error }, "interactive one-off: could not tell the client how it ended");
-    }
     this.container.stream.destroy();
     try {
       await this.container.remove();
     } catch (error) {
       this.log.error({ err: error, container: this.container.id }, "interactive one-off: could not remove its container");
+    }
+    try {
+      if (code !== null) this.client.exit(code);
+      else if (message !== null) this.client.end(message);
+    } catch (error) {
+      this.log.debug({ err: error }, "interactive one-off: could not tell the client how it ended");
     }
     this.log.info({ container: this.container.id, exitCode: code, reason: message ?? (code === null ? "client went away" : "exited") }, "interactive one-off ended");
     this.markRemoved();

@@ -158,7 +158,7 @@ export const psCommands: Command[] = [
   {
     name: "run",
     topic: "ps",
-    usage: "[-it | -T] [--timeout SECONDS] COMMAND...",
+    usage: "[-it|-T] [--timeout SECONDS] COMMAND...",
     description:
       "run a one-off command with the app's image and config; exits with its exit status. At a terminal (stdin and stdout) it gets a terminal of its own: " +
       "keys, Ctrl-C and window size reach it, as with heroku run; -T runs it without one (its stdout and stderr apart)",

@@ -255,9 +255,13 @@ describe("interactive run (deis run -it)", () => {
     client.type("stty size\n");
     await client.until("stty size unchanged", () => (/40 100\r*\n/.test(client.screen.slice(mark)) ? true : undefined));
 
-    // Cut off mid-session: the container is destroyed (the engine's event says so).
+    // A live session's container is no orphan, however old: the sweep leaves it.
     const [container] = await oneOffs();
     expect(container).toBeDefined();
+    expect(await t.platform.services.interactiveRuns.sweep(Date.now() + 3_600_000)).toBe(0);
+    expect((await oneOffs()).map((c) => c.id)).toEqual([container.id]);
+
+    // Cut off mid-session: the container is destroyed (the engine's event says so).
     const destroyed = new Promise<void>((resolve, reject) => {
       const stop = t.platform.runtime.engine.followEvents(
         { type: ["container"], event: ["destroy"], container: [container.id] },
@@ -275,5 +279,29 @@ describe("interactive run (deis run -it)", () => {
     });
     await destroyed;
     expect(await oneOffs()).toEqual([]);
+  });
+
+  test("a controller that died leaves its sessions' containers behind: the sweep finds them (no session holds their lock) and removes them", async () => {
+    // Such a container, as a dead controller's session left it.
+    const engine = t.platform.runtime.engine;
+    const orphan = await engine.startTerminal(
+      {
+        name: `${app}.run.orphan`,
+        image: ECHO_IMAGE,
+        env: {},
+        cmd: ["/bin/sh", "-c", "exec sleep 1000"],
+        labels: { [LABELS.platform]: t.platform.config.platformId, [LABELS.app]: app, [LABELS.type]: "run", [LABELS.num]: "0", [LABELS.release]: "v3", [LABELS.terminal]: "1" },
+      },
+      { cols: 80, rows: 24 },
+    );
+    try {
+      // Just started: it may be a session about to take its lock, so it is left alone.
+      expect(await t.platform.services.interactiveRuns.sweep()).toBe(0);
+      // As the sweep a minute on would see it.
+      expect(await t.platform.services.interactiveRuns.sweep(Date.now() + 120_000)).toBe(1);
+      expect(await oneOffs()).toEqual([]);
+    } finally {
+      await orphan.remove();
+    }
   });
 });

@@ -66,7 +66,7 @@ export function startInteractiveOneOff(
       image: plan.image,
       env: { TERM: "xterm", ...plan.env },
       cmd: ["/bin/sh", "-c", command],
-      labels: processLabels(platformId, plan.app, plan.version, ONE_OFF_TYPE, 0),
+      labels: { ...processLabels(platformId, plan.app, plan.version, ONE_OFF_TYPE, 0), [LABELS.terminal]: "1" },
       memoryBytes: plan.oneOff.memoryBytes,
       pidsLimit: plan.oneOff.pidsLimit,
       network,
@@ -74,6 +74,12 @@ export function startInteractiveOneOff(
     },
     size,
   );
+}
+
+/** The interactive one-offs on this engine, of every app: their container ids and when they started (null: not running). */
+export async function interactiveOneOffs(engine: DockerEngine, platformId: string): Promise<{ id: string; startedAt: Date | null }[]> {
+  const containers = await engine.listContainers([`${LABELS.platform}=${platformId}`, `${LABELS.terminal}=1`]);
+  return containers.map((c) => ({ id: c.id, startedAt: c.startedAt }));
 }
 
 /** The app's detached one-offs on this engine, running or finished. */

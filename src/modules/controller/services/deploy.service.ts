@@ -176,6 +176,15 @@ export class DeployService implements ReconcileTarget {
     return plan ? this.runner.runInteractive(plan, command, size) : null;
   }
 
+  /** The interactive one-offs on this controller's engine (their sessions may be gone). */
+  terminals(): Promise<{ id: string; startedAt: Date | null }[]> {
+    return this.runner.terminals();
+  }
+
+  removeTerminal(id: string): Promise<void> {
+    return this.runner.removeTerminal(id);
+  }
+
   /** Starts a detached one-off with what serves; its name, or null when the app has nothing deployed. */
   async runDetached(app: string, command: string): Promise<string | null> {
     const plan = await this.servingPlan(app);

@@ -1,6 +1,7 @@
 import type { RequestContext } from "../../../core/context";
 import { invalidInput, stateConflict } from "../../../core/errors";
 import type { Logger } from "../../../core/logger";
+import type { Lease, LockStore } from "../../cache";
 import type { TerminalContainer, TerminalSize } from "../../docker";
 import type { AccessService } from "./access.service";
 import type { DeployService } from "./deploy.service";
@@ -8,6 +9,18 @@ import { validateCommand } from "./process.service";
 
 /** Largest terminal accepted, in columns and rows. */
 export const MAX_TERMINAL_CELLS = 1000;
+
+/** The lock a session holds for as long as it lives, named after its container: a container whose lock is free has lost its session. */
+export function sessionLock(containerId: string): string {
+  return `terminal:${containerId}`;
+}
+
+/** How long a container may run before its session's lock is taken (it is made before the lock). */
+const ORPHAN_GRACE_MS = 60_000;
+/** How often a controller looks for interactive one-offs whose session is gone (its controller died). */
+const SWEEP_EVERY_MS = 60_000;
+/** A session's lock lives this long without renewal (its controller died). */
+const SESSION_LOCK_TTL_MS = 30_000;
 
 export interface InteractiveRunLimits {
   /** A session with no byte either way for this long ends. */
@@ -54,6 +67,8 @@ export class InteractiveSession {
     private readonly client: TerminalClient,
     private readonly limits: InteractiveRunLimits,
     private readonly log: Logger,
+    /** Held while the session lives, so other controllers know its container is not an orphan. */
+    private readonly lease: Lease | null = null,
   ) {
     this.removed = new Promise((resolve) => (this.markRemoved = resolve));
     container.stream.on("data", (bytes: Buffer) => {
@@ -132,17 +147,22 @@ export class InteractiveSession {
     } catch (error) {
       this.log.debug({ err: error }, "interactive one-off: could not tell the client how it ended");
     }
+    await this.lease?.release().catch((error: unknown) => this.log.debug({ err: error }, "interactive one-off: could not release its lock"));
     this.log.info({ container: this.container.id, exitCode: code, reason: message ?? (code === null ? "client went away" : "exited") }, "interactive one-off ended");
     this.markRemoved();
   }
 }
 
-/** Starts interactive one-offs (`deis run -it`): who may, of what, with which limits. */
+/** Starts interactive one-offs (`deis run -it`): who may, of what, with which limits; removes those whose session is gone. */
 export class InteractiveRunService {
+  private sweeper: NodeJS.Timeout | null = null;
+
   constructor(
     private readonly access: AccessService,
     private readonly deploys: DeployService,
+    private readonly locks: LockStore,
     private readonly limits: InteractiveRunLimits,
+    private readonly log: Logger,
   ) {}
 
   /**
@@ -156,7 +176,47 @@ export class InteractiveRunService {
     const container = await this.deploys.runInteractive(app.name, command, valid);
     if (!container) throw stateConflict(`${app.name} has nothing deployed yet: deploy an image or git push first`);
     const log = ctx.log.child({ app: app.name, container: container.id });
+    // Without the cache the session still runs; only a sweep after this controller's death would miss it.
+    const lease = await this.locks.tryAcquire(sessionLock(container.id), SESSION_LOCK_TTL_MS).catch((error: unknown) => {
+      log.warn({ err: error }, "interactive one-off: could not take its session lock");
+      return null;
+    });
     log.info({ cols: valid.cols, rows: valid.rows }, "interactive one-off started");
-    return new InteractiveSession(container, client, this.limits, log);
+    return new InteractiveSession(container, client, this.limits, log, lease);
+  }
+
+  /**
+   * Removes the interactive one-offs on this engine whose session is gone: their controller died
+   * (its lock lapsed) and nothing will end them. Older than a minute only (a new one's lock comes
+   * just after its container). Returns how many it removed.
+   */
+  async sweep(now = Date.now()): Promise<number> {
+    let removed = 0;
+    for (const { id, startedAt } of await this.deploys.terminals()) {
+      if (startedAt && now - startedAt.getTime() < ORPHAN_GRACE_MS) continue;
+      const lease = await this.locks.tryAcquire(sessionLock(id), SESSION_LOCK_TTL_MS);
+      if (!lease) continue; // its session lives
+      try {
+        await this.deploys.removeTerminal(id);
+        removed += 1;
+        this.log.info({ container: id }, "removed an interactive one-off whose session was gone");
+      } finally {
+        await lease.release();
+      }
+    }
+    return removed;
+  }
+
+  /** Sweeps now and every minute. */
+  startSweeping(): void {
+    const sweep = () => void this.sweep().catch((error: unknown) => this.log.warn({ err: error }, "could not sweep interactive one-offs"));
+    sweep();
+    this.sweeper = setInterval(sweep, SWEEP_EVERY_MS);
+    this.sweeper.unref();
+  }
+
+  stopSweeping(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
   }
 }

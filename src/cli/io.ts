@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { createInterface } from "node:readline";
 import { homedir } from "node:os";
 
@@ -47,6 +48,10 @@ const processTerminal: Terminal = {
   open(onInput, onResize) {
     const { stdin, stdout } = process;
     stdin.setRawMode(true);
+    // Node's raw mode keeps output processing (each \n written becomes \r\n); the remote terminal
+    // has done that already, and a full-screen program moving the cursor down must not get a \r.
+    // Leaving raw mode restores the terminal's settings as they were, this one included.
+    spawnSync("stty", ["-opost"], { stdio: ["inherit", "ignore", "ignore"] });
     stdin.on("data", onInput);
     stdin.resume();
     stdout.on("resize", onResize);

@@ -5,7 +5,7 @@ import { ATTACH_PATH, type ServerMessage } from "../core/attach-protocol";
 import type { RequestContext } from "../core/context";
 import { invalidInput } from "../core/errors";
 import type { Logger } from "../core/logger";
-import { type InteractiveSession, type Services, hashToken } from "../modules/controller";
+import { type InteractiveSession, type Services, type TerminalClient, hashToken } from "../modules/controller";
 import { toClientError } from "../resolvers";
 
 export { ATTACH_PATH };
@@ -27,6 +27,10 @@ export interface AttachEndpoint {
   /** Ends every session and waits until their containers are removed. */
   close(): Promise<void>;
 }
+
+/** Output waiting for a client beyond which the terminal is paused, and below which it goes on. */
+const HIGH_WATER_BYTES = 1024 * 1024;
+const LOW_WATER_BYTES = 256 * 1024;
 
 /** Most bytes one frame from a client may hold (keys typed and pasted). */
 const MAX_FRAME_BYTES = 1024 * 1024;
@@ -68,6 +72,7 @@ export function attachEndpoint(options: AttachEndpointOptions): AttachEndpoint {
     if (token) tokens.set(socket, hashToken(token));
     let session: InteractiveSession | null = null;
     let closed = false;
+    let paused = false;
     // What the client sent before its session started: played in order once it has.
     const early: { data: RawData; isBinary: boolean }[] = [];
 
@@ -109,24 +114,44 @@ export function attachEndpoint(options: AttachEndpointOptions): AttachEndpoint {
     });
     socket.on("error", (error) => log.debug({ err: error }, "attach: socket error"));
 
+    /** Where the session's output goes: this socket, pausing the terminal while the client lags behind. */
+    const client: TerminalClient = {
+      output: (bytes) => {
+        if (socket.readyState !== socket.OPEN) return;
+        // A client slower than the process's output (a `yes`, a slow link): the terminal waits for it
+        // (its process blocks on its writes) rather than the controller buffering without bound.
+        socket.send(bytes, { binary: true }, () => {
+          if (paused && socket.bufferedAmount < LOW_WATER_BYTES) {
+            paused = false;
+            session?.resume();
+          }
+        });
+        if (!paused && socket.bufferedAmount > HIGH_WATER_BYTES) {
+          paused = true;
+          session?.pause();
+        }
+      },
+      exit: (code) => finalMessage(socket, { exit: code }),
+      end: (message) => finalMessage(socket, { error: message, code: "SESSION_ENDED" }),
+    };
+
     const start = async () => {
       const url = new URL(request.url ?? "/", "http://localhost");
       const ctx = await options.contextFor(token ? `Bearer ${token}` : null, request.socket.remoteAddress);
       const app = url.searchParams.get("app");
-      if (!app) throw invalidInput("app", "name the app: ?app=APP");
-      const started = await services.interactiveRuns.start(
-        ctx,
-        app,
-        url.searchParams.get("command") ?? "",
-        { cols: Number(url.searchParams.get("cols") ?? "80"), rows: Number(url.searchParams.get("rows") ?? "24") },
-        {
-          output: (bytes) => {
-            if (socket.readyState === socket.OPEN) socket.send(bytes, { binary: true });
-          },
-          exit: (code) => finalMessage(socket, { exit: code }),
-          end: (message) => finalMessage(socket, { error: message, code: "SESSION_ENDED" }),
-        },
-      );
+      // In the audit trail like the run mutation (never the command): who, from where, which app, and the outcome.
+      const audit = (outcome: string) =>
+        ctx.user ? services.audit.record(ctx, { operation: "runInteractive", summary: "runInteractive", details: {}, app: app && app.length <= 63 ? app : null, outcome }) : Promise.resolve();
+      let started: InteractiveSession;
+      try {
+        if (!app) throw invalidInput("app", "name the app: ?app=APP");
+        const size = { cols: Number(url.searchParams.get("cols") ?? "80"), rows: Number(url.searchParams.get("rows") ?? "24") };
+        started = await services.interactiveRuns.start(ctx, app, url.searchParams.get("command") ?? "", size, client);
+      } catch (error) {
+        await audit(errorOf(error).code);
+        throw error;
+      }
+      await audit("ok");
       session = started;
       const ended = started.ended;
       sessions.add(ended);

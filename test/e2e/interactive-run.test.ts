@@ -189,6 +189,8 @@ describe("interactive run (deis run -it)", () => {
 
     session.type("exit 3\n");
     expect(await session.exited).toBe(3);
+    // The terminal's bytes arrive as the container's terminal wrote them (no \r added to its \r\n).
+    expect(session.screen).not.toContain("\r\r\n");
     // The controller removes the container before it sends the exit code.
     expect(await oneOffs()).toEqual([]);
   });

@@ -465,7 +465,7 @@ export class DockerEngine {
         // The engine ends the attached stream once the process's last output is through (bounded: an
         // engine that keeps it open must not keep the session).
         let bound: NodeJS.Timeout | undefined;
-        await Promise.race([drained, new Promise<void>((resolve) => (bound = setTimeout(resolve, 5_000)))]);
+        await Promise.race([drained, new Promise<void>((resolve) => (bound = setTimeout(resolve, 5_000).unref()))]);
         clearTimeout(bound);
         return StatusCode;
       })();

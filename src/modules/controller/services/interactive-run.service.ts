@@ -112,6 +112,15 @@ export class InteractiveSession {
     await this.container.resize(valid);
   }
 
+  /** The client lags behind the output: the terminal's output waits (its process blocks on its writes) until `resume`. */
+  pause(): void {
+    this.container.stream.pause();
+  }
+
+  resume(): void {
+    this.container.stream.resume();
+  }
+
   /** The client went away (closed, or its connection died): the process is killed and removed. */
   hangUp(): Promise<void> {
     return this.finish(null, null);

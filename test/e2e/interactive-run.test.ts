@@ -191,6 +191,9 @@ describe("interactive run (deis run -it)", () => {
     expect(await session.exited).toBe(3);
     // The terminal's bytes arrive as the container's terminal wrote them (no \r added to its \r\n).
     expect(session.screen).not.toContain("\r\r\n");
+    // In the app's audit trail: who and the outcome, not the command.
+    const audit = (await alice.ok(["audit", "-a", app, "--json"])).json() as { operation: string; username: string; outcome: string; summary: string }[];
+    expect(audit.find((entry) => entry.operation === "runInteractive")).toMatchObject({ username: "alice", outcome: "ok", summary: "runInteractive" });
     // The controller removes the container before it sends the exit code.
     expect(await oneOffs()).toEqual([]);
   });

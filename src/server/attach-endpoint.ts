@@ -32,6 +32,9 @@ export interface AttachEndpoint {
 const HIGH_WATER_BYTES = 1024 * 1024;
 const LOW_WATER_BYTES = 256 * 1024;
 
+/** Frames a client may send before its session has started. */
+const MAX_EARLY_FRAMES = 1024;
+
 /** Most bytes one frame from a client may hold (keys typed and pasted). */
 const MAX_FRAME_BYTES = 1024 * 1024;
 
@@ -80,10 +83,12 @@ export function attachEndpoint(options: AttachEndpointOptions): AttachEndpoint {
     let previous: Promise<void> = Promise.resolve();
     const onFrame = (data: RawData, isBinary: boolean) => {
       if (!session) {
-        early.push({ data, isBinary });
+        // Keys typed while the container starts; a client that floods it meanwhile is cut off.
+        if (early.push({ data, isBinary }) > MAX_EARLY_FRAMES) socket.terminate();
         return;
       }
-      previous = previous.then(() => handleFrame(session!, data, isBinary));
+      const current = session;
+      previous = previous.then(() => handleFrame(current, data, isBinary)).catch((error: unknown) => log.warn({ err: error }, "attach: a client's frame failed"));
     };
     const handleFrame = async (session: InteractiveSession, data: RawData, isBinary: boolean): Promise<void> => {
       const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);

@@ -106,6 +106,9 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     });
     services.audit.startPruning();
     stack.push(async () => services.audit.stopPruning());
+    // Interactive one-offs left by a controller that died (no session will end them).
+    services.interactiveRuns.startSweeping();
+    stack.push(async () => services.interactiveRuns.stopSweeping());
     const hookDispatcher = new HookDispatcher(
       dataSource,
       cache.events,

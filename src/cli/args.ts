@@ -21,7 +21,7 @@ export interface ParsedArgs {
 }
 
 /**
- * A small parser for `--name value`, `--name=value`, `-n value`, booleans and `--`. With
+ * A small parser for `--name value`, `--name=value`, `-n value`, booleans (`-it` for `-i -t`) and `--`. With
  * `stopAtPositional`, everything from the first positional on is positional (for `run ls -la`).
  * Unknown flags and missing values are usage errors naming `command`.
  */
@@ -55,6 +55,14 @@ export function parseArgs(
       }
       positionals.push(arg);
       continue;
+    }
+    // Several one-letter flags together (`-it` for `-i -t`), when each of them takes no value.
+    if (!arg.startsWith("--") && arg.length > 2 && !byShort.has(arg.slice(1)) && !arg.includes("=")) {
+      const bundled = [...arg.slice(1)].map((letter) => byShort.get(letter));
+      if (bundled.every((spec) => spec !== undefined && !spec.value)) {
+        for (const spec of bundled) set(spec!, true);
+        continue;
+      }
     }
     const long = arg.startsWith("--");
     const [key, inline] = long ? splitOnce(arg.slice(2), "=") : [arg.slice(1), undefined];

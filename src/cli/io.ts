@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { createInterface } from "node:readline";
 import { homedir } from "node:os";
 
@@ -26,7 +27,43 @@ export interface Io {
   readonly readStdin?: () => Promise<string>;
   /** Reads one line from the person at the terminal; `secret` hides what they type. Absent without a TTY. */
   readonly prompt?: (question: string, options?: { secret?: boolean }) => Promise<string>;
+  /** The terminal itself, for an interactive session (`run -it`); present when stdin and stdout are both terminals. */
+  readonly terminal?: Terminal;
 }
+
+/** A terminal the CLI hands over to a remote process: raw bytes in and out, and its size. */
+export interface Terminal {
+  size(): { cols: number; rows: number };
+  /**
+   * Raw mode: every byte typed (Ctrl-C too, as byte 3) goes to `onInput` instead of the local line
+   * editor or signals; `onResize` is called when the window changes. Returns what restores the terminal.
+   */
+  open(onInput: (bytes: Buffer) => void, onResize: () => void): () => void;
+  write(bytes: Buffer): void;
+}
+
+/** The process's own terminal (stdin and stdout). */
+const processTerminal: Terminal = {
+  size: () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 }),
+  open(onInput, onResize) {
+    const { stdin, stdout } = process;
+    stdin.setRawMode(true);
+    // Node's raw mode keeps output processing (each \n written becomes \r\n); the remote terminal
+    // has done that already, and a full-screen program moving the cursor down must not get a \r.
+    // Leaving raw mode restores the terminal's settings as they were, this one included.
+    spawnSync("stty", ["-opost"], { stdio: ["inherit", "ignore", "ignore"] });
+    stdin.on("data", onInput);
+    stdin.resume();
+    stdout.on("resize", onResize);
+    return () => {
+      stdout.off("resize", onResize);
+      stdin.off("data", onInput);
+      stdin.setRawMode(false);
+      stdin.pause();
+    };
+  },
+  write: (bytes) => void process.stdout.write(bytes),
+};
 
 /** A prompt on the process's terminal; a secret answer is not echoed. */
 function terminalPrompt(question: string, options: { secret?: boolean } = {}): Promise<string> {
@@ -102,5 +139,6 @@ export function processIo(): Io {
     ...(columns ? { columns } : {}),
     ...(isTTY && process.stdin.isTTY ? { prompt: terminalPrompt } : {}),
     ...(process.stdin.isTTY ? {} : { readStdin }),
+    ...(process.stdin.isTTY && process.stdout.isTTY ? { terminal: processTerminal } : {}),
   };
 }

@@ -103,6 +103,9 @@ export interface PlatformConfig {
   readonly buildConcurrency: number;
   /** Seconds a release command (the Procfile's `release`) may run before it is stopped and its release fails. */
   readonly releasePhaseTimeoutSeconds: number;
+  /** An interactive one-off session (`deis run -it`) ends after this many seconds with no byte either way, or this many in all. */
+  readonly runIdleSeconds: number;
+  readonly runMaxSeconds: number;
   /** Every app process's and one-off's memory ("512M"; an app's limits override it) and pids limits. */
   readonly defaultMemory: string;
   readonly defaultPids: number;
@@ -298,6 +301,8 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     buildTimeoutSeconds: integer(env, "DEIS_BUILD_TIMEOUT_SECONDS", 1200, 10, 86_400),
     buildConcurrency: integer(env, "DEIS_BUILD_CONCURRENCY", 2, 1, 64),
     releasePhaseTimeoutSeconds: integer(env, "DEIS_RELEASE_PHASE_TIMEOUT_SECONDS", 600, 1, 86_400),
+    runIdleSeconds: integer(env, "DEIS_RUN_IDLE_SECONDS", 3600, 1, 86_400),
+    runMaxSeconds: integer(env, "DEIS_RUN_MAX_SECONDS", 86_400, 1, 604_800),
     defaultMemory: quantity(env, "DEIS_DEFAULT_MEMORY", "512M", memoryBytes),
     defaultPids: integer(env, "DEIS_DEFAULT_PIDS", 256, 16, 1_000_000),
     networkPool: networkPool(env),

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { ApolloServer, HeaderMap } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -15,6 +16,7 @@ import type { EventBus } from "../modules/cache";
 import { type GraphQLContext, toClientError } from "../resolvers";
 import { type PlatformHealth, type Services, hashToken } from "../modules/controller";
 import { EXPLORER_ASSET_PREFIX, serveExplorerAsset, serveExplorerPage } from "./explorer";
+import { ATTACH_PATH, attachEndpoint } from "./attach-endpoint";
 import { complexityError, complexityLimit, depthLimit } from "./query-limits";
 import { authorizationOf, serveDashboard } from "../dashboard";
 import { type MetricsAccess, type PlatformMetrics, apiMetricsPlugin, serveMetrics } from "../modules/metrics";
@@ -83,7 +85,8 @@ function bearer(authorization: unknown): string | null {
 
 /**
  * The controller's HTTP face: GraphQL queries and mutations (Apollo Server) and subscriptions
- * (graphql-ws) on one port and one path, /graphql; the offline explorer; /healthz; /metrics.
+ * (graphql-ws) on one port and one path, /graphql; interactive one-offs on /attach (a WebSocket);
+ * the offline explorer; /healthz; /metrics.
  */
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
   const { schema, services, log } = options;
@@ -210,7 +213,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     });
   });
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: MAX_BODY_BYTES });
+  // Two WebSocket endpoints on the one port: graphql-ws on /graphql, interactive one-offs on /attach.
+  const wsServer = new WebSocketServer({ noServer: true, path: "/graphql", maxPayload: MAX_BODY_BYTES });
+  const attach = attachEndpoint({ services, log, contextFor: async (authorization, address) => (await contextFor(authorization, address)).ctx });
+  httpServer.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const pathname = new URL(request.url ?? "/", "http://localhost").pathname;
+    if (pathname === ATTACH_PATH) attach.handleUpgrade(request, socket, head);
+    else wsServer.handleUpgrade(request, socket, head, (ws) => wsServer.emit("connection", ws, request));
+  });
   // Each socket's token, by hash, from the moment it connects (before any operation authenticates),
   // so a revocation that commits while a subscription is being authorized still finds the socket.
   const socketTokens = new WeakMap<WebSocket, string>();
@@ -219,6 +229,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     const ended = new Set(tokenHashes);
     // A revoked token is no longer a login (4401); lost admin rights may change what it may see (4403).
     const [code, text] = reason === "admin-revoked" ? [CloseCode.Forbidden, "your rights changed: subscribe again"] : [CloseCode.Unauthorized, "your token was revoked: log in again"];
+    attach.endSessions(ended, text);
     for (const socket of wsServer.clients) {
       const hash = socketTokens.get(socket);
       if (hash === undefined || !ended.has(hash)) continue;
@@ -296,6 +307,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
         await sessionsEnded.return?.();
         await watchingSessions;
         for (const client of wsServer.clients) client.terminate();
+        await attach.close();
         await wsCleanup.dispose();
         await apollo.stop();
       })();

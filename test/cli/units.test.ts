@@ -131,7 +131,7 @@ describe("deis CLI without a platform", () => {
     const missing = await cli.run(["config:set", "-a", "shop"]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("Error: missing argument: KEY=value...\nUsage: deis config:set KEY=value... [-a APP] [--no-wait] [--json]");
-    expect((await cli.run(["run", "-a", "shop"])).stderr).toContain("Error: missing argument: COMMAND...\nUsage: deis run [--timeout SECONDS] COMMAND... [-a APP] [--json]");
+    expect((await cli.run(["run", "-a", "shop"])).stderr).toContain("Error: missing argument: COMMAND...\nUsage: deis run [-it|-T] [--timeout SECONDS] COMMAND... [-a APP] [--json]");
     expect((await cli.run(["certs:add", "shop", "cert.pem", "-a", "shop"])).stderr).toContain("Error: missing argument: KEY.PEM\n");
     const extra = await cli.run(["ps:restart", "web", "worker", "-a", "shop"]);
     expect(extra).toMatchObject({ code: 2 });

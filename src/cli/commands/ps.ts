@@ -2,7 +2,9 @@ import type { ProcessFieldsFragment, ProcessUsageFieldsFragment } from "../../sd
 import { parsePairs } from "../args";
 import type { Command, CommandContext } from "../context";
 import { awaitScale } from "../deploys";
-import { UsageError } from "../errors";
+import { CliError, UsageError } from "../errors";
+import { runInteractive } from "../interactive-run";
+import type { Terminal } from "../io";
 import { time } from "../output";
 import { withProgress } from "../progress";
 
@@ -70,6 +72,22 @@ function processTarget(ctx: CommandContext, text: string | undefined): { type?: 
   const match = /^([A-Za-z0-9_-]+)(?:\.(\d+))?$/.exec(text);
   if (!match) throw new UsageError(`"${text}" is not a process type or TYPE.NUMBER like web.2`, ctx.command.name);
   return { type: match[1], ...(match[2] ? { num: Number(match[2]) } : {}) };
+}
+
+/**
+ * The terminal `run` hands to the command, or null to run it without one: -i/-t ask for one (a
+ * usage error with the others that rule it out, an error when there is no terminal); -T, --json
+ * and --timeout run without; else a terminal whenever stdin and stdout are one.
+ */
+function interactiveTerminal(ctx: CommandContext): Terminal | null {
+  const asked = ctx.flag("interactive") || ctx.flag("tty");
+  const against = ctx.flag("no-tty") ? "-T" : ctx.json ? "--json" : ctx.string("timeout") !== undefined ? "--timeout" : null;
+  if (asked && against) throw new UsageError(`-it (a terminal session) and ${against} do not go together`, ctx.command.name);
+  if (against) return null;
+  if (asked && !ctx.io.terminal) {
+    throw new CliError("-it needs a terminal: stdin and stdout here are not one", "Run it at a terminal, or without -it to get the output when the command ends.");
+  }
+  return ctx.io.terminal ?? null;
 }
 
 /** Characters a POSIX shell reads as themselves: an argument made only of them needs no quotes. */
@@ -148,21 +166,32 @@ export const psCommands: Command[] = [
   {
     name: "run",
     topic: "ps",
-    usage: "[--timeout SECONDS] COMMAND...",
-    description: "run a one-off command with the app's image and config; exits with its exit status",
+    usage: "[-it|-T] [--timeout SECONDS] COMMAND...",
+    description:
+      "run a one-off command with the app's image and config; exits with its exit status. At a terminal (stdin and stdout) it gets a terminal of its own: " +
+      "keys, Ctrl-C and window size reach it, as with heroku run; -T runs it without one (its stdout and stderr apart)",
     examples: [
+      "deis run bash                    # at a terminal: an interactive shell in a one-off",
+      "deis run -it -a my-shop sh       # insist on a terminal (an error without one)",
       "deis run ls -la /app",
-      "deis run --timeout 600 -a my-shop npm run migrate",
+      "deis run -T --timeout 600 -a my-shop npm run migrate",
       "deis run 'echo $GREETING'        # one argument: a shell command line",
       "deis run -- sh -c 'exit 4'       # several: passed exactly as given",
     ],
-    options: [{ name: "timeout", short: "t", value: "SECONDS", description: "stop the command after this long (default 60, at most 900)" }],
+    options: [
+      { name: "interactive", short: "i", description: "a terminal session: what you type, Ctrl-C and the window's size reach the command (needs a terminal)" },
+      { name: "tty", short: "t", description: "the same as -i (-it, as with docker run)" },
+      { name: "no-tty", short: "T", description: "no terminal even at one: the output comes back when the command ends, stdout and stderr apart" },
+      { name: "timeout", value: "SECONDS", description: "without a terminal: stop the command after this long (default 60, at most 900)" },
+    ],
     app: true,
     rest: true,
     args: { min: 1 },
     async run(ctx) {
       const app = await ctx.app();
       const command = shellCommand(ctx.args);
+      const terminal = interactiveTerminal(ctx);
+      if (terminal) return runInteractive(ctx, app, command, terminal);
       const timeoutSeconds = ctx.int("timeout", 60, 1, 900)!;
       const sdk = ctx.sdkAllowing(timeoutSeconds * 1000);
       const { run } = await withProgress(

@@ -26,6 +26,7 @@ import { LogService } from "./services/log.service";
 import { PlatformService } from "./services/platform.service";
 import { PlatformSettingsService } from "./services/platform-settings.service";
 import { ProcessService } from "./services/process.service";
+import { InteractiveRunService } from "./services/interactive-run.service";
 import { ReleaseService } from "./services/release.service";
 import { RoutingService } from "./services/routing.service";
 import { RouterRulesService } from "./services/router-rules.service";
@@ -42,6 +43,7 @@ export { type BuilderControl, type DeployOutcome, type PushedBuild, builderFace 
 export type { ConfigChange } from "./validation/config-rules";
 export { fingerprintOf, parsePublicKey } from "./validation/ssh-public-key";
 export { hashToken } from "./services/auth.service";
+export { type InteractiveSession, type TerminalClient, MAX_TERMINAL_CELLS } from "./services/interactive-run.service";
 export type { ComponentHealth, PlatformHealth } from "./services/health.service";
 export type { AuditEntry } from "./services/audit.service";
 export type { AddedHook } from "./services/hook.service";
@@ -111,6 +113,13 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
     deploys,
     builds: new BuildService(dataSource, unitOfWork, access, releases, runtime.images),
     processes: new ProcessService(dataSource, unitOfWork, access, deploys, routing, cache.events, runtime.usage),
+    interactiveRuns: new InteractiveRunService(
+      access,
+      deploys,
+      cache.locks,
+      { idleMs: config.runIdleSeconds * 1000, maxMs: config.runMaxSeconds * 1000 },
+      log.child({ module: "interactive-run" }),
+    ),
     domains: new DomainService(dataSource, unitOfWork, access, config.domain, routing),
     certificates: new CertificateService(dataSource, unitOfWork, access, routing),
     routing,

@@ -2,10 +2,10 @@ import { PassThrough, type Readable } from "node:stream";
 import Docker from "dockerode";
 import { statusOf, translateTransportErrors } from "./docker-errors";
 import { DockerSwarm, mountOf } from "./docker-swarm";
-import type { ContainerSpec, ContainerState, ContainerStats, EngineEvent, ImageInfo, NetworkSpec, ProgressEvent } from "./engine-types";
+import type { ContainerSpec, ContainerState, ContainerStats, EngineEvent, ImageInfo, NetworkSpec, ProgressEvent, TerminalContainer, TerminalSize } from "./engine-types";
 import { type SubnetPool, freeSubnets } from "./subnet-pool";
 
-export type { ContainerSpec, ContainerState, ContainerStats, EngineEvent, ImageInfo, NetworkSpec, VolumeMount } from "./engine-types";
+export type { ContainerSpec, ContainerState, ContainerStats, EngineEvent, ImageInfo, NetworkSpec, TerminalContainer, TerminalSize, VolumeMount } from "./engine-types";
 
 /** The Docker engine as the platform needs it: one small adapter over dockerode (DESIGN.md "Who owns what"). */
 export class DockerEngine {
@@ -255,6 +255,8 @@ export class DockerEngine {
       Cmd: spec.cmd ? [...spec.cmd] : undefined,
       Labels: { ...spec.labels },
       ExposedPorts: portKey ? { [portKey]: {} } : undefined,
+      // A terminal: the engine gives the process a pty; its stdin stays open while one client is attached.
+      ...(spec.terminal ? { Tty: true, OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true, AttachStderr: true } : {}),
       HostConfig: {
         // An init (tini) as PID 1 passes SIGTERM on: an app that is PID 1 itself would ignore it and wait for SIGKILL.
         Init: true,
@@ -435,6 +437,50 @@ export class DockerEngine {
       };
     } finally {
       await this.removeContainer(id);
+    }
+  }
+
+  /**
+   * Creates and starts a container with a terminal (`spec.terminal` is implied) of `size`, attached
+   * before it starts so none of its output is missed. The caller must `remove()` it in the end.
+   */
+  async startTerminal(spec: ContainerSpec, size: TerminalSize): Promise<TerminalContainer> {
+    const id = await this.createContainer({ ...spec, terminal: true });
+    const container = this.docker.getContainer(id);
+    const remove = () => this.removeContainer(id);
+    try {
+      // Hijacked: one raw socket, the terminal's bytes both ways (a TTY's output is not multiplexed).
+      const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as TerminalContainer["stream"];
+      const drained = new Promise<void>((resolve) => {
+        stream.once("end", resolve);
+        stream.once("close", resolve);
+        stream.once("error", () => resolve());
+      });
+      await container.start();
+      const resize = async ({ cols, rows }: TerminalSize) => {
+        try {
+          await container.resize({ h: rows, w: cols });
+        } catch (error) {
+          // It stopped or was removed meanwhile: nothing to resize.
+          const status = statusOf(error);
+          if (status !== 404 && status !== 409 && status !== 500) throw error;
+        }
+      };
+      await resize(size);
+      const exited = (async () => {
+        const { StatusCode } = (await container.wait()) as { StatusCode: number };
+        // The engine ends the attached stream once the process's last output is through (bounded: an
+        // engine that keeps it open must not keep the session).
+        let bound: NodeJS.Timeout | undefined;
+        await Promise.race([drained, new Promise<void>((resolve) => (bound = setTimeout(resolve, 5_000).unref()))]);
+        clearTimeout(bound);
+        return StatusCode;
+      })();
+      exited.catch(() => undefined);
+      return { id, stream, resize, exited, remove };
+    } catch (error) {
+      await remove();
+      throw error;
     }
   }
 

@@ -18,6 +18,28 @@ export interface ContainerSpec {
   readonly publish?: { readonly containerPort: number; readonly hostIp: string };
   /** Named volumes mounted into it (made, with these labels, when they do not exist yet). */
   readonly volumes?: readonly VolumeMount[];
+  /** A terminal (TTY) with an open stdin, for an interactive one-off (see DockerEngine.startTerminal). */
+  readonly terminal?: boolean;
+}
+
+/** A terminal's size in character cells. */
+export interface TerminalSize {
+  readonly cols: number;
+  readonly rows: number;
+}
+
+/**
+ * A running container with a terminal: `stream` carries the terminal's bytes both ways (what is
+ * written is typed at it; what is read is its screen output, stdout and stderr as one).
+ */
+export interface TerminalContainer {
+  readonly id: string;
+  readonly stream: NodeJS.ReadWriteStream & { end(): void; destroy(): void };
+  resize(size: TerminalSize): Promise<void>;
+  /** The exit code once it stops (killed: 137), after its last output was read. */
+  readonly exited: Promise<number>;
+  /** Kills and removes it (gone already is fine). */
+  remove(): Promise<void>;
 }
 
 /** A named Docker volume mounted at `path`; the engine makes it with `labels` on first use. */

@@ -3,7 +3,7 @@
  * events, Swarm), the platform's stack image, image names and which app may use an image. The
  * runtime, the builder and the log server reach the engine only through it.
  */
-export { type ContainerSpec, type ContainerState, type ContainerStats, DockerEngine, type EngineEvent, type ImageInfo, type NetworkSpec, type VolumeMount } from "./docker-engine";
+export { type ContainerSpec, type ContainerState, type ContainerStats, DockerEngine, type EngineEvent, type ImageInfo, type NetworkSpec, type TerminalContainer, type TerminalSize, type VolumeMount } from "./docker-engine";
 export { DockerSwarm } from "./docker-swarm";
 export type { NodeState, ServiceDefinition, ServiceState, TaskState } from "./swarm-types";
 export { DockerUnavailable, statusOf } from "./docker-errors";

@@ -1,8 +1,8 @@
 import type { PlatformMetrics } from "../metrics";
 import type { Logger } from "../../core/logger";
-import type { ContainerSpec, ContainerState, DockerEngine } from "../docker";
+import type { ContainerSpec, ContainerState, DockerEngine, TerminalContainer, TerminalSize } from "../docker";
 import { UnhealthyError, waitUntilHealthy } from "./health";
-import { detachedOneOffs, runOneOff, startDetachedOneOff, stopDetachedOneOff } from "./one-off";
+import { detachedOneOffs, startInteractiveOneOff, runOneOff, startDetachedOneOff, stopDetachedOneOff } from "./one-off";
 import {
   LABELS,
   type ProcessIdentity,
@@ -295,6 +295,10 @@ export class ContainerScheduler implements Scheduler {
 
   volumeNode(): Promise<string | null> {
     return Promise.resolve(null);
+  }
+
+  async runInteractive(plan: AppPlan, command: string, size: TerminalSize): Promise<TerminalContainer> {
+    return startInteractiveOneOff(this.engine, this.options.platformId, plan, command, await this.ensureNetwork(plan.app), size);
   }
 
   async run(plan: AppPlan, command: string, timeoutMs: number, options?: OneOffOptions): Promise<RunResult> {

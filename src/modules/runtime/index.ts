@@ -82,7 +82,7 @@ export function createRuntime(
     engine,
     images,
     deps.names,
-    { registry: options.registry, pushReleases: options.registry !== null && options.scheduler === "swarm", defaultPort: 5000 },
+    { registry: options.registry, pushReleases: options.registry !== null && options.scheduler === "swarm", defaultPort: 5000, platformId: options.platformId },
     log,
   );
   const reconciler = new Reconciler(

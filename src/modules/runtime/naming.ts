@@ -9,6 +9,8 @@ export const LABELS = {
   type: "deis.type",
   num: "deis.num",
   volume: "deis.volume",
+  /** On interactive one-offs (`deis run -it`): their session holds a lock named after the container. */
+  terminal: "deis.terminal",
 } as const;
 
 export function containerName(app: string, version: number, type: string, num: number): string {

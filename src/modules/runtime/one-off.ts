@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from "node:crypto";
-import type { DockerEngine } from "../docker";
+import type { DockerEngine, TerminalContainer, TerminalSize } from "../docker";
 import { LABELS, identityFromLabels, processLabels, volumeMounts } from "./naming";
 import type { AppPlan, OneOffOptions, ProcessStatus, RunResult } from "./scheduler";
 
@@ -45,6 +45,41 @@ export function runOneOff(
     1024 * 1024,
     options.onOutput,
   );
+}
+
+/**
+ * An interactive one-off (`deis run -it`): like an attached one-off (same image, env, limits,
+ * network, volumes and labels), but with a terminal of `size` the caller types at; the caller
+ * removes it when the session ends.
+ */
+export function startInteractiveOneOff(
+  engine: DockerEngine,
+  platformId: string,
+  plan: AppPlan,
+  command: string,
+  network: string,
+  size: TerminalSize,
+): Promise<TerminalContainer> {
+  return engine.startTerminal(
+    {
+      name: `${plan.app}.run.${randomBytes(3).toString("hex")}`,
+      image: plan.image,
+      env: { TERM: "xterm", ...plan.env },
+      cmd: ["/bin/sh", "-c", command],
+      labels: { ...processLabels(platformId, plan.app, plan.version, ONE_OFF_TYPE, 0), [LABELS.terminal]: "1" },
+      memoryBytes: plan.oneOff.memoryBytes,
+      pidsLimit: plan.oneOff.pidsLimit,
+      network,
+      volumes: volumeMounts(platformId, plan),
+    },
+    size,
+  );
+}
+
+/** The interactive one-offs on this engine, of every app: their container ids and when they started (null: not running). */
+export async function interactiveOneOffs(engine: DockerEngine, platformId: string): Promise<{ id: string; startedAt: Date | null }[]> {
+  const containers = await engine.listContainers([`${LABELS.platform}=${platformId}`, `${LABELS.terminal}=1`]);
+  return containers.map((c) => ({ id: c.id, startedAt: c.startedAt }));
 }
 
 /** The app's detached one-offs on this engine, running or finished. */

@@ -1,6 +1,7 @@
 import type { Logger } from "../../core/logger";
-import type { DockerEngine, ImageNames, ImagePolicy } from "../docker";
+import type { DockerEngine, ImageNames, ImagePolicy, TerminalContainer, TerminalSize } from "../docker";
 import type { RegistryClient } from "../registry";
+import { interactiveOneOffs } from "./one-off";
 import { type AppPlan, DeployFailed, type ExpectedApp, type OneOffOptions, type ProcessStatus, type RouteSink, type RunResult, type RuntimeNode, type Scheduler } from "./scheduler";
 
 /**
@@ -21,6 +22,8 @@ export interface ReleaseRunnerOptions {
   readonly pushReleases: boolean;
   /** PORT when neither the config nor the image says. */
   readonly defaultPort: number;
+  /** Marks this platform's containers (label deis.platform). */
+  readonly platformId: string;
 }
 
 /**
@@ -92,6 +95,21 @@ export class ReleaseRunner {
    */
   async releasePhase(plan: ReleasePlan, command: string, timeoutMs: number, options: OneOffOptions): Promise<RunResult> {
     return this.scheduler.run(await this.prepare(plan), command, timeoutMs, { ...options, purpose: "release" });
+  }
+
+  /** An interactive one-off (`deis run -it`) with a terminal of `size`; the caller removes it. */
+  async runInteractive(plan: ReleasePlan, command: string, size: TerminalSize): Promise<TerminalContainer> {
+    return this.scheduler.runInteractive(await this.prepare(plan), command, size);
+  }
+
+  /** The interactive one-offs this controller's engine runs (to find those whose session is gone). */
+  terminals(): Promise<{ id: string; startedAt: Date | null }[]> {
+    return interactiveOneOffs(this.engine, this.options.platformId);
+  }
+
+  /** Kills and removes an interactive one-off whose session is gone. */
+  removeTerminal(id: string): Promise<void> {
+    return this.engine.removeContainer(id);
   }
 
   async runDetached(plan: ReleasePlan, command: string): Promise<string> {

@@ -1,5 +1,6 @@
 import { DomainError } from "../../core/errors";
 import type { Healthcheck } from "../../entities";
+import type { TerminalContainer, TerminalSize } from "../docker";
 
 /** One process type of a release, as it should run. */
 export interface ProcessPlan {
@@ -133,6 +134,8 @@ export interface Scheduler {
   volumeNode(): Promise<string | null>;
   /** A one-off process with the release's image and env, removed afterwards. */
   run(plan: AppPlan, command: string, timeoutMs: number, options?: OneOffOptions): Promise<RunResult>;
+  /** An interactive one-off with a terminal (`deis run -it`), started; the caller removes it. */
+  runInteractive(plan: AppPlan, command: string, size: TerminalSize): Promise<TerminalContainer>;
   /** A detached one-off (`run.<n>`): started, not waited for; its output goes to the app's log. Returns its name. */
   runDetached(plan: AppPlan, command: string): Promise<string>;
   /** Stops a detached one-off by its number; false when there is no such one-off. */

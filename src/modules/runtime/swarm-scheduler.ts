@@ -1,8 +1,8 @@
 import type { Logger } from "../../core/logger";
-import type { DockerEngine, ServiceDefinition, ServiceState, TaskState } from "../docker";
+import type { DockerEngine, ServiceDefinition, ServiceState, TaskState, TerminalContainer, TerminalSize } from "../docker";
 import { UnhealthyError } from "./health";
 import { LABELS, appNetwork, volumeMounts } from "./naming";
-import { detachedOneOffs, removeDetachedOneOffs, runOneOff, startDetachedOneOff, stopDetachedOneOff } from "./one-off";
+import { detachedOneOffs, removeDetachedOneOffs, runOneOff, startDetachedOneOff, startInteractiveOneOff, stopDetachedOneOff } from "./one-off";
 import { type AppPlan, DeployFailed, type OneOffOptions, type ProcessStatus, type RouteSink, type RunResult, type RuntimeNode, type Scheduler } from "./scheduler";
 import { SPEC_LABEL, type ServiceDefaults, serviceDefinition, swarmHealthcheckTiming } from "./swarm-service";
 
@@ -385,6 +385,10 @@ export class SwarmScheduler implements Scheduler {
   }
 
   /** A plain container on the manager's engine (not a service): it must finish, and its output comes back. */
+  async runInteractive(plan: AppPlan, command: string, size: TerminalSize): Promise<TerminalContainer> {
+    return startInteractiveOneOff(this.engine, this.options.platformId, plan, command, await this.ensureNetwork(plan.app), size);
+  }
+
   async run(plan: AppPlan, command: string, timeoutMs: number, options?: OneOffOptions): Promise<RunResult> {
     return runOneOff(this.engine, this.options.platformId, plan, command, timeoutMs, await this.ensureNetwork(plan.app), options);
   }

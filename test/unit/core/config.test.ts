@@ -57,6 +57,13 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ DEIS_NGINX_PATH: "nginx" })).toThrow(new ConfigError("DEIS_NGINX_PATH", 'must be an absolute path, got "nginx"'));
   });
 
+  test("interactive one-off limits: defaults, values, and errors naming the variable", () => {
+    expect(loadConfig({})).toMatchObject({ runIdleSeconds: 3600, runMaxSeconds: 86_400 });
+    expect(loadConfig({ DEIS_RUN_IDLE_SECONDS: "60", DEIS_RUN_MAX_SECONDS: "600" })).toMatchObject({ runIdleSeconds: 60, runMaxSeconds: 600 });
+    expect(() => loadConfig({ DEIS_RUN_IDLE_SECONDS: "0" })).toThrow(new ConfigError("DEIS_RUN_IDLE_SECONDS", "must be between 1 and 86400, got 0"));
+    expect(() => loadConfig({ DEIS_RUN_MAX_SECONDS: "1h" })).toThrow(new ConfigError("DEIS_RUN_MAX_SECONDS", 'must be a whole number, got "1h"'));
+  });
+
   test("drain exceptions: off by default; a list of addresses and CIDRs", () => {
     expect(loadConfig({})).toMatchObject({ drainsAllowPrivate: false, drainsAllow: [] });
     expect(loadConfig({ DEIS_DRAINS_ALLOW_PRIVATE: "1", DEIS_DRAINS_ALLOW: "127.0.0.1/32, fd00::1" })).toMatchObject({

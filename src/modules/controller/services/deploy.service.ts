@@ -10,6 +10,7 @@ import type { EventBus, Lease, LockStore } from "../../cache";
 import type { UnitOfWork } from "../unit-of-work";
 import { loadExpectations } from "./deploy-expectations";
 import type { PlatformMetrics } from "../../metrics";
+import type { TerminalContainer, TerminalSize } from "../../docker";
 import {
   DEFAULT_HEALTHCHECK,
   DeployFailed,
@@ -173,6 +174,21 @@ export class DeployService implements ReconcileTarget {
   /** Tags a renamed app's build images in its new repository (see ReleaseRunner.renameImages). */
   renameImages(from: string, to: string, refs: readonly string[]): Promise<Map<string, string>> {
     return this.runner.renameImages(from, to, refs);
+  }
+
+  /** Starts an interactive one-off (a terminal) with what serves; null when the app has nothing deployed. */
+  async runInteractive(app: string, command: string, size: TerminalSize): Promise<TerminalContainer | null> {
+    const plan = await this.servingPlan(app);
+    return plan ? this.runner.runInteractive(plan, command, size) : null;
+  }
+
+  /** The interactive one-offs on this controller's engine (their sessions may be gone). */
+  terminals(): Promise<{ id: string; startedAt: Date | null }[]> {
+    return this.runner.terminals();
+  }
+
+  removeTerminal(id: string): Promise<void> {
+    return this.runner.removeTerminal(id);
   }
 
   /** Starts a detached one-off with what serves; its name, or null when the app has nothing deployed. */

@@ -166,7 +166,8 @@ export class ProcessService {
   }
 }
 
-function validateCommand(command: string): void {
+/** A one-off's command line: not empty, at most 10,000 characters. */
+export function validateCommand(command: string): void {
   if (command.trim().length === 0) throw invalidInput("command", "must not be empty");
   if (command.length > 10_000) throw invalidInput("command", "must be at most 10,000 characters");
 }

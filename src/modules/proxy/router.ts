@@ -1,4 +1,4 @@
-import { Agent, type IncomingMessage, createServer } from "node:http";
+import { type IncomingMessage, createServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Server, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
@@ -8,7 +8,7 @@ import type { Logger } from "../../core/logger";
 import type { CertificateEntry, DiscoveryStore } from "../discovery";
 import { type MetricsAccess, type RouterMetrics, serveMetrics } from "../metrics";
 import { type CertificatePair, generateDefaultCertificate } from "./default-certificate";
-import { Exchange, type RouterContext, answerForApp, forward, sendPage } from "./exchange";
+import { BACKEND_CONNECT_TIMEOUT_MS, Exchange, type RouterContext, answerForApp, backendAgent, forward, sendPage } from "./exchange";
 import { hasRepeatedHost } from "./headers";
 import { type NginxEngineOptions, startNginxRouter } from "./nginx/nginx-router";
 import { HEALTHY, PAGES, type Page } from "./pages";
@@ -50,6 +50,8 @@ export interface RouterOptions {
   readonly onRequest?: (entry: RequestLogEntry) => void;
   /** Time a backend has to send its status line and headers; then 504, not retried. Default 30 s. */
   readonly backendTimeoutMs?: number;
+  /** How long a new connection to a backend may take to open before the next backend is tried (tests shorten it). */
+  readonly connectTimeoutMs?: number;
   /** Time a client has to send a request's headers (and finish a TLS handshake); then the connection is cut. Default 15 s. */
   readonly headerTimeoutMs?: number;
   /** Served on HTTPS for names with no certificate of their own (and clients without SNI); made in memory when absent. */
@@ -92,7 +94,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     draining: false,
     inFlight: 0,
     // One pool of keep-alive connections to the backends for the whole router.
-    agent: new Agent({ keepAlive: true, maxFreeSockets: 1024, scheduling: "lifo" }),
+    agent: backendAgent(options.connectTimeoutMs ?? BACKEND_CONNECT_TIMEOUT_MS),
     log,
     onRequest: options.onRequest,
     metrics: options.metrics?.router ?? null,

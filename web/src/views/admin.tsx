@@ -56,6 +56,7 @@ export function AdminView({ me }: { me: Me }) {
         )}
         {platform.data && <Registration mode={platform.data.platform.registrationMode} reload={platform.reload} />}
       </Section>
+      <Components />
       <Section title="Users" id="users">
         <ErrorBox error={users.error ?? toggle.error} />
         <table class="list" aria-label="Users">
@@ -85,6 +86,62 @@ export function AdminView({ me }: { me: Me }) {
       </Section>
       {me.isAdmin && <AuditTrail app={null} tick={0} title="Platform audit trail" />}
     </>
+  );
+}
+
+/** How often the components are probed again while the page is shown (and on coming back to it). */
+const COMPONENTS_EVERY_MS = 10_000;
+
+/** The platform's shared components (as `deis platform:status` shows them), asked again every few seconds and on focus. */
+function Components() {
+  const status = useQuery(() => api.DashPlatformStatus(), []);
+  const { reload } = status;
+  useEffect(() => {
+    const timer = setInterval(() => document.visibilityState === "visible" && reload(), COMPONENTS_EVERY_MS);
+    addEventListener("focus", reload);
+    return () => {
+      clearInterval(timer);
+      removeEventListener("focus", reload);
+    };
+  }, [reload]);
+  const components = status.data?.platform.components ?? [];
+  const leads = status.data?.platform.leads ?? [];
+  return (
+    <Section title="Components" id="components">
+      <ErrorBox error={status.error} />
+      {components.length > 0 && (
+        <table class="list" aria-label="Components">
+          <thead>
+            <tr>
+              <th scope="col">Component</th>
+              <th scope="col">Backend</th>
+              <th scope="col">State</th>
+              <th scope="col">Probe</th>
+            </tr>
+          </thead>
+          <tbody>
+            {components.map((c) => (
+              <tr key={c.name} data-component={c.name} data-healthy={String(c.healthy)}>
+                <td>{c.name}</td>
+                <td>{c.backend}</td>
+                <td>
+                  <span class={`state state-${c.healthy ? "ok" : "failed"}`}>{c.healthy ? "healthy" : "down"}</span> {c.healthy ? "" : c.detail}
+                </td>
+                <td>{c.latencyMs} ms</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {status.data && (
+        <p class="meta" data-testid="leads">
+          This controller leads: {leads.length > 0 ? leads.join(", ") : "nothing"}
+        </p>
+      )}
+      <button type="button" onClick={reload}>
+        Check components again
+      </button>
+    </Section>
   );
 }
 

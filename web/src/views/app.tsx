@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { type Me, api } from "../api";
+import { type Me, api, onReconnected } from "../api";
 import type { DashAppQuery, DashBuildLogsSubscription, DashProcessMetricsSubscription } from "../generated";
 import { ErrorBox, FieldError, Section, SubmitForm, TextField, useAction, useLive, useQuery, when } from "../ui";
 import { releaseState } from "./apps";
@@ -23,6 +23,8 @@ export function AppView({ name, me }: { name: string; me: Me }) {
     const timers = [1000, 4000].map((ms) => setTimeout(() => setTick((n) => n + 1), ms));
     return () => timers.forEach(clearTimeout);
   }, [name]);
+  // Events sent while the live connection was down (e.g. the host's network changed) were missed: load again.
+  useEffect(() => onReconnected(() => setTick((n) => n + 1)), []);
   const liveError = useLive(
     () => api.DashAppEvents({ app: name }),
     (event) => {

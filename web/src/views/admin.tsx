@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { type Me, api } from "../api";
 import type { DashUsersQuery } from "../generated";
 import { AuditTrail } from "./app-features";
-import { ErrorBox, FieldError, Section, useAction, useQuery, when } from "../ui";
+import { ErrorBox, FieldError, Section, SubmitForm, useAction, useQuery, when } from "../ui";
 
 type UserRow = DashUsersQuery["users"]["nodes"][number];
 
@@ -153,31 +153,23 @@ function Registration({ mode, reload }: { mode: string; reload: () => void }) {
     reload();
   });
   return (
-    <form
-      class="row"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save.run();
-      }}
-    >
-      <label>
-        Registration
-        <select name="mode" value={wanted} onChange={(e) => setWanted(e.currentTarget.value)}>
-          {MODES.map((m) => (
-            <option key={m.value} value={m.value}>
-              {m.label}
-            </option>
-          ))}
-        </select>
-        <FieldError error={save.error} field="mode" />
-      </label>
-      <button type="submit" disabled={save.busy || wanted === mode}>
-        Save registration mode
-      </button>
-      <span class="muted" data-testid="registration-mode">
+    <>
+      <SubmitForm action={save} submit={save.run} label="Save registration mode" disabled={wanted === mode} fields={["mode"]}>
+        <label>
+          Registration
+          <select name="mode" value={wanted} onChange={(e) => setWanted(e.currentTarget.value)}>
+            {MODES.map((m) => (
+              <option key={m.value} value={m.value}>
+                {m.label}
+              </option>
+            ))}
+          </select>
+          <FieldError error={save.error} field="mode" />
+        </label>
+      </SubmitForm>
+      <p class="muted" data-testid="registration-mode">
         now: {mode}
-      </span>
-      <FieldError error={save.error} field={null} fields={["mode"]} />
-    </form>
+      </p>
+    </>
   );
 }

@@ -7,7 +7,7 @@ import { ECHO_IMAGE } from "../harness/docker";
 import { expectApiError } from "../harness/expect-error";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
 import { eventually } from "../harness/wait";
-import { type Browser, buildDashboard, openBrowser, requireChromium, screenshotDir, watchProblems } from "./browser";
+import { type Browser, buildDashboard, openBrowser, requireChromium, screenshotDir, signIn, watchProblems } from "./browser";
 
 const PASSWORD = "correct-horse-battery";
 const SLOW = 120_000;
@@ -34,14 +34,6 @@ describe("the dashboard's rename, one-offs, component health and live settings",
   const shot = (page: Page, name: string) => page.screenshot({ path: join(shots, `${String(++step).padStart(2, "0")}-${name}.png`), fullPage: true });
   const origin = () => new URL(t.url).origin;
   const section = (page: Page, id: string) => page.locator(`#${id}-title`).locator("..");
-
-  async function signIn(page: Page, username: string): Promise<void> {
-    await page.goto(`${origin()}/`);
-    await page.getByLabel("Username").fill(username);
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await page.getByTestId("signed-in-as").filter({ hasText: username }).waitFor();
-  }
 
   async function openApp(page: Page, name: string): Promise<void> {
     await page.evaluate(`location.hash = "#/apps/${name}"`);
@@ -81,8 +73,8 @@ describe("the dashboard's rename, one-offs, component health and live settings",
     alice = await openBrowser();
     problems = watchProblems(alice.page);
     bob = await openBrowser();
-    await signIn(alice.page, "alice");
-    await signIn(bob.page, "bob");
+    await signIn(alice.page, origin(), "alice", PASSWORD);
+    await signIn(bob.page, origin(), "bob", PASSWORD);
   }, SLOW);
   afterAll(async () => {
     await bob?.close();

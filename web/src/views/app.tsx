@@ -138,7 +138,17 @@ function Processes({ data, reload }: { data: AppData; reload: () => void }) {
   const oneOffs = data.processes.filter((p) => !types.includes(p.type));
   // What each process uses, sampled by the platform every few seconds while this page watches.
   const [usage, setUsage] = useState<Record<string, Sample>>({});
-  useLive(() => api.DashProcessMetrics({ app }), (event) => setUsage(Object.fromEntries(event.processMetrics.processes.map((p) => [p.name, p]))), [app]);
+  useLive(
+    () => api.DashProcessMetrics({ app }),
+    (event) => {
+      const sampled = event.processMetrics.processes;
+      setUsage(Object.fromEntries(sampled.map((p) => [p.name, p])));
+      // A process came or went with no event of its own (a one-off that ended, a container removed): look again.
+      const shown = new Set(data.processes.map((p) => p.name));
+      if (sampled.length !== shown.size || sampled.some((p) => !shown.has(p.name))) reload();
+    },
+    [app],
+  );
   const converging = data.app.structure.some((s) => data.processes.filter((p) => p.type === s.type && p.state === "running").length !== s.count);
   useEffect(() => {
     // A scale has no event when it has converged: look again while the processes differ from the scale.

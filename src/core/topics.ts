@@ -27,6 +27,8 @@ export enum AppEventType {
   COLLABORATOR_REMOVED = "COLLABORATOR_REMOVED",
   APP_TRANSFERRED = "APP_TRANSFERRED",
   APP_DESTROYED = "APP_DESTROYED",
+  /** Maintenance mode, access rules, scheduled jobs or deploy hooks changed (no release): for live views to look again. */
+  SETTINGS_CHANGED = "SETTINGS_CHANGED",
 }
 
 /** JSON-safe: names, numbers and ISO dates only. */
@@ -142,6 +144,7 @@ export function activityLine(event: AppEventPayload): LogLine | null {
       return said(`${event.actor} transferred the app to ${event.username}`);
     case AppEventType.CONFIG_CHANGED:
     case AppEventType.APP_DESTROYED:
+    case AppEventType.SETTINGS_CHANGED:
       return null;
   }
 }

@@ -16,7 +16,8 @@ export type AppEventType =
   | 'PROCESSES_CHANGED'
   | 'RELEASE_CREATED'
   | 'RELEASE_DEPLOYED'
-  | 'RELEASE_FAILED';
+  | 'RELEASE_FAILED'
+  | 'SETTINGS_CHANGED';
 
 /** How a build's image was made. */
 export type BuildKind =

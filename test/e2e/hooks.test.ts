@@ -1,6 +1,6 @@
 import { type IncomingHttpHeaders, type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { HookDispatcher, HookSender, verifyHookSignature } from "../../src/modules/controller";
+import { HookDispatcher, HookSender, appEventsTopic, verifyHookSignature } from "../../src/modules/controller";
 import { DrainGuard, drainPolicyOf } from "../../src/modules/logger";
 import type { DeisClient } from "../../src/sdk/client";
 import { settledRelease, uniqueApp } from "../harness/apps";
@@ -179,6 +179,28 @@ describe("deploy hooks (postgres)", () => {
     expect(await alice.sdk.RemoveHook({ app, hook: addHook.hook.id })).toEqual({ removeHook: true });
     expect((await alice.sdk.Hooks({ app })).hooks).toEqual([]);
     await expectApiError(alice.sdk.RemoveHook({ app, hook: addHook.hook.id }), "NOT_FOUND");
+  });
+
+  test("adding and removing a hook tells the app's live views (SETTINGS_CHANGED); a refused one tells nothing", async () => {
+    const app = uniqueApp("hook-events");
+    await alice.sdk.CreateApp({ name: app });
+    const iterator = alice.sdk.AppEvents({ app })[Symbol.asyncIterator]();
+    const received = (async () => {
+      const events: string[] = [];
+      while (events.length < 2) {
+        const next = await iterator.next();
+        if (next.done) break;
+        events.push(`${next.value.appEvents.type} ${next.value.appEvents.summary}`);
+      }
+      await iterator.return?.();
+      return events;
+    })();
+    await eventually("the subscription to be live", async () => (t.subscribers(appEventsTopic(app)) === 1 ? true : undefined));
+    const { url } = await receiverFor([200]);
+    await expectApiError(alice.sdk.AddHook({ app, url: "ftp://127.0.0.1/x" }), "BAD_USER_INPUT", "url");
+    const { addHook } = await alice.sdk.AddHook({ app, url });
+    await alice.sdk.RemoveHook({ app, hook: addHook.hook.id });
+    expect(await received).toEqual([`SETTINGS_CHANGED alice added deploy hook ${addHook.hook.id}`, `SETTINGS_CHANGED alice removed deploy hook ${addHook.hook.id}`]);
   });
 
   test("deliveries outlive their leader: the next one elected sends what was left pending and what ended while none led", async () => {

@@ -71,6 +71,31 @@ describe("appEvents subscription", () => {
     expect(new Date(events[0].at).getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
 
+  test("settings that make no release (maintenance, access rules, scheduled jobs) send SETTINGS_CHANGED, saying what changed", async () => {
+    const received = await listen(alice, first, "events", 5);
+    await alice.sdk.SetMaintenance({ app: "events", on: true });
+    await alice.sdk.SetAllowList({ app: "events", cidrs: ["10.0.0.0/8"] });
+    await alice.sdk.SetBasicAuth({ app: "events", username: "guest", password: "a-secret-password" });
+    const { addCronJob } = await alice.sdk.AddCronJob({ app: "events", schedule: "*/10 * * * *", command: "echo tick" });
+    await alice.sdk.RemoveCronJob({ app: "events", id: addCronJob.id });
+    const events = await received();
+    expect(events.map((e) => [e.type, e.actor, e.summary])).toEqual([
+      ["SETTINGS_CHANGED", "alice", "alice turned maintenance on"],
+      ["SETTINGS_CHANGED", "alice", "alice changed the allow-list"],
+      ["SETTINGS_CHANGED", "alice", "alice set basic auth"],
+      ["SETTINGS_CHANGED", "alice", `alice added cron job ${addCronJob.id} (*/10 * * * *): echo tick`],
+      ["SETTINGS_CHANGED", "alice", `alice removed cron job ${addCronJob.id}`],
+    ]);
+    // No release came of them; bad input sends nothing (the next event is the marker's).
+    expect((await alice.sdk.Releases({ app: "events" })).releases.nodes[0].version).toBe(2);
+    const next = await listen(alice, first, "events", 1);
+    await expect(alice.sdk.SetAllowList({ app: "events", cidrs: ["not-a-cidr"] })).rejects.toThrow();
+    await alice.sdk.RemoveBasicAuth({ app: "events" });
+    expect((await next()).map((e) => e.summary)).toEqual(["alice removed basic auth"]);
+    await alice.sdk.SetAllowList({ app: "events", cidrs: [] });
+    await alice.sdk.SetMaintenance({ app: "events", on: false });
+  });
+
   test("a change made through a second controller process reaches a subscriber of the first, through Redis", async () => {
     const received = await listen(alice, first, "events", 2);
     await aliceOnSecond.sdk.SetConfig({ app: "events", values: [{ key: "B", value: "2" }] });

@@ -4,7 +4,7 @@ import type { DeisClient } from "../../src/sdk/client";
 import { selfSigned } from "../harness/certificates";
 import { expectApiError } from "../harness/expect-error";
 import { type TestPlatform, startTestPlatform } from "../harness/platform";
-import { type Browser, buildDashboard, openBrowser, requireChromium, screenshotDir, watchProblems } from "./browser";
+import { type Browser, buildDashboard, openBrowser, requireChromium, screenshotDir, signIn, watchProblems } from "./browser";
 
 const PASSWORD = "correct-horse-battery";
 
@@ -26,14 +26,6 @@ describe("the dashboard's app settings and admin page", () => {
   const shot = (page: Page, name: string) => page.screenshot({ path: join(shots, `${String(++step).padStart(2, "0")}-${name}.png`), fullPage: true });
   const origin = () => new URL(t.url).origin;
 
-  async function signIn(page: Page, username: string): Promise<void> {
-    await page.goto(`${origin()}/`);
-    await page.getByLabel("Username").fill(username);
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await page.getByTestId("signed-in-as").filter({ hasText: username }).waitFor();
-  }
-
   beforeAll(async () => {
     requireChromium();
     buildDashboard();
@@ -47,8 +39,8 @@ describe("the dashboard's app settings and admin page", () => {
     alice = await openBrowser();
     problems = watchProblems(alice.page);
     bob = await openBrowser();
-    await signIn(alice.page, "alice");
-    await signIn(bob.page, "bob");
+    await signIn(alice.page, origin(), "alice", PASSWORD);
+    await signIn(bob.page, origin(), "bob", PASSWORD);
   }, 120_000);
   afterAll(async () => {
     await bob?.close();

@@ -64,3 +64,12 @@ export function watchProblems(page: Page): string[] {
   });
   return problems;
 }
+
+/** Opens the dashboard at `origin` and signs in with the form, until the header names the user. */
+export async function signIn(page: Page, origin: string, username: string, password: string): Promise<void> {
+  await page.goto(`${origin}/`);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByTestId("signed-in-as").filter({ hasText: username }).waitFor();
+}

@@ -115,6 +115,16 @@ export async function signOut(): Promise<void> {
 }
 
 let socket: Client | null = null;
+const reconnectListeners = new Set<() => void>();
+
+/**
+ * Called each time the live connection is up again after it dropped (the network changed, the API
+ * restarted): events sent meanwhile were missed, so live views load again.
+ */
+export function onReconnected(listener: () => void): () => void {
+  reconnectListeners.add(listener);
+  return () => reconnectListeners.delete(listener);
+}
 
 function subscriptions(): Client {
   socket ??= createClient({
@@ -126,6 +136,9 @@ function subscriptions(): Client {
     // The API closes a socket whose session ended (4401) or whose rights changed (4403).
     shouldRetry: (event) => !(event && typeof event === "object" && "code" in event && (event.code === 4401 || event.code === 4403)),
     on: {
+      connected: (_socket, _payload, wasRetry) => {
+        if (wasRetry) for (const listener of reconnectListeners) listener();
+      },
       closed: (event) => {
         const code = (event as { code?: number } | null)?.code;
         if (code === 4401) endSession();

@@ -21,7 +21,8 @@ export type AppEventType =
   | 'PROCESSES_CHANGED'
   | 'RELEASE_CREATED'
   | 'RELEASE_DEPLOYED'
-  | 'RELEASE_FAILED';
+  | 'RELEASE_FAILED'
+  | 'SETTINGS_CHANGED';
 
 /** How a build's image was made. */
 export type BuildKind =
@@ -556,6 +557,35 @@ export type DashProcessMetricsSubscriptionVariables = Exact<{
 
 
 export type DashProcessMetricsSubscription = { processMetrics: { at: string, processes: Array<{ name: string, cpuPercent: number | null, memoryBytes: number | null, memoryLimitBytes: number | null, restarts: number | null }> } };
+
+export type DashRenameAppMutationVariables = Exact<{
+  app: string;
+  name: string;
+}>;
+
+
+export type DashRenameAppMutation = { renameApp: { name: string } };
+
+export type DashRunDetachedMutationVariables = Exact<{
+  app: string;
+  command: string;
+}>;
+
+
+export type DashRunDetachedMutation = { runDetached: string };
+
+export type DashStopOneOffMutationVariables = Exact<{
+  app: string;
+  name: string;
+}>;
+
+
+export type DashStopOneOffMutation = { stopOneOff: boolean };
+
+export type DashPlatformStatusQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashPlatformStatusQuery = { platform: { leads: Array<string>, components: Array<{ name: string, backend: string, healthy: boolean, detail: string, latencyMs: number }> } };
 
 export const AppSummaryFragmentDoc = new TypedDocumentString(`
     fragment AppSummary on App {
@@ -1280,6 +1310,37 @@ export const DashProcessMetricsDocument = new TypedDocumentString(`
   }
 }
     `);
+export const DashRenameAppDocument = new TypedDocumentString(`
+    mutation DashRenameApp($app: String!, $name: String!) {
+  renameApp(app: $app, name: $name) {
+    name
+  }
+}
+    `);
+export const DashRunDetachedDocument = new TypedDocumentString(`
+    mutation DashRunDetached($app: String!, $command: String!) {
+  runDetached(app: $app, command: $command)
+}
+    `);
+export const DashStopOneOffDocument = new TypedDocumentString(`
+    mutation DashStopOneOff($app: String!, $name: String!) {
+  stopOneOff(app: $app, name: $name)
+}
+    `);
+export const DashPlatformStatusDocument = new TypedDocumentString(`
+    query DashPlatformStatus {
+  platform {
+    components {
+      name
+      backend
+      healthy
+      detail
+      latencyMs
+    }
+    leads
+  }
+}
+    `);
 export type Requester<C = {}> = <R, V>(doc: string, vars?: V, options?: C) => Promise<R> | AsyncIterable<R>
 export function getSdk<C>(requester: Requester<C>) {
   return {
@@ -1471,6 +1532,18 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     DashProcessMetrics(variables: DashProcessMetricsSubscriptionVariables, options?: C): AsyncIterable<DashProcessMetricsSubscription> {
       return requester<DashProcessMetricsSubscription, DashProcessMetricsSubscriptionVariables>(DashProcessMetricsDocument, variables, options) as AsyncIterable<DashProcessMetricsSubscription>;
+    },
+    DashRenameApp(variables: DashRenameAppMutationVariables, options?: C): Promise<DashRenameAppMutation> {
+      return requester<DashRenameAppMutation, DashRenameAppMutationVariables>(DashRenameAppDocument, variables, options) as Promise<DashRenameAppMutation>;
+    },
+    DashRunDetached(variables: DashRunDetachedMutationVariables, options?: C): Promise<DashRunDetachedMutation> {
+      return requester<DashRunDetachedMutation, DashRunDetachedMutationVariables>(DashRunDetachedDocument, variables, options) as Promise<DashRunDetachedMutation>;
+    },
+    DashStopOneOff(variables: DashStopOneOffMutationVariables, options?: C): Promise<DashStopOneOffMutation> {
+      return requester<DashStopOneOffMutation, DashStopOneOffMutationVariables>(DashStopOneOffDocument, variables, options) as Promise<DashStopOneOffMutation>;
+    },
+    DashPlatformStatus(variables?: DashPlatformStatusQueryVariables, options?: C): Promise<DashPlatformStatusQuery> {
+      return requester<DashPlatformStatusQuery, DashPlatformStatusQueryVariables>(DashPlatformStatusDocument, variables, options) as Promise<DashPlatformStatusQuery>;
     }
   };
 }

@@ -31,8 +31,9 @@ const session = currentSession(route === "" || route === "apps" ? { query: DashA
 
 function Page({ me, route, onNewToken }: { me: Me; route: string[]; onNewToken: (token: string) => void }) {
   const [section, name, sub] = route;
-  if (section === "apps" && name && sub === "logs") return <LogsView app={name} />;
-  if (section === "apps" && name) return <AppView name={name} me={me} />;
+  // Keyed by the app: another app's page (or the same app under its new name) starts afresh.
+  if (section === "apps" && name && sub === "logs") return <LogsView key={name} app={name} />;
+  if (section === "apps" && name) return <AppView key={name} name={name} me={me} />;
   if (section === "account") return <AccountView me={me} onNewToken={onNewToken} />;
   if (section === "admin" && me.isAdmin) return <AdminView me={me} />;
   return <AppsView me={me} />;

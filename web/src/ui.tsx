@@ -1,4 +1,4 @@
-import type { ComponentChildren } from "preact";
+import type { ComponentChildren, InputHTMLAttributes } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "./api";
 
@@ -118,4 +118,97 @@ export function ErrorBox({ error }: { error: ApiError | null }) {
       {error.message}
     </p>
   ) : null;
+}
+
+/** What a form needs of a `useAction`: whether it is busy and the error it ended with. */
+export interface ActionState {
+  readonly busy: boolean;
+  readonly error: ApiError | null;
+}
+
+/**
+ * A labelled input (or a textarea with `rows`) with the API's error for its field (`extensions.field`)
+ * under it. `field` is the name the API gives the input's argument (default `name`); `error` is the
+ * form's action error, shown only when it names this field.
+ */
+export function TextField({
+  label,
+  name,
+  value,
+  onInput,
+  error,
+  field = name,
+  rows,
+  ...input
+}: {
+  label: string;
+  name: string;
+  value: string;
+  onInput: (value: string) => void;
+  error?: ApiError | null;
+  field?: string;
+  rows?: number;
+  type?: "text" | "password" | "number";
+  placeholder?: string;
+  autocomplete?: string;
+  required?: boolean;
+  disabled?: boolean;
+  min?: number;
+}) {
+  const changed = (e: { currentTarget: { value: string } }) => onInput(e.currentTarget.value);
+  return (
+    <label>
+      {label}
+      {rows ? <textarea name={name} rows={rows} value={value} onInput={changed} {...input} /> : <input {...({ name, value, onInput: changed, ...input } as InputHTMLAttributes<HTMLInputElement>)} />}
+      {error !== undefined && <FieldError error={error} field={field} />}
+    </label>
+  );
+}
+
+/**
+ * A form of fields and one submit button: Enter or the button runs `submit` (once; the button is
+ * disabled and says `pending` while the action runs), and errors that name none of `fields` show
+ * under the form.
+ */
+export function SubmitForm({
+  action,
+  submit,
+  label,
+  pending,
+  disabled = false,
+  fields = [],
+  row = true,
+  danger = false,
+  title,
+  children,
+}: {
+  action: ActionState;
+  submit: () => unknown;
+  label: string;
+  pending?: string;
+  disabled?: boolean;
+  fields?: string[];
+  row?: boolean;
+  danger?: boolean;
+  title?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <>
+      <form
+        class={row ? "row" : undefined}
+        aria-busy={action.busy}
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!action.busy && !disabled) void submit();
+        }}
+      >
+        {children}
+        <button type="submit" class={danger ? "danger" : undefined} disabled={disabled || action.busy} title={title}>
+          {action.busy && pending ? pending : label}
+        </button>
+      </form>
+      <FieldError error={action.error} field={null} fields={fields} />
+    </>
+  );
 }

@@ -92,7 +92,7 @@ export function createServices({ dataSource, cache, discovery, runtime, logs: lo
   return {
     access,
     audit: new AuditService(dataSource, access, config.auditRetentionDays, log.child({ module: "audit" })),
-    hooks: new HookService(dataSource, access, drainGuard),
+    hooks: new HookService(dataSource, access, drainGuard, cache.events),
     auth: new AuthService(dataSource, unitOfWork, access, cache.counters, config, () => settings.registrationMode()),
     settings,
     users: new UserService(dataSource, unitOfWork, access, cache.events),

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { type Me, api, endSession } from "../api";
-import { ErrorBox, FieldError, Section, useAction, useQuery, when } from "../ui";
+import { ErrorBox, Section, SubmitForm, TextField, useAction, useQuery, when } from "../ui";
 
 export function AccountView({ me, onNewToken }: { me: Me; onNewToken: (token: string) => void }) {
   const keys = useQuery(() => api.DashKeys(), []);
@@ -45,52 +45,18 @@ export function AccountView({ me, onNewToken }: { me: Me; onNewToken: (token: st
             </li>
           ))}
         </ul>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void addKey.run();
-          }}
-        >
-          <label>
-            Public key
-            <textarea name="publicKey" rows={3} value={publicKey} onInput={(e) => setPublicKey(e.currentTarget.value)} placeholder="ssh-ed25519 AAAA… you@host" required />
-          </label>
-          <FieldError error={addKey.error} field="publicKey" />
-          <label>
-            Name (optional)
-            <input name="keyName" value={keyName} onInput={(e) => setKeyName(e.currentTarget.value)} />
-          </label>
-          <FieldError error={addKey.error} field="name" />
-          <FieldError error={addKey.error} field={null} fields={["publicKey", "name"]} />
-          <button type="submit" disabled={addKey.busy}>
-            Add key
-          </button>
-        </form>
+        <SubmitForm action={addKey} submit={addKey.run} label="Add key" row={false} fields={["publicKey", "name"]}>
+          <TextField label="Public key" name="publicKey" rows={3} value={publicKey} onInput={setPublicKey} error={addKey.error} placeholder="ssh-ed25519 AAAA… you@host" required />
+          <TextField label="Name (optional)" name="keyName" field="name" value={keyName} onInput={setKeyName} error={addKey.error} />
+        </SubmitForm>
         <ErrorBox error={removeKey.error} />
       </Section>
       <Section title="Password" id="password">
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void change.run();
-          }}
-        >
-          <label>
-            Current password
-            <input type="password" autocomplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required />
-          </label>
-          <FieldError error={change.error} field="password" />
-          <label>
-            New password
-            <input type="password" autocomplete="new-password" value={newPassword} onInput={(e) => setNewPassword(e.currentTarget.value)} required />
-          </label>
-          <FieldError error={change.error} field="newPassword" />
-          <FieldError error={change.error} field={null} fields={["password", "newPassword"]} />
-          <button type="submit" disabled={change.busy}>
-            Change password
-          </button>
-          {changed && <p role="status">Password changed; your other sessions and tokens were signed out.</p>}
-        </form>
+        <SubmitForm action={change} submit={change.run} label="Change password" row={false} fields={["password", "newPassword"]}>
+          <TextField label="Current password" name="password" type="password" autocomplete="current-password" value={password} onInput={setPassword} error={change.error} required />
+          <TextField label="New password" name="newPassword" type="password" autocomplete="new-password" value={newPassword} onInput={setNewPassword} error={change.error} required />
+        </SubmitForm>
+        {changed && <p role="status">Password changed; your other sessions and tokens were signed out.</p>}
       </Section>
       <Section title="API token" id="token">
         <p>A new token for the CLI. Every token you have now stops working, this browser's session too: the new one is shown on the sign-in page.</p>

@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { type Me, api } from "../api";
 import type { DashUsersQuery } from "../generated";
 import { AuditTrail } from "./app-features";
-import { ErrorBox, FieldError, Section, useAction, useQuery, when } from "../ui";
+import { ErrorBox, FieldError, Section, SubmitForm, useAction, useQuery, when } from "../ui";
 
 type UserRow = DashUsersQuery["users"]["nodes"][number];
 
@@ -56,6 +56,7 @@ export function AdminView({ me }: { me: Me }) {
         )}
         {platform.data && <Registration mode={platform.data.platform.registrationMode} reload={platform.reload} />}
       </Section>
+      <Components />
       <Section title="Users" id="users">
         <ErrorBox error={users.error ?? toggle.error} />
         <table class="list" aria-label="Users">
@@ -88,6 +89,62 @@ export function AdminView({ me }: { me: Me }) {
   );
 }
 
+/** How often the components are probed again while the page is shown (and on coming back to it). */
+const COMPONENTS_EVERY_MS = 10_000;
+
+/** The platform's shared components (as `deis platform:status` shows them), asked again every few seconds and on focus. */
+function Components() {
+  const status = useQuery(() => api.DashPlatformStatus(), []);
+  const { reload } = status;
+  useEffect(() => {
+    const timer = setInterval(() => document.visibilityState === "visible" && reload(), COMPONENTS_EVERY_MS);
+    addEventListener("focus", reload);
+    return () => {
+      clearInterval(timer);
+      removeEventListener("focus", reload);
+    };
+  }, [reload]);
+  const components = status.data?.platform.components ?? [];
+  const leads = status.data?.platform.leads ?? [];
+  return (
+    <Section title="Components" id="components">
+      <ErrorBox error={status.error} />
+      {components.length > 0 && (
+        <table class="list" aria-label="Components">
+          <thead>
+            <tr>
+              <th scope="col">Component</th>
+              <th scope="col">Backend</th>
+              <th scope="col">State</th>
+              <th scope="col">Probe</th>
+            </tr>
+          </thead>
+          <tbody>
+            {components.map((c) => (
+              <tr key={c.name} data-component={c.name} data-healthy={String(c.healthy)}>
+                <td>{c.name}</td>
+                <td>{c.backend}</td>
+                <td>
+                  <span class={`state state-${c.healthy ? "ok" : "failed"}`}>{c.healthy ? "healthy" : "down"}</span> {c.healthy ? "" : c.detail}
+                </td>
+                <td>{c.latencyMs} ms</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {status.data && (
+        <p class="meta" data-testid="leads">
+          This controller leads: {leads.length > 0 ? leads.join(", ") : "nothing"}
+        </p>
+      )}
+      <button type="button" onClick={reload}>
+        Check components again
+      </button>
+    </Section>
+  );
+}
+
 function Registration({ mode, reload }: { mode: string; reload: () => void }) {
   const [wanted, setWanted] = useState(mode);
   useEffect(() => setWanted(mode), [mode]);
@@ -96,31 +153,23 @@ function Registration({ mode, reload }: { mode: string; reload: () => void }) {
     reload();
   });
   return (
-    <form
-      class="row"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save.run();
-      }}
-    >
-      <label>
-        Registration
-        <select name="mode" value={wanted} onChange={(e) => setWanted(e.currentTarget.value)}>
-          {MODES.map((m) => (
-            <option key={m.value} value={m.value}>
-              {m.label}
-            </option>
-          ))}
-        </select>
-        <FieldError error={save.error} field="mode" />
-      </label>
-      <button type="submit" disabled={save.busy || wanted === mode}>
-        Save registration mode
-      </button>
-      <span class="muted" data-testid="registration-mode">
+    <>
+      <SubmitForm action={save} submit={save.run} label="Save registration mode" disabled={wanted === mode} fields={["mode"]}>
+        <label>
+          Registration
+          <select name="mode" value={wanted} onChange={(e) => setWanted(e.currentTarget.value)}>
+            {MODES.map((m) => (
+              <option key={m.value} value={m.value}>
+                {m.label}
+              </option>
+            ))}
+          </select>
+          <FieldError error={save.error} field="mode" />
+        </label>
+      </SubmitForm>
+      <p class="muted" data-testid="registration-mode">
         now: {mode}
-      </span>
-      <FieldError error={save.error} field={null} fields={["mode"]} />
-    </form>
+      </p>
+    </>
   );
 }

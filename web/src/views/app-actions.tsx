@@ -1,7 +1,25 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import type { DashRunMutation, IngestRowFragment } from "../generated";
-import { ErrorBox, FieldError, Section, useAction } from "../ui";
+import { ErrorBox, Section, SubmitForm, TextField, useAction } from "../ui";
+
+/** Renames the app (its owner's or an admin's to do); the page follows it to its new name. */
+export function Rename({ app, allowed }: { app: string; allowed: boolean }) {
+  const [name, setName] = useState("");
+  const rename = useAction(async () => {
+    const { renameApp } = await api.DashRenameApp({ app, name: name.trim() });
+    setName("");
+    location.hash = `#/apps/${encodeURIComponent(renameApp.name)}`;
+  });
+  return (
+    <Section title="Rename" id="rename">
+      <p class="muted">{allowed ? "Its URL and git remote change with it; the old ones stop working." : "Only the app's owner (or an admin) may rename it."}</p>
+      <SubmitForm action={rename} submit={rename.run} label="Rename app" pending="Renaming…" disabled={!allowed || name.trim() === ""} fields={["name"]}>
+        <TextField label="New name" name="new-name" field="name" value={name} onInput={setName} error={rename.error} disabled={!allowed} autocomplete="off" required />
+      </SubmitForm>
+    </Section>
+  );
+}
 
 /** Gives the app to another user: its owner's (or an admin's) to do. */
 export function Transfer({ app, allowed }: { app: string; allowed: boolean }) {
@@ -13,23 +31,9 @@ export function Transfer({ app, allowed }: { app: string; allowed: boolean }) {
   return (
     <Section title="Transfer ownership" id="transfer">
       {!allowed && <p class="muted">Only the app's owner (or an admin) may give it to someone else.</p>}
-      <form
-        class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void transfer.run();
-        }}
-      >
-        <label>
-          New owner's username
-          <input name="to" value={to} disabled={!allowed} onInput={(e) => setTo(e.currentTarget.value)} autocomplete="off" required />
-          <FieldError error={transfer.error} field="to" />
-        </label>
-        <button type="submit" disabled={!allowed || transfer.busy || to.trim() === ""}>
-          Transfer app
-        </button>
-      </form>
-      <FieldError error={transfer.error} field={null} fields={["to"]} />
+      <SubmitForm action={transfer} submit={transfer.run} label="Transfer app" disabled={!allowed || to.trim() === ""} fields={["to"]}>
+        <TextField label="New owner's username" name="to" value={to} onInput={setTo} error={transfer.error} disabled={!allowed} autocomplete="off" required />
+      </SubmitForm>
     </Section>
   );
 }
@@ -98,25 +102,17 @@ export function RunCommand({ app }: { app: string }) {
     setResult(null);
     setResult((await api.DashRun({ app, command, timeoutSeconds: 60 })).run);
   });
+  const [background, setBackground] = useState("");
+  const [started, setStarted] = useState<string | null>(null);
+  const detached = useAction(async () => {
+    setStarted((await api.DashRunDetached({ app, command: background })).runDetached);
+    setBackground("");
+  });
   return (
     <Section title="Run a command" id="run">
-      <form
-        class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run.run();
-        }}
-      >
-        <label>
-          Command
-          <input name="command" value={command} onInput={(e) => setCommand(e.currentTarget.value)} placeholder="node -v" autocomplete="off" required />
-          <FieldError error={run.error} field="command" />
-        </label>
-        <button type="submit" disabled={run.busy || command.trim() === ""}>
-          {run.busy ? "Running…" : "Run"}
-        </button>
-      </form>
-      <FieldError error={run.error} field={null} fields={["command"]} />
+      <SubmitForm action={run} submit={run.run} label="Run" pending="Running…" disabled={command.trim() === ""} fields={["command"]}>
+        <TextField label="Command" name="command" value={command} onInput={setCommand} error={run.error} placeholder="node -v" autocomplete="off" required />
+      </SubmitForm>
       {result && (
         <>
           <p role="status">
@@ -127,6 +123,16 @@ export function RunCommand({ app }: { app: string }) {
             {result.output}
           </pre>
         </>
+      )}
+      <h3>In the background</h3>
+      <p class="muted">A detached one-off runs until it ends or is stopped; it shows under Processes as run.N, its output in the app's log.</p>
+      <SubmitForm action={detached} submit={detached.run} label="Run detached" pending="Starting…" disabled={background.trim() === ""} fields={["command"]}>
+        <TextField label="Background command" name="background-command" field="command" value={background} onInput={setBackground} error={detached.error} placeholder="npm run migrate" autocomplete="off" required />
+      </SubmitForm>
+      {started && (
+        <p role="status" data-testid="detached-started">
+          Started <code>{started}</code>: follow it in the <a href={`#/apps/${encodeURIComponent(app)}/logs`}>live logs</a>.
+        </p>
       )}
     </Section>
   );

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import type { DashAddHookMutation, DashAuditQuery, DashHookDeliveriesQuery, DashJobsAndVolumesQuery } from "../generated";
-import { ErrorBox, FieldError, Section, useAction, useActionsDone, useQuery, when } from "../ui";
+import { ErrorBox, Section, SubmitForm, TextField, useAction, useActionsDone, useQuery, when } from "../ui";
 
 /**
  * Maintenance mode and the router's access rules (allow-list, basic auth): answered by the router
@@ -62,23 +62,9 @@ export function Access({ app, tick }: { app: string; tick: number }) {
           ))}
         </ul>
       )}
-      <form
-        class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void allow.run([...list, cidr.trim()]);
-        }}
-      >
-        <label>
-          Allowed address or CIDR
-          <input name="cidr" value={cidr} onInput={(e) => setCidr(e.currentTarget.value)} placeholder="10.0.0.0/8" autocomplete="off" required />
-          <FieldError error={allow.error} field="cidrs" />
-        </label>
-        <button type="submit" disabled={!data || allow.busy || cidr.trim() === ""}>
-          Allow
-        </button>
-      </form>
-      <FieldError error={allow.error} field={null} fields={["cidrs"]} />
+      <SubmitForm action={allow} submit={() => allow.run([...list, cidr.trim()])} label="Allow" disabled={!data || cidr.trim() === ""} fields={["cidrs"]}>
+        <TextField label="Allowed address or CIDR" name="cidr" field="cidrs" value={cidr} onInput={setCidr} error={allow.error} placeholder="10.0.0.0/8" autocomplete="off" required />
+      </SubmitForm>
 
       <h3>Basic auth</h3>
       {data?.basicAuthUsername ? (
@@ -92,28 +78,10 @@ export function Access({ app, tick }: { app: string; tick: number }) {
         <p class="muted">No basic auth: the app answers without a password.</p>
       )}
       <ErrorBox error={unsetBasic.error} />
-      <form
-        class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void basic.run();
-        }}
-      >
-        <label>
-          Basic auth username
-          <input name="basic-username" value={username} onInput={(e) => setUsername(e.currentTarget.value)} autocomplete="off" required />
-          <FieldError error={basic.error} field="username" />
-        </label>
-        <label>
-          Basic auth password
-          <input name="basic-password" type="password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} autocomplete="new-password" required />
-          <FieldError error={basic.error} field="password" />
-        </label>
-        <button type="submit" disabled={basic.busy || username.trim() === "" || password === ""}>
-          Set basic auth
-        </button>
-      </form>
-      <FieldError error={basic.error} field={null} fields={["username", "password"]} />
+      <SubmitForm action={basic} submit={basic.run} label="Set basic auth" disabled={username.trim() === "" || password === ""} fields={["username", "password"]}>
+        <TextField label="Basic auth username" name="basic-username" field="username" value={username} onInput={setUsername} error={basic.error} autocomplete="off" required />
+        <TextField label="Basic auth password" name="basic-password" field="password" type="password" value={password} onInput={setPassword} error={basic.error} autocomplete="new-password" required />
+      </SubmitForm>
     </Section>
   );
 }
@@ -160,28 +128,10 @@ function CronJobs({ app, jobs, reload }: { app: string; jobs: Jobs["cronJobs"] |
           ))}
         </ul>
       )}
-      <form
-        class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void add.run();
-        }}
-      >
-        <label>
-          Schedule (minute hour day month weekday, UTC)
-          <input name="schedule" value={schedule} onInput={(e) => setSchedule(e.currentTarget.value)} placeholder="*/15 * * * *" autocomplete="off" required />
-          <FieldError error={add.error} field="schedule" />
-        </label>
-        <label>
-          Job command
-          <input name="job-command" value={command} onInput={(e) => setCommand(e.currentTarget.value)} placeholder="node jobs/cleanup.js" autocomplete="off" required />
-          <FieldError error={add.error} field="command" />
-        </label>
-        <button type="submit" disabled={add.busy || schedule.trim() === "" || command.trim() === ""}>
-          Add job
-        </button>
-      </form>
-      <FieldError error={add.error} field={null} fields={["schedule", "command"]} />
+      <SubmitForm action={add} submit={add.run} label="Add job" disabled={schedule.trim() === "" || command.trim() === ""} fields={["schedule", "command"]}>
+        <TextField label="Schedule (minute hour day month weekday, UTC)" name="schedule" value={schedule} onInput={setSchedule} error={add.error} placeholder="*/15 * * * *" autocomplete="off" required />
+        <TextField label="Job command" name="job-command" field="command" value={command} onInput={setCommand} error={add.error} placeholder="node jobs/cleanup.js" autocomplete="off" required />
+      </SubmitForm>
       <ErrorBox error={remove.error} />
     </Section>
   );
@@ -216,28 +166,10 @@ function Volumes({ app, volumes, reload }: { app: string; volumes: Jobs["volumes
           ))}
         </ul>
       )}
-      <form
-        class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void add.run();
-        }}
-      >
-        <label>
-          Volume name
-          <input name="volume-name" value={name} onInput={(e) => setName(e.currentTarget.value)} autocomplete="off" required />
-          <FieldError error={add.error} field="name" />
-        </label>
-        <label>
-          Mount path
-          <input name="volume-path" value={path} onInput={(e) => setPath(e.currentTarget.value)} placeholder="/data" autocomplete="off" required />
-          <FieldError error={add.error} field="path" />
-        </label>
-        <button type="submit" disabled={add.busy || name.trim() === "" || path.trim() === ""}>
-          Add volume
-        </button>
-      </form>
-      <FieldError error={add.error} field={null} fields={["name", "path"]} />
+      <SubmitForm action={add} submit={add.run} label="Add volume" disabled={name.trim() === "" || path.trim() === ""} fields={["name", "path"]}>
+        <TextField label="Volume name" name="volume-name" field="name" value={name} onInput={setName} error={add.error} autocomplete="off" required />
+        <TextField label="Mount path" name="volume-path" field="path" value={path} onInput={setPath} error={add.error} placeholder="/data" autocomplete="off" required />
+      </SubmitForm>
       <ErrorBox error={remove.error} />
     </Section>
   );
@@ -286,23 +218,9 @@ export function Hooks({ app, tick }: { app: string; tick: number }) {
           ))}
         </ul>
       )}
-      <form
-        class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void add.run();
-        }}
-      >
-        <label>
-          Hook URL
-          <input name="hook-url" value={url} onInput={(e) => setUrl(e.currentTarget.value)} placeholder="an http(s) URL, e.g. ci.example.com/deployed" autocomplete="off" required />
-          <FieldError error={add.error} field="url" />
-        </label>
-        <button type="submit" disabled={add.busy || url.trim() === ""}>
-          Add hook
-        </button>
-      </form>
-      <FieldError error={add.error} field={null} fields={["url"]} />
+      <SubmitForm action={add} submit={add.run} label="Add hook" disabled={url.trim() === ""} fields={["url"]}>
+        <TextField label="Hook URL" name="hook-url" field="url" value={url} onInput={setUrl} error={add.error} placeholder="an http(s) URL, e.g. ci.example.com/deployed" autocomplete="off" required />
+      </SubmitForm>
       <ErrorBox error={remove.error} />
     </Section>
   );

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import type { DashConfigQuery } from "../generated";
-import { FieldError, Section, useAction, useQuery } from "../ui";
+import { FieldError, Section, SubmitForm, TextField, useAction, useQuery } from "../ui";
 
 type Config = DashConfigQuery["config"];
 
@@ -62,31 +62,13 @@ function Limits({ app, config, types, reload }: { app: string; config: Config | 
           ))}
         </ul>
       )}
-      <form
-        class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save.run();
-        }}
-      >
+      <SubmitForm action={save} submit={save.run} label="Set limits" disabled={!memory.trim() && !cpu.trim()} fields={[`memory.${type.trim()}`, `cpu.${type.trim()}`, "memory[0].type", "cpu[0].type"]}>
         <TypeInput label="Limit process type" value={type} types={types} onInput={setType} />
-        <label>
-          Memory (e.g. 512M)
-          <input name="memory" value={memory} onInput={(e) => setMemory(e.currentTarget.value)} placeholder="512M" autocomplete="off" />
-          <FieldError error={save.error} field={`memory.${type.trim()}`} />
-        </label>
-        <label>
-          CPU (e.g. 500m)
-          <input name="cpu" value={cpu} onInput={(e) => setCpu(e.currentTarget.value)} placeholder="500m" autocomplete="off" />
-          <FieldError error={save.error} field={`cpu.${type.trim()}`} />
-        </label>
-        <button type="submit" disabled={save.busy || (!memory.trim() && !cpu.trim())}>
-          Set limits
-        </button>
-      </form>
+        <TextField label="Memory (e.g. 512M)" name="memory" field={`memory.${type.trim()}`} value={memory} onInput={setMemory} error={save.error} placeholder="512M" autocomplete="off" />
+        <TextField label="CPU (e.g. 500m)" name="cpu" field={`cpu.${type.trim()}`} value={cpu} onInput={setCpu} error={save.error} placeholder="500m" autocomplete="off" />
+      </SubmitForm>
       <FieldError error={save.error} field="memory[0].type" />
       <FieldError error={save.error} field="cpu[0].type" />
-      <FieldError error={save.error} field={null} fields={[`memory.${type.trim()}`, `cpu.${type.trim()}`, "memory[0].type", "cpu[0].type"]} />
       <FieldError error={unset.error} field={null} />
     </Section>
   );
@@ -139,30 +121,12 @@ function Healthchecks({ app, config, types, reload }: { app: string; config: Con
           ))}
         </ul>
       )}
-      <form
-        class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save.run();
-        }}
-      >
+      <SubmitForm action={save} submit={save.run} label="Set healthcheck" fields={["path", "periodSeconds", "type"]}>
         <TypeInput label="Healthcheck process type" value={type} types={types} onInput={setType} />
-        <label>
-          Path (empty: a TCP connect)
-          <input name="path" value={path} onInput={(e) => setPath(e.currentTarget.value)} placeholder="/healthz" autocomplete="off" />
-          <FieldError error={save.error} field="path" />
-        </label>
-        <label>
-          Every (seconds)
-          <input name="periodSeconds" type="number" min={1} value={period} onInput={(e) => setPeriod(e.currentTarget.value)} placeholder="2" />
-          <FieldError error={save.error} field="periodSeconds" />
-        </label>
-        <button type="submit" disabled={save.busy}>
-          Set healthcheck
-        </button>
-      </form>
+        <TextField label="Path (empty: a TCP connect)" name="path" value={path} onInput={setPath} error={save.error} placeholder="/healthz" autocomplete="off" />
+        <TextField label="Every (seconds)" name="periodSeconds" type="number" min={1} value={period} onInput={setPeriod} error={save.error} placeholder="2" />
+      </SubmitForm>
       <FieldError error={save.error} field="type" />
-      <FieldError error={save.error} field={null} fields={["path", "periodSeconds", "type"]} />
       <FieldError error={unset.error} field={null} />
     </Section>
   );
@@ -200,28 +164,10 @@ function Tags({ app, config, reload }: { app: string; config: Config | null; rel
           ))}
         </ul>
       )}
-      <form
-        class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save.run();
-        }}
-      >
-        <label>
-          Tag key
-          <input name="tag-key" value={key} onInput={(e) => setKey(e.currentTarget.value)} autocomplete="off" required />
-          <FieldError error={save.error} field="tags[0].key" />
-        </label>
-        <label>
-          Tag value
-          <input name="tag-value" value={value} onInput={(e) => setValue(e.currentTarget.value)} autocomplete="off" required />
-          <FieldError error={save.error} field={`tags.${key.trim()}`} />
-        </label>
-        <button type="submit" disabled={save.busy}>
-          Set tag
-        </button>
-      </form>
-      <FieldError error={save.error} field={null} fields={["tags[0].key", `tags.${key.trim()}`]} />
+      <SubmitForm action={save} submit={save.run} label="Set tag" fields={["tags[0].key", `tags.${key.trim()}`]}>
+        <TextField label="Tag key" name="tag-key" field="tags[0].key" value={key} onInput={setKey} error={save.error} autocomplete="off" required />
+        <TextField label="Tag value" name="tag-value" field={`tags.${key.trim()}`} value={value} onInput={setValue} error={save.error} autocomplete="off" required />
+      </SubmitForm>
       <FieldError error={unset.error} field={null} />
     </Section>
   );

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
-import { ErrorBox, FieldError, Section, useAction, useQuery, when } from "../ui";
+import { ErrorBox, Section, SubmitForm, TextField, useAction, useQuery, when } from "../ui";
 
 export function Domains({ app, tick }: { app: string; tick: number }) {
   const domains = useQuery(() => api.DashDomains({ app }), [app, tick]);
@@ -26,23 +26,9 @@ export function Domains({ app, tick }: { app: string; tick: number }) {
           </li>
         ))}
       </ul>
-      <form
-        class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void add.run();
-        }}
-      >
-        <label>
-          Domain
-          <input name="domain" value={domain} onInput={(e) => setDomain(e.currentTarget.value)} placeholder="www.example.com" required />
-        </label>
-        <button type="submit" disabled={add.busy}>
-          Add domain
-        </button>
-      </form>
-      <FieldError error={add.error} field="domain" />
-      <FieldError error={add.error} field={null} fields={["domain"]} />
+      <SubmitForm action={add} submit={add.run} label="Add domain" fields={["domain"]}>
+        <TextField label="Domain" name="domain" value={domain} onInput={setDomain} error={add.error} placeholder="www.example.com" required />
+      </SubmitForm>
       <ErrorBox error={remove.error} />
     </Section>
   );
@@ -78,32 +64,11 @@ export function Certificates({ app, tick }: { app: string; tick: number }) {
           </li>
         ))}
       </ul>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void add.run();
-        }}
-      >
-        <label>
-          Certificate name
-          <input name="cert-name" value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="www-example" autocomplete="off" required />
-          <FieldError error={add.error} field="name" />
-        </label>
-        <label>
-          Certificate (PEM)
-          <textarea name="certificate" rows={4} value={certificate} onInput={(e) => setCertificate(e.currentTarget.value)} placeholder="-----BEGIN CERTIFICATE-----" required />
-          <FieldError error={add.error} field="certificate" />
-        </label>
-        <label>
-          Private key (PEM)
-          <textarea name="key" rows={4} value={key} onInput={(e) => setKey(e.currentTarget.value)} placeholder="-----BEGIN PRIVATE KEY-----" autocomplete="off" required />
-          <FieldError error={add.error} field="key" />
-        </label>
-        <button type="submit" disabled={add.busy}>
-          Add certificate
-        </button>
-      </form>
-      <FieldError error={add.error} field={null} fields={["name", "certificate", "key"]} />
+      <SubmitForm action={add} submit={add.run} label="Add certificate" row={false} fields={["name", "certificate", "key"]}>
+        <TextField label="Certificate name" name="cert-name" field="name" value={name} onInput={setName} error={add.error} placeholder="www-example" autocomplete="off" required />
+        <TextField label="Certificate (PEM)" name="certificate" rows={4} value={certificate} onInput={setCertificate} error={add.error} placeholder="-----BEGIN CERTIFICATE-----" required />
+        <TextField label="Private key (PEM)" name="key" rows={4} value={key} onInput={setKey} error={add.error} placeholder="-----BEGIN PRIVATE KEY-----" autocomplete="off" required />
+      </SubmitForm>
       <ErrorBox error={remove.error ?? certificates.error} />
     </Section>
   );
@@ -135,23 +100,9 @@ export function Collaborators({ app, tick, canManage }: { app: string; tick: num
           </li>
         ))}
       </ul>
-      <form
-        class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void add.run();
-        }}
-      >
-        <label>
-          Collaborator username
-          <input name="username" value={username} disabled={!canManage} onInput={(e) => setUsername(e.currentTarget.value)} required />
-        </label>
-        <button type="submit" disabled={!canManage || add.busy} title={canManage ? undefined : "only the owner may add collaborators"}>
-          Add collaborator
-        </button>
-      </form>
-      <FieldError error={add.error} field="username" />
-      <FieldError error={add.error} field={null} fields={["username"]} />
+      <SubmitForm action={add} submit={add.run} label="Add collaborator" disabled={!canManage} title={canManage ? undefined : "only the owner may add collaborators"} fields={["username"]}>
+        <TextField label="Collaborator username" name="username" value={username} onInput={setUsername} error={add.error} disabled={!canManage} required />
+      </SubmitForm>
       <ErrorBox error={remove.error} />
     </Section>
   );
@@ -181,23 +132,9 @@ export function LogDrains({ app, tick }: { app: string; tick: number }) {
           </li>
         ))}
       </ul>
-      <form
-        class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void add.run();
-        }}
-      >
-        <label>
-          Drain URL
-          <input name="url" value={url} onInput={(e) => setUrl(e.currentTarget.value)} placeholder="syslog+tcp://host:514" required />
-        </label>
-        <button type="submit" disabled={add.busy}>
-          Add drain
-        </button>
-      </form>
-      <FieldError error={add.error} field="url" />
-      <FieldError error={add.error} field={null} fields={["url"]} />
+      <SubmitForm action={add} submit={add.run} label="Add drain" fields={["url"]}>
+        <TextField label="Drain URL" name="url" value={url} onInput={setUrl} error={add.error} placeholder="syslog+tcp://host:514" required />
+      </SubmitForm>
       <ErrorBox error={remove.error} />
     </Section>
   );

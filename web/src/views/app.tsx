@@ -1,9 +1,10 @@
+import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { type Me, api } from "../api";
+import { type Me, api, onReconnected } from "../api";
 import type { DashAppQuery, DashBuildLogsSubscription, DashProcessMetricsSubscription } from "../generated";
-import { ErrorBox, FieldError, Section, useAction, useLive, useQuery, when } from "../ui";
+import { ErrorBox, FieldError, Section, SubmitForm, TextField, useAction, useLive, useQuery, when } from "../ui";
 import { releaseState } from "./apps";
-import { LogIngest, RunCommand, Transfer } from "./app-actions";
+import { LogIngest, Rename, RunCommand, Transfer } from "./app-actions";
 import { Access, AuditTrail, Hooks, JobsAndVolumes } from "./app-features";
 import { Resources } from "./app-resources";
 import { Certificates, Collaborators, Domains, LogDrains } from "./app-settings";
@@ -22,6 +23,8 @@ export function AppView({ name, me }: { name: string; me: Me }) {
     const timers = [1000, 4000].map((ms) => setTimeout(() => setTick((n) => n + 1), ms));
     return () => timers.forEach(clearTimeout);
   }, [name]);
+  // Events sent while the live connection was down (e.g. the host's network changed) were missed: load again.
+  useEffect(() => onReconnected(() => setTick((n) => n + 1)), []);
   const liveError = useLive(
     () => api.DashAppEvents({ app: name }),
     (event) => {
@@ -72,6 +75,7 @@ export function AppView({ name, me }: { name: string; me: Me }) {
       <LogIngest app={name} />
       <RunCommand app={name} />
       <AuditTrail app={name} tick={tick} />
+      <Rename app={name} allowed={isOwner} />
       <Transfer app={name} allowed={isOwner} />
       <Destroy app={name} allowed={isOwner} />
     </>
@@ -81,7 +85,9 @@ export function AppView({ name, me }: { name: string; me: Me }) {
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** A process's memory (of its limit), CPU and restarts, once a sample has come. */
-function Usage({ sample }: { sample?: DashProcessMetricsSubscription["processMetrics"]["processes"][number] }) {
+type Sample = DashProcessMetricsSubscription["processMetrics"]["processes"][number];
+
+function Usage({ sample }: { sample?: Sample }) {
   if (!sample || sample.memoryBytes == null) return null;
   const limit = sample.memoryLimitBytes ? ` of ${mb(sample.memoryLimitBytes)}` : "";
   const cpu = sample.cpuPercent == null ? "" : ` · ${sample.cpuPercent.toFixed(1)}% CPU`;
@@ -97,6 +103,21 @@ function Usage({ sample }: { sample?: DashProcessMetricsSubscription["processMet
   );
 }
 
+type ProcessRow = AppData["processes"][number];
+
+/** One process as `deis ps` names it (web.1, run.4821): state, release, since when, and what it uses. */
+function ProcessItem({ process: p, sample, children }: { process: ProcessRow; sample?: Sample; children?: ComponentChildren }) {
+  return (
+    <li data-process={`${p.type}.${p.num}`}>
+      <code>
+        {p.type}.{p.num}
+      </code>{" "}
+      <span class={`state state-${p.state}`}>{p.state}</span> v{p.version} {p.startedAt ? `since ${when(p.startedAt)}` : ""}
+      <Usage sample={sample} /> {children}
+    </li>
+  );
+}
+
 function Processes({ data, reload }: { data: AppData; reload: () => void }) {
   const app = data.app.name;
   const types = data.app.structure.map((s) => s.type);
@@ -109,9 +130,25 @@ function Processes({ data, reload }: { data: AppData; reload: () => void }) {
   const restart = useAction(async (type: string | null) => {
     await api.DashRestart({ app, type });
   });
+  const stop = useAction(async (name: string) => {
+    await api.DashStopOneOff({ app, name });
+    reload();
+  });
+  // One-offs (run.N, as `deis ps` lists them) belong to no process type of the scale.
+  const oneOffs = data.processes.filter((p) => !types.includes(p.type));
   // What each process uses, sampled by the platform every few seconds while this page watches.
-  const [usage, setUsage] = useState<Record<string, DashProcessMetricsSubscription["processMetrics"]["processes"][number]>>({});
-  useLive(() => api.DashProcessMetrics({ app }), (event) => setUsage(Object.fromEntries(event.processMetrics.processes.map((p) => [p.name, p]))), [app]);
+  const [usage, setUsage] = useState<Record<string, Sample>>({});
+  useLive(
+    () => api.DashProcessMetrics({ app }),
+    (event) => {
+      const sampled = event.processMetrics.processes;
+      setUsage(Object.fromEntries(sampled.map((p) => [p.name, p])));
+      // A process came or went with no event of its own (a one-off that ended, a container removed): look again.
+      const shown = new Set(data.processes.map((p) => p.name));
+      if (sampled.length !== shown.size || sampled.some((p) => !shown.has(p.name))) reload();
+    },
+    [app],
+  );
   const converging = data.app.structure.some((s) => data.processes.filter((p) => p.type === s.type && p.state === "running").length !== s.count);
   useEffect(() => {
     // A scale has no event when it has converged: look again while the processes differ from the scale.
@@ -132,13 +169,7 @@ function Processes({ data, reload }: { data: AppData; reload: () => void }) {
             </h3>
             <ul aria-label={`${type} processes`}>
               {processes.map((p) => (
-                <li key={p.name} data-process={`${p.type}.${p.num}`}>
-                  <code>
-                    {p.type}.{p.num}
-                  </code>{" "}
-                  <span class={`state state-${p.state}`}>{p.state}</span> v{p.version} {p.startedAt ? `since ${when(p.startedAt)}` : ""}
-                  <Usage sample={usage[p.name]} />
-                </li>
+                <ProcessItem key={p.name} process={p} sample={usage[p.name]} />
               ))}
             </ul>
             <div class="row">
@@ -153,6 +184,24 @@ function Processes({ data, reload }: { data: AppData; reload: () => void }) {
           </div>
         );
       })}
+      {oneOffs.length > 0 && (
+        <div class="ptype" data-type="one-offs">
+          <h3>One-off processes</h3>
+          <ul aria-label="One-off processes">
+            {oneOffs.map((p) => (
+              <ProcessItem key={p.name} process={p} sample={usage[p.name]}>
+                {/* Attached one-offs (deis run, number 0) end with their command; detached ones are stopped. */}
+                {p.num > 0 && (
+                  <button type="button" disabled={stop.busy} onClick={() => void stop.run(`${p.type}.${p.num}`)}>
+                    Stop {p.type}.{p.num}
+                  </button>
+                )}
+              </ProcessItem>
+            ))}
+          </ul>
+          <ErrorBox error={stop.error} />
+        </div>
+      )}
       {types.length > 0 && (
         <button type="button" disabled={scale.busy || Object.keys(counts).length === 0} onClick={() => void scale.run()}>
           Scale
@@ -254,22 +303,9 @@ function Destroy({ app, allowed }: { app: string; allowed: boolean }) {
   return (
     <Section title="Destroy" id="destroy">
       {!allowed && <p class="muted">Only the app's owner (or an admin) may destroy it.</p>}
-      <form
-        class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void destroy.run();
-        }}
-      >
-        <label>
-          Type the app's name to confirm
-          <input name="confirm" value={confirm} disabled={!allowed} onInput={(e) => setConfirm(e.currentTarget.value)} autocomplete="off" />
-        </label>
-        <button type="submit" class="danger" disabled={!allowed || confirm !== app || destroy.busy}>
-          Destroy app
-        </button>
-      </form>
-      <ErrorBox error={destroy.error} />
+      <SubmitForm action={destroy} submit={destroy.run} label="Destroy app" danger disabled={!allowed || confirm !== app}>
+        <TextField label="Type the app's name to confirm" name="confirm" value={confirm} onInput={setConfirm} disabled={!allowed} autocomplete="off" />
+      </SubmitForm>
     </Section>
   );
 }

@@ -88,6 +88,8 @@ export function AppsView({ me }: { me: Me }) {
   const liveError = useLive(
     () => api.DashAppListEvents(),
     (event) => {
+      // Settings the list does not show (maintenance, access rules, jobs, hooks): nothing to look at again.
+      if (event.appListEvents.type === "SETTINGS_CHANGED") return;
       pending.current.add(event.appListEvents.app);
       void lookAgain();
     },

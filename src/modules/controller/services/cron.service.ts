@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { invalidInput, notFound } from "../../../core/errors";
-import { logIntakeTopic } from "../../../core/topics";
+import { AppEventType, announce, logIntakeTopic } from "../../../core/topics";
 import { CronJob } from "../../../entities";
 import type { EventBus } from "../../cache";
 import { isUniqueViolation } from "../../database";
@@ -44,7 +44,7 @@ export class CronService {
           repository.create({ id: randomBytes(4).toString("hex"), appId: app.id, schedule: schedule.trim().replace(/\s+/g, " "), command, lastRunAt: null }),
         );
         ctx.log.info({ app: app.name, job: job.id, schedule: job.schedule }, "cron job added");
-        await this.say(app.name, `${ctx.actorName} added cron job ${job.id} (${job.schedule}): ${command}`);
+        await this.say(app.name, ctx.actorName, `${ctx.actorName} added cron job ${job.id} (${job.schedule}): ${command}`);
         return job;
       } catch (error) {
         if (!isUniqueViolation(error) || attempt >= 5) throw error;
@@ -57,7 +57,7 @@ export class CronService {
     const result = await this.dataSource.getRepository(CronJob).delete({ appId: app.id, id: id.trim().toLowerCase() });
     if (!result.affected) throw notFound("cron job", id);
     ctx.log.info({ app: app.name, job: id }, "cron job removed");
-    await this.say(app.name, `${ctx.actorName} removed cron job ${id}`);
+    await this.say(app.name, ctx.actorName, `${ctx.actorName} removed cron job ${id}`);
     return true;
   }
 
@@ -66,7 +66,12 @@ export class CronService {
     return nextRun(parseSchedule(job.schedule), now);
   }
 
-  private async say(app: string, message: string): Promise<void> {
-    await this.events.publish(logIntakeTopic, { app, source: "deis[api]", message, at: new Date().toISOString() }).catch(() => undefined);
+  /** The line in the app's log, and the event that tells live views of the app to look again. */
+  private async say(app: string, actor: string, message: string): Promise<void> {
+    const at = new Date().toISOString();
+    await Promise.all([
+      this.events.publish(logIntakeTopic, { app, source: "deis[api]", message, at }),
+      announce(this.events, { type: AppEventType.SETTINGS_CHANGED, app, actor, at, summary: message }),
+    ]).catch(() => undefined);
   }
 }

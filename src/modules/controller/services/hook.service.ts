@@ -3,7 +3,9 @@ import { isIP } from "node:net";
 import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { alreadyExists, invalidInput, notFound } from "../../../core/errors";
+import { AppEventType, announce } from "../../../core/topics";
 import { Hook, HookDelivery } from "../../../entities";
+import type { EventBus } from "../../cache";
 import type { DrainGuard } from "../../logger";
 import type { AccessService } from "./access.service";
 
@@ -27,6 +29,8 @@ export class HookService {
     private readonly access: AccessService,
     /** Decides which hosts a hook may reach (on add here, and before each attempt in the dispatcher). */
     private readonly guard: DrainGuard,
+    /** Tells live views of the app that its hooks changed. */
+    private readonly events: EventBus,
   ) {}
 
   async list(ctx: RequestContext, appName: string): Promise<Hook[]> {
@@ -59,6 +63,7 @@ export class HookService {
     const secret = randomBytes(32).toString("hex");
     const hook = await repository.save(repository.create({ appId: app.id, url: normalized, secret }));
     ctx.log.info({ app: app.name, hook: hook.id }, "added a deploy hook");
+    await this.changed(ctx, app.name, `added deploy hook ${hook.id}`);
     return { hook, secret };
   }
 
@@ -67,7 +72,15 @@ export class HookService {
     if (!UUID_RE.test(hookId)) throw notFound("hook", hookId);
     const result = await this.dataSource.getRepository(Hook).delete({ appId: app.id, id: hookId });
     if (!result.affected) throw notFound("hook", hookId);
+    await this.changed(ctx, app.name, `removed deploy hook ${hookId}`);
     return true;
+  }
+
+  /** Live views of the app look again; a cache that does not answer loses the event, not the change. */
+  private async changed(ctx: RequestContext, app: string, what: string): Promise<void> {
+    await announce(this.events, { type: AppEventType.SETTINGS_CHANGED, app, actor: ctx.actorName, at: new Date().toISOString(), summary: `${ctx.actorName} ${what}` }).catch(
+      (error: unknown) => ctx.log.warn({ err: error, app }, "hooks-changed event not published"),
+    );
   }
 
   /** A hook's deliveries, newest first, with every attempt. */

@@ -152,6 +152,7 @@ export class ProcessService {
     const name = await this.deploys.runDetached(app.name, command);
     if (!name) throw stateConflict(`${app.name} has nothing deployed yet: deploy an image or git push first`);
     ctx.log.info({ app: app.name, process: name }, "detached one-off started");
+    await this.oneOffChanged(ctx, app.name, `${ctx.actorName} started ${name}`);
     return name;
   }
 
@@ -162,7 +163,15 @@ export class ProcessService {
     if (!match) throw invalidInput("name", "must name a detached one-off, run.<number> as deis ps shows it");
     if (!(await this.deploys.stopOneOff(app.name, Number(match[1])))) throw notFound("process", name);
     ctx.log.info({ app: app.name, process: name }, "detached one-off stopped");
+    await this.oneOffChanged(ctx, app.name, `${ctx.actorName} stopped ${name}`);
     return true;
+  }
+
+  /** Live views of the app (ps in the dashboard) look again; the process runs (or stopped) whether or not the cache answers. */
+  private async oneOffChanged(ctx: RequestContext, app: string, summary: string): Promise<void> {
+    await announce(this.events, { type: AppEventType.PROCESSES_CHANGED, app, actor: ctx.actorName, at: new Date().toISOString(), summary }).catch((error: unknown) =>
+      ctx.log.warn({ err: error, app }, "one-off event not published"),
+    );
   }
 }
 

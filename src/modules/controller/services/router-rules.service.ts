@@ -2,6 +2,7 @@ import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { parseCidr } from "../../../core/cidr";
 import { invalidInput } from "../../../core/errors";
+import { AppEventType, announce } from "../../../core/topics";
 import { App } from "../../../entities";
 import type { UnitOfWork } from "../unit-of-work";
 import type { AccessService } from "./access.service";
@@ -48,29 +49,33 @@ export class RouterRulesService {
   ) {}
 
   setMaintenance(ctx: RequestContext, appName: string, on: boolean): Promise<App> {
-    return this.change(ctx, appName, () => ({ maintenance: on }));
+    return this.change(ctx, appName, `turned maintenance ${on ? "on" : "off"}`, () => ({ maintenance: on }));
   }
 
   /** Replaces the allow-list; an empty list lets every address through. */
   setAllowList(ctx: RequestContext, appName: string, cidrs: readonly string[]): Promise<App> {
-    return this.change(ctx, appName, () => ({ allowList: normalizeCidrs(cidrs) }));
+    return this.change(ctx, appName, "changed the allow-list", () => ({ allowList: normalizeCidrs(cidrs) }));
   }
 
   async setBasicAuth(ctx: RequestContext, appName: string, username: string, password: string): Promise<App> {
-    return this.change(ctx, appName, async () => {
+    return this.change(ctx, appName, "set basic auth", async () => {
       validateBasicAuth(username, password);
       return { basicAuthUsername: username, basicAuthHash: await hashPassword(password) };
     });
   }
 
   removeBasicAuth(ctx: RequestContext, appName: string): Promise<App> {
-    return this.change(ctx, appName, () => ({ basicAuthUsername: null, basicAuthHash: null }));
+    return this.change(ctx, appName, "removed basic auth", () => ({ basicAuthUsername: null, basicAuthHash: null }));
   }
 
-  /** Checks access, then the input (nothing changes on bad input), then that discovery answers. */
+  /**
+   * Checks access, then the input (nothing changes on bad input), then that discovery answers; after
+   * the commit, live views of the app hear of it (SETTINGS_CHANGED, with `what` was done).
+   */
   private async change(
     ctx: RequestContext,
     appName: string,
+    what: string,
     values: () => Partial<App> | Promise<Partial<App>>,
   ): Promise<App> {
     const app = await this.access.requireApp(ctx, appName, "collaborator");
@@ -79,6 +84,7 @@ export class RouterRulesService {
     const saved = await this.unitOfWork.run(ctx, async (tx) => {
       await tx.manager.update(App, { id: app.id }, update);
       tx.afterCommit(() => this.routing.request(app.name));
+      void announce(tx, { type: AppEventType.SETTINGS_CHANGED, app: app.name, actor: ctx.actorName, at: new Date().toISOString(), summary: `${ctx.actorName} ${what}` });
       return tx.manager.findOneByOrFail(App, { id: app.id });
     });
     ctx.log.info({ app: app.name, changed: Object.keys(update).filter((k) => k !== "basicAuthHash") }, "router rules changed");

@@ -120,8 +120,9 @@ describe("nginx configuration from the route table", () => {
     const locked = serverFor(config, "locked.apps.test");
     expect(locked).toContain(`location / { allow 10.0.0.0/8; allow 2001:db8::/32; deny all; auth_request ${AUTH_PATH}; try_files /.deis-none @deis_maintenance; }`);
     expect(locked).toMatch(new RegExp(`location = ${AUTH_PATH.replace(".", "\\.")} \\{\\n *internal;\\n *proxy_pass http://127\\.0\\.0\\.1:9998/`));
-    // The router finds the app by the client's Host, which the location must pass itself.
-    expect(locked).toMatch(/location = \/\.deis-router-auth \{[^}]*proxy_set_header Host \$http_host;[^}]*proxy_set_header Authorization \$http_authorization;/);
+    // The router finds the app by the path (this server's app), never by the client's Host header.
+    expect(locked).toMatch(/location = \/\.deis-router-auth \{[^}]*proxy_pass http:\/\/127\.0\.0\.1:9998\/\$deis_app;[^}]*proxy_set_header Authorization \$http_authorization;/);
+    expect(locked).not.toMatch(/location = \/\.deis-router-auth \{[^}]*\$http_host/);
     // Rules the router cannot read fail closed (maintenance), as on the Node router.
     expect(serverFor(config, "odd.apps.test")).toContain("location / { try_files /.deis-none @deis_maintenance; }");
     // A list nginx cannot read in full denies everyone rather than letting anyone through.

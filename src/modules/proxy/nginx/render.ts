@@ -227,8 +227,8 @@ function appServer(
       `      proxy_pass http://127.0.0.1:${settings.authPort}/$deis_app;`,
       "      proxy_pass_request_body off;",
       '      proxy_set_header Content-Length "";',
-      // Set here, nothing of the http level's proxy_set_header applies: the router finds the app by Host.
-      "      proxy_set_header Host $http_host;",
+      // Set here, nothing of the http level's proxy_set_header applies. The router finds the app by the
+      // path (this server's app), not by Host: an absolute-form request's Host header may name another app.
       "      proxy_set_header Authorization $http_authorization;",
       "    }",
     );

@@ -34,9 +34,15 @@ const LOW_WATER_BYTES = 256 * 1024;
 
 /** Frames a client may send before its session has started. */
 const MAX_EARLY_FRAMES = 1024;
+/** Bytes a client may send before its session has started (held in memory until it has). */
+const MAX_EARLY_BYTES = 1024 * 1024;
 
 /** Most bytes one frame from a client may hold (keys typed and pasted). */
 const MAX_FRAME_BYTES = 1024 * 1024;
+
+function sizeOf(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((sum, chunk) => sum + chunk.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+}
 
 function bearerOf(request: IncomingMessage): string | null {
   const header = request.headers.authorization;
@@ -78,13 +84,18 @@ export function attachEndpoint(options: AttachEndpointOptions): AttachEndpoint {
     let paused = false;
     // What the client sent before its session started: played in order once it has.
     const early: { data: RawData; isBinary: boolean }[] = [];
+    let earlyBytes = 0;
 
     // Frames are handled one after the other: keys typed after a resize reach a terminal of the new size.
     let previous: Promise<void> = Promise.resolve();
     const onFrame = (data: RawData, isBinary: boolean) => {
       if (!session) {
         // Keys typed while the container starts; a client that floods it meanwhile is cut off.
-        if (early.push({ data, isBinary }) > MAX_EARLY_FRAMES) socket.terminate();
+        earlyBytes += sizeOf(data);
+        if (early.push({ data, isBinary }) > MAX_EARLY_FRAMES || earlyBytes > MAX_EARLY_BYTES) {
+          early.length = 0;
+          socket.terminate();
+        }
         return;
       }
       const current = session;

@@ -89,4 +89,13 @@ describe("attach: access that ends mid-session", () => {
     owner.socket.close();
     await owner.closed;
   });
+
+  test("an owner who transfers the app away is cut off (alice, the first user, is an admin: bob owns it for this)", async () => {
+    await alice.ok(["apps:transfer", "bob", "-a", app]);
+    const owner = new Terminal(t.url, bobToken, app);
+    await owner.ready("bob-owner");
+    await bob.ok(["apps:transfer", "alice", "-a", app]);
+    await owner.closed;
+    expect(owner.messages).toEqual([{ error: `your access to ${app} ended`, code: "FORBIDDEN" }]);
+  });
 });

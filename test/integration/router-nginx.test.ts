@@ -239,6 +239,10 @@ describe("the router's nginx engine", () => {
       expect(smuggled.data).not.toContain("guarded-web");
       expect(smuggled.status).toBe(401);
     }
+    // A websocket handshake goes to a location of its own: the same check applies there.
+    const upgrade = await rawExchange(router.port, `GET / HTTP/1.1\r\nHost: ${guarded}.${PLATFORM_DOMAIN}\r\nConnection: close\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+    expect(upgrade.status).toBe(401);
+    expect(upgrade.data).not.toContain("guarded-web");
     // The reserved path is not a client's to ask (nginx's internal location: 404).
     for (const path of ["/.deis-router-auth", `/.deis-router-auth/${open}`, "//.deis-router-auth", "/%2Edeis-router-auth"]) {
       const direct = await send(router.port, `${guarded}.${PLATFORM_DOMAIN}`, path);

@@ -11,7 +11,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { type WebSocket, WebSocketServer } from "ws";
 import { RequestContext } from "../core/context";
 import type { Logger } from "../core/logger";
-import { type SessionsEndedPayload, sessionsEndedTopic } from "../core/topics";
+import { AppEventType, type SessionsEndedPayload, allAppEventsTopic, appDestroyedTopic, sessionsEndedTopic } from "../core/topics";
 import type { EventBus } from "../modules/cache";
 import { type GraphQLContext, toClientError } from "../resolvers";
 import { type PlatformHealth, type Services, hashToken } from "../modules/controller";
@@ -242,6 +242,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const watchingSessions = (async () => {
     for await (const event of sessionsEnded) endSessions(event);
   })().catch((error: unknown) => log.error({ err: error }, "the session revocation feed failed"));
+  // Interactive sessions end when their user loses the app (removed as a collaborator, transfer,
+  // destroy, rename: the old name is published as destroyed).
+  const appEvents = await options.events.subscribe(allAppEventsTopic);
+  const appsDestroyed = await options.events.subscribe(appDestroyedTopic);
+  const ACCESS_EVENTS: ReadonlySet<AppEventType> = new Set([AppEventType.COLLABORATOR_REMOVED, AppEventType.APP_TRANSFERRED, AppEventType.APP_DESTROYED]);
+  const watchingAccess = Promise.all([
+    (async () => {
+      for await (const event of appEvents) if (ACCESS_EVENTS.has(event.type)) void attach.accessChanged(event.app);
+    })(),
+    (async () => {
+      for await (const event of appsDestroyed) void attach.accessChanged(event.app);
+    })(),
+  ]).catch((error: unknown) => log.error({ err: error }, "the app access feed failed"));
   // onConnect already refused a cookie session without its CSRF token; here it only picks the token.
   const socketAuthorization = (request: IncomingMessage, params: Record<string, unknown> | undefined) => {
     const auth = authorizationOf(request, params ?? {});
@@ -291,6 +304,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     httpServer.listen(options.port, options.host, () => resolve());
   }).catch(async (error: unknown) => {
     await sessionsEnded.return?.();
+    await appEvents.return?.();
+    await appsDestroyed.return?.();
     throw error;
   });
   const { port } = httpServer.address() as AddressInfo;
@@ -306,6 +321,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       closing ??= (async () => {
         await sessionsEnded.return?.();
         await watchingSessions;
+        await appEvents.return?.();
+        await appsDestroyed.return?.();
+        await watchingAccess;
         for (const client of wsServer.clients) client.terminate();
         await attach.close();
         await wsCleanup.dispose();

@@ -3,7 +3,7 @@ import type { Duplex } from "node:stream";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { ATTACH_PATH, type ServerMessage } from "../core/attach-protocol";
 import type { RequestContext } from "../core/context";
-import { invalidInput } from "../core/errors";
+import { DomainError, invalidInput } from "../core/errors";
 import type { Logger } from "../core/logger";
 import { type InteractiveSession, type Services, type TerminalClient, hashToken } from "../modules/controller";
 import { toClientError } from "../resolvers";
@@ -24,6 +24,11 @@ export interface AttachEndpoint {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Ends the sessions of these tokens (revoked, logged out). */
   endSessions(tokenHashes: ReadonlySet<string>, message: string): void;
+  /**
+   * Who may use the app changed (a collaborator removed, the app transferred, destroyed or renamed
+   * away from this name): the sessions on it whose user may no longer `run` it end. Settles once checked.
+   */
+  accessChanged(app: string): Promise<void>;
   /** Ends every session and waits until their containers are removed. */
   close(): Promise<void>;
 }
@@ -34,9 +39,15 @@ const LOW_WATER_BYTES = 256 * 1024;
 
 /** Frames a client may send before its session has started. */
 const MAX_EARLY_FRAMES = 1024;
+/** Bytes a client may send before its session has started (held in memory until it has). */
+const MAX_EARLY_BYTES = 1024 * 1024;
 
 /** Most bytes one frame from a client may hold (keys typed and pasted). */
 const MAX_FRAME_BYTES = 1024 * 1024;
+
+function sizeOf(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((sum, chunk) => sum + chunk.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+}
 
 function bearerOf(request: IncomingMessage): string | null {
   const header = request.headers.authorization;
@@ -55,6 +66,8 @@ export function attachEndpoint(options: AttachEndpointOptions): AttachEndpoint {
   const sessions = new Set<Promise<void>>();
   const tokens = new WeakMap<WebSocket, string>();
   const alive = new WeakSet<WebSocket>();
+  /** Each started session's caller and app, to ask again whether the caller may still use it. */
+  const attached = new Map<WebSocket, { ctx: RequestContext; app: string }>();
 
   const send = (socket: WebSocket, message: ServerMessage | { refused: string; code: string }) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
@@ -78,13 +91,18 @@ export function attachEndpoint(options: AttachEndpointOptions): AttachEndpoint {
     let paused = false;
     // What the client sent before its session started: played in order once it has.
     const early: { data: RawData; isBinary: boolean }[] = [];
+    let earlyBytes = 0;
 
     // Frames are handled one after the other: keys typed after a resize reach a terminal of the new size.
     let previous: Promise<void> = Promise.resolve();
     const onFrame = (data: RawData, isBinary: boolean) => {
       if (!session) {
         // Keys typed while the container starts; a client that floods it meanwhile is cut off.
-        if (early.push({ data, isBinary }) > MAX_EARLY_FRAMES) socket.terminate();
+        earlyBytes += sizeOf(data);
+        if (early.push({ data, isBinary }) > MAX_EARLY_FRAMES || earlyBytes > MAX_EARLY_BYTES) {
+          early.length = 0;
+          socket.terminate();
+        }
         return;
       }
       const current = session;
@@ -115,6 +133,7 @@ export function attachEndpoint(options: AttachEndpointOptions): AttachEndpoint {
     socket.on("message", onFrame);
     socket.on("close", () => {
       closed = true;
+      attached.delete(socket);
       void session?.hangUp();
     });
     socket.on("error", (error) => log.debug({ err: error }, "attach: socket error"));
@@ -158,6 +177,7 @@ export function attachEndpoint(options: AttachEndpointOptions): AttachEndpoint {
       }
       await audit("ok");
       session = started;
+      if (!closed) attached.set(socket, { ctx, app: app as string });
       const ended = started.ended;
       sessions.add(ended);
       void ended.finally(() => sessions.delete(ended));
@@ -192,6 +212,23 @@ export function attachEndpoint(options: AttachEndpointOptions): AttachEndpoint {
         const hash = tokens.get(socket);
         if (hash !== undefined && tokenHashes.has(hash)) finalMessage(socket, { error: message, code: "UNAUTHENTICATED" });
       }
+    },
+    async accessChanged(app) {
+      const checks = [...attached].filter(([, session]) => session.app === app).map(async ([socket, { ctx }]) => {
+        try {
+          await services.access.requireApp(ctx, app, "collaborator");
+        } catch (error) {
+          // Only a refusal ends the session (a database that is down says nothing about the caller's rights).
+          if (!(error instanceof DomainError) || (error.code !== "NOT_FOUND" && error.code !== "PERMISSION_DENIED")) {
+            log.warn({ err: error, app }, "attach: could not check a session's access again");
+            return;
+          }
+          log.info({ app, user: ctx.user?.username }, "attach: ending a session whose user may no longer use the app");
+          attached.delete(socket);
+          finalMessage(socket, { error: `your access to ${app} ended`, code: "FORBIDDEN" });
+        }
+      });
+      await Promise.all(checks);
     },
     async close() {
       clearInterval(heartbeat);

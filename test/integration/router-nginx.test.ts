@@ -5,13 +5,14 @@ import { Registry } from "prom-client";
 import WebSocket from "ws";
 import { join } from "node:path";
 import { createLogger } from "../../src/core/logger";
-import { type DiscoveryStore, openDiscovery, platformKey, serviceKey } from "../../src/modules/discovery";
+import { type DiscoveryStore, appKey, openDiscovery, platformKey, serviceKey } from "../../src/modules/discovery";
 import { RouterMetrics } from "../../src/modules/metrics";
 import { type RunningRouter, startRouter } from "../../src/modules/proxy";
 import { NginxProcess, findNginxBinary } from "../../src/modules/proxy/nginx/nginx-process";
 import { testEnv } from "../harness/env";
 import { freePort } from "../harness/processes";
-import { PLATFORM_DOMAIN, TestBackend, clientAgent, echoOf, send, uniqueApp, until } from "./router-helpers";
+import { hashPassword } from "../../src/modules/controller/services/password";
+import { PLATFORM_DOMAIN, TestBackend, clientAgent, echoOf, rawExchange, send, uniqueApp, until } from "./router-helpers";
 
 /** What only the nginx engine has: its process, its files, its reloads (the shared suite covers the behaviours). */
 
@@ -217,6 +218,36 @@ describe("the router's nginx engine", () => {
       socket.close();
     } finally {
       await own.close();
+    }
+  });
+
+  test("basic auth is decided for the app nginx chose: an absolute-form URI naming it, with the Host of an open app, gets 401", async () => {
+    const [guarded, open] = [uniqueApp("guarded"), uniqueApp("open")];
+    const [secret, plain] = [await TestBackend.start("guarded-web"), await TestBackend.start("open-web")];
+    backends.push(secret, plain);
+    await discovery.put(appKey(guarded), JSON.stringify({ maintenance: false, allow: [], basicAuth: { username: "guest", passwordHash: await hashPassword("pw") } }));
+    await discovery.put(appKey(open), JSON.stringify({ maintenance: false, allow: [], basicAuth: null }));
+    await secret.publish(discovery, guarded);
+    await plain.publish(discovery, open);
+    await until(() => router.table.resolve(`${guarded}.${PLATFORM_DOMAIN}`)?.backends.length === 1 && router.table.resolve(`${open}.${PLATFORM_DOMAIN}`)?.backends.length === 1, "both apps routed");
+    await router.settled();
+    expect((await send(router.port, `${guarded}.${PLATFORM_DOMAIN}`)).status).toBe(401);
+    expect((await send(router.port, `${open}.${PLATFORM_DOMAIN}`)).status).toBe(200);
+    // nginx picks the server by the request line's host; the credential check must not go by the Host header.
+    for (const method of ["GET", "HEAD"]) {
+      const smuggled = await rawExchange(router.port, `${method} http://${guarded}.${PLATFORM_DOMAIN}/ HTTP/1.1\r\nHost: ${open}.${PLATFORM_DOMAIN}\r\nConnection: close\r\n\r\n`);
+      expect(smuggled.data).not.toContain("guarded-web");
+      expect(smuggled.status).toBe(401);
+    }
+    // A websocket handshake goes to a location of its own: the same check applies there.
+    const upgrade = await rawExchange(router.port, `GET / HTTP/1.1\r\nHost: ${guarded}.${PLATFORM_DOMAIN}\r\nConnection: close\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+    expect(upgrade.status).toBe(401);
+    expect(upgrade.data).not.toContain("guarded-web");
+    // The reserved path is not a client's to ask (nginx's internal location: 404).
+    for (const path of ["/.deis-router-auth", `/.deis-router-auth/${open}`, "//.deis-router-auth", "/%2Edeis-router-auth"]) {
+      const direct = await send(router.port, `${guarded}.${PLATFORM_DOMAIN}`, path);
+      expect([401, 404]).toContain(direct.status);
+      expect(direct.body).not.toContain("guarded-web");
     }
   });
 

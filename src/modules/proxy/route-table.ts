@@ -192,6 +192,11 @@ export class RouteTable {
     return route;
   }
 
+  /** The app of this name, or null: the nginx engine's credential check, for the app whose server nginx chose. */
+  named(app: string): AppRoute | null {
+    return this.apps.get(app) ?? null;
+  }
+
   /** The certificate for a TLS server name: exact, then `*.<parent>`. */
   certificateFor(serverName: string): CertificateEntry | null {
     const name = hostName(serverName);

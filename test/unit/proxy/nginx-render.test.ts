@@ -120,8 +120,9 @@ describe("nginx configuration from the route table", () => {
     const locked = serverFor(config, "locked.apps.test");
     expect(locked).toContain(`location / { allow 10.0.0.0/8; allow 2001:db8::/32; deny all; auth_request ${AUTH_PATH}; try_files /.deis-none @deis_maintenance; }`);
     expect(locked).toMatch(new RegExp(`location = ${AUTH_PATH.replace(".", "\\.")} \\{\\n *internal;\\n *proxy_pass http://127\\.0\\.0\\.1:9998/`));
-    // The router finds the app by the client's Host, which the location must pass itself.
-    expect(locked).toMatch(/location = \/\.deis-router-auth \{[^}]*proxy_set_header Host \$http_host;[^}]*proxy_set_header Authorization \$http_authorization;/);
+    // The router finds the app by the path (this server's app), never by the client's Host header.
+    expect(locked).toMatch(/location = \/\.deis-router-auth \{[^}]*proxy_pass http:\/\/127\.0\.0\.1:9998\/\$deis_app;[^}]*proxy_set_header Authorization \$http_authorization;/);
+    expect(locked).not.toMatch(/location = \/\.deis-router-auth \{[^}]*\$http_host/);
     // Rules the router cannot read fail closed (maintenance), as on the Node router.
     expect(serverFor(config, "odd.apps.test")).toContain("location / { try_files /.deis-none @deis_maintenance; }");
     // A list nginx cannot read in full denies everyone rather than letting anyone through.
@@ -145,6 +146,31 @@ describe("nginx configuration from the route table", () => {
     for (const line of config.split("\n")) expect(line.length).toBeLessThan(4000);
     // No HTTPS port: no TLS at all.
     expect(renderNginxConfig(routes.routingView(), { ...SETTINGS, httpsPort: null })).not.toMatch(/ssl/);
+  });
+
+  test("certificates: only their PEM blocks go in (text around them could be nginx syntax or variables); one with more than PEM text is left out; the rest render", () => {
+    // The controller's PEM parsers accept text before and after the block: a tenant's upload must not stop the router for all.
+    const hostile = [
+      `Bag Attributes $ssl_server_name\n${pem("CERTIFICATE", "evil-cert")}`,
+      `${pem("CERTIFICATE", "evil-cert")}"; } server { listen 1; } #`,
+      `x\u0000${pem("CERTIFICATE", "evil-cert")}`,
+    ];
+    for (const certificate of hostile) {
+      const routes = table({
+        [platformKey("domain")]: "apps.test",
+        [certKey("shop.example.com")]: JSON.stringify({ certificate: pem("CERTIFICATE", "shop-cert"), key: pem("PRIVATE KEY", "shop-key") }),
+        [certKey("evil.example.com")]: JSON.stringify({ certificate, key: pem("PRIVATE KEY", "evil-key") }),
+        [certKey("evil2.example.com")]: JSON.stringify({ certificate: pem("CERTIFICATE", "evil2-cert"), key: `${pem("PRIVATE KEY", "evil2-key")}$x` }),
+      });
+      const rendered = renderNginxConfig(routes.routingView(), SETTINGS);
+      expect(rendered).toContain('"shop.example.com"');
+      // The PEM block alone goes in: none of the text around it.
+      expect(rendered).toContain(`"evil.example.com" "${pem("CERTIFICATE", "evil-cert").replace(/\n/g, "\\n")}";`);
+      for (const text of ["Bag Attributes", "$ssl_server_name\\n", "listen 1;", "$x", "\u0000"]) expect(rendered).not.toContain(text);
+      // A block with more than PEM's characters leaves its name out (the default certificate serves it).
+      const broken = table({ [certKey("bad.example.com")]: JSON.stringify({ certificate: pem("CERTIFICATE", "a$b"), key: pem("PRIVATE KEY", "k") }) });
+      expect(renderNginxConfig(broken.routingView(), SETTINGS)).not.toContain("bad.example.com");
+    }
   });
 
   test("names on the platform domain: any valid one before the controller lists apps (503), only listed apps after", () => {

@@ -55,7 +55,10 @@ export async function startNginxRouter(options: RouterOptions, engine: NginxEngi
 
     const auth = await listenHttp(
       createServer((req, res) => {
-        const rules = table.resolve(req.headers.host)?.rules ?? null;
+        // The app is the one whose server nginx chose (the path, `/$deis_app`), never the Host header:
+        // for an absolute-form request (`GET http://app/ HTTP/1.1`) nginx picks the server by the
+        // request line, and the Host header may name any other app (one without basic auth).
+        const rules = table.named(appOfAuthPath(req.url))?.rules ?? null;
         const verdict = rules === null ? false : rules.authorized(req.headers.authorization);
         const answer = (ok: boolean) => {
           res.writeHead(ok ? 204 : 401, { "content-length": 0 });
@@ -252,4 +255,10 @@ function freePort(host: string): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** The app name nginx put in the credential check's path (`/<app>`); "" when there is none. */
+function appOfAuthPath(url: string | undefined): string {
+  const path = (url ?? "").split("?")[0];
+  return path.startsWith("/") ? path.slice(1) : "";
 }

@@ -227,8 +227,8 @@ function appServer(
       `      proxy_pass http://127.0.0.1:${settings.authPort}/$deis_app;`,
       "      proxy_pass_request_body off;",
       '      proxy_set_header Content-Length "";',
-      // Set here, nothing of the http level's proxy_set_header applies: the router finds the app by Host.
-      "      proxy_set_header Host $http_host;",
+      // Set here, nothing of the http level's proxy_set_header applies. The router finds the app by the
+      // path (this server's app), not by Host: an absolute-form request's Host header may name another app.
       "      proxy_set_header Authorization $http_authorization;",
       "    }",
     );
@@ -257,7 +257,12 @@ function pageLocation(name: string, page: Page): string {
 function certificateMaps(view: RoutingView, settings: NginxSettings): string[] {
   const fallback = settings.defaultCertificate;
   if (!fallback) throw new Error("the nginx engine needs a default certificate for HTTPS");
-  const entries = view.certificates.filter((entry) => SAFE_NAME_RE.test(entry.name.replace(/^\*\./, "")));
+  // Only the PEM blocks go in (the controller's parsers accept text around them, which nginx could
+  // read as variables); an entry that still holds anything but PEM text is left out (the default serves).
+  const entries = view.certificates.flatMap((entry) => {
+    const [certificate, key] = [pemBlocks(entry.certificate), pemBlocks(entry.key)];
+    return SAFE_NAME_RE.test(entry.name.replace(/^\*\./, "")) && certificate !== null && key !== null ? [{ name: entry.name, certificate, key }] : [];
+  });
   const pieces = (text: string) => text.match(new RegExp(`[\\s\\S]{1,${PEM_CHUNK}}`, "g")) ?? [""];
   const lines: string[] = [];
   for (const part of ["certificate", "key"] as const) {
@@ -276,6 +281,13 @@ function certificateMaps(view: RoutingView, settings: NginxSettings): string[] {
   }
   lines.push("  ssl_protocols TLSv1.2 TLSv1.3;", "  ssl_session_cache shared:deis_ssl:10m;");
   return lines;
+}
+
+/** The PEM blocks of `text`, one after the other; null when there is none or one holds more than PEM's characters. */
+function pemBlocks(text: string): string | null {
+  const blocks = text.match(/-----BEGIN [A-Z0-9 ]{1,64}-----[\s\S]*?-----END [A-Z0-9 ]{1,64}-----/g);
+  if (!blocks || blocks.some((block) => !/^[A-Za-z0-9+/=:,\- \r\n]*$/.test(block))) return null;
+  return `${blocks.join("\n")}\n`;
 }
 
 function listenAddress(host: string, port: number): string {

@@ -4,9 +4,9 @@ import { join, resolve } from "node:path";
 import cluster from "node:cluster";
 import { ConfigError, type PlatformConfig, loadConfig } from "./core/config";
 import { type Logger, createLogger } from "./core/logger";
-import { openCache } from "./modules/cache";
+import { type Cache, openCache } from "./modules/cache";
 import { openDiscovery } from "./modules/discovery";
-import { loadDefaultCertificate, publishRequestLine, startRouter, startRouterWorkers } from "./modules/proxy";
+import { type RequestLogEntry, loadDefaultCertificate, publishRequestLine, startRouter, startRouterWorkers } from "./modules/proxy";
 import { DrainGuard, LogServer, LogStore, drainPolicyOf } from "./modules/logger";
 import { DockerEngine } from "./modules/docker";
 import { openDatabase, openPlatformDatabase } from "./modules/database";
@@ -120,18 +120,10 @@ async function runRouter(config: PlatformConfig, log: Logger, announce: Announce
   if (config.routerEngine === "nginx") return runNginxRouter(config, log, announce);
   const cache = cluster.isWorker && config.redisUrl ? await openCache({ url: config.redisUrl }) : null;
   const router = await startRouterWorkers({
+    // The default certificate is made by the primary before it forks, so every worker serves the same one.
+    ...(await standaloneRouterOptions(config, log, cache)),
     workers: config.routerWorkers,
-    host: config.host,
-    port: config.routerPort,
-    httpsPort: config.routerHttpsPort,
-    log,
-    backendTimeoutMs: config.routerBackendTimeoutSeconds * 1000,
-    headerTimeoutMs: config.routerHeaderTimeoutSeconds * 1000,
-    // Made by the primary before it forks, so every worker serves the same one.
-    defaultCertificate: config.routerHttpsPort === null ? undefined : await loadDefaultCertificate(config.dataDir, log),
     discoveryFactory: () => openDiscovery(config.etcdEndpoints, config.etcdNamespace),
-    routeLeaseGraceMs: config.routeTtlSeconds * 1000,
-    onRequest: cache ? (entry) => void publishRequestLine(cache.events, entry) : undefined,
     metricsAccess: config.metrics === "off" ? undefined : { mode: config.metrics, token: config.metricsToken },
   });
   if (router.role === "primary") announce([`Deis router is up on port ${router.port}`], { port: router.port });
@@ -145,6 +137,21 @@ async function runRouter(config: PlatformConfig, log: Logger, announce: Announce
   process.once("SIGTERM", shutdown);
 }
 
+/** What a router run on its own takes from the configuration, whichever its engine. */
+async function standaloneRouterOptions(config: PlatformConfig, log: Logger, cache: Cache | null) {
+  return {
+    host: config.host,
+    port: config.routerPort,
+    httpsPort: config.routerHttpsPort,
+    log,
+    backendTimeoutMs: config.routerBackendTimeoutSeconds * 1000,
+    headerTimeoutMs: config.routerHeaderTimeoutSeconds * 1000,
+    defaultCertificate: config.routerHttpsPort === null ? undefined : await loadDefaultCertificate(config.dataDir, log),
+    routeLeaseGraceMs: config.routeTtlSeconds * 1000,
+    onRequest: cache ? (entry: RequestLogEntry) => void publishRequestLine(cache.events, entry) : undefined,
+  };
+}
+
 /**
  * The router alone with the nginx engine: this one process follows etcd and drives nginx, whose
  * DEIS_ROUTER_WORKERS worker processes serve the traffic.
@@ -156,15 +163,7 @@ async function runNginxRouter(config: PlatformConfig, log: Logger, announce: Ann
     engine: "nginx",
     nginx: { dataDir: config.dataDir, binary: config.nginxPath, workers: config.routerWorkers },
     discovery,
-    host: config.host,
-    port: config.routerPort,
-    httpsPort: config.routerHttpsPort,
-    log,
-    backendTimeoutMs: config.routerBackendTimeoutSeconds * 1000,
-    headerTimeoutMs: config.routerHeaderTimeoutSeconds * 1000,
-    defaultCertificate: config.routerHttpsPort === null ? undefined : await loadDefaultCertificate(config.dataDir, log),
-    routeLeaseGraceMs: config.routeTtlSeconds * 1000,
-    onRequest: cache ? (entry) => void publishRequestLine(cache.events, entry) : undefined,
+    ...(await standaloneRouterOptions(config, log, cache)),
   }).catch(async (error: unknown) => {
     await discovery.close();
     await cache?.close();

@@ -89,6 +89,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
         drainSeconds: config.drainSeconds,
         reconcileSeconds: config.reconcileSeconds,
         routeTtlSeconds: config.routeTtlSeconds,
+        oneOffsPerApp: config.oneOffsPerApp,
         candidate: `${hostname()}:${process.pid}`,
         scheduler: config.scheduler,
       },

@@ -106,6 +106,8 @@ export interface PlatformConfig {
   /** An interactive one-off session (`deis run -it`) ends after this many seconds with no byte either way, or this many in all. */
   readonly runIdleSeconds: number;
   readonly runMaxSeconds: number;
+  /** One-offs (run, run:detached, run -it) an app may have running at once. */
+  readonly oneOffsPerApp: number;
   /** Every app process's and one-off's memory ("512M"; an app's limits override it) and pids limits. */
   readonly defaultMemory: string;
   readonly defaultPids: number;
@@ -302,6 +304,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     buildConcurrency: integer(env, "DEIS_BUILD_CONCURRENCY", 2, 1, 64),
     releasePhaseTimeoutSeconds: integer(env, "DEIS_RELEASE_PHASE_TIMEOUT_SECONDS", 600, 1, 86_400),
     runIdleSeconds: integer(env, "DEIS_RUN_IDLE_SECONDS", 3600, 1, 86_400),
+    oneOffsPerApp: integer(env, "DEIS_ONE_OFFS_PER_APP", 10, 1, 1000),
     runMaxSeconds: integer(env, "DEIS_RUN_MAX_SECONDS", 86_400, 1, 604_800),
     defaultMemory: quantity(env, "DEIS_DEFAULT_MEMORY", "512M", memoryBytes),
     defaultPids: integer(env, "DEIS_DEFAULT_PIDS", 256, 16, 1_000_000),

@@ -4,14 +4,17 @@ import { type TestPlatform, startTestPlatform } from "../harness/platform";
 import { eventually } from "../harness/wait";
 import { type CliUser, registeredUser } from "./cli-harness";
 
-/** `deis run:detached`: a one-off in the background, its output in the app's log under its name; ps lists it, ps:stop ends it. */
+/**
+ * `deis run:detached`: a one-off in the background, its output in the app's log under its name; ps
+ * lists it, ps:stop ends it. An app may run at most DEIS_ONE_OFFS_PER_APP one-offs at once (2 here).
+ */
 describe("deis run:detached", () => {
   let t: TestPlatform;
   let alice: CliUser;
   const app = uniqueApp("cli-detached");
 
   beforeAll(async () => {
-    t = await startTestPlatform();
+    t = await startTestPlatform({ env: { DEIS_ONE_OFFS_PER_APP: "2" } });
     alice = await registeredUser(t.url, "alice");
     await alice.ok(["create", app, "--no-remote"]);
     await alice.ok(["builds:create", ECHO_IMAGE, "--procfile", "web=node /app/server.js", "-a", app]);
@@ -43,6 +46,22 @@ describe("deis run:detached", () => {
     expect((await alice.ok(["ps:stop", name!, "-a", app])).stdout).toBe(`Stopped ${name} of ${app}\n`);
     const after = (await alice.ok(["ps", "-a", app, "--json"])).json() as { type: string }[];
     expect(after.map((p) => p.type)).toEqual(["web"]);
+  });
+
+  test("one more one-off than DEIS_ONE_OFFS_PER_APP is refused, naming the limit; stopping one makes room", async () => {
+    const names: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const started = await alice.ok(["run:detached", "-a", app, "--", "sleep", "600"]);
+      names.push(/ as (run\.\d{4})\n/.exec(started.stdout)![1]);
+    }
+    for (const command of [["run:detached", "-a", app, "--", "sleep", "600"], ["run", "-T", "-a", app, "--", "true"]]) {
+      const refused = await alice.run(command);
+      expect(refused).toMatchObject({ code: 1, stdout: "" });
+      expect(refused.stderr).toContain(`${app} already has 2 one-off processes running, the most an app may have at once (DEIS_ONE_OFFS_PER_APP=2)`);
+    }
+    await alice.ok(["ps:stop", names[0], "-a", app]);
+    expect((await alice.run(["run", "-T", "-a", app, "--", "true"])).code).toBe(0);
+    await alice.ok(["ps:stop", names[1], "-a", app]);
   });
 
   test("an app with nothing deployed is refused with the reason", async () => {

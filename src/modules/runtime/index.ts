@@ -28,6 +28,8 @@ export interface RuntimeOptions {
   readonly drainSeconds: number;
   readonly reconcileSeconds: number;
   readonly routeTtlSeconds: number;
+  /** One-offs an app may have running at once (run, run:detached, run -it). */
+  readonly oneOffsPerApp: number;
   /** This process, in the reconciler election. */
   readonly candidate: string;
   /** Where processes run: containers on the local engine (default), or Swarm services across a swarm's nodes. */
@@ -82,7 +84,7 @@ export function createRuntime(
     engine,
     images,
     deps.names,
-    { registry: options.registry, pushReleases: options.registry !== null && options.scheduler === "swarm", defaultPort: 5000, platformId: options.platformId },
+    { registry: options.registry, pushReleases: options.registry !== null && options.scheduler === "swarm", defaultPort: 5000, platformId: options.platformId, oneOffsPerApp: options.oneOffsPerApp },
     log,
   );
   const reconciler = new Reconciler(

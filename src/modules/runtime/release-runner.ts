@@ -1,7 +1,9 @@
+import { stateConflict } from "../../core/errors";
 import type { Logger } from "../../core/logger";
 import type { DockerEngine, ImageNames, ImagePolicy, TerminalContainer, TerminalSize } from "../docker";
 import type { RegistryClient } from "../registry";
-import { interactiveOneOffs } from "./one-off";
+import { LABELS } from "./naming";
+import { ONE_OFF_TYPE, interactiveOneOffs } from "./one-off";
 import { type AppPlan, DeployFailed, type ExpectedApp, type OneOffOptions, type ProcessStatus, type RouteSink, type RunResult, type RuntimeNode, type Scheduler } from "./scheduler";
 
 /**
@@ -24,6 +26,8 @@ export interface ReleaseRunnerOptions {
   readonly defaultPort: number;
   /** Marks this platform's containers (label deis.platform). */
   readonly platformId: string;
+  /** One-offs an app may have running at once: one tenant cannot fill the host with them. */
+  readonly oneOffsPerApp: number;
 }
 
 /**
@@ -85,6 +89,7 @@ export class ReleaseRunner {
   }
 
   async run(plan: ReleasePlan, command: string, timeoutMs: number): Promise<RunResult> {
+    await this.roomForOneOff(plan.app);
     return this.scheduler.run(await this.prepare(plan), command, timeoutMs);
   }
 
@@ -99,6 +104,7 @@ export class ReleaseRunner {
 
   /** An interactive one-off (`deis run -it`) with a terminal of `size`; the caller removes it. */
   async runInteractive(plan: ReleasePlan, command: string, size: TerminalSize): Promise<TerminalContainer> {
+    await this.roomForOneOff(plan.app);
     return this.scheduler.runInteractive(await this.prepare(plan), command, size);
   }
 
@@ -113,6 +119,7 @@ export class ReleaseRunner {
   }
 
   async runDetached(plan: ReleasePlan, command: string): Promise<string> {
+    await this.roomForOneOff(plan.app);
     return this.scheduler.runDetached(await this.prepare(plan), command);
   }
 
@@ -142,6 +149,21 @@ export class ReleaseRunner {
   /** Apps the engine runs processes for (so a destroyed app's leftovers are found). */
   apps(): Promise<string[]> {
     return this.scheduler.apps();
+  }
+
+  /**
+   * Refuses a one-off (run, run:detached, run -it, a cron run) while the app already has
+   * `oneOffsPerApp` of them running. The release phase is the platform's own and is not counted against.
+   */
+  private async roomForOneOff(app: string): Promise<void> {
+    const max = this.options.oneOffsPerApp;
+    const labels = [`${LABELS.platform}=${this.options.platformId}`, `${LABELS.app}=${app}`, `${LABELS.type}=${ONE_OFF_TYPE}`];
+    const running = (await this.engine.listContainers(labels)).filter((c) => c.state === "running" || c.state === "created").length;
+    if (running >= max) {
+      throw stateConflict(
+        `${app} already has ${running} one-off processes running, the most an app may have at once (DEIS_ONE_OFFS_PER_APP=${max}): stop one with deis ps:stop run.N, or wait for one to end`,
+      );
+    }
   }
 
   /** The release's image, checked again and named for the release (pushed for Swarm), and its port. */

@@ -64,6 +64,12 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ DEIS_RUN_MAX_SECONDS: "1h" })).toThrow(new ConfigError("DEIS_RUN_MAX_SECONDS", 'must be a whole number, got "1h"'));
   });
 
+  test("one-offs per app: 10 by default, 1 to 1000", () => {
+    expect(loadConfig({})).toMatchObject({ oneOffsPerApp: 10 });
+    expect(loadConfig({ DEIS_ONE_OFFS_PER_APP: "3" })).toMatchObject({ oneOffsPerApp: 3 });
+    expect(() => loadConfig({ DEIS_ONE_OFFS_PER_APP: "0" })).toThrow(new ConfigError("DEIS_ONE_OFFS_PER_APP", "must be between 1 and 1000, got 0"));
+  });
+
   test("drain exceptions: off by default; a list of addresses and CIDRs", () => {
     expect(loadConfig({})).toMatchObject({ drainsAllowPrivate: false, drainsAllow: [] });
     expect(loadConfig({ DEIS_DRAINS_ALLOW_PRIVATE: "1", DEIS_DRAINS_ALLOW: "127.0.0.1/32, fd00::1" })).toMatchObject({

@@ -55,8 +55,11 @@ describe.each(engines)("router (%s engine) while its etcd is down", (engine) => 
     discovery = openDiscovery([etcd.endpoints]);
     const [before, after] = [await TestBackend.start("before-outage"), await TestBackend.start("after-outage")];
     backends.push(before, after);
-    await writer.put(platformKey("domain"), PLATFORM_DOMAIN);
-    await before.publish(writer, "steady");
+    await eventually("the first writes", async () => {
+      await writer.put(platformKey("domain"), PLATFORM_DOMAIN);
+      await before.publish(writer, "steady");
+      return true;
+    });
     router = await startRouter({ discovery, host: "127.0.0.1", port: 0, log: createLogger("info"), ...engineOptions(engine) });
     await eventually("the first route", async () => (router.table.resolve(`steady.${PLATFORM_DOMAIN}`)?.backends.length === 1 ? true : undefined));
     await router.settled();
@@ -80,7 +83,11 @@ describe.each(engines)("router (%s engine) while its etcd is down", (engine) => 
       return answer.status === 200 && echoOf(answer).backend === "after-outage" ? true : undefined;
     });
     // Still following: a removal after the restart is seen as well.
-    await writer.delete(serviceKey("steady", before.name));
+    // Each write may meet an etcd still busy with its restart (its operations are bounded to 1 s): retried.
+    await eventually("a delete after the restart", async () => {
+      await writer.delete(serviceKey("steady", before.name));
+      return true;
+    });
     await eventually("the removed route to go", async () => ((await send(router.port, `steady.${PLATFORM_DOMAIN}`)).status === 503 ? true : undefined));
     expect(echoOf(await send(router.port, `fresh.${PLATFORM_DOMAIN}`)).backend).toBe("after-outage");
   });

@@ -86,6 +86,16 @@ export function stopPid(pid: number | undefined, signal: NodeJS.Signals = "SIGTE
   }
 }
 
+/** True while a process with this PID exists (signal 0 checks without signalling). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function isRoot(): boolean {
   return typeof process.getuid === "function" && process.getuid() === 0;
 }

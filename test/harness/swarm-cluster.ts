@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DockerEngine } from "../../src/modules/docker";
 import { startRegistry } from "../../src/modules/registry";
 import { prepareDocker } from "./docker";
-import { freePort } from "./processes";
+import { freePort, pidAlive } from "./processes";
 import { scaled } from "./time";
 
 const SCRIPT = join(__dirname, "..", "..", "scripts", "swarm-cluster.sh");
@@ -85,21 +85,12 @@ export async function startSwarmCluster(root: string, id = Number(process.env.DE
         if (!existsSync(pidfile)) throw new Error(`node ${i} has no dockerd.pid`);
         const pid = Number(readFileSync(pidfile, "utf8"));
         await script(["stop-node", String(i), state], id, scaled(120_000));
-        if (isAlive(pid)) throw new Error(`dockerd ${pid} of node ${i} is still running`);
+        if (pidAlive(pid)) throw new Error(`dockerd ${pid} of node ${i} is still running`);
       },
       stop,
     };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

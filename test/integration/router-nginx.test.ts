@@ -10,7 +10,7 @@ import { RouterMetrics } from "../../src/modules/metrics";
 import { type RunningRouter, startRouter } from "../../src/modules/proxy";
 import { NginxProcess, findNginxBinary } from "../../src/modules/proxy/nginx/nginx-process";
 import { testEnv } from "../harness/env";
-import { freePort } from "../harness/processes";
+import { freePort, pidAlive } from "../harness/processes";
 import { hashPassword } from "../../src/modules/controller/services/password";
 import { PLATFORM_DOMAIN, TestBackend, clientAgent, echoOf, rawExchange, send, uniqueApp, until } from "./router-helpers";
 
@@ -26,15 +26,6 @@ function get(port: number): Promise<string> {
     req.on("error", reject);
     req.end();
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A configuration answering `text` on `port`, and its generation on the control port. */
@@ -77,7 +68,7 @@ describe("the nginx engine's process", () => {
     } finally {
       const pid = nginx.pid!;
       await nginx.stop();
-      expect(alive(pid)).toBe(false);
+      expect(pidAlive(pid)).toBe(false);
     }
   });
 });
@@ -120,7 +111,7 @@ describe("the router's nginx engine", () => {
     expect(statSync(join(prefix, "nginx.conf")).mode & 0o777).toBe(0o600);
     expect(statSync(join(prefix, "requests.log")).mode & 0o777).toBe(0o600);
     const master = masterPid();
-    expect(alive(master)).toBe(true);
+    expect(pidAlive(master)).toBe(true);
     const workers = () => readFileSync(`/proc/${master}/task/${master}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
     const uidOf = (pid: number) => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
     const own = process.getuid!();
@@ -185,7 +176,7 @@ describe("the router's nginx engine", () => {
     }, "the orphan's pid file");
     const next = await startRouter(options);
     try {
-      expect(alive(orphan.pid!)).toBe(false);
+      expect(pidAlive(orphan.pid!)).toBe(false);
       expect(Number(readFileSync(join(ownPrefix, "nginx.pid"), "utf8"))).not.toBe(orphan.pid);
       expect((await send(next.port, "nowhere.invalid", "/healthz")).status).toBe(200);
     } finally {
@@ -256,9 +247,9 @@ describe("the router's nginx engine", () => {
     const own = await startRouter({ discovery, host: "127.0.0.1", port: 0, log: createLogger("silent"), engine: "nginx", nginx: { dataDir: ownDir, workers: 1 } });
     expect((await send(own.port, "nowhere.invalid", "/healthz")).status).toBe(200);
     const master = Number(readFileSync(join(ownDir, "router", "nginx", "nginx.pid"), "utf8"));
-    expect(alive(master)).toBe(true);
+    expect(pidAlive(master)).toBe(true);
     await own.close();
-    expect(alive(master)).toBe(false);
+    expect(pidAlive(master)).toBe(false);
     await expect(send(own.port, "nowhere.invalid", "/healthz")).rejects.toThrow();
   });
 });

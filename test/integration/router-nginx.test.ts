@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
-import { request } from "node:http";
+import { Agent, request } from "node:http";
 import { Registry } from "prom-client";
 import WebSocket from "ws";
 import { join } from "node:path";
@@ -22,6 +22,23 @@ function get(port: number): Promise<string> {
       let body = "";
       res.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
       res.on("end", () => resolve(body));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** GET / through the router on `agent` (keep-alive): the backend that answered and the client socket's port. */
+function keptAlive(agent: Agent, port: number, host: string): Promise<{ backend: string; localPort: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path: "/", agent, headers: { host } }, (res) => {
+      const localPort = res.socket.localPort!;
+      let body = "";
+      res.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => {
+        if (res.statusCode !== 200) return reject(new Error(`expected 200, got ${res.statusCode}: ${body}`));
+        resolve({ backend: (JSON.parse(body) as { backend: string }).backend, localPort });
+      });
     });
     req.on("error", reject);
     req.end();
@@ -145,6 +162,61 @@ describe("the router's nginx engine", () => {
     await discovery.put(serviceKey(app, `${app}.v1.web.1`), backend.address);
     await router.settled();
     expect(generation() - before).toBe(1);
+  });
+
+  test("a redeploy changes backends without a reload: a keep-alive client's connection stays open and reaches the new process", async () => {
+    const app = uniqueApp("noreload");
+    const [old, next] = [await TestBackend.start("old-web"), await TestBackend.start("new-web")];
+    backends.push(old, next);
+    await discovery.put(appKey(app), JSON.stringify({ maintenance: false, allow: [], basicAuth: null })); // as the platform keeps it
+    await old.publish(discovery, app);
+    await until(() => router.table.resolve(`${app}.${PLATFORM_DOMAIN}`)?.backends.length === 1, "the app in the table");
+    await router.settled();
+    const before = generation();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await keptAlive(agent, router.port, `${app}.${PLATFORM_DOMAIN}`);
+      expect(first.backend).toBe("old-web");
+      // The release after it: the new process routed, the old one gone (as the deployer does).
+      await next.publish(discovery, app);
+      await discovery.delete(serviceKey(app, "old-web"));
+      await until(() => router.table.resolve(`${app}.${PLATFORM_DOMAIN}`)?.backends.length === 1 && router.table.resolve(`${app}.${PLATFORM_DOMAIN}`)?.backends[0].port === next.port, "the new backend alone in the table");
+      await router.settled();
+      const second = await keptAlive(agent, router.port, `${app}.${PLATFORM_DOMAIN}`);
+      expect(second.backend).toBe("new-web");
+      expect(second.localPort).toBe(first.localPort); // the same client connection
+      expect(generation()).toBe(before);
+      // No backends left: the 503 page, still without a reload.
+      await discovery.delete(serviceKey(app, "new-web"));
+      await until(() => (router.table.resolve(`${app}.${PLATFORM_DOMAIN}`)?.backends.length ?? 0) === 0, "no backends in the table");
+      await router.settled();
+      expect((await send(router.port, `${app}.${PLATFORM_DOMAIN}`)).status).toBe(503);
+      expect(generation()).toBe(before);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  test("a master that dies is started again and gets every app's backends again", async () => {
+    const app = uniqueApp("respawn");
+    const backend = await TestBackend.start("respawn-web");
+    backends.push(backend);
+    await backend.publish(discovery, app);
+    await until(() => router.table.resolve(`${app}.${PLATFORM_DOMAIN}`)?.backends.length === 1, "the app in the table");
+    await router.settled();
+    const master = masterPid();
+    // Killed outright, its workers live on holding the ports: the router stops them and starts a master.
+    process.kill(master, "SIGKILL");
+    await until(() => !pidAlive(master), "the master gone");
+    await until(() => {
+      try {
+        return masterPid() !== master && pidAlive(masterPid());
+      } catch {
+        return false;
+      }
+    }, "a new master");
+    await router.settled();
+    expect(echoOf(await send(router.port, `${app}.${PLATFORM_DOMAIN}`)).backend).toBe("respawn-web");
   });
 
   test("a backend whose host name does not resolve is left out instead of blocking every later change", async () => {

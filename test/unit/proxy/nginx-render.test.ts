@@ -12,6 +12,8 @@ const SETTINGS: NginxSettings = {
   httpsPort: 8443,
   controlPort: 9999,
   generation: 7,
+  controlToken: "0123456789abcdef0123456789abcdef",
+  modules: ["/usr/lib/nginx/modules/ndk_http_module.so", "/usr/lib/nginx/modules/ngx_http_lua_module.so"],
   prefix: "/data/router/nginx",
   user: "nobody nogroup",
   workers: 2,
@@ -59,7 +61,7 @@ describe("nginx configuration from the route table", () => {
   test("an empty table renders (the variables the log format names are declared anyway)", () => {
     const empty = renderNginxConfig(new RouteTable().routingView(), SETTINGS);
     expect(empty).toContain('set $deis_app "";');
-    expect(empty).not.toMatch(/^ *upstream /m);
+    expect(empty.match(/^ *upstream /gm)).toEqual(["  upstream "]); // the balancer's, for every app
   });
 
   test("is pure: the same table and settings render the same text", () => {
@@ -67,24 +69,48 @@ describe("nginx configuration from the route table", () => {
     expect(renderNginxConfig(routes.routingView(), { ...SETTINGS, generation: 8 })).not.toBe(config);
   });
 
-  test("one server per app: platform name, exact domains, wildcard domains as one-label regexes; round robin upstream in container order", () => {
+  test("backends are not in the configuration: a redeploy or a scale renders the same text (no reload)", () => {
+    const moved = table({
+      [platformKey("domain")]: "apps.test",
+      [serviceKey("shop", "shop.v2.web.1")]: "127.0.0.1:6001",
+      [domainKey("shop.example.com")]: "shop",
+      [domainKey("*.zone.example.org")]: "shop",
+      [appKey("shop")]: JSON.stringify({ maintenance: false, allow: [], basicAuth: null }),
+      [appKey("locked")]: JSON.stringify({ maintenance: true, allow: ["10.0.0.0/8", "2001:db8::/32"], basicAuth: { username: "u", passwordHash: "scrypt$1$2$3$s$h" } }),
+      [appKey("odd")]: JSON.stringify({ maintenance: false, allow: ["10.0.0.0/8", "not-a-cidr"], basicAuth: null }),
+      [certKey("shop.example.com")]: JSON.stringify({ certificate: pem("CERTIFICATE", "shop-cert"), key: pem("PRIVATE KEY", "shop-key") }),
+      [certKey("*.zone.example.org")]: JSON.stringify({ certificate: pem("CERTIFICATE", "x".repeat(4000)), key: pem("PRIVATE KEY", "zone-key") }),
+    });
+    expect(renderNginxConfig(moved.routingView(), SETTINGS)).toBe(config);
+    expect(config).not.toContain("5001");
+  });
+
+  test("the Lua balancer: modules loaded first, one dictionary, updates on the control port behind the token", () => {
+    expect(config.split("\n").slice(0, 2)).toEqual(SETTINGS.modules.map((module) => `load_module ${module};`));
+    expect(config).toContain("lua_shared_dict deis_backends 16m;");
+    expect(config).toMatch(/upstream deis_backends \{\n *server 0\.0\.0\.1;\n *balancer_by_lua_block \{ deis_router\.balance\(\) \}\n *keepalive 64;/);
+    expect(config).toContain('ngx.var.http_x_deis_router_token ~= "0123456789abcdef0123456789abcdef"');
+    expect(config).toMatch(/listen 127\.0\.0\.1:9999;\n.*\n *location = \/backends \{[^\n]*content_by_lua_block \{ deis_router\.update\(\) \}/);
+    expect(() => renderNginxConfig(routes.routingView(), { ...SETTINGS, controlToken: 'x"; os.exit()' })).toThrow(/hex/);
+  });
+
+  test("one server per app: platform name, exact domains, wildcard domains as one-label regexes; its backends by the balancer", () => {
     const shop = serverFor(config, "shop.apps.test");
     expect(shop).toContain('server_name shop.apps.test "~^[^.]+\\.zone\\.example\\.org$" shop.example.com;');
     expect(shop).toContain('set $deis_app "shop";');
     expect(shop).toMatch(/listen 127\.0\.0\.1:8080;\n *listen 127\.0\.0\.1:8443 ssl;/);
-    const upstream = /proxy_pass http:\/\/(deis_app_\d+);/.exec(shop)?.[1];
-    const block = new RegExp(`upstream ${upstream} \\{([^}]*)\\}`).exec(config)?.[1] ?? "";
-    expect(block.match(/server \S+/g)).toEqual(["server 127.0.0.1:5001", "server 127.0.0.1:5002"]);
-    expect(block).toContain("keepalive");
+    const proxied = "access_by_lua_block { deis_router.access() } proxy_pass http://deis_backends;";
     // Websockets by a location of their own with the same rules and a longer wait for the backend.
-    expect(shop).toContain("location / { if ($http_upgrade) { return 418; } proxy_pass");
-    expect(shop).toMatch(new RegExp(`location @deis_upgrade \\{ proxy_pass http://${upstream}; proxy_read_timeout 3600s;`));
+    expect(shop).toContain(`location / { if ($http_upgrade) { return 418; } ${proxied} }`);
+    expect(shop).toContain(`location @deis_upgrade { ${proxied} proxy_read_timeout 3600s;`);
     expect(config).toContain("proxy_read_timeout 30s;");
   });
 
   test("an app with no processes answers the 503 page; unknown hosts the 404 page and /healthz", () => {
     const locked = serverFor(config, "locked.apps.test");
-    expect(locked).not.toContain("proxy_pass http://deis_app");
+    expect(locked).not.toContain("proxy_pass http://deis_backends");
+    // The balancer answers the page when the app has no backends (lua.ts).
+    expect(config).toContain('return ngx.exec("@deis_no_backends")');
     const fallback = serverFor(config, "_");
     expect(fallback).toContain("listen 127.0.0.1:8080 default_server;");
     expect(fallback).toContain("@deis_not_found");
@@ -128,7 +154,7 @@ describe("nginx configuration from the route table", () => {
     // A list nginx cannot read in full denies everyone rather than letting anyone through.
     const view = routes.routingView();
     const odd = { ...view, apps: view.apps.map((app) => (app.name === "odd" ? { ...app, rules: { maintenance: false, allow: ["10.0.0.0/8", "10.0.0.0/99"], basicAuth: null } } : app)) };
-    expect(serverFor(renderNginxConfig(odd, SETTINGS), "odd.apps.test")).toContain("location / { deny all; try_files /.deis-none @deis_no_backends; }");
+    expect(serverFor(renderNginxConfig(odd, SETTINGS), "odd.apps.test")).toContain("location / { if ($http_upgrade) { return 418; } deny all; access_by_lua_block { deis_router.access() } proxy_pass http://deis_backends; }");
     expect(renderNginxConfig(routes.routingView(), { ...SETTINGS, authPort: null })).toContain("deny all; return 401;");
   });
 
@@ -185,7 +211,7 @@ describe("nginx configuration from the route table", () => {
   });
 
   test("runs as the given user, files under the prefix, request lines to a buffered file", () => {
-    expect(config.startsWith("user nobody nogroup;\n")).toBe(true);
+    expect(config.split("\n")[SETTINGS.modules.length]).toBe("user nobody nogroup;");
     expect(config).toContain("pid /data/router/nginx/nginx.pid;");
     expect(config).toContain("access_log /data/router/nginx/requests.log deis_request buffer=64k flush=100ms;");
     expect(config).toContain("listen 127.0.0.1:9999;");

@@ -1,5 +1,5 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { accessSync, constants, readFileSync } from "node:fs";
+import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
+import { accessSync, constants, existsSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { delimiter, join } from "node:path";
@@ -29,6 +29,25 @@ export function findNginxBinary(configured: string | null): string | null {
   return null;
 }
 
+/** The dynamic modules the balancer needs (lua.ts), in load order. */
+const LUA_MODULES = ["ndk_http_module.so", "ngx_http_lua_module.so"];
+export const LUA_PACKAGE_HINT = "the nginx engine needs nginx's Lua module: apt-get install -y libnginx-mod-http-lua";
+
+/**
+ * The `load_module` paths that give `binary` the Lua module: Debian's dynamic modules in the binary's
+ * modules path (`nginx -V`), none when the binary has it built in (OpenResty). Throws naming the package when neither.
+ */
+export function findLuaModules(binary: string): string[] {
+  // nginx -V prints its build (configure arguments included) on stderr.
+  const version = spawnSync(binary, ["-V"], { encoding: "utf8", timeout: 10_000 });
+  const built = `${version.stdout ?? ""}${version.stderr ?? ""}`;
+  const modulesPath = /--modules-path=(\S+)/.exec(built)?.[1] ?? "/usr/lib/nginx/modules";
+  const dynamic = LUA_MODULES.map((file) => join(modulesPath, file));
+  if (dynamic.every((file) => existsSync(file))) return dynamic;
+  if (/--add-module=\S*lua-nginx-module/.test(built)) return [];
+  throw new Error(`${LUA_PACKAGE_HINT} (no ${dynamic.join(" or ")})`);
+}
+
 export interface NginxProcessOptions {
   readonly binary: string;
   /** nginx's prefix (-p): its configuration, pid file, error log and temp files. */
@@ -38,6 +57,8 @@ export interface NginxProcessOptions {
   /** Worker processes the configuration asks for, to know when a reload's old workers are gone. */
   readonly workers: number;
   readonly log: Logger;
+  /** Called when a master that died has been started again (its shared memory, the backends, is new). */
+  readonly onRestart?: () => void;
 }
 
 /**
@@ -99,6 +120,11 @@ export class NginxProcess {
     // Until the old workers have stopped accepting, a new connection may still reach one.
     await this.settled();
     return null;
+  }
+
+  /** Resolves once nginx answers the configuration in place (throws after a while when it does not). */
+  ready(): Promise<void> {
+    return this.serving(this.generation);
   }
 
   /** Resolves once nginx answers the configuration in place and its older workers are gone (briefly bounded). */
@@ -184,11 +210,38 @@ export class NginxProcess {
       this.options.log.error({ pid: child.pid, code, signal }, "nginx exited; starting it again with the last good configuration");
       this.restartTimer = setTimeout(() => {
         this.restartTimer = null;
-        if (!this.stopping) this.spawn();
+        if (this.stopping) return;
+        void this.stopOrphans().finally(() => {
+          if (this.stopping) return;
+          this.spawn();
+          this.options.onRestart?.();
+        });
       }, RESTART_DELAY_MS);
       this.restartTimer.unref();
     });
     this.options.log.info({ pid: child.pid, prefix: this.options.prefix }, "nginx started");
+  }
+
+  /**
+   * Workers outlive a master killed outright and keep its listening sockets (so a new master cannot
+   * bind): every nginx process still holding the control port's socket, which only this router's
+   * nginx listens on, is stopped (SIGTERM, then SIGKILL).
+   */
+  private async stopOrphans(): Promise<void> {
+    const orphans = listeningHolders(this.options.controlPort).filter((pid) => commandOf(pid).startsWith("nginx:"));
+    if (orphans.length === 0) return;
+    this.options.log.warn({ pids: orphans }, "stopping the workers the dead nginx master left");
+    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+      for (const pid of orphans.filter(alive)) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // gone meanwhile
+        }
+      }
+      for (let i = 0; i < STOP_GRACE_MS / 20 && orphans.some(alive); i++) await sleep(20);
+      if (!orphans.some(alive)) return;
+    }
   }
 
   /** Polls the control port until it answers `generation` (or a later one). */
@@ -223,6 +276,52 @@ function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The processes holding a listening TCP socket on `port` (Linux /proc, this network namespace). */
+function listeningHolders(port: number): number[] {
+  const inodes = new Set<string>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text: string;
+    try {
+      text = readFileSync(table, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // local_address is ADDR:PORT in hex; state 0A is LISTEN; field 9 the socket's inode.
+      if (fields.length > 9 && fields[3] === "0A" && parseInt(fields[1].split(":")[1], 16) === port) inodes.add(fields[9]);
+    }
+  }
+  if (inodes.size === 0) return [];
+  const holders: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${entry}/fd`);
+    } catch {
+      continue;
+    }
+    const holds = fds.some((fd) => {
+      try {
+        return inodes.has(/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${entry}/fd/${fd}`))?.[1] ?? "");
+      } catch {
+        return false;
+      }
+    });
+    if (holds) holders.push(Number(entry));
+  }
+  return holders;
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+  } catch {
+    return "";
   }
 }
 

@@ -1,4 +1,4 @@
-import { X509Certificate, createPrivateKey } from "node:crypto";
+import { X509Certificate, createPrivateKey, randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { type Server, createServer } from "node:http";
 import { lookup } from "node:dns/promises";
@@ -10,13 +10,16 @@ import { generateDefaultCertificate } from "../default-certificate";
 import { followRoutes } from "../route-loader";
 import type { RoutingView } from "../route-table";
 import type { RouterOptions, RunningRouter } from "../router";
-import { NginxProcess, findNginxBinary } from "./nginx-process";
+import { BackendSync } from "./backend-sync";
+import { NginxProcess, findLuaModules, findNginxBinary } from "./nginx-process";
 import { type NginxSettings, renderNginxConfig } from "./render";
 import { parseRequestLine } from "./request-line";
 import { RequestLogTail } from "./request-log-tail";
 
-/** Route changes within this long of the first are rendered and loaded together (one reload). */
+/** Route changes within this long of the first are applied together (one backends update, one reload). */
 export const COALESCE_MS = 100;
+/** After a backends update nginx did not take (it was starting again), the next try. */
+const RETRY_MS = 1_000;
 
 export interface NginxEngineOptions {
   /** The platform's data dir: nginx's files go under `<dataDir>/router/nginx/`. */
@@ -30,8 +33,9 @@ export interface NginxEngineOptions {
 /**
  * The router with nginx as its data plane: this process follows discovery into the same route
  * table as the Node router, renders it into an nginx configuration (render.ts), and keeps one nginx
- * master running it (nginx-process.ts), reloading it gracefully after route changes (bursts within
- * {@link COALESCE_MS} make one reload). It also answers nginx's basic-auth checks (the platform
+ * master running it (nginx-process.ts). Backends go to nginx's Lua balancer without a reload
+ * (backend-sync.ts, lua.ts); a change of apps, domains, rules or certificates reloads nginx
+ * gracefully (bursts within {@link COALESCE_MS} make one update). It also answers nginx's basic-auth checks (the platform
  * stores scrypt hashes, which nginx's auth_basic cannot read) and follows the file nginx writes its
  * request lines to (buffered), handing them to `onRequest` and counting them in `metrics` like the
  * Node router does (its /metrics on the router's port is not served: the API's is).
@@ -40,6 +44,7 @@ export async function startNginxRouter(options: RouterOptions, engine: NginxEngi
   const log = options.log.child({ module: "router", engine: "nginx" });
   const binary = findNginxBinary(engine.binary ?? null);
   if (binary === null) throw new Error(`no nginx binary found (${engine.binary ?? "/usr/sbin/nginx or PATH"}); install Debian's nginx package or set DEIS_NGINX_PATH`);
+  const modules = findLuaModules(binary);
   const prefix = join(engine.dataDir, "router", "nginx");
   const workers = Math.max(1, engine.workers ?? availableParallelism());
   const closers: (() => Promise<void>)[] = [];
@@ -70,7 +75,9 @@ export async function startNginxRouter(options: RouterOptions, engine: NginxEngi
     );
     closers.push(() => closeServer(auth.server));
 
-    const nginx = new NginxProcess({ binary, prefix, controlPort: await freePort("127.0.0.1"), workers, log });
+    /** What a master started again does: its backends dictionary is empty, so all are sent again. */
+    let restarted = (): void => undefined;
+    const nginx = new NginxProcess({ binary, prefix, controlPort: await freePort("127.0.0.1"), workers, log, onRestart: () => restarted() });
     let requestLog: string | null = null;
     const { onRequest } = options;
     const metrics = options.metrics?.router ?? null;
@@ -101,6 +108,8 @@ export async function startNginxRouter(options: RouterOptions, engine: NginxEngi
       httpsPort,
       controlPort: nginx.controlPort,
       generation: 1,
+      controlToken: randomBytes(24).toString("hex"),
+      modules,
       prefix,
       user: process.getuid?.() === 0 ? "nobody nogroup" : null,
       workers,
@@ -118,19 +127,24 @@ export async function startNginxRouter(options: RouterOptions, engine: NginxEngi
       return { ...view, apps: await resolve(view.apps), certificates: view.certificates.filter(usable) };
     };
     const render = (view: RoutingView, generation: number) => renderNginxConfig(view, { ...settings, generation });
+    const backends = new BackendSync(nginx.controlPort, settings.controlToken, log);
 
     closers.push(() => nginx.stop());
     let generation = 1;
     const first = await currentView();
     let served = render(first, 0);
     await nginx.start(render(first, generation), generation);
+    await backends.push(first.apps);
 
-    // Coalesced reloads: one timer per burst; a render equal to the one serving changes nothing.
+    // Coalesced updates: one timer per burst. Backends first (no reload); a render equal to the one
+    // serving changes nothing, so a redeploy or a scale reloads nothing.
     let timer: NodeJS.Timeout | null = null;
     let applying: Promise<void> | null = null;
     let closed = false;
     const apply = async () => {
       const view = await currentView();
+      await nginx.ready();
+      await backends.push(view.apps);
       const unchanged = render(view, 0);
       if (unchanged === served) return;
       const problem = await nginx.apply(render(view, generation + 1), generation + 1);
@@ -147,13 +161,20 @@ export async function startNginxRouter(options: RouterOptions, engine: NginxEngi
       if (closed) return;
       if (applying) return void schedule();
       applying = apply()
-        .catch((error: unknown) => log.error({ err: error }, "nginx reload failed"))
+        .catch((error: unknown) => {
+          log.error({ err: error }, "nginx update failed; trying again");
+          if (!closed) setTimeout(schedule, RETRY_MS).unref();
+        })
         .finally(() => (applying = null));
     };
     const schedule = (): void => {
       if (timer === null && !closed) timer = setTimeout(run, COALESCE_MS);
     };
     changed = schedule;
+    restarted = () => {
+      backends.reset();
+      schedule();
+    };
     schedule(); // changes seen while nginx was starting
     closers.push(async () => {
       closed = true;

@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { APP_NAME_RE, RESERVED_APP_NAMES } from "../../controller/validation/names";
 import type { CertificatePair } from "../default-certificate";
+import { BACKENDS_DICT, BACKENDS_DICT_SIZE, BACKENDS_PATH, luaInit } from "./lua";
 import { HEALTHY, PAGES, type Page, unauthorizedPage } from "../pages";
 import type { RoutingView } from "../route-table";
 
@@ -14,6 +15,10 @@ export interface NginxSettings {
   readonly controlPort: number;
   /** Grows with every configuration; the control port answers it. */
   readonly generation: number;
+  /** The secret the router sends with backend updates on the control port. */
+  readonly controlToken: string;
+  /** `load_module` paths for the Lua module and its kit (Debian builds them as dynamic modules); none when built in. */
+  readonly modules: readonly string[];
   /** The nginx prefix (absolute): pid file, logs and temp files live there. */
   readonly prefix: string;
   /** `user` directive (worker processes' user and group) when nginx starts as root; null: none. */
@@ -62,8 +67,9 @@ const SAFE_NAME_RE = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
  * Renders the nginx configuration for a route table (pure: same view and settings, same text).
  *
  * One `server` per app (its platform name and custom domains; `*.zone` as a one-label regex, as
- * the Node router matches), a default server for unknown hosts (404, `/healthz`), upstreams for
- * round robin with keep-alive, the router's own pages (pages.ts) with the same status and headers,
+ * the Node router matches), a default server for unknown hosts (404, `/healthz`), one upstream whose
+ * Lua balancer takes each app's backends from a shared dictionary (lua.ts: backends change without a
+ * reload), with keep-alive, the router's own pages (pages.ts) with the same status and headers,
  * access rules in nginx's access phase (allow/deny; basic auth by auth_request to the router),
  * maintenance and "no processes" after them, certificates by SNI from maps (`data:` values, so the
  * unprivileged workers read no key file), and request lines to a buffered file the router follows.
@@ -75,6 +81,7 @@ export function renderNginxConfig(view: RoutingView, settings: NginxSettings): s
     if (settings.httpsPort !== null) lines.push(`    listen ${listenAddress(settings.host, settings.httpsPort)} ssl${extra};`);
     return lines.join("\n");
   };
+  for (const module of settings.modules) out.push(`load_module ${module};`);
   if (settings.user) out.push(`user ${settings.user};`);
   out.push(
     `worker_processes ${settings.workers};`,
@@ -123,11 +130,24 @@ export function renderNginxConfig(view: RoutingView, settings: NginxSettings): s
   }
   if (settings.httpsPort !== null) out.push(...certificateMaps(view, settings));
 
-  // The generation, on loopback only: how the supervisor knows a reload is serving.
+  // Backends by app, changed by the router without a reload; one upstream balances them all.
+  out.push(
+    `  lua_shared_dict ${BACKENDS_DICT} ${BACKENDS_DICT_SIZE};`,
+    `  init_by_lua_block {${luaInit(settings.controlToken)}}`,
+    "  upstream deis_backends {",
+    "    server 0.0.0.1;", // never used: the balancer sets every peer
+    "    balancer_by_lua_block { deis_router.balance() }",
+    "    keepalive 64;",
+    "    keepalive_requests 100000;",
+    "  }",
+  );
+
+  // The generation, on loopback only: how the supervisor knows a reload is serving; and backend updates.
   out.push(
     "  server {",
     `    listen 127.0.0.1:${settings.controlPort};`,
     `    location / { default_type text/plain; return 200 "${settings.generation}"; }`,
+    `    location = ${BACKENDS_PATH} { client_max_body_size 8m; client_body_buffer_size 8m; default_type text/plain; content_by_lua_block { deis_router.update() } }`,
     "  }",
   );
 
@@ -149,7 +169,6 @@ export function renderNginxConfig(view: RoutingView, settings: NginxSettings): s
 
   const platformDomain = view.platformDomain && SAFE_NAME_RE.test(view.platformDomain) ? view.platformDomain : null;
   const customDomains = new Set(view.apps.flatMap((app) => app.domains));
-  let index = 0;
   for (const app of view.apps) {
     if (!APP_NAME_RE.test(app.name) && !SAFE_NAME_RE.test(app.name)) continue;
     const names: string[] = [];
@@ -168,21 +187,14 @@ export function renderNginxConfig(view: RoutingView, settings: NginxSettings): s
       names.unshift(platformName);
     }
     if (names.length === 0) continue;
-    index += 1;
-    const upstream = `deis_app_${index}`;
-    if (app.backends.length > 0) {
-      out.push(`  upstream ${upstream} {`);
-      for (const backend of app.backends) out.push(`    server ${listenAddress(backend.host, backend.port)} max_fails=0;`);
-      out.push("    keepalive 64;", "    keepalive_requests 100000;", "  }");
-    }
-    out.push(...appServer(app.name, names, app.rules, app.backends.length > 0 ? upstream : null, settings, listen("")));
+    out.push(...appServer(app.name, names, app.rules, settings, listen("")));
   }
 
   // Before every app has its key, any valid name on the platform domain is an app with no processes (503).
   if (platformDomain && !view.appsListed) {
     const reserved = [...RESERVED_APP_NAMES].map(regexEscape).join("|");
     const name = `"~^(?!(?:${reserved})\\.)(?<deis_name>[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?)\\.${regexEscape(platformDomain)}$"`;
-    out.push(...appServer("$deis_name", [name], null, null, settings, listen("")));
+    out.push(...appServer("$deis_name", [name], null, settings, listen("")));
   }
   out.push("}");
   return `${out.join("\n")}\n`;
@@ -192,7 +204,6 @@ function appServer(
   app: string,
   names: readonly string[],
   rules: RoutingView["apps"][number]["rules"],
-  upstream: string | null,
   settings: NginxSettings,
   listen: string,
 ): string[] {
@@ -206,13 +217,13 @@ function appServer(
     access.push("deny all;");
   }
   if (rules?.basicAuth) access.push(settings.authPort === null ? "return 401;" : `auth_request ${AUTH_PATH};`);
-  let content: string;
-  if (rules?.maintenance) content = "try_files /.deis-none @deis_maintenance;";
-  else if (upstream === null) content = "try_files /.deis-none @deis_no_backends;";
-  else content = `proxy_pass http://${upstream};`;
+  // The balancer's check for backends comes last in the access phase (after the rules), as the
+  // Node router answers "no processes" only to a request its rules let through.
+  const proxied = rules?.maintenance ? null : "access_by_lua_block { deis_router.access() } proxy_pass http://deis_backends;";
+  const content = proxied ?? "try_files /.deis-none @deis_maintenance;";
   // Websockets go to a location of their own (same rules): nginx's read timeout bounds every wait
   // for the backend, and an open websocket may stay quiet far longer than a request's answer.
-  const upgrade = upstream === null ? "" : `location @deis_upgrade { ${[...access, content, `proxy_read_timeout ${UPGRADE_TIMEOUT_SECONDS}s; proxy_send_timeout ${UPGRADE_TIMEOUT_SECONDS}s;`].join(" ")} }`;
+  const upgrade = proxied === null ? "" : `location @deis_upgrade { ${[...access, content, `proxy_read_timeout ${UPGRADE_TIMEOUT_SECONDS}s; proxy_send_timeout ${UPGRADE_TIMEOUT_SECONDS}s;`].join(" ")} }`;
   lines.push(
     "    error_page 403 @deis_forbidden;",
     "    error_page 401 @deis_unauthorized;",

@@ -14,6 +14,7 @@ import { HookResolver } from "./hook.resolver";
 import { KeyResolver } from "./key.resolver";
 import { LogResolver } from "./log.resolver";
 import { auditMutations } from "./middlewares/audit";
+import { guardFields } from "./middlewares/guard-fields";
 import { rejectNulCharacters } from "./middlewares/reject-nul";
 import { PlatformResolver } from "./platform.resolver";
 import { CertificateResolver } from "./certificate.resolver";
@@ -66,15 +67,15 @@ const noTopicPubSub = {
 };
 
 /** Builds the API schema; `emitSchemaFile` writes schema/schema.graphql (see `npm run schema`). */
-export function buildApiSchema(emitSchemaFile?: string): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function buildApiSchema(emitSchemaFile?: string): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: [...RESOLVERS],
     authChecker,
     authMode: "error",
     validate: false,
     pubSub: noTopicPubSub,
-    // The audit comes first, so it records what the NUL check refuses too.
-    globalMiddlewares: [auditMutations, rejectNulCharacters],
     emitSchemaFile: emitSchemaFile ? { path: emitSchemaFile, sortedSchema: true } : false,
   });
+  // The audit comes first, so it records what the NUL check refuses too.
+  return guardFields(schema, [auditMutations, rejectNulCharacters]);
 }

@@ -7,7 +7,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 out="${BENCH_OUT:-$(mktemp -d -t deis-bench-XXXXXX)}"
 mkdir -p "$out"
-benches=(router redeploy redeploy-nginx push logs api scale footprint metrics interactive-run dashboard)
+# Every bench/<name>/run.ts (as the smoke test finds them), and bench:redeploy again on the nginx engine.
+benches=()
+for run in bench/*/run.ts; do benches+=("$(basename "$(dirname "$run")")"); done
+benches+=(redeploy-nginx)
 echo "==> benches into $out ($(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
 status=0
 for bench in "${benches[@]}"; do
@@ -15,7 +18,7 @@ for bench in "${benches[@]}"; do
   if [[ "$bench" == redeploy-nginx ]]; then name=redeploy env=(DEIS_ROUTER_ENGINE=nginx); fi
   echo "==> $bench (load $(cut -d' ' -f1 /proc/loadavg))"
   started=$SECONDS
-  if env "${env[@]}" npm run --silent "bench:$name" >"$out/$bench.log" 2>&1; then
+  if env "${env[@]}" node_modules/.bin/tsx "bench/$name/run.ts" >"$out/$bench.log" 2>&1; then
     echo "    done in $((SECONDS - started)) s"
   else
     echo "    FAILED (exit $?) after $((SECONDS - started)) s: see $out/$bench.log"

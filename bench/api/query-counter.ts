@@ -1,12 +1,38 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { Server } from "node:http";
 import type { Logger as TypeOrmLogger } from "typeorm";
 
+/** Set while this process handles an HTTP request (and in everything that handling goes on to). */
+const inRequest = new AsyncLocalStorage<true>();
+let marking = false;
+
 /**
- * A TypeORM logger that counts every SQL statement the platform sends (TypeORM calls logQuery for
- * each one, transaction statements included) and keeps their text while recording is on.
+ * Marks the handling of every HTTP request this process's servers receive (bench only: it wraps
+ * `Server.prototype.emit`), so a query is counted for the request that sent it and not for the
+ * background work (reconciler, log server, cron) that happens to run during it.
+ */
+function markRequests(): void {
+  if (marking) return;
+  marking = true;
+  const emit = Server.prototype.emit as (this: Server, event: string | symbol, ...args: unknown[]) => boolean;
+  Server.prototype.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
+    return event === "request" ? inRequest.run(true, () => emit.call(this, event, ...args)) : emit.call(this, event, ...args);
+  } as typeof Server.prototype.emit;
+}
+
+/**
+ * A TypeORM logger that counts every SQL statement a request sends (TypeORM calls logQuery for each
+ * one, transaction statements included, in the caller's async context) and keeps their text while
+ * recording is on; statements of background work are counted apart (`background`).
  */
 export class QueryCounter implements TypeOrmLogger {
   count = 0;
+  background = 0;
   private recorded: string[] | null = null;
+
+  constructor() {
+    markRequests();
+  }
 
   reset(): void {
     this.count = 0;
@@ -24,6 +50,10 @@ export class QueryCounter implements TypeOrmLogger {
   }
 
   logQuery(query: string, parameters?: unknown[]): void {
+    if (!inRequest.getStore()) {
+      this.background++;
+      return;
+    }
     this.count++;
     this.recorded?.push(parameters && parameters.length > 0 ? `${query} -- params: ${JSON.stringify(parameters)}` : query);
   }

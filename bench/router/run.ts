@@ -21,9 +21,12 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../test/harness/processes";
 import { SMOKE, benchNumber } from "../support/settings";
-import { type Started, startNginx, startNodeProgram } from "./processes";
+import { type Started, startNginx, startNodeProgram, treeCpuSeconds } from "./processes";
 import { measureRouteChanges } from "./route-change";
 import { type WrkResult, runWrk } from "./wrk";
+
+/** A wrk run with the CPU the target's processes spent per request answered. */
+type Measured = WrkResult & { readonly cpuUsPerRequest: number };
 
 const GOAL_RATIO_C64 = 0.5;
 const GOAL_ADDED_P50_US = 100;
@@ -131,16 +134,18 @@ async function main(): Promise<void> {
     // Warm-up: JIT, connection pools.
     for (const target of targets) await runWrk(target.process.port, `${APP}.${DOMAIN}`, 8, SMOKE ? 1 : 2);
 
-    const results = new Map<string, WrkResult[]>();
+    const results = new Map<string, Measured[]>();
     for (let round = 1; round <= ROUNDS; round++) {
       for (const connections of CONCURRENCY) {
         for (const target of targets) {
-          const result = await runWrk(target.process.port, `${APP}.${DOMAIN}`, connections, SECONDS);
+          const cpuBefore = treeCpuSeconds(target.process.pid);
+          const run = await runWrk(target.process.port, `${APP}.${DOMAIN}`, connections, SECONDS);
+          const result: Measured = { ...run, cpuUsPerRequest: ((treeCpuSeconds(target.process.pid) - cpuBefore) * 1e6) / run.requests };
           const key = `${target.label}@${connections}`;
           results.set(key, [...(results.get(key) ?? []), result]);
           console.log(
             `  round ${round} c${lpad(String(connections), 2)} ${pad(target.label, 34)} ${lpad(result.requestsPerSecond.toFixed(0), 7)} req/s` +
-              `  p50 ${lpad(result.p50Us.toFixed(0), 6)} us${result.errors ? `  ERRORS ${result.errors}` : ""}`,
+              `  p50 ${lpad(result.p50Us.toFixed(0), 6)} us  CPU ${lpad(result.cpuUsPerRequest.toFixed(1), 6)} us/request${result.errors ? `  ERRORS ${result.errors}` : ""}`,
           );
         }
       }
@@ -152,6 +157,7 @@ async function main(): Promise<void> {
         rps: median(runs.map((r) => r.requestsPerSecond)),
         p50: median(runs.map((r) => r.p50Us)),
         p99: median(runs.map((r) => r.p99Us)),
+        cpu: median(runs.map((r) => r.cpuUsPerRequest)),
         errors: runs.reduce((sum, r) => sum + r.errors, 0),
       };
     };
@@ -184,13 +190,18 @@ async function main(): Promise<void> {
     console.log(`  ${pad("(nginx itself)", 34)} c1 p50 +${nginxAdded.toFixed(0)} us over direct`);
 
     const nginx1 = summary(targets[1].label, 1).p50;
+    // CPU per request: the target's own processes' user + system time over the requests it answered
+    // (the backend's not included), which steal time and the load generator do not inflate.
+    console.log(`\nCPU per request at c64 (the target's processes, median of ${ROUNDS} rounds): ` +
+      targets.slice(1).map((t) => `${t.label} ${summary(t.label, 64).cpu.toFixed(1)} us`).join("; "));
     console.log(`\nnginx engine vs raw nginx (goals: c64 >= ${ENGINE_GOAL_RATIO_C64}x req/s, c1 p50 within ${ENGINE_GOAL_ADDED_P50_US} us)`);
     for (const target of targets.filter((t) => t.label.startsWith("nginx engine"))) {
       const ratio = summary(target.label, 64).rps / nginx64;
       const added = summary(target.label, 1).p50 - nginx1;
       console.log(
         `  ${pad(target.label, 34)} c64 ${ratio.toFixed(2)}x raw nginx (${ratio >= ENGINE_GOAL_RATIO_C64 ? "met" : "MISSED"});` +
-          `  c1 p50 ${added >= 0 ? "+" : ""}${added.toFixed(0)} us over raw nginx (${added <= ENGINE_GOAL_ADDED_P50_US ? "met" : "MISSED"})`,
+          `  c1 p50 ${added >= 0 ? "+" : ""}${added.toFixed(0)} us over raw nginx (${added <= ENGINE_GOAL_ADDED_P50_US ? "met" : "MISSED"});` +
+          `  CPU per request at c64 ${(summary(target.label, 64).cpu / summary(targets[1].label, 64).cpu).toFixed(2)}x raw nginx's`,
       );
     }
 

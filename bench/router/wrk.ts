@@ -9,6 +9,8 @@ export interface WrkResult {
   readonly p99Us: number;
   /** Non-2xx answers plus socket errors. */
   readonly errors: number;
+  /** Requests answered in the run. */
+  readonly requests: number;
 }
 
 function microseconds(value: string, unit: string): number {
@@ -38,6 +40,7 @@ export function parseWrk(output: string): WrkResult {
     p50Us: microseconds(p50[1], p50[2]),
     p99Us: microseconds(p99[1], p99[2]),
     errors: non2xx + socketErrors,
+    requests: Number(/(\d+) requests in/.exec(output)?.[1] ?? NaN),
   };
 }
 

@@ -3,23 +3,10 @@ export interface Topic<T> {
   readonly name: string;
   /** Phantom: carries the payload type; never set. */
   readonly payload?: T;
-  /**
-   * For topics of batches: how a subscriber's queue folds the next payload into the one already
-   * waiting (order kept), so a subscriber behind its producer takes fewer, larger messages instead
-   * of falling further behind one message at a time; null: keep them apart.
-   */
-  merge?(waiting: T, next: T): T | null;
 }
 
-export function topic<T>(name: string, merge?: (waiting: T, next: T) => T | null): Topic<T> {
-  return merge ? { name, merge } : { name };
-}
-
-/** Batches waiting for a subscriber travel on as one, up to this many lines. */
-const MERGED_BATCH_LINES = 5_000;
-
-function mergeBatches<L>(waiting: readonly L[], next: readonly L[]): readonly L[] | null {
-  return waiting.length + next.length > MERGED_BATCH_LINES ? null : [...waiting, ...next];
+export function topic<T>(name: string): Topic<T> {
+  return { name };
 }
 
 // The platform's topics: the contract between the modules that publish and those that listen.
@@ -125,7 +112,7 @@ export const logIntakeTopic: Topic<LogLine> = topic<LogLine>("logs.intake");
  * them one by one, in order.
  */
 export function appLogBatchesTopic(app: string): Topic<readonly LogLine[]> {
-  return topic<readonly LogLine[]>(`app.${app}.log-batches`, mergeBatches);
+  return topic<readonly LogLine[]>(`app.${app}.log-batches`);
 }
 
 /** An app's log drains changed (the log server reloads them). */

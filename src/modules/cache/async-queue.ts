@@ -2,7 +2,6 @@
  * A push-based async iterator: producers `push`, one consumer iterates with `for await`.
  * Bounded: past `limit` buffered items the oldest are dropped and counted, so a stalled
  * subscriber cannot grow the heap without end. `onClose` runs once when the consumer stops.
- * With `merge`, an item pushed while another waits is folded into it when `merge` allows.
  */
 export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   private readonly buffer: T[] = [];
@@ -13,7 +12,6 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   constructor(
     private readonly onClose: () => void = () => undefined,
     private readonly limit = 10_000,
-    private readonly merge?: (waiting: T, next: T) => T | null,
   ) {}
 
   push(item: T): void {
@@ -22,13 +20,6 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     if (waiter) {
       waiter({ value: item, done: false });
       return;
-    }
-    if (this.merge && this.buffer.length > 0) {
-      const merged = this.merge(this.buffer[this.buffer.length - 1], item);
-      if (merged !== null) {
-        this.buffer[this.buffer.length - 1] = merged;
-        return;
-      }
     }
     this.buffer.push(item);
     if (this.buffer.length > this.limit) {

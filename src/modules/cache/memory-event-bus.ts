@@ -13,7 +13,7 @@ export class MemoryEventBus implements EventBus {
 
   async subscribe<T>(topic: Topic<T>): Promise<AsyncIterableIterator<T>> {
     const listener = (payload: T) => queue.push(payload);
-    const queue = new AsyncQueue<T>(() => this.emitter.off(topic.name, listener), undefined, topic.merge);
+    const queue = new AsyncQueue<T>(() => this.emitter.off(topic.name, listener));
     this.emitter.on(topic.name, listener);
     return queue;
   }

@@ -31,15 +31,11 @@ export class RedisEventBus implements EventBus {
   async subscribe<T>(topic: Topic<T>): Promise<AsyncIterableIterator<T>> {
     let subscriptionId: number | undefined;
     let closed = false;
-    const queue = new AsyncQueue<T>(
-      () => {
-        closed = true;
-        if (subscriptionId === undefined) return;
-        this.pubsub.unsubscribe(subscriptionId);
-      },
-      undefined,
-      topic.merge,
-    );
+    const queue = new AsyncQueue<T>(() => {
+      closed = true;
+      if (subscriptionId === undefined) return;
+      this.pubsub.unsubscribe(subscriptionId);
+    });
     subscriptionId = await this.pubsub.subscribe(this.channel(topic), (payload: T) => queue.push(payload));
     if (closed) this.pubsub.unsubscribe(subscriptionId);
     return queue;

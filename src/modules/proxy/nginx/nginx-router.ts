@@ -35,8 +35,9 @@ export interface NginxEngineOptions {
  * table as the Node router, renders it into an nginx configuration (render.ts), and keeps one nginx
  * master running it (nginx-process.ts). Backends go to nginx's Lua balancer without a reload
  * (backend-sync.ts, lua.ts); a change of apps, domains, rules or certificates reloads nginx
- * gracefully (bursts within {@link COALESCE_MS} make one update). It also answers nginx's basic-auth checks (the platform
- * stores scrypt hashes, which nginx's auth_basic cannot read) and follows the file nginx writes its
+ * gracefully (bursts within {@link COALESCE_MS} make one update). It also answers nginx's
+ * basic-auth checks (the platform stores scrypt hashes, which nginx's auth_basic cannot read) and
+ * follows the file nginx writes its
  * request lines to (buffered), handing them to `onRequest` and counting them in `metrics` like the
  * Node router does (its /metrics on the router's port is not served: the API's is).
  */

@@ -57,7 +57,8 @@ describe("a controller killed mid-deploy", () => {
     const second = await startPlatformProcess(env);
     running.push(second);
     const again = createDeisClient({ url: second.url, token: register.token });
-    expect(await settledRelease(again, app, 3, 120_000)).toMatchObject({ status: "SUCCEEDED" });
+    // The takeover took 25 to 105 s in recent runs (open work: it should take seconds); the wait leaves room for a busy machine.
+    expect(await settledRelease(again, app, 3, 150_000)).toMatchObject({ status: "SUCCEEDED" });
     const containers = await engine.listContainers([`deis.platform=crash-${id}`]);
     expect(containers.map((c) => [c.name, c.state])).toEqual([[`${app}.v3.web.1`, "running"]]);
     const discovery = openDiscovery([testEnv.etcdEndpoints], `/crash-${id}`);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { openSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { findBinary, waitForPort } from "../../test/harness/processes";
+import { treePids } from "../support/platform-process";
 
 /** Linux's clock ticks per second for /proc/<pid>/stat times (USER_HZ, 100 on every usual build). */
 const TICKS_PER_SECOND = 100;
@@ -12,18 +13,16 @@ const TICKS_PER_SECOND = 100;
  */
 export function treeCpuSeconds(pid: number): number {
   let ticks = 0;
-  const visit = (one: number) => {
+  for (const one of treePids(pid)) {
     try {
       const stat = readFileSync(`/proc/${one}/stat`, "utf8");
       // Fields after the command (which may hold spaces) in parentheses; utime and stime are the 14th and 15th.
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       ticks += Number(fields[11]) + Number(fields[12]);
-      for (const child of readFileSync(`/proc/${one}/task/${one}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) visit(Number(child));
     } catch {
       // gone meanwhile
     }
-  };
-  visit(pid);
+  }
   return ticks / TICKS_PER_SECOND;
 }
 

@@ -33,12 +33,22 @@ function children(pid: number): number[] {
   return found;
 }
 
-/** The process and all its descendants, each with its VmRSS (app containers are not descendants). */
-export function processTree(pid: number): ProcessRss[] {
-  const result: ProcessRss[] = [];
+/** The process and all its descendants, parents first (Linux /proc); app containers are not descendants. */
+export function treePids(pid: number): number[] {
+  const found: number[] = [];
   const queue = [pid];
   while (queue.length > 0) {
     const current = queue.shift()!;
+    found.push(current);
+    queue.push(...children(current));
+  }
+  return found;
+}
+
+/** The process and all its descendants, each with its VmRSS. */
+export function processTree(pid: number): ProcessRss[] {
+  const result: ProcessRss[] = [];
+  for (const current of treePids(pid)) {
     try {
       const status = readFileSync(`/proc/${current}/status`, "utf8");
       const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -46,9 +56,8 @@ export function processTree(pid: number): ProcessRss[] {
       const name = cmdline.slice(0, 3).join(" ").replace(ROOT, ".").slice(0, 70);
       result.push({ pid: current, name, rssKb });
     } catch {
-      continue;
+      // the process ended while we looked
     }
-    queue.push(...children(current));
   }
   return result;
 }

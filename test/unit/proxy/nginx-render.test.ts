@@ -44,10 +44,9 @@ function unquote(text: string): string {
 }
 
 describe("nginx configuration from the route table", () => {
-  const routes = table({
+  /** Everything but the processes, which a redeploy replaces. */
+  const rest = {
     [platformKey("domain")]: "apps.test",
-    [serviceKey("shop", "shop.v1.web.2")]: "127.0.0.1:5002",
-    [serviceKey("shop", "shop.v1.web.1")]: "127.0.0.1:5001",
     [domainKey("shop.example.com")]: "shop",
     [domainKey("*.zone.example.org")]: "shop",
     [appKey("shop")]: JSON.stringify({ maintenance: false, allow: [], basicAuth: null }),
@@ -55,6 +54,11 @@ describe("nginx configuration from the route table", () => {
     [appKey("odd")]: JSON.stringify({ maintenance: false, allow: ["10.0.0.0/8", "not-a-cidr"], basicAuth: null }),
     [certKey("shop.example.com")]: JSON.stringify({ certificate: pem("CERTIFICATE", "shop-cert"), key: pem("PRIVATE KEY", "shop-key") }),
     [certKey("*.zone.example.org")]: JSON.stringify({ certificate: pem("CERTIFICATE", "x".repeat(4000)), key: pem("PRIVATE KEY", "zone-key") }),
+  };
+  const routes = table({
+    ...rest,
+    [serviceKey("shop", "shop.v1.web.2")]: "127.0.0.1:5002",
+    [serviceKey("shop", "shop.v1.web.1")]: "127.0.0.1:5001",
   });
   const config = renderNginxConfig(routes.routingView(), SETTINGS);
 
@@ -70,17 +74,7 @@ describe("nginx configuration from the route table", () => {
   });
 
   test("backends are not in the configuration: a redeploy or a scale renders the same text (no reload)", () => {
-    const moved = table({
-      [platformKey("domain")]: "apps.test",
-      [serviceKey("shop", "shop.v2.web.1")]: "127.0.0.1:6001",
-      [domainKey("shop.example.com")]: "shop",
-      [domainKey("*.zone.example.org")]: "shop",
-      [appKey("shop")]: JSON.stringify({ maintenance: false, allow: [], basicAuth: null }),
-      [appKey("locked")]: JSON.stringify({ maintenance: true, allow: ["10.0.0.0/8", "2001:db8::/32"], basicAuth: { username: "u", passwordHash: "scrypt$1$2$3$s$h" } }),
-      [appKey("odd")]: JSON.stringify({ maintenance: false, allow: ["10.0.0.0/8", "not-a-cidr"], basicAuth: null }),
-      [certKey("shop.example.com")]: JSON.stringify({ certificate: pem("CERTIFICATE", "shop-cert"), key: pem("PRIVATE KEY", "shop-key") }),
-      [certKey("*.zone.example.org")]: JSON.stringify({ certificate: pem("CERTIFICATE", "x".repeat(4000)), key: pem("PRIVATE KEY", "zone-key") }),
-    });
+    const moved = table({ ...rest, [serviceKey("shop", "shop.v2.web.1")]: "127.0.0.1:6001" });
     expect(renderNginxConfig(moved.routingView(), SETTINGS)).toBe(config);
     expect(config).not.toContain("5001");
   });

@@ -31,7 +31,7 @@ export function findNginxBinary(configured: string | null): string | null {
 
 /** The dynamic modules the balancer needs (lua.ts), in load order. */
 const LUA_MODULES = ["ndk_http_module.so", "ngx_http_lua_module.so"];
-export const LUA_PACKAGE_HINT = "the nginx engine needs nginx's Lua module: apt-get install -y libnginx-mod-http-lua";
+const LUA_PACKAGE_HINT = "the nginx engine needs nginx's Lua module: apt-get install -y libnginx-mod-http-lua";
 
 /**
  * The `load_module` paths that give `binary` the Lua module: Debian's dynamic modules in the binary's
@@ -160,7 +160,7 @@ export class NginxProcess {
     let pid: number;
     try {
       pid = Number(readFileSync(join(this.options.prefix, "nginx.pid"), "utf8").trim());
-      const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      const command = commandOf(pid);
       if (!Number.isInteger(pid) || pid <= 1 || !command.startsWith("nginx: master") || !command.includes(` ${this.options.prefix} `)) return;
     } catch {
       return;

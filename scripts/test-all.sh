@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(postgresql redis-server etcd-server docker.io docker-registry git openssh-client openssl busybox-static chromium curl wrk nginx libnginx-mod-http-lua iproute2)
+PACKAGES=(postgresql redis-server etcd-server docker.io iptables docker-registry git openssh-client openssl busybox-static chromium curl wrk nginx libnginx-mod-http-lua iproute2)
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

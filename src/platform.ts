@@ -10,7 +10,7 @@ import { type RunningApiServer, startApiServer } from "./server/api-server";
 import { type DatabaseOptions, openDatabase, openPlatformDatabase } from "./modules/database";
 import { type DiscoveryStore, openDiscovery } from "./modules/discovery";
 import { type Runtime, createRuntime } from "./modules/runtime";
-import { DockerEngine, ImageNames, ImagePolicy, STACK_IMAGE } from "./modules/docker";
+import { BridgeFirewall, DockerEngine, ImageNames, ImagePolicy, STACK_IMAGE } from "./modules/docker";
 import { RegistryClient, startRegistry } from "./modules/registry";
 import { type RunningBuilder, startBuilder } from "./modules/builder";
 import { type RunningRouter, loadDefaultCertificate, publishRequestLine, startRouter } from "./modules/proxy";
@@ -77,7 +77,9 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       stack.push(() => running.stop());
     }
     const registry = config.registryUrl ? new RegistryClient(config.registryUrl) : null;
-    const engine = new DockerEngine(DockerEngine.endpoint(config.dockerHost), config.networkPool);
+    const firewall = bridgeFirewall(config, log);
+    await firewall?.ensure();
+    const engine = new DockerEngine(DockerEngine.endpoint(config.dockerHost), config.networkPool, firewall);
     const names = new ImageNames(registry?.host ?? null);
     const images = new ImagePolicy(engine, { platformId: config.platformId, names });
     const runtime = createRuntime(
@@ -211,4 +213,13 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     await stop();
     throw error;
   }
+}
+
+/** The rules that keep app networks apart, which match on the subnet pool: none without one (said once). */
+function bridgeFirewall(config: PlatformConfig, log: Logger): BridgeFirewall | null {
+  if (!config.networkPool) {
+    log.warn("DEIS_NETWORK_POOL=off: app networks are kept apart by Docker's rules alone, which open for moments whenever a network is created");
+    return null;
+  }
+  return new BridgeFirewall(config.networkPool, (message) => log.warn(message));
 }

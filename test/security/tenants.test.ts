@@ -15,6 +15,20 @@ const probe = (address: string) =>
   `if timeout 5 wget -q -O - http://${address}/ >/dev/null 2>&1; then echo REACHED; else echo REFUSED; fi`;
 
 /**
+ * A shell line that tries `attempts` TCP connections to `address` one after another (each given up
+ * after 30 ms) and prints "attempts N connected M".
+ */
+const connectLoop = (address: string, attempts: number) => {
+  const [host, port] = address.split(":");
+  const script =
+    `const net = require("net"); let n = 0, ok = 0;` +
+    `(function once() { if (n >= ${attempts}) return console.log("attempts " + n + " connected " + ok); n++;` +
+    ` const s = net.connect(${port}, "${host}"); const t = setTimeout(() => { s.destroy(); once(); }, 30);` +
+    ` s.on("connect", () => { ok++; clearTimeout(t); s.destroy(); once(); }); s.on("error", () => { clearTimeout(t); once(); }); })();`;
+  return `node -e '${script}'`;
+};
+
+/**
  * bob (an ordinary second account) tries to read alice's code through images and to reach her
  * containers through the network; each attempt fails and alice's app is untouched.
  */
@@ -130,6 +144,23 @@ describe("tenants apart: images and networks", () => {
     expect(theirs.run.output.trim()).toBe("REFUSED");
     const own = await alice.sdk.Run({ app: victim, command: probe(victimAddress) });
     expect(own.run.output.trim()).toBe("REACHED");
+  });
+
+  test("while networks are being made, bob's one-off still cannot reach alice's container", async () => {
+    // Docker re-inserts the jump to its isolation rules whenever any network is made, and in that
+    // moment bridges reach each other; a tenant can make networks at will (each app's first process).
+    const own = await alice.sdk.Run({ app: victim, command: connectLoop(victimAddress, 5) });
+    expect(own.run.output.trim()).toBe("attempts 5 connected 5");
+    const docker = t.platform.runtime.engine.docker;
+    let probing = true;
+    const theirs = bob.sdk.Run({ app: thief, command: connectLoop(victimAddress, 400) }).finally(() => {
+      probing = false;
+    });
+    let made = 0;
+    for (; probing && made < 80; made++) await (await docker.createNetwork({ Name: `${thief}-churn-${made}` })).remove();
+    expect((await theirs).run.output.trim()).toMatch(/^attempts 400 connected 0$/);
+    expect(made).toBeGreaterThan(0);
+    await aliceUntouched();
   });
 
   test("a RUN step of bob's build cannot reach alice's container", async () => {

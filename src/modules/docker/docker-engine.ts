@@ -1,5 +1,6 @@
 import { PassThrough, type Readable } from "node:stream";
 import Docker from "dockerode";
+import type { BridgeFirewall } from "./bridge-firewall";
 import { statusOf, translateTransportErrors } from "./docker-errors";
 import { DockerSwarm, mountOf } from "./docker-swarm";
 import type { ContainerSpec, ContainerState, ContainerStats, EngineEvent, ImageInfo, NetworkSpec, ProgressEvent, TerminalContainer, TerminalSize } from "./engine-types";
@@ -16,10 +17,13 @@ export class DockerEngine {
   /**
    * `bridgeSubnets`: where the bridge networks this engine makes take their addresses (see
    * subnet-pool.ts); without it, Docker's default pools, which hold only about 30 networks.
+   * `firewall`: the rules that keep those networks apart (bridge-firewall.ts), checked whenever one
+   * is made.
    */
   constructor(
     options: Docker.DockerOptions = {},
     private readonly bridgeSubnets: SubnetPool | null = null,
+    private readonly firewall: BridgeFirewall | null = null,
   ) {
     this.docker = new Docker(options);
     translateTransportErrors(this.docker.modem);
@@ -111,6 +115,7 @@ export class DockerEngine {
     try {
       const pool = spec.driver === "bridge" ? this.bridgeSubnets : null;
       const network = pool ? await this.createInPool(pool, spec.name, create) : await create(null);
+      if (pool) await this.firewall?.networkMade(network.id);
       return network.id;
     } catch (error) {
       const raced = statusOf(error) === 409 ? await this.findNetwork(spec.name) : null;

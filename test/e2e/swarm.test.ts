@@ -1,3 +1,4 @@
+import { networkInterfaces } from "node:os";
 import { servicesOf } from "../../src/modules/discovery";
 import { DockerEngine } from "../../src/modules/docker";
 import type { DeisClient } from "../../src/sdk/client";
@@ -129,6 +130,30 @@ describe("the Swarm scheduler deploys, scales and rolls a release", () => {
     const { run } = await alice.sdk.Run({ app, command: "echo $GREETING from $DEIS_RELEASE; exit 3" });
     expect(run).toEqual({ exitCode: 3, output: "bonjour from v5\n", stdout: "bonjour from v5\n", stderr: "", timedOut: false });
   }, scaled(120_000));
+
+  test("another tenant's one-off cannot reach a task through the node's addresses, where Swarm publishes its port", async () => {
+    const port = (await routes())[0].split(":").pop();
+    const gateway = (await engine.docker.getNetwork("docker_gwbridge").inspect()).IPAM?.Config?.[0]?.Gateway as string;
+    const own = Object.entries(networkInterfaces())
+      .filter(([name]) => name !== "lo" && !/^(br-|docker|veth)/.test(name))
+      .flatMap(([, addresses]) => (addresses ?? []).filter((a) => a.family === "IPv4").map((a) => a.address));
+    const targets = [gateway, ...own].map((host) => `${host}:${port}`);
+    // From the host (the router's way in) each answers.
+    for (const target of targets) expect((await get(target)).status).toBe(200);
+    const { client: bob } = await t.signUp("bob");
+    const other = uniqueApp("sw-bob");
+    await bob.sdk.CreateApp({ name: other });
+    await bob.sdk.DeployImage({ app: other, image: ECHO_IMAGE, procfile: [{ type: "worker", command: "sleep 3600" }] });
+    await settledRelease(bob, other, 2, 120_000);
+    const script =
+      `const targets = ${JSON.stringify(targets)};` +
+      `(async () => { for (const t of targets) console.log(t, await new Promise((done) => {` +
+      ` const q = require("http").get("http://" + t + "/", () => done("REACHED")); q.on("error", () => done("REFUSED"));` +
+      ` q.setTimeout(3000, () => { q.destroy(); done("REFUSED"); }); })); })();`;
+    const { run } = await bob.sdk.Run({ app: other, command: `node -e '${script}'` });
+    expect(run.output.trim().split("\n")).toEqual(targets.map((target) => `${target} REFUSED`));
+    await bob.sdk.DestroyApp({ name: other });
+  }, scaled(180_000));
 
   test("a task that crashes is replaced by Swarm and routed again", async () => {
     const [before] = await routes();

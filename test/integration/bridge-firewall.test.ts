@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { BridgeFirewall, DockerEngine, ISOLATION_CHAIN } from "../../src/modules/docker";
+import { BridgeFirewall, DockerEngine, type FirewallRule, INBOUND_CHAIN, ISOLATION_CHAIN } from "../../src/modules/docker";
 
 /**
  * The platform's own rules that keep app networks apart (bridge-firewall.ts), on this host's
@@ -13,9 +13,9 @@ describe("the firewall rules that keep the pool's networks apart", () => {
   const warnings: string[] = [];
   const firewall = new BridgeFirewall(pool, (message) => warnings.push(message));
   const iptables = (...args: string[]) => execFileSync("iptables", ["-w", "-t", "mangle", ...args], { encoding: "utf8" });
-  const present = (rule: string[]) => {
+  const present = (rule: FirewallRule) => {
     try {
-      iptables("-C", ISOLATION_CHAIN, ...rule);
+      iptables("-C", rule.chain, ...rule.args);
       return true;
     } catch {
       return false;
@@ -24,23 +24,28 @@ describe("the firewall rules that keep the pool's networks apart", () => {
 
   afterAll(async () => {
     await new DockerEngine().removeNetworks([label]);
-    for (const rule of firewall.rules()) while (present(rule)) iptables("-D", ISOLATION_CHAIN, ...rule);
+    // The pool's own rules; the inbound ones are the same for every platform on this host.
+    for (const rule of firewall.rules().filter((r) => r.chain === ISOLATION_CHAIN)) while (present(rule)) iptables("-D", rule.chain, ...rule.args);
   });
 
-  test("ensure puts in the chain, FORWARD's jump to it and one rule set for the pool, however many call at once", async () => {
+  test("ensure puts in the chains, the jumps to them and one rule set for the pool, however many call at once", async () => {
     expect(await Promise.all([firewall.ensure(), firewall.ensure(), firewall.ensure()])).toEqual([true, true, true]);
     expect(await firewall.ensure()).toBe(true);
     iptables("-C", "FORWARD", "-j", ISOLATION_CHAIN);
+    iptables("-C", "PREROUTING", "-j", INBOUND_CHAIN);
     const listed = iptables("-S", ISOLATION_CHAIN).split("\n").filter((line) => line.includes(pool.cidr));
     expect(listed).toHaveLength(6);
     expect(listed.every((line) => line.endsWith("-j DROP"))).toBe(true);
+    const { low, high } = firewall.publishedPorts;
+    const inbound = iptables("-S", INBOUND_CHAIN).split("\n").filter((line) => line.includes(`--dport ${low}:${high}`));
+    expect(inbound.map((line) => line.match(/-i (\S+)/)?.[1]).sort()).toEqual(["br-+", "docker0", "docker_gwbridge"]);
     expect(warnings).toEqual([]);
   });
 
   test("a rule someone removed is back when the engine makes the next network of the pool", async () => {
     await firewall.ensure();
     const [first] = firewall.rules();
-    iptables("-D", ISOLATION_CHAIN, ...first);
+    iptables("-D", first.chain, ...first.args);
     expect(present(first)).toBe(false);
     const engine = new DockerEngine({}, pool, firewall);
     await engine.ensureNetwork({ name: `${value}-a`, driver: "bridge", labels: { [key]: value }, interContainer: true });

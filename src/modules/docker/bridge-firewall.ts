@@ -1,12 +1,23 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { SubnetPool } from "./subnet-pool";
 
-/** The chain, in the mangle table, that holds the platform's rules; FORWARD jumps to it first. */
+/** The chains, in the mangle table, that hold the platform's rules, and where each is jumped to from. */
 export const ISOLATION_CHAIN = "DEIS-ISOLATION";
+export const INBOUND_CHAIN = "DEIS-ISOLATION-IN";
+const CHAINS = [
+  { chain: ISOLATION_CHAIN, from: "FORWARD" },
+  { chain: INBOUND_CHAIN, from: "PREROUTING" },
+] as const;
 const COMMENT = "deis: app networks apart";
 /** Docker's bridges that are not user-defined networks (those are all named br-<id>). */
 const DOCKER_BRIDGES = ["docker0", "docker_gwbridge"];
+
+export interface FirewallRule {
+  readonly chain: string;
+  /** iptables arguments after the chain's name. */
+  readonly args: readonly string[];
+}
 
 /**
  * Keeps the platform's bridge networks apart with firewall rules of its own (DESIGN.md "Tenants
@@ -18,26 +29,34 @@ const DOCKER_BRIDGES = ["docker0", "docker_gwbridge"];
  * so a tenant can open those moments at will: probing another app's container in a loop while
  * networks were being made, 405 of 1,223 connections got through.
  *
- * The rules live in the mangle table, which Docker never rewrites, and match on the subnet pool's
- * addresses, so six rules cover every app (and every platform sharing the pool): a packet routed
- * between a bridge and an address of the pool is dropped, unless it is bridged (within one network,
- * when br_netfilter shows bridged frames to iptables at all).
+ * The rules live in the mangle table, which Docker never rewrites:
+ * - DEIS-ISOLATION (from FORWARD) matches on the subnet pool's addresses, so six rules cover every
+ *   app (and every platform sharing the pool): a packet routed between a bridge and an address of
+ *   the pool is dropped, unless it is bridged (within one network, when br_netfilter shows bridged
+ *   frames to iptables at all).
+ * - DEIS-ISOLATION-IN (from PREROUTING) keeps containers from this host's own addresses on the
+ *   ports Docker publishes on (the ephemeral range): Swarm publishes a task's port on every address
+ *   of the node, so another tenant's task or one-off reached it through the node's address, around
+ *   the router (measured: through the gateway and through the host's address).
  */
 export class BridgeFirewall {
   private pending: Promise<boolean> | null = null;
   private warned = new Set<string>();
+  /** The ports Docker publishes on (the host's ephemeral range), closed to containers. */
+  readonly publishedPorts: { readonly low: number; readonly high: number };
 
   constructor(
     private readonly pool: SubnetPool,
     private readonly warn: (message: string) => void,
     private readonly iptables = "iptables",
-  ) {}
+  ) {
+    this.publishedPorts = ephemeralPorts();
+  }
 
-  /** The rules of the chain, as iptables arguments after the chain's name. */
-  rules(): string[][] {
+  rules(): FirewallRule[] {
     const pool = this.pool.cidr;
     const routed = ["-m", "physdev", "!", "--physdev-is-bridged"];
-    const matches = [
+    const between = [
       ["-s", pool, "-o", "br-+", ...routed],
       ["-d", pool, "-i", "br-+", ...routed],
       ...DOCKER_BRIDGES.flatMap((bridge) => [
@@ -45,16 +64,23 @@ export class BridgeFirewall {
         ["-d", pool, "-i", bridge],
       ]),
     ];
-    return matches.map((match) => [...match, "-m", "comment", "--comment", COMMENT, "-j", "DROP"]);
+    const { low, high } = this.publishedPorts;
+    // New connections only: replies to the host's own connections (the router's, docker-proxy's)
+    // come back to ports of the same range.
+    const inbound = ["br-+", ...DOCKER_BRIDGES].map((bridge) => [
+      ...["-i", bridge, "-p", "tcp", "--dport", `${low}:${high}`],
+      ...["-m", "addrtype", "--dst-type", "LOCAL", "-m", "conntrack", "--ctstate", "NEW"],
+    ]);
+    const drop = (args: string[]) => [...args, "-m", "comment", "--comment", COMMENT, "-j", "DROP"];
+    return [...between.map((args) => ({ chain: ISOLATION_CHAIN, args: drop(args) })), ...inbound.map((args) => ({ chain: INBOUND_CHAIN, args: drop(args) }))];
   }
 
   /** The commands an operator runs on the engine's host when the platform cannot. */
   commands(): string[] {
     const quote = (arg: string) => (/^[\w./+:!-]+$/.test(arg) ? arg : `"${arg}"`);
     return [
-      `iptables -t mangle -N ${ISOLATION_CHAIN}`,
-      `iptables -t mangle -I FORWARD -j ${ISOLATION_CHAIN}`,
-      ...this.rules().map((rule) => `iptables -t mangle -A ${ISOLATION_CHAIN} ${rule.map(quote).join(" ")}`),
+      ...CHAINS.flatMap(({ chain, from }) => [`iptables -t mangle -N ${chain}`, `iptables -t mangle -I ${from} -j ${chain}`]),
+      ...this.rules().map((rule) => `iptables -t mangle -A ${rule.chain} ${rule.args.map(quote).join(" ")}`),
     ];
   }
 
@@ -88,11 +114,13 @@ export class BridgeFirewall {
 
   private async apply(): Promise<boolean> {
     try {
-      // Made, or there already (iptables-nft reports a missing chain to -S as "incompatible").
-      await this.run(["-N", ISOLATION_CHAIN]).catch((error) => this.unlessExists(error));
-      if (!(await this.has(["-C", "FORWARD", "-j", ISOLATION_CHAIN]))) await this.run(["-I", "FORWARD", "-j", ISOLATION_CHAIN]);
+      for (const { chain, from } of CHAINS) {
+        // Made, or there already (iptables-nft reports a missing chain to -S as "incompatible").
+        await this.run(["-N", chain]).catch((error) => this.unlessExists(error));
+        if (!(await this.has(["-C", from, "-j", chain]))) await this.run(["-I", from, "-j", chain]);
+      }
       for (const rule of this.rules()) {
-        if (!(await this.has(["-C", ISOLATION_CHAIN, ...rule]))) await this.run(["-A", ISOLATION_CHAIN, ...rule]);
+        if (!(await this.has(["-C", rule.chain, ...rule.args]))) await this.run(["-A", rule.chain, ...rule.args]);
       }
       return true;
     } catch (error) {
@@ -137,4 +165,15 @@ export class BridgeFirewall {
     this.warned.add(key);
     this.warn(message);
   }
+}
+
+/** The host's ephemeral port range, from which Docker takes published ports. */
+function ephemeralPorts(): { low: number; high: number } {
+  try {
+    const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    if (low > 0 && high >= low) return { low, high };
+  } catch {
+    // not Linux, or /proc is not mounted: Linux's default range
+  }
+  return { low: 32768, high: 60999 };
 }

@@ -4,7 +4,7 @@
  * runtime, the builder and the log server reach the engine only through it.
  */
 export { type ContainerSpec, type ContainerState, type ContainerStats, DockerEngine, type EngineEvent, type ImageInfo, type NetworkSpec, type TerminalContainer, type TerminalSize, type VolumeMount } from "./docker-engine";
-export { BridgeFirewall, ISOLATION_CHAIN } from "./bridge-firewall";
+export { BridgeFirewall, type FirewallRule, INBOUND_CHAIN, ISOLATION_CHAIN } from "./bridge-firewall";
 export { DockerSwarm } from "./docker-swarm";
 export type { NodeState, ServiceDefinition, ServiceState, TaskState } from "./swarm-types";
 export { DockerUnavailable, statusOf } from "./docker-errors";

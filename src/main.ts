@@ -8,7 +8,7 @@ import { type Cache, openCache } from "./modules/cache";
 import { openDiscovery } from "./modules/discovery";
 import { type RequestLogEntry, loadDefaultCertificate, publishRequestLine, startRouter, startRouterWorkers } from "./modules/proxy";
 import { DrainGuard, LogServer, LogStore, drainPolicyOf } from "./modules/logger";
-import { DockerEngine } from "./modules/docker";
+import { BridgeFirewall, DockerEngine } from "./modules/docker";
 import { openDatabase, openPlatformDatabase } from "./modules/database";
 import { logFace } from "./modules/controller";
 import { startPlatform } from "./platform";
@@ -21,6 +21,7 @@ commands:
   router    run only the router, DEIS_ROUTER_WORKERS processes, routes from etcd (ETCD_ENDPOINTS)
   logger    run only the log server (with PostgreSQL, Redis and etcd shared with the controllers)
   migrate   bring the database schema up to date and exit
+  firewall  print the iptables commands that keep app networks apart (for the other nodes of a swarm)
   schema    write schema/schema.graphql from the code and exit
 
 Configuration comes from the environment; see README.md.`;
@@ -50,6 +51,11 @@ async function main(argv: string[]): Promise<void> {
     // Said whatever LOG_LEVEL is: whoever started it needs the addresses.
     else log.child({}, { level: "info" }).info(fields, banner[0]);
   };
+  if (command === "firewall") {
+    if (!config.networkPool) throw new ConfigError("DEIS_NETWORK_POOL", "the rules match on the subnet pool; with off there are none");
+    console.log(new BridgeFirewall(config.networkPool, () => undefined).commands().join("\n"));
+    return;
+  }
   if (command === "migrate") {
     const database = await openPlatformDatabase({ url: config.databaseUrl, dataDir: config.dataDir, embedded: config.embeddedDatabase, log });
     await database.close();

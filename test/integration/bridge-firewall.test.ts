@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { BridgeFirewall, DockerEngine, type FirewallRule, INBOUND_CHAIN, ISOLATION_CHAIN } from "../../src/modules/docker";
 
 /**
@@ -61,5 +62,13 @@ describe("the firewall rules that keep the pool's networks apart", () => {
     expect(said).toHaveLength(1);
     expect(said[0]).toContain("apt-get install -y iptables");
     expect(said[0]).toContain(`iptables -t mangle -A ${ISOLATION_CHAIN} -s ${pool.cidr} -o br-+ -m physdev ! --physdev-is-bridged`);
+  });
+
+  test("`firewall` prints the same commands, for an operator to run on the other nodes of a swarm", () => {
+    const printed = execFileSync(process.execPath, ["--import", "tsx", join(__dirname, "..", "..", "src", "main.ts"), "firewall"], {
+      encoding: "utf8",
+      env: { ...process.env, DEIS_NETWORK_POOL: pool.cidr, DEIS_NETWORK_SUBNET_SIZE: String(pool.size) },
+    });
+    expect(printed.trim().split("\n")).toEqual(firewall.commands());
   });
 });

@@ -13,7 +13,7 @@ describe("the firewall rules that keep the pool's networks apart", () => {
   const [key, value] = label.split("=");
   const warnings: string[] = [];
   const firewall = new BridgeFirewall(pool, (message) => warnings.push(message));
-  const iptables = (...args: string[]) => execFileSync("iptables", ["-w", "-t", "mangle", ...args], { encoding: "utf8" });
+  const iptables = (...args: string[]) => execFileSync("iptables", ["-w", "-t", "mangle", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const present = (rule: FirewallRule) => {
     try {
       iptables("-C", rule.chain, ...rule.args);

@@ -8,6 +8,7 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import { type GraphQLSchema, GraphQLError, getOperationAST, parse, specifiedRules, validate } from "graphql";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
+import { sharedSubscribe } from "./shared-subscribe";
 import { type WebSocket, WebSocketServer } from "ws";
 import { RequestContext } from "../core/context";
 import type { Logger } from "../core/logger";
@@ -264,6 +265,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema,
+      subscribe: sharedSubscribe(),
       onConnect: (wsCtx) => {
         const auth = authorizationOf(wsCtx.extra.request, wsCtx.connectionParams ?? {});
         if ("refused" in auth) return false;

@@ -1,5 +1,5 @@
-import { ConstantBackoff, ExponentialBackoff, handleWhen, retry } from "cockatiel";
-import { Etcd3, type Lease, type Namespace, isRecoverableError } from "etcd3";
+import { ConsecutiveBreaker, ConstantBackoff, ExponentialBackoff, circuitBreaker, handleWhen, retry } from "cockatiel";
+import { Etcd3, GRPCCancelledError, type Lease, type Namespace, isRecoverableError } from "etcd3";
 import { DomainError } from "../../core/errors";
 import { DiscoveryUnavailable } from "./errors";
 import type { DiscoveryEvent, DiscoveryLease, DiscoveryStore, DiscoveryWatch, Leadership, WatchHandlers } from "./store";
@@ -7,6 +7,15 @@ import type { DiscoveryEvent, DiscoveryLease, DiscoveryStore, DiscoveryWatch, Le
 /** How long one etcd call may take (gRPC deadline), and one operation with its retry. */
 const CALL_DEADLINE_MS = 500;
 const OPERATION_BOUND_MS = 1_000;
+
+/**
+ * A failure that says etcd is in trouble. etcd3 counts a cancelled call as one too, but the calls
+ * it cancels are its own: the watch each election waiter drops once the key it waited on is gone.
+ * When a dead controller's leadership keys expired, three elections woke at once, their three
+ * cancels opened the circuit, and the campaigns that followed failed; each retry then waited behind
+ * its own failed attempt's key (10 s), so a takeover took 25 s or more.
+ */
+const etcdFault = (error: Error) => isRecoverableError(error) && !(error instanceof GRPCCancelledError);
 
 /**
  * Discovery on etcd v3 (etcd3): prefix reads and watches, leases with keep-alive, elections.
@@ -29,7 +38,10 @@ export class EtcdDiscoveryStore implements DiscoveryStore {
       // Watches (the router's routes) come back within 2 s of etcd, not after etcd3's default 30 s.
       faultHandling: {
         // One quick retry (a connection reset), not three: the caller answers within its bound.
-        global: retry(handleWhen(isRecoverableError), { maxAttempts: 1, backoff: new ConstantBackoff(50) }),
+        global: retry(handleWhen(etcdFault), { maxAttempts: 1, backoff: new ConstantBackoff(50) }),
+        // After three failed calls in a row, calls fail at once until one gets through (after 1 s;
+        // etcd3's default is 5 s).
+        host: () => circuitBreaker(handleWhen(etcdFault), { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) }),
         watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2_000 }).next(),
       },
     });
@@ -92,7 +104,11 @@ export class EtcdDiscoveryStore implements DiscoveryStore {
     const campaign = this.client.election(election, 10).campaign(candidate);
     const lost: (() => void)[] = [];
     campaign.on("error", () => lost.splice(0).forEach((handler) => handler()));
-    await campaign.wait();
+    await campaign.wait().catch(async (error: unknown) => {
+      // Its key would stay until its lease expires, and the next campaign would wait behind it.
+      await bounded(() => campaign.resign()).catch(() => undefined);
+      throw error;
+    });
     return {
       resign: () => campaign.resign(),
       onLost: (handler) => void lost.push(handler),

@@ -100,6 +100,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
     const logStore = new LogStore(cache.lists, cache.events, config.logLines);
     const drainGuard = new DrainGuard(drainPolicyOf(config));
     const services = createServices({ dataSource, cache, discovery, runtime, logs: logStore, drainGuard, config, version: PLATFORM_VERSION, log, metrics });
+    stack.push(async () => services.deploys.stop());
     await services.routing.syncAll();
     runtime.start(services.deploys);
     // Deploys that could not take their lock while Redis was down run once it answers again.

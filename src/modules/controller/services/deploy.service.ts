@@ -44,6 +44,8 @@ export interface DeployOutcome {
 }
 
 const DEPLOY_LOCK_TTL_MS = 10_000;
+/** A deploy that found a component down is tried again after 1 s, then 2, 4... up to this. */
+const RETRY_MAX_MS = 30_000;
 
 /**
  * The controller's deploys (DESIGN.md "Who owns what"): which release of an app should run (the
@@ -54,6 +56,9 @@ const DEPLOY_LOCK_TTL_MS = 10_000;
 export class DeployService implements ReconcileTarget {
   private readonly active = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
+  /** Apps whose deploy found a component down: how many times in a row, and the timer of the next try. */
+  private readonly retries = new Map<string, { attempts: number; timer: NodeJS.Timeout | null }>();
+  private stopped = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -67,22 +72,53 @@ export class DeployService implements ReconcileTarget {
 
   /** Asks for the app to be brought up to date soon; returns at once. */
   converge(app: string): void {
+    if (this.stopped) return;
     if (this.active.has(app)) {
       this.again.add(app);
       return;
     }
     const work = this.locked(app, (lease) => this.deploy(app, lease))
-      .catch((error: unknown) => {
-        // The cache (deploy locks) or database down: the release stays PENDING and the reconciler deploys it once it is back.
-        if (error instanceof DomainError && error.details.component) {
-          this.log.warn({ err: error.cause ?? error, app, component: error.details.component }, "deploy postponed until the component is back");
-        } else this.log.error({ err: error, app }, "deploy failed");
-      })
+      .then(
+        () => this.forgetRetry(app),
+        (error: unknown) => {
+          // A component down (the cache with the deploy locks, the database, discovery), a lock lost
+          // or held: the release stays PENDING and is tried again soon, not at the next pass.
+          if (error instanceof DomainError && error.code === "UNAVAILABLE") {
+            const delayMs = this.retrySoon(app);
+            this.log.warn({ err: error.cause ?? error, app, component: error.details.component, retryInMs: delayMs }, "deploy postponed");
+          } else this.log.error({ err: error, app }, "deploy failed");
+        },
+      )
       .finally(() => {
         this.active.delete(app);
         if (this.again.delete(app)) this.converge(app);
       });
     this.active.set(app, work);
+  }
+
+  /** No more deploys from this process (the platform stops); retries waiting are dropped. */
+  stop(): void {
+    this.stopped = true;
+    for (const app of [...this.retries.keys()]) this.forgetRetry(app);
+  }
+
+  /** Schedules another converge of the app (unless one is already); returns its delay. */
+  private retrySoon(app: string): number {
+    const retry = this.retries.get(app) ?? { attempts: 0, timer: null };
+    retry.attempts += 1;
+    const delayMs = Math.min(1_000 * 2 ** (retry.attempts - 1), RETRY_MAX_MS);
+    retry.timer ??= setTimeout(() => {
+      retry.timer = null;
+      this.converge(app);
+    }, delayMs).unref();
+    this.retries.set(app, retry);
+    return delayMs;
+  }
+
+  private forgetRetry(app: string): void {
+    const retry = this.retries.get(app);
+    if (retry?.timer) clearTimeout(retry.timer);
+    this.retries.delete(app);
   }
 
   /**

@@ -4,6 +4,7 @@ import type { BridgeFirewall } from "./bridge-firewall";
 import { statusOf, translateTransportErrors } from "./docker-errors";
 import { DockerSwarm, mountOf } from "./docker-swarm";
 import type { ContainerSpec, ContainerState, ContainerStats, EngineEvent, ImageInfo, NetworkSpec, ProgressEvent, TerminalContainer, TerminalSize } from "./engine-types";
+import { LogReplayFilter } from "./log-frames";
 import { type SubnetPool, freeSubnets } from "./subnet-pool";
 
 export type { ContainerSpec, ContainerState, ContainerStats, EngineEvent, ImageInfo, NetworkSpec, TerminalContainer, TerminalSize, VolumeMount } from "./engine-types";
@@ -378,11 +379,19 @@ export class DockerEngine {
     sinceSeconds: number,
     onChunk: (chunk: Buffer, stream: "stdout" | "stderr") => void,
   ): Promise<{ ended: Promise<void>; stop(): void }> {
-    const raw = (await this.docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, since: sinceSeconds })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+    const raw = (await this.docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, since: sinceSeconds, timestamps: true })) as unknown as NodeJS.ReadableStream & {
+      destroy(): void;
+    };
     const stdout = new PassThrough();
     const stderr = new PassThrough();
-    stdout.on("data", (chunk: Buffer) => onChunk(chunk, "stdout"));
-    stderr.on("data", (chunk: Buffer) => onChunk(chunk, "stderr"));
+    // One demuxed frame per write, so per 'data' event: one log entry, its timestamp first.
+    const filters = { stdout: new LogReplayFilter(), stderr: new LogReplayFilter() };
+    const deliver = (which: "stdout" | "stderr") => (frame: Buffer) => {
+      const entry = filters[which].pass(frame);
+      if (entry && entry.length > 0) onChunk(entry, which);
+    };
+    stdout.on("data", deliver("stdout"));
+    stderr.on("data", deliver("stderr"));
     this.docker.modem.demuxStream(raw, stdout, stderr);
     const ended = new Promise<void>((resolve) => {
       raw.once("end", resolve);

@@ -85,7 +85,7 @@ export class DeployService implements ReconcileTarget {
           // or held: the release stays PENDING and is tried again soon, not at the next pass.
           if (error instanceof DomainError && error.code === "UNAVAILABLE") {
             const delayMs = this.retrySoon(app);
-            this.log.warn({ err: error.cause ?? error, app, component: error.details.component, retryInMs: delayMs }, "deploy postponed");
+            this.log.warn({ err: error.cause ?? error, app, component: error.details.component, retryInMs: delayMs ?? "already scheduled" }, "deploy postponed");
           } else this.log.error({ err: error, app }, "deploy failed");
         },
       )
@@ -102,16 +102,21 @@ export class DeployService implements ReconcileTarget {
     for (const app of [...this.retries.keys()]) this.forgetRetry(app);
   }
 
-  /** Schedules another converge of the app (unless one is already); returns its delay. */
-  private retrySoon(app: string): number {
+  /**
+   * Schedules another converge of the app and returns its delay; null when one is already
+   * scheduled. Only scheduled tries count towards the backoff: converges asked for meanwhile (engine
+   * events, passes) that fail too do not make the wait grow.
+   */
+  private retrySoon(app: string): number | null {
     const retry = this.retries.get(app) ?? { attempts: 0, timer: null };
+    this.retries.set(app, retry);
+    if (retry.timer) return null;
     retry.attempts += 1;
     const delayMs = Math.min(1_000 * 2 ** (retry.attempts - 1), RETRY_MAX_MS);
-    retry.timer ??= setTimeout(() => {
+    retry.timer = setTimeout(() => {
       retry.timer = null;
       this.converge(app);
     }, delayMs).unref();
-    this.retries.set(app, retry);
     return delayMs;
   }
 

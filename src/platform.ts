@@ -59,6 +59,9 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
   // Built while the database server starts (most of it is CPU work that does not need the database).
   const schemaBuilt = buildApiSchema();
   schemaBuilt.catch(() => undefined);
+  // Checked meanwhile too (a dozen iptables runs, 60-100 ms); in place before the engine makes anything.
+  const firewall = bridgeFirewall(config, log);
+  const firewallChecked = firewall?.ensure();
   const metrics = new PlatformMetrics();
   const metricsAccess = { mode: config.metrics, token: config.metricsToken };
   try {
@@ -77,8 +80,7 @@ export async function startPlatform(config: PlatformConfig, options: PlatformOpt
       stack.push(() => running.stop());
     }
     const registry = config.registryUrl ? new RegistryClient(config.registryUrl) : null;
-    const firewall = bridgeFirewall(config, log);
-    await firewall?.ensure();
+    await firewallChecked;
     const engine = new DockerEngine(DockerEngine.endpoint(config.dockerHost), config.networkPool, firewall);
     const names = new ImageNames(registry?.host ?? null);
     const images = new ImagePolicy(engine, { platformId: config.platformId, names });

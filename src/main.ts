@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import "./core/production-mode";
 import "reflect-metadata";
 import { join, resolve } from "node:path";
 import cluster from "node:cluster";

@@ -6,6 +6,8 @@
  *
  *   npm run bench:api            (BENCH_REQUESTS, BENCH_WARMUP, BENCH_APPS, BENCH_RELEASES override)
  */
+// As `deis-platform up` runs it (graphql-js and others pick their production paths when they load).
+import "../../src/core/production-mode";
 import "reflect-metadata";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -51,13 +51,16 @@ export class ReleaseService {
       "releases.latest",
       () =>
         new DataLoader<string, Release | null>(async (appIds) => {
+          // Per app, the one newest row through the (appId, version) index, read backwards: the cost
+          // follows the page, not how many releases each app has (DISTINCT ON read and sorted them all).
           const rows = await this.dataSource
             .getRepository(Release)
             .createQueryBuilder("release")
-            .distinctOn([`release."appId"`])
-            .where(`release."appId" IN (:...appIds)`, { appIds })
-            .orderBy(`release."appId"`)
-            .addOrderBy("release.version", "DESC")
+            .where(
+              `release.id = ANY(ARRAY(SELECT (SELECT newest.id FROM releases newest WHERE newest."appId" = page.id ` +
+                `ORDER BY newest.version DESC LIMIT 1) FROM unnest(CAST(:appIds AS uuid[])) AS page(id)))`,
+              { appIds },
+            )
             .getMany();
           const byApp = new Map(rows.map((r) => [r.appId, r]));
           return appIds.map((id) => byApp.get(id) ?? null);

@@ -3,6 +3,7 @@ import { DataSource, type Logger as TypeOrmLogger } from "typeorm";
 import { ENTITIES } from "../../entities";
 import { MIGRATIONS } from "../../entities/migrations";
 import { boundedPg } from "./errors";
+import { PG_TYPES } from "./timestamps";
 import type * as PGlitePoolModule from "./pglite-pool";
 
 export interface DatabaseOptions {
@@ -44,7 +45,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
       poolSize: options.poolSize ?? 10,
       // Bounded waits, so an unreachable PostgreSQL answers UNAVAILABLE instead of hanging a request.
       driver: boundedPg(options.connectTimeoutMs),
-      extra: options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : undefined,
+      extra: { types: PG_TYPES, ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}) },
     });
   }
   if (options.server) {
@@ -61,7 +62,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
       database,
       poolSize: options.poolSize ?? 10,
       driver: boundedPg(options.connectTimeoutMs),
-      extra: { min: 1, idleTimeoutMillis: 5000, ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}) },
+      extra: { types: PG_TYPES, min: 1, idleTimeoutMillis: 5000, ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}) },
     });
   }
   if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });

@@ -1,6 +1,8 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Args, Authorized, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root } from "type-graphql";
 import { App, Release, User } from "../entities";
 import type { GraphQLContext } from "./context";
+import { selects } from "./selection";
 import { ProcessCount } from "./types/objects";
 import { ConnectionType, PageArgsType, pageComplexity } from "./types/pagination";
 
@@ -13,8 +15,9 @@ export class AppResolver {
     description: "The apps you own or collaborate on (every app, for an admin), by name.",
     complexity: pageComplexity,
   })
-  async apps(@Args(() => PageArgsType) page: PageArgsType, @Ctx() { ctx, services }: GraphQLContext) {
-    return new AppConnection(await services.apps.list(ctx, page));
+  async apps(@Args(() => PageArgsType) page: PageArgsType, @Ctx() { ctx, services }: GraphQLContext, @Info() info: GraphQLResolveInfo) {
+    const withLatestRelease = selects(info, ["nodes", "latestRelease"]);
+    return new AppConnection(await services.apps.list(ctx, page, { withLatestRelease }));
   }
 
   @Authorized()

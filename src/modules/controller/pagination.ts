@@ -87,7 +87,9 @@ export async function paginate<T extends ObjectLiteral>(
     query.andWhere(`(${columns}) ${direction === "ASC" ? ">" : "<"} (${placeholders})`, params);
   }
   for (const key of keys) query.addOrderBy(key.column, direction);
-  const rows = await query.take(size + 1).getMany();
+  // LIMIT itself: `take` would turn a query with a join into two (ids first). Joins here must be
+  // to-one (a to-many join's rows would count against the page).
+  const rows = await query.limit(size + 1).getMany();
   const nodes = rows.slice(0, size);
   const last = nodes[nodes.length - 1];
   return {

@@ -1,7 +1,7 @@
 import type { DataSource } from "typeorm";
 import type { RequestContext } from "../../../core/context";
 import { alreadyExists, invalidInput, notFound, stateConflict } from "../../../core/errors";
-import { App, Build, Collaborator, Config, User, Volume, newLogToken } from "../../../entities";
+import { App, Build, Collaborator, Config, Release, User, Volume, newLogToken } from "../../../entities";
 import { AppEventType, announce, appDestroyedTopic, logDrainsChangedTopic, logIngestTokenChangedTopic } from "../../../core/topics";
 import { type Page, type PageArgs, paginate } from "../pagination";
 import type { UnitOfWork } from "../unit-of-work";
@@ -11,6 +11,12 @@ import type { DeployService } from "./deploy.service";
 import { isUniqueViolation } from "../../database";
 import type { ReleaseService } from "./release.service";
 import type { RoutingService } from "./routing.service";
+
+/** Where list() puts an app's newest release (a property of the loaded object only, no column). */
+const NEWEST = "newestRelease";
+type WithNewest = App & { [NEWEST]?: Release | null };
+/** The id of the app's newest release: one backwards probe of the (appId, version) index. */
+const NEWEST_ID = `SELECT r.id FROM releases r WHERE r."appId" = app.id ORDER BY r.version DESC LIMIT 1`;
 
 /** Apps: create (with release v1), list, look up, transfer and destroy. */
 export class AppService {
@@ -24,17 +30,26 @@ export class AppService {
     private readonly logs: { clear(app: string): Promise<void>; carry(from: string, to: string): Promise<void> },
   ) {}
 
-  /** The apps the caller owns or collaborates on (every app, for an admin), by name. */
-  async list(ctx: RequestContext, page: PageArgs): Promise<Page<App>> {
+  /**
+   * The apps the caller owns or collaborates on (every app, for an admin), by name. With
+   * `withLatestRelease`, each app's newest release comes in the same statement and is what
+   * ReleaseService.latest answers for it in this request.
+   */
+  async list(ctx: RequestContext, page: PageArgs, options: { withLatestRelease?: boolean } = {}): Promise<Page<App>> {
     const user = this.access.requireUser(ctx);
     const query = this.dataSource.getRepository(App).createQueryBuilder("app");
+    if (options.withLatestRelease) query.leftJoinAndMapOne(`app.${NEWEST}`, Release, NEWEST, `${NEWEST}.id = (${NEWEST_ID})`);
     if (!user.isAdmin) {
       query.where(
         `(app."ownerId" = :userId OR EXISTS (SELECT 1 FROM collaborators c WHERE c."appId" = app.id AND c."userId" = :userId))`,
         { userId: user.id },
       );
     }
-    return paginate(query, [{ column: "app.name", type: "text", value: (a) => a.name }], "ASC", page);
+    const listed = await paginate(query, [{ column: "app.name", type: "text", value: (a) => a.name }], "ASC", page);
+    if (options.withLatestRelease) {
+      for (const app of listed.nodes as WithNewest[]) this.releases.knowLatest(ctx, app.id, app[NEWEST] ?? null);
+    }
+    return listed;
   }
 
   get(ctx: RequestContext, name: string): Promise<App> {

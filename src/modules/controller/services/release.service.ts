@@ -47,7 +47,16 @@ export class ReleaseService {
 
   /** The newest release of an app (failed or not), batched per request: one query for a page of apps. */
   latest(ctx: RequestContext, app: App): Promise<Release | null> {
-    const loader = ctx.scope(
+    return this.latestLoader(ctx).load(app.id);
+  }
+
+  /** What `latest` answers for this app in this request, loaded already (e.g. with a list of apps). */
+  knowLatest(ctx: RequestContext, appId: string, release: Release | null): void {
+    this.latestLoader(ctx).prime(appId, release);
+  }
+
+  private latestLoader(ctx: RequestContext): DataLoader<string, Release | null> {
+    return ctx.scope(
       "releases.latest",
       () =>
         new DataLoader<string, Release | null>(async (appIds) => {
@@ -66,7 +75,6 @@ export class ReleaseService {
           return appIds.map((id) => byApp.get(id) ?? null);
         }),
     );
-    return loader.load(app.id);
   }
 
   /** Inside a transaction: the app's newest release, with its build and config. */

@@ -5,6 +5,8 @@ import type { Logger as TypeOrmLogger } from "typeorm";
 /** Set while this process handles an HTTP request (and in everything that handling goes on to). */
 const inRequest = new AsyncLocalStorage<true>();
 let marking = false;
+/** Requests are marked only while counting: the storage costs the server's every promise a hook. */
+let counting = false;
 
 /**
  * Marks the handling of every HTTP request this process's servers receive (bench only: it wraps
@@ -16,7 +18,7 @@ function markRequests(): void {
   marking = true;
   const emit = Server.prototype.emit as (this: Server, event: string | symbol, ...args: unknown[]) => boolean;
   Server.prototype.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
-    return event === "request" ? inRequest.run(true, () => emit.call(this, event, ...args)) : emit.call(this, event, ...args);
+    return event === "request" && counting ? inRequest.run(true, () => emit.call(this, event, ...args)) : emit.call(this, event, ...args);
   } as typeof Server.prototype.emit;
 }
 
@@ -32,6 +34,18 @@ export class QueryCounter implements TypeOrmLogger {
 
   constructor() {
     markRequests();
+  }
+
+  /** Counts each request's statements from now (`count`, `reset`) until `stop`. */
+  start(): void {
+    counting = true;
+    this.count = 0;
+  }
+
+  /** Stops counting; the server's promises run without hooks again. */
+  stop(): void {
+    counting = false;
+    inRequest.disable();
   }
 
   reset(): void {
@@ -50,6 +64,7 @@ export class QueryCounter implements TypeOrmLogger {
   }
 
   logQuery(query: string, parameters?: unknown[]): void {
+    if (!counting) return;
     if (!inRequest.getStore()) {
       this.background++;
       return;

@@ -76,7 +76,8 @@ describe("router against hanging backends, ambiguous requests and slow clients",
     expect(timedOut.body).toContain("Gateway timeout");
     const [got, other] = first.requestIds.length > 0 ? [first, second] : [second, first];
     expect(got.requestIds).toEqual(["hang-get-1"]);
-    await until(() => got.closedConnections === 1, "the router to drop the timed-out request");
+    // The connection that carried it is cut (undici may then open a fresh one and close it unused).
+    await until(() => got.closedConnections >= 1, "the router to drop the timed-out request");
 
     // Round robin sends the next request to the other backend: it is the first one it ever sees,
     // so the timed-out GET never went there. A POST with a body times out the same way.

@@ -8,6 +8,8 @@ import type { IncomingMessage } from "node:http";
  */
 const enum Special {
   HopByHop,
+  /** How the body is framed, and 100-continue: the router's own business with each side. */
+  Framing,
   ForwardedFor,
   Forwarded,
   RequestId,
@@ -20,6 +22,8 @@ const REQUEST_SPECIAL = new Map<string, Special>([
   ["te", Special.HopByHop],
   ["trailer", Special.HopByHop],
   ["upgrade", Special.HopByHop],
+  ["transfer-encoding", Special.Framing],
+  ["expect", Special.Framing],
   ["x-forwarded-for", Special.ForwardedFor],
   ["x-forwarded-proto", Special.Forwarded],
   ["x-forwarded-port", Special.Forwarded],
@@ -102,13 +106,16 @@ export function upstreamHeaders(req: IncomingMessage, upgrade: string | null): U
   return { headers, requestId };
 }
 
-/** A backend's response headers less the hop-by-hop ones (Node frames the client's response). */
-export function downstreamHeaders(raw: readonly string[]): string[] {
+/**
+ * A backend's response headers less the hop-by-hop ones (Node frames the client's response), as
+ * strings (undici hands them over as bytes; header bytes are Latin-1, as Node's parser reads them).
+ */
+export function downstreamHeaders(raw: readonly (string | Buffer)[]): string[] {
   const headers: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i];
+    const name = raw[i].toString("latin1");
     if (RESPONSE_LENGTHS[name.length] === true && RESPONSE_HOP_BY_HOP.has(name.toLowerCase())) continue;
-    headers.push(name, raw[i + 1]);
+    headers.push(name, raw[i + 1].toString("latin1"));
   }
   return headers;
 }

@@ -9,6 +9,8 @@ export interface Backend {
   readonly port: number;
   /** `host:port`, as published. */
   readonly address: string;
+  /** `http://host:port` (`[v6]` bracketed): the connection pool's key. */
+  readonly origin: string;
 }
 
 /**
@@ -63,7 +65,7 @@ export function parseBackend(container: string, value: string): Backend | null {
   const portText = value.slice(colon + 1).trim();
   const port = Number(portText);
   if (!host || !/^\d{1,5}$/.test(portText) || port < 1 || port > 65_535) return null;
-  return { container, host, port, address: value.trim() };
+  return { container, host, port, address: value.trim(), origin: `http://${host.includes(":") ? `[${host}]` : host}:${port}` };
 }
 
 /** A Host header as a bare lowercase name: no port, no trailing dot. */

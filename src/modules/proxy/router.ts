@@ -8,7 +8,7 @@ import type { Logger } from "../../core/logger";
 import type { CertificateEntry, DiscoveryStore } from "../discovery";
 import { type MetricsAccess, type RouterMetrics, serveMetrics } from "../metrics";
 import { type CertificatePair, generateDefaultCertificate } from "./default-certificate";
-import { BACKEND_CONNECT_TIMEOUT_MS, Exchange, type RouterContext, answerForApp, backendAgent, forward, sendPage } from "./exchange";
+import { BACKEND_CONNECT_TIMEOUT_MS, Exchange, type RouterContext, answerForApp, backendPool, forward, sendPage } from "./exchange";
 import { hasRepeatedHost } from "./headers";
 import { type NginxEngineOptions, startNginxRouter } from "./nginx/nginx-router";
 import { HEALTHY, PAGES, type Page } from "./pages";
@@ -94,7 +94,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     draining: false,
     inFlight: 0,
     // One pool of keep-alive connections to the backends for the whole router.
-    agent: backendAgent(options.connectTimeoutMs ?? BACKEND_CONNECT_TIMEOUT_MS),
+    pool: backendPool(options.connectTimeoutMs ?? BACKEND_CONNECT_TIMEOUT_MS),
     log,
     onRequest: options.onRequest,
     metrics: options.metrics?.router ?? null,
@@ -231,13 +231,13 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
         for (const socket of sockets) socket.destroy();
         await Promise.all(closed);
         await follower.close();
-        context.agent.destroy();
+        await context.pool.destroy();
       },
     };
   } catch (error) {
     await follower.close();
     for (const server of servers) server.close();
-    context.agent.destroy();
+    await context.pool.destroy();
     throw error;
   }
 }

@@ -13,8 +13,14 @@ const del = (key: string) => ({ type: "delete" as const, key, value: null });
 
 describe("route table", () => {
   test("parses backends and Host headers", () => {
-    expect(parseBackend("web.1", "127.0.0.1:4001")).toEqual({ container: "web.1", host: "127.0.0.1", port: 4001, address: "127.0.0.1:4001" });
-    expect(parseBackend("web.1", "[::1]:80")).toMatchObject({ host: "::1", port: 80 });
+    expect(parseBackend("web.1", "127.0.0.1:4001")).toEqual({
+      container: "web.1",
+      host: "127.0.0.1",
+      port: 4001,
+      address: "127.0.0.1:4001",
+      origin: "http://127.0.0.1:4001",
+    });
+    expect(parseBackend("web.1", "[::1]:80")).toMatchObject({ host: "::1", port: 80, origin: "http://[::1]:80" });
     for (const bad of ["", "127.0.0.1", ":80", "host:0", "host:70000", "host:8o"]) expect(parseBackend("w", bad)).toBeNull();
     expect(hostName("Shop.Example.COM:8080")).toBe("shop.example.com");
     expect(hostName("shop.example.com.")).toBe("shop.example.com");

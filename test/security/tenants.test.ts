@@ -127,8 +127,9 @@ describe("tenants apart: images and networks", () => {
     });
   });
 
-  test("bob's build is labelled his: a second build FROM it works, and alice cannot deploy it", async () => {
-    const push = await gitPush(gitRepo({ Dockerfile: `FROM ${STACK_IMAGE}\nRUN echo bob > /bob.txt\nCMD ["sleep", "3600"]\n`, Procfile: "worker: sleep 3600\n" }), bobRemote, bobKey.privateKeyPath, "+main");
+  test("bob's build is labelled his, whatever LABEL his Dockerfile sets: a second build FROM it works, and alice cannot deploy it", async () => {
+    const claim = `LABEL deis.app="${victim}" deis.platform="elsewhere"`;
+    const push = await gitPush(gitRepo({ Dockerfile: `FROM ${STACK_IMAGE}\nRUN echo bob > /bob.txt\n${claim}\nCMD ["sleep", "3600"]\n`, Procfile: "worker: sleep 3600\n" }), bobRemote, bobKey.privateKeyPath, "+main");
     expect(push.code).toBe(0);
     const [build] = (await bob.sdk.Builds({ app: thief })).builds.nodes;
     const labels = (await t.platform.runtime.engine.inspectImage(build.image))!.labels;

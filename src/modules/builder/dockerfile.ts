@@ -189,7 +189,8 @@ function quoteLabel(value: string): string {
 /**
  * The Dockerfile as the engine will build it: one instruction per line, stages renamed
  * `deis-stage-<n>`, every image a FROM or COPY --from names replaced by the ID `resolve` checked,
- * the platform's labels after each FROM. Refuses what the classic builder would read as an image
+ * the platform's labels after each FROM and once more as the last instruction, over any LABEL of
+ * the Dockerfile (one step: the engine's own build labels are one step per label). Refuses what the classic builder would read as an image
  * the platform cannot see (RUN mounts, ONBUILD COPY --from, flags it does not know).
  */
 export async function pinDockerfile(text: string, options: PinOptions): Promise<string> {
@@ -264,6 +265,7 @@ export async function pinDockerfile(text: string, options: PinOptions): Promise<
         out.push(render(ins));
     }
   }
+  out.push(label);
   for (const line of out) {
     if (line.replace(/\s+$/, "").endsWith(escape)) throw new DockerfileError(`an instruction ends with the escape character ${escape}`);
   }

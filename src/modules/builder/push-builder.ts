@@ -154,7 +154,6 @@ export class PushBuilder {
           tag: image,
           // Docker's predefined proxy args reach RUN steps without being kept in the image.
           buildArgs: { ...this.options.buildProxy, ...buildArgs },
-          labels: this.images.labelsFor(owner),
           network,
           memoryBytes: limits.memoryBytes,
           nanoCpus: limits.nanoCpus,

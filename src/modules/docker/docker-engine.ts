@@ -203,8 +203,6 @@ export class DockerEngine {
     options: {
       tag: string;
       buildArgs?: Record<string, string>;
-      /** Set on the image last, over any LABEL of the Dockerfile. */
-      labels?: Record<string, string>;
       /** The network RUN steps join (a name), instead of the default bridge. */
       network?: string;
       memoryBytes?: number;
@@ -216,7 +214,6 @@ export class DockerEngine {
     const stream = await this.docker.buildImage(context, {
       t: options.tag,
       buildargs: options.buildArgs,
-      labels: options.labels,
       networkmode: options.network,
       // The classic builder: every image a build can use is named in its Dockerfile (no BuildKit
       // frontends, mounts or remote contexts), so the builder can check them all first.

@@ -70,6 +70,14 @@ describe("pinning a Dockerfile", () => {
     expect(lines.filter((l) => !l.startsWith("ARG ")).join("\n")).not.toMatch(/alice/);
   });
 
+  test("the platform's labels are the last instruction, over any LABEL the Dockerfile sets", async () => {
+    const { out } = await pin('FROM a:1\nLABEL deis.app="alice" other=kept\nCMD ["run"]\n');
+    const lines = out.trim().split("\n");
+    expect(lines.at(-1)).toBe('LABEL deis.app="bob" deis.platform="deis"');
+    expect(lines.at(-2)).toBe('CMD ["run"]');
+    expect(lines.filter((l) => l.startsWith("LABEL deis.app=\"bob\""))).toHaveLength(2);
+  });
+
   test("build args given by the app override ARG defaults before FROM", async () => {
     const { asked } = await pin("ARG IMG=public:1\nFROM $IMG\n", { IMG: "other:2" });
     expect(asked.map((a) => a.ref)).toEqual(["other:2"]);

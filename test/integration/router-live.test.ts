@@ -204,6 +204,22 @@ describe.each(enginesAndStores)("router (%s engine) on %s discovery, live", (eng
     await expect(send(router.port, `${app}.${PLATFORM_DOMAIN}`)).rejects.toThrow();
   });
 
+  // The Node engine only: Debian's nginx (1.22) takes a 103 for the answer and waits for its end.
+  (engine === "node" ? test : test.skip)("an informational answer before the real one (103 Early Hints) is not passed on; the real one is", async () => {
+    const hinting = createTcpServer((socket) =>
+      socket.once("data", () =>
+        socket.write("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-From: hinting\r\n\r\nfinal"),
+      ),
+    );
+    await new Promise<void>((resolve) => hinting.listen(0, "127.0.0.1", resolve));
+    closers.push(() => hinting.close());
+    const app = uniqueApp("hints");
+    await discovery.put(serviceKey(app, `${app}.v1.web.1`), `127.0.0.1:${(hinting.address() as AddressInfo).port}`);
+    await routed(`${app}.${PLATFORM_DOMAIN}`, 1);
+    const answer = await send(router.port, `${app}.${PLATFORM_DOMAIN}`);
+    expect({ status: answer.status, body: answer.body, from: answer.headers["x-from"] }).toEqual({ status: 200, body: "final", from: "hinting" });
+  });
+
   test("large bodies stream through both ways", async () => {
     const app = uniqueApp("big");
     await (await backend("big-web")).publish(discovery, app);

@@ -74,6 +74,8 @@ class UpstreamAttempt implements Dispatcher.DispatchHandler {
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    // An informational answer (103 Early Hints, say) comes before the real one: not passed on.
+    if (statusCode < 200) return true;
     const res = this.exchange;
     if (res.upstream !== this || res.destroyed) {
       this.cancel();

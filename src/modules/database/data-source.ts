@@ -38,6 +38,8 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     logging: options.logger ? (["query"] as ("query")[]) : false,
     logger: options.logger,
   };
+  // Both PostgreSQL pools: the platform's timestamp reader, and the statement timeout when set.
+  const pgPool = { types: PG_TYPES, ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}) };
   if (options.url) {
     return new DataSource({
       ...common,
@@ -45,7 +47,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
       poolSize: options.poolSize ?? 10,
       // Bounded waits, so an unreachable PostgreSQL answers UNAVAILABLE instead of hanging a request.
       driver: boundedPg(options.connectTimeoutMs),
-      extra: { types: PG_TYPES, ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}) },
+      extra: pgPool,
     });
   }
   if (options.server) {
@@ -62,7 +64,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
       database,
       poolSize: options.poolSize ?? 10,
       driver: boundedPg(options.connectTimeoutMs),
-      extra: { types: PG_TYPES, min: 1, idleTimeoutMillis: 5000, ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}) },
+      extra: { ...pgPool, min: 1, idleTimeoutMillis: 5000 },
     });
   }
   if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });

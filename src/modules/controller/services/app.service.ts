@@ -9,14 +9,12 @@ import { normalizeUsername, randomAppName, validateAppName } from "../validation
 import type { AccessService } from "./access.service";
 import type { DeployService } from "./deploy.service";
 import { isUniqueViolation } from "../../database";
-import type { ReleaseService } from "./release.service";
+import { type ReleaseService, newestReleaseId } from "./release.service";
 import type { RoutingService } from "./routing.service";
 
 /** Where list() puts an app's newest release (a property of the loaded object only, no column). */
 const NEWEST = "newestRelease";
 type WithNewest = App & { [NEWEST]?: Release | null };
-/** The id of the app's newest release: one backwards probe of the (appId, version) index. */
-const NEWEST_ID = `SELECT r.id FROM releases r WHERE r."appId" = app.id ORDER BY r.version DESC LIMIT 1`;
 
 /** Apps: create (with release v1), list, look up, transfer and destroy. */
 export class AppService {
@@ -38,7 +36,7 @@ export class AppService {
   async list(ctx: RequestContext, page: PageArgs, options: { withLatestRelease?: boolean } = {}): Promise<Page<App>> {
     const user = this.access.requireUser(ctx);
     const query = this.dataSource.getRepository(App).createQueryBuilder("app");
-    if (options.withLatestRelease) query.leftJoinAndMapOne(`app.${NEWEST}`, Release, NEWEST, `${NEWEST}.id = (${NEWEST_ID})`);
+    if (options.withLatestRelease) query.leftJoinAndMapOne(`app.${NEWEST}`, Release, NEWEST, `${NEWEST}.id = (${newestReleaseId("app.id")})`);
     if (!user.isAdmin) {
       query.where(
         `(app."ownerId" = :userId OR EXISTS (SELECT 1 FROM collaborators c WHERE c."appId" = app.id AND c."userId" = :userId))`,

@@ -18,6 +18,14 @@ export interface NewRelease {
 }
 
 /**
+ * SQL for the id of the newest release of the app whose id is `appId` (an SQL expression): one
+ * backwards probe of the (appId, version) index, whatever the number of the app's releases.
+ */
+export function newestReleaseId(appId: string): string {
+  return `SELECT newest.id FROM releases newest WHERE newest."appId" = ${appId} ORDER BY newest.version DESC LIMIT 1`;
+}
+
+/**
  * Numbered releases (DESIGN.md "Release semantics"): every build, config change and rollback makes
  * version = latest + 1; a rollback copies an earlier release's build and config.
  */
@@ -60,16 +68,12 @@ export class ReleaseService {
       "releases.latest",
       () =>
         new DataLoader<string, Release | null>(async (appIds) => {
-          // Per app, the one newest row through the (appId, version) index, read backwards: the cost
-          // follows the page, not how many releases each app has (DISTINCT ON read and sorted them all).
+          // Per app, its one newest row: the cost follows the page, not how many releases each app
+          // has (DISTINCT ON read and sorted them all).
           const rows = await this.dataSource
             .getRepository(Release)
             .createQueryBuilder("release")
-            .where(
-              `release.id = ANY(ARRAY(SELECT (SELECT newest.id FROM releases newest WHERE newest."appId" = page.id ` +
-                `ORDER BY newest.version DESC LIMIT 1) FROM unnest(CAST(:appIds AS uuid[])) AS page(id)))`,
-              { appIds },
-            )
+            .where(`release.id = ANY(ARRAY(SELECT (${newestReleaseId("page.id")}) FROM unnest(CAST(:appIds AS uuid[])) AS page(id)))`, { appIds })
             .getMany();
           const byApp = new Map(rows.map((r) => [r.appId, r]));
           return appIds.map((id) => byApp.get(id) ?? null);

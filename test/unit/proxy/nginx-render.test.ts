@@ -93,7 +93,7 @@ describe("nginx configuration from the route table", () => {
     expect(shop).toContain('server_name shop.apps.test "~^[^.]+\\.zone\\.example\\.org$" shop.example.com;');
     expect(shop).toContain('set $deis_app "shop";');
     expect(shop).toMatch(/listen 127\.0\.0\.1:8080;\n *listen 127\.0\.0\.1:8443 ssl;/);
-    const proxied = "access_by_lua_block { deis_router.access() } proxy_pass http://deis_backends;";
+    const proxied = "proxy_pass http://deis_backends;";
     // Websockets by a location of their own with the same rules and a longer wait for the backend.
     expect(shop).toContain(`location / { if ($http_upgrade) { return 418; } ${proxied} }`);
     expect(shop).toContain(`location @deis_upgrade { ${proxied} proxy_read_timeout 3600s;`);
@@ -103,10 +103,15 @@ describe("nginx configuration from the route table", () => {
   test("an app with no processes answers the 503 page; unknown hosts the 404 page and /healthz", () => {
     const locked = serverFor(config, "locked.apps.test");
     expect(locked).not.toContain("proxy_pass http://deis_backends");
-    // The balancer answers the page when the app has no backends (lua.ts).
-    expect(config).toContain('return ngx.exec("@deis_no_backends")');
+    // The balancer marks an app with no backends and ends the request (lua.ts); the error page for
+    // that answers the "no processes" page, for that mark only.
+    expect(config).toContain('ngx.var.deis_no_backends = "1"');
+    const shop = serverFor(config, "shop.apps.test");
+    expect(shop).toContain("error_page 500 = @deis_balancer;");
+    const balancerPage = /location @deis_balancer \{ if \(\$deis_no_backends\) \{ (.*?) return (\d{3}) "/.exec(shop);
+    expect(balancerPage?.[2]).toBe(String(PAGES.noBackends.status));
     const fallback = serverFor(config, "_");
-    expect(fallback).toContain("listen 127.0.0.1:8080 default_server;");
+    expect(fallback).toContain("listen 127.0.0.1:8080 default_server reuseport;");
     expect(fallback).toContain("@deis_not_found");
     expect(fallback).toMatch(/location = \/healthz \{[^}]*return 200 "\{\\"status\\":\\"ok\\"\}";/);
   });
@@ -148,7 +153,7 @@ describe("nginx configuration from the route table", () => {
     // A list nginx cannot read in full denies everyone rather than letting anyone through.
     const view = routes.routingView();
     const odd = { ...view, apps: view.apps.map((app) => (app.name === "odd" ? { ...app, rules: { maintenance: false, allow: ["10.0.0.0/8", "10.0.0.0/99"], basicAuth: null } } : app)) };
-    expect(serverFor(renderNginxConfig(odd, SETTINGS), "odd.apps.test")).toContain("location / { if ($http_upgrade) { return 418; } deny all; access_by_lua_block { deis_router.access() } proxy_pass http://deis_backends; }");
+    expect(serverFor(renderNginxConfig(odd, SETTINGS), "odd.apps.test")).toContain("location / { if ($http_upgrade) { return 418; } deny all; proxy_pass http://deis_backends; }");
     expect(renderNginxConfig(routes.routingView(), { ...SETTINGS, authPort: null })).toContain("deny all; return 401;");
   });
 

@@ -89,7 +89,7 @@ export function renderNginxConfig(view: RoutingView, settings: NginxSettings): s
     `pid ${settings.prefix}/nginx.pid;`,
     `error_log ${settings.prefix}/error.log warn;`,
     "worker_shutdown_timeout 30s;",
-    "events { worker_connections 4096; multi_accept on; }",
+    "events { worker_connections 4096; }",
     "http {",
     "  sendfile on; tcp_nodelay on; server_tokens off;",
     "  types { }",
@@ -119,9 +119,11 @@ export function renderNginxConfig(view: RoutingView, settings: NginxSettings): s
     "  proxy_set_header X-Forwarded-Host $http_host;",
     "  proxy_set_header X-Request-Id $deis_request_id;",
     "  map $http_upgrade $deis_connection { default upgrade; \"\" \"\"; }",
+    // Set by the balancer for an app with no processes (declared here, evaluated only on that error path).
+    '  map $deis_app $deis_no_backends { default ""; }',
     // nginx's $request_id is 32 hex digits; the Node router sends a UUID: the same digits in its shape.
-    '  map $request_id $deis_new_request_id { "~^(?<a>.{8})(?<b>.{4})(?<c>.{4})(?<d>.{4})(?<e>.{12})$" "$a-$b-$c-$d-$e"; default $request_id; }',
-    '  map $http_x_request_id $deis_request_id { "~^[\\x21-\\x7e]{1,200}$" $http_x_request_id; default $deis_new_request_id; }',
+    '  map $request_id $deis_new_request_id { "~^(.{8})(.{4})(.{4})(.{4})(.{12})$" "$1-$2-$3-$4-$5"; default $request_id; }',
+    '  map $http_x_request_id $deis_request_id { "" $deis_new_request_id; "~^[\\x21-\\x7e]{1,200}$" $http_x_request_id; default $deis_new_request_id; }',
   );
   if (settings.requestLog !== null) {
     out.push(
@@ -154,7 +156,7 @@ export function renderNginxConfig(view: RoutingView, settings: NginxSettings): s
   // Unknown hosts (and reserved names on the platform domain): 404, /healthz.
   out.push(
     "  server {",
-    listen(" default_server"),
+    listen(" default_server reuseport"),
     "    server_name _;",
     '    set $deis_app "";', // declares the variable the log format names, whether or not any app has a server
     "    location = /healthz {",
@@ -217,9 +219,9 @@ function appServer(
     access.push("deny all;");
   }
   if (rules?.basicAuth) access.push(settings.authPort === null ? "return 401;" : `auth_request ${AUTH_PATH};`);
-  // The balancer's check for backends comes last in the access phase (after the rules), as the
+  // The balancer's check for backends comes in the content phase, after the rules (access phase): the
   // Node router answers "no processes" only to a request its rules let through.
-  const proxied = rules?.maintenance ? null : "access_by_lua_block { deis_router.access() } proxy_pass http://deis_backends;";
+  const proxied = rules?.maintenance ? null : "proxy_pass http://deis_backends;";
   const content = proxied ?? "try_files /.deis-none @deis_maintenance;";
   // Websockets go to a location of their own (same rules): nginx's read timeout bounds every wait
   // for the backend, and an open websocket may stay quiet far longer than a request's answer.
@@ -229,6 +231,11 @@ function appServer(
     "    error_page 401 @deis_unauthorized;",
     "    error_page 502 @deis_bad_gateway;",
     "    error_page 504 @deis_gateway_timeout;",
+    // The balancer ends a request it cannot place with 500 (nginx's answer to an exit there), having
+    // marked one for an app with no processes: that one gets the "no processes" page.
+    "    error_page 500 = @deis_balancer;",
+    // A websocket reaches its location through error_page 418: its own errors get their pages too.
+    "    recursive_error_pages on;",
     ...(upgrade ? ["    error_page 418 = @deis_upgrade;", `    location / { if ($http_upgrade) { return 418; } ${[...access, content].join(" ")} }`, `    ${upgrade}`] : [`    location / { ${[...access, content].join(" ")} }`]),
   );
   if (rules?.basicAuth && settings.authPort !== null) {
@@ -251,6 +258,7 @@ function appServer(
     pageLocation("gateway_timeout", PAGES.gatewayTimeout),
     pageLocation("maintenance", PAGES.maintenance),
     pageLocation("no_backends", PAGES.noBackends),
+    `    location @deis_balancer { if ($deis_no_backends) { ${pageAnswer(PAGES.noBackends)} } ${pageAnswer(PAGES.badGateway)} }`,
     "  }",
   );
   return lines;
@@ -258,10 +266,15 @@ function appServer(
 
 /** A named location answering one of the router's pages: same status, body and headers. */
 function pageLocation(name: string, page: Page): string {
+  return `    location @deis_${name} { ${pageAnswer(page)} }`;
+}
+
+/** The directives answering a page. */
+function pageAnswer(page: Page): string {
   const headers = Object.entries(page.headers)
     .filter(([header]) => header !== "content-type" && header !== "content-length")
     .map(([header, value]) => `add_header ${header} "${quote(String(value))}" always;`);
-  return `    location @deis_${name} { ${headers.join(" ")} return ${page.status} "${quote(page.body.toString())}"; }`;
+  return `${headers.join(" ")} return ${page.status} "${quote(page.body.toString())}";`;
 }
 
 /** SNI name -> certificate and key, in pieces (`$deis_crt_0$deis_crt_1...`); the default for the rest. */

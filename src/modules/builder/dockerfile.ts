@@ -189,8 +189,9 @@ function quoteLabel(value: string): string {
 /**
  * The Dockerfile as the engine will build it: one instruction per line, stages renamed
  * `deis-stage-<n>`, every image a FROM or COPY --from names replaced by the ID `resolve` checked,
- * the platform's labels after each FROM and once more as the last instruction, over any LABEL of
- * the Dockerfile (one step: the engine's own build labels are one step per label). Refuses what the classic builder would read as an image
+ * the platform's labels after each FROM, and once more as the last instruction when the final stage
+ * has a LABEL of its own that could override them (one step: the engine's own build labels are one
+ * step per label; each step after a changed one costs the classic builder a container, ~0.2 s). Refuses what the classic builder would read as an image
  * the platform cannot see (RUN mounts, ONBUILD COPY --from, flags it does not know).
  */
 export async function pinDockerfile(text: string, options: PinOptions): Promise<string> {
@@ -205,6 +206,8 @@ export async function pinDockerfile(text: string, options: PinOptions): Promise<
   };
   const label = `LABEL ${Object.entries(options.labels).map(([k, v]) => `${k}=${quoteLabel(v)}`).join(" ")}`;
   const out: string[] = escape === "`" ? ["# escape=`"] : [];
+  /** Whether the current stage has a LABEL after the platform's (which the image would keep). */
+  let relabel = false;
   for (const ins of instructions) {
     const at = `line ${ins.line}`;
     if (ins.keyword === "ARG" && stages.length === 0) {
@@ -228,6 +231,7 @@ export async function pinDockerfile(text: string, options: PinOptions): Promise<
           stage >= 0 ? STAGE(stage) : ref.toLowerCase() === "scratch" ? "scratch" : await resolveOnce({ ref, line: ins.line, how: "FROM" });
         stages.push(words.length === 3 ? words[2].toLowerCase() : `\u0000unnamed-${stages.length}`);
         out.push(`FROM ${base} AS ${STAGE(stages.length - 1)}`, label);
+        relabel = false;
         continue;
       }
       case "COPY": {
@@ -261,11 +265,15 @@ export async function pinDockerfile(text: string, options: PinOptions): Promise<
       case "ONBUILD":
         // Triggers run in a later build (or a later stage) where no one reads them first.
         throw new DockerfileError(`${at}: ONBUILD is not supported (its instructions would run unchecked in a later build)`);
+      case "LABEL":
+        relabel = true;
+        out.push(render(ins));
+        continue;
       default:
         out.push(render(ins));
     }
   }
-  out.push(label);
+  if (relabel) out.push(label);
   for (const line of out) {
     if (line.replace(/\s+$/, "").endsWith(escape)) throw new DockerfileError(`an instruction ends with the escape character ${escape}`);
   }

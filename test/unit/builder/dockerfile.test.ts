@@ -78,6 +78,17 @@ describe("pinning a Dockerfile", () => {
     expect(lines.filter((l) => l.startsWith("LABEL deis.app=\"bob\""))).toHaveLength(2);
   });
 
+  test("without a LABEL in the final stage, the labels after its FROM are the last word (no extra build step)", async () => {
+    const { out } = await pin('FROM a:1 AS base\nLABEL deis.app="alice"\nFROM base\nCMD ["run"]\n');
+    const lines = out.trim().split("\n");
+    expect(lines.at(-1)).toBe('CMD ["run"]');
+    expect(lines.at(-3)).toBe("FROM deis-stage-0 AS deis-stage-1");
+    expect(lines.at(-2)).toBe('LABEL deis.app="bob" deis.platform="deis"');
+    // A lower-case label instruction counts as one.
+    const lower = (await pin('FROM a:1\nlabel deis.app="alice"\n')).out.trim().split("\n");
+    expect(lower.at(-1)).toBe('LABEL deis.app="bob" deis.platform="deis"');
+  });
+
   test("build args given by the app override ARG defaults before FROM", async () => {
     const { asked } = await pin("ARG IMG=public:1\nFROM $IMG\n", { IMG: "other:2" });
     expect(asked.map((a) => a.ref)).toEqual(["other:2"]);

@@ -118,8 +118,10 @@ describe("nginx configuration from the route table", () => {
 
   test("pages keep the Node router's status, body and headers", () => {
     const shop = serverFor(config, "shop.apps.test");
+    // A named location's page; the "no processes" page is the balancer's error location's, for its mark.
     const page = (name: string) => {
-      const match = new RegExp(`location @deis_${name} \\{ (.*) return (\\d{3}) "(.*)"; \\}`).exec(shop);
+      const start = name === "no_backends" ? "location @deis_balancer \\{ if \\(\\$deis_no_backends\\) \\{" : `location @deis_${name} \\{`;
+      const match = new RegExp(`${start} (.*?) return (\\d{3}) "((?:[^"\\\\]|\\\\.)*)"; \\}`).exec(shop);
       if (!match) throw new Error(`no page ${name}`);
       const headers = Object.fromEntries([...match[1].matchAll(/add_header (\S+) "((?:[^"\\]|\\.)*)" always;/g)].map(([, n, v]) => [n, unquote(v)]));
       return { status: Number(match[2]), body: unquote(match[3]), headers };

@@ -54,13 +54,21 @@ export function luaInit(token: string): string {
       if #known.list == 0 then return nil end
       return known.list
     end
+    -- Sends the request to one backend.
+    local function use(peer)
+      local ok, err = balancer.set_current_peer(peer[1], peer[2])
+      if not ok then
+        ngx.log(ngx.ERR, "deis: backend ", peer[1], ":", peer[2], ": ", err)
+        return ngx.exit(502)
+      end
+    end
     function deis.balance()
       if balancer.get_last_failure() then
         -- A retry (only asked for with more than one backend): the next one after the last tried.
         local c = ngx.ctx.deis
         local peer = c.list[(c.turn + c.tries - 1) % #c.list + 1]
         c.tries = c.tries + 1
-        return deis.peer(peer)
+        return use(peer)
       end
       local app = ngx.var.deis_app
       local list = backends(app)
@@ -76,14 +84,7 @@ export function luaInit(token: string): string {
         balancer.set_more_tries(count - 1)
         ngx.ctx.deis = { list = list, turn = turn, tries = 1 }
       end
-      return deis.peer(list[(turn - 1) % count + 1])
-    end
-    function deis.peer(peer)
-      local ok, err = balancer.set_current_peer(peer[1], peer[2])
-      if not ok then
-        ngx.log(ngx.ERR, "deis: backend ", peer[1], ":", peer[2], ": ", err)
-        return ngx.exit(502)
-      end
+      return use(list[(turn - 1) % count + 1])
     end
     function deis.update()
       if ngx.req.get_method() ~= "POST" or ngx.var.http_${TOKEN_HEADER.replace(/-/g, "_")} ~= "${token}" then return ngx.exit(403) end

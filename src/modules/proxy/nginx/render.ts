@@ -257,7 +257,7 @@ function appServer(
     pageLocation("bad_gateway", PAGES.badGateway),
     pageLocation("gateway_timeout", PAGES.gatewayTimeout),
     pageLocation("maintenance", PAGES.maintenance),
-    pageLocation("no_backends", PAGES.noBackends),
+    // The "no processes" page: only through the balancer's mark (lua.ts), else the bad-gateway page.
     `    location @deis_balancer { if ($deis_no_backends) { ${pageAnswer(PAGES.noBackends)} } ${pageAnswer(PAGES.badGateway)} }`,
     "  }",
   );

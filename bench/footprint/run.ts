@@ -22,6 +22,7 @@ import {
   type ProcessRss,
   type StartedPlatform,
   buildIfStale,
+  cleanUpOnExit,
   routerStatus,
   settledTree,
   startCommand,
@@ -75,6 +76,12 @@ async function main(): Promise<void> {
   let running: StartedPlatform | null = null;
   let client: DeisClient | null = null;
   const apps: string[] = [];
+  const cleanUp = cleanUpOnExit(async () => {
+    await client?.close();
+    if (running) await stopPlatformCommand(running.child);
+    await removePlatformLeftovers(engine, platformId, apps);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
   try {
     // The node flags of `npm start` (package.json's start script), without npm's own process.
     const start = startCommand();
@@ -115,10 +122,7 @@ async function main(): Promise<void> {
     console.log(`restart: npm start to ${host} answering through the router in ${restartMs} ms (goal ${RESTART_GOAL_MS} ms, ratio ${(restartMs / RESTART_GOAL_MS).toFixed(2)}: ${restartMs <= RESTART_GOAL_MS ? "met" : "MISSED"})`);
     if (!SMOKE) process.exitCode = idle <= IDLE_GOAL_MB && withApps <= APPS_GOAL_MB && restartMs <= RESTART_GOAL_MS ? 0 : 1;
   } finally {
-    await client?.close();
-    if (running) await stopPlatformCommand(running.child);
-    await removePlatformLeftovers(engine, platformId, apps);
-    rmSync(dataDir, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 

@@ -20,7 +20,7 @@ import { prepareDocker } from "../../test/harness/docker";
 import { send } from "../../test/harness/http";
 import { removePlatformLeftovers } from "../../test/harness/leftovers";
 import { freePort } from "../../test/harness/processes";
-import { type StartedPlatform, buildIfStale, settledTree, startCommand, startPlatformCommand, stopPlatformCommand, totalMb } from "../support/platform-process";
+import { type StartedPlatform, buildIfStale, cleanUpOnExit, settledTree, startCommand, startPlatformCommand, stopPlatformCommand, totalMb } from "../support/platform-process";
 import { benchNumber } from "../support/settings";
 
 const FIRST = benchNumber("BENCH_APPS_FIRST", 20, 2);
@@ -44,15 +44,24 @@ interface Stage {
   readonly appsP50Ms: number;
 }
 
-/** Reads the platform's JSON log lines for reconciler passes. */
+/** How long to wait for a full reconciler pass (passes run every 5 s; a busy machine slows them). */
+const PASS_WAIT_MS = benchNumber("BENCH_PASS_WAIT_SECONDS", 120, 45) * 1000;
+
+/** Reads the platform's JSON log lines for reconciler passes (and what the reconciler's election said). */
 class PassWatcher {
   private buffer = "";
   readonly passes: { apps: number; ms: number }[] = [];
+  /** The last lines about the reconciler's election or failed passes: why no pass came, if none does. */
+  private readonly reconcilerNews: string[] = [];
   take = (text: string) => {
     this.buffer += text;
     const lines = this.buffer.split("\n");
     this.buffer = lines.pop() ?? "";
     for (const line of lines) {
+      if (/reconciler"|reconcile pass failed/.test(line)) {
+        this.reconcilerNews.push(line.slice(0, 300));
+        if (this.reconcilerNews.length > 4) this.reconcilerNews.shift();
+      }
       if (!line.includes("reconcile pass done")) continue;
       try {
         // A pass converges `apps` and skips `inShape` (already running what they should): it covers both.
@@ -64,15 +73,16 @@ class PassWatcher {
     }
   };
 
-  /** The next full pass over at least `apps` apps, after now; NaN ms (said) when none ends within 2 minutes. */
+  /** The next full pass over at least `apps` apps, after now; NaN ms (said, with why) when none ends in PASS_WAIT_MS. */
   async next(apps: number): Promise<{ apps: number; ms: number }> {
     const seen = this.passes.length;
-    for (let i = 0; i < 1200; i++) {
+    const deadline = performance.now() + PASS_WAIT_MS;
+    while (performance.now() < deadline) {
       const pass = this.passes.slice(seen).find((p) => p.apps >= apps);
       if (pass) return pass;
       await sleep(100);
     }
-    console.log(`  NOTE: no reconciler pass over ${apps} apps ended within 2 minutes (passes seen: ${JSON.stringify(this.passes.slice(-3))})`);
+    console.log(`  NOTE: no reconciler pass over ${apps} apps ended within ${PASS_WAIT_MS / 1000} s (passes seen: ${JSON.stringify(this.passes.slice(-3))}; the reconciler's last words: ${this.reconcilerNews.join(" | ") || "none"})`);
     return { apps, ms: Number.NaN };
   }
 }
@@ -162,6 +172,12 @@ async function main(): Promise<void> {
   const apps: string[] = [];
   let running: StartedPlatform | null = null;
   let client: DeisClient | null = null;
+  const cleanUp = cleanUpOnExit(async () => {
+    await client?.close();
+    if (running) await stopPlatformCommand(running.child);
+    await removePlatformLeftovers(engine, platformId, apps);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
   try {
     running = await startPlatformCommand(startCommand(), env, passes.take);
     const anonymous = createDeisClient({ url: running.apiUrl });
@@ -219,10 +235,7 @@ async function main(): Promise<void> {
     console.log(`  route propagation p99 ${verdict(large.propagation.p99, GOALS.propagationP99Ms, "ms")}`);
     console.log(`  restart to all serving ${verdict(restartMs, GOALS.restartMs, "ms")}`);
   } finally {
-    await client?.close();
-    if (running) await stopPlatformCommand(running.child);
-    await removePlatformLeftovers(engine, platformId, apps);
-    rmSync(dataDir, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 

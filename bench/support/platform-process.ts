@@ -65,13 +65,14 @@ export function processTree(pid: number): ProcessRss[] {
 export const totalMb = (tree: readonly ProcessRss[]) => tree.reduce((sum, p) => sum + p.rssKb, 0) / 1024;
 
 const SETTLE_SAMPLES = benchNumber("BENCH_SETTLE_SECONDS", 12, 3, 2);
+const SETTLE_MAX_SECONDS = benchNumber("BENCH_SETTLE_MAX_SECONDS", 90, 20);
 
-/** The process tree once its memory has settled (at most 90 s). */
+/** The process tree once its memory has settled (at most SETTLE_MAX_SECONDS). */
 export async function settledTree(pid: number): Promise<ProcessRss[]> {
   // Settled: the total moved less than 1 MB over the last SETTLE_SAMPLES seconds (start-up's and the
   // last requests' database connections close after 5 s idle, so a shorter window catches them).
   let samples: number[] = [];
-  for (let i = 0; i < 90; i++) {
+  for (let i = 0; i < SETTLE_MAX_SECONDS; i++) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     samples = [...samples.slice(-(SETTLE_SAMPLES - 1)), totalMb(processTree(pid))];
     if (samples.length === SETTLE_SAMPLES && Math.max(...samples) - Math.min(...samples) < 1) break;
@@ -152,4 +153,25 @@ export function routerStatus(port: number, host: string): Promise<number> {
     req.on("error", () => resolve(0));
     req.end();
   });
+}
+
+/**
+ * Runs `cleanUp` once, at the end of the bench or when it is interrupted (Ctrl-C, the smoke run's
+ * guard): the platform has its own process group and would outlive the bench, going on starting
+ * containers that the next run then collides with. Interrupted, the bench exits 130 after cleaning up.
+ * Returns the clean-up to call in the bench's `finally`.
+ */
+export function cleanUpOnExit(cleanUp: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    console.error(`\n${signal}: stopping the platform and removing its containers`);
+    void once().finally(() => process.exit(130));
+  };
+  const once = () => {
+    process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+    done ??= cleanUp().catch((error: unknown) => console.error("clean-up failed:", error));
+    return done;
+  };
+  process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
+  return once;
 }

@@ -22,6 +22,7 @@ export interface BenchPlatform {
 /**
  * The whole platform in this process for a benchmark: embedded database, its own data folder and
  * free ports, the test images built; `env` adds to the configuration (e.g. REDIS_URL).
+ * BENCH_LOG_LEVEL (default warn) sets the platform's log level, e.g. debug to follow a push's steps.
  */
 export async function startBenchPlatform(env: Record<string, string> = {}): Promise<BenchPlatform> {
   const root = mkdtempSync(join(tmpdir(), "bench-"));
@@ -36,7 +37,7 @@ export async function startBenchPlatform(env: Record<string, string> = {}): Prom
     DEIS_PLATFORM_ID: `bench-${process.pid}`,
     ...env,
   });
-  const platform = await startPlatform(config, { database: {}, log: createLogger("warn") });
+  const platform = await startPlatform(config, { database: {}, log: createLogger(process.env.BENCH_LOG_LEVEL ?? "warn") });
   const anonymous = createDeisClient({ url: platform.api.url });
   const { register } = await anonymous.sdk.Register({ input: { username: "bench", password: "bench-password" } });
   await anonymous.close();

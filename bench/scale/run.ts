@@ -20,7 +20,7 @@ import { prepareDocker } from "../../test/harness/docker";
 import { send } from "../../test/harness/http";
 import { removePlatformLeftovers } from "../../test/harness/leftovers";
 import { freePort } from "../../test/harness/processes";
-import { type StartedPlatform, buildIfStale, cleanUpOnExit, settledTree, startCommand, startPlatformCommand, stopPlatformCommand, totalMb } from "../support/platform-process";
+import { type ProcessRss, type StartedPlatform, buildIfStale, cleanUpOnExit, settledTree, startCommand, startPlatformCommand, stopPlatformCommand, totalMb } from "../support/platform-process";
 import { benchNumber } from "../support/settings";
 
 const FIRST = benchNumber("BENCH_APPS_FIRST", 20, 2);
@@ -145,6 +145,14 @@ async function appsListP50(url: string, token: string): Promise<number> {
   return percentile(times, 50);
 }
 
+/** The tree's processes by RSS, largest first (PostgreSQL's backends each count the shared pages they touched). */
+function biggest(tree: readonly ProcessRss[]): string {
+  const sorted = [...tree].sort((a, b) => b.rssKb - a.rssKb);
+  const named = sorted.slice(0, 6).map((p) => `${p.name} ${(p.rssKb / 1024).toFixed(1)} MB`);
+  const rest = sorted.slice(6);
+  return [...named, ...(rest.length > 0 ? [`${rest.length} more ${totalMb(rest).toFixed(1)} MB`] : [])].join("; ");
+}
+
 function line(stage: Stage): string {
   return `  ${String(stage.apps).padStart(4)} apps: RSS ${stage.rssMb.toFixed(1)} MB; reconciler pass ${stage.passMs} ms; scale-up to first request served by the new process p50 ${stage.propagation.p50.toFixed(0)} ms, p99 ${stage.propagation.p99.toFixed(0)} ms; apps(first: 100) p50 ${stage.appsP50Ms.toFixed(1)} ms`;
 }
@@ -211,6 +219,7 @@ async function main(): Promise<void> {
       };
       stages.push(stage);
       console.log(line(stage));
+      console.log(`        RSS by process: ${biggest(tree)}`);
     }
 
     await client.close();

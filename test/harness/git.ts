@@ -46,16 +46,18 @@ export interface PushResult {
   readonly output: string;
 }
 
-/** `git push <remote> main` over ssh -i with the given key, host keys not checked (a test builder). */
-export function gitPush(dir: string, remote: string, privateKeyPath: string, ref = "main"): Promise<PushResult> {
+/** `git push <remote> main` over ssh -i with the given key, host keys not checked (a test builder); `onOutput` sees git's output as it comes. */
+export function gitPush(dir: string, remote: string, privateKeyPath: string, ref = "main", onOutput?: (text: string) => void): Promise<PushResult> {
   const ssh = `ssh -i ${privateKeyPath} -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`;
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       "git",
       ["push", remote, ref],
       { cwd: dir, env: { ...process.env, GIT_SSH_COMMAND: ssh }, timeout: scaled(300_000), maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
     );
+    // git writes the remote's lines (`remote: ...`) to stderr as they come.
+    if (onOutput) child.stderr!.on("data", (chunk: Buffer | string) => onOutput(chunk.toString()));
   });
 }
 

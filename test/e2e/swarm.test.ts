@@ -98,9 +98,10 @@ describe("the Swarm scheduler deploys, scales and rolls a release", () => {
   test("a release that never becomes healthy is rolled back and marked failed; the previous tasks keep serving", async () => {
     await alice.sdk.Scale({ app, processes: [{ type: "web", count: 2 }] });
     // The check runs by `docker exec` inside each task: on a busy machine one exec can take seconds,
-    // and a healthy v5 task failing two 1-second checks in a row would be replaced (new address). The
-    // failing release answers 500 at once, so a long timeout does not slow its failure.
-    await alice.sdk.SetHealthcheck({ app, healthcheck: { path: "/health", failureThreshold: 2, periodSeconds: 1, timeoutSeconds: 10 } });
+    // and a healthy v5 task failing its checks that many times in a row would be replaced (new
+    // address: CI failed on that twice, with 2 checks of 1 s and then with 2 of 10 s). The failing
+    // release answers 500 at once, so a long timeout and 5 checks delay its failure by seconds only.
+    await alice.sdk.SetHealthcheck({ app, healthcheck: { path: "/health", failureThreshold: 5, periodSeconds: 1, timeoutSeconds: 10 } });
     expect(await settledRelease(alice, app, 5, 180_000)).toMatchObject({ status: "SUCCEEDED" });
     const serving = await eventually("2 v5 tasks routed", async () => {
       const [now, up] = [await routes(), await addresses()];
